@@ -1,0 +1,1 @@
+"""The Streamlit app: pages, filters and state. Nothing heavy is computed here."""

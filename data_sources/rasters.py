@@ -1,0 +1,152 @@
+"""Opening hazard and population rasters (GeoTIFF/COG, NetCDF) lazily.
+
+The declared size is checked from the header before anything is read; the
+pixels are only read when the caller computes on them. Nodata becomes NaN.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import rasterio
+import rioxarray  # noqa: F401  (registers the .rio accessor)
+import xarray as xr
+from rasterio.errors import RasterioIOError
+
+from .errors import CRSError, FormatError, RasterTooLargeError
+from .schema import RASTER_VARIABLES, ReadResult
+from .textio import read_bytes
+
+NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf")
+TIFF_SUFFIXES = (".tif", ".tiff")
+
+# Default limit on declared cells (bands x rows x columns x time steps); a
+# header claiming more is refused. Override with SAMON_MAX_RASTER_CELLS.
+DEFAULT_MAX_CELLS = 4_000_000_000
+
+
+def max_cells() -> int:
+    return int(os.environ.get("SAMON_MAX_RASTER_CELLS", DEFAULT_MAX_CELLS))
+
+
+def _refuse_if_large(cells: int, path, limit: int | None) -> None:
+    limit = max_cells() if limit is None else limit
+    if cells > limit:
+        raise RasterTooLargeError(
+            f"declares {cells:,} cells, over the limit of {limit:,} "
+            "(set SAMON_MAX_RASTER_CELLS to raise it)", path=path,
+        )
+
+
+def _annotate(da: xr.DataArray, variable: str | None, units: str | None, path) -> xr.DataArray:
+    attrs = da.attrs
+    variable = variable or attrs.get("variable")
+    if variable is not None and variable not in RASTER_VARIABLES:
+        raise FormatError(f"unknown raster variable '{variable}'; expected one of "
+                          f"{', '.join(RASTER_VARIABLES)}", path=path, field="variable")
+    units = units or attrs.get("units") or (RASTER_VARIABLES.get(variable) if variable else None)
+    da.attrs.update({
+        "variable": variable or "unknown", "units": units or "unknown",
+        "source": attrs.get("source", Path(path).name),
+        "demo": str(attrs.get("demo", "false")).lower() in ("true", "1", "yes"),
+    })
+    return da
+
+
+def _open_geotiff(path: Path, limit) -> xr.DataArray:
+    try:
+        with rasterio.open(path) as src:
+            _refuse_if_large(src.count * src.width * src.height, path, limit)
+            if src.crs is None:
+                raise CRSError("GeoTIFF has no CRS", path=path)
+            tags = src.tags()
+            band_tags = src.tags(1)
+    except RasterioIOError as exc:
+        raise FormatError(f"cannot be read as a raster: {exc}", path=path) from None
+    da = rioxarray.open_rasterio(path, masked=True)
+    if da.sizes.get("band", 1) == 1:
+        da = da.squeeze("band", drop=True)
+    da.attrs.update({k.lower(): v for k, v in {**tags, **band_tags}.items()
+                     if k.lower() in ("variable", "units", "source", "demo")})
+    return da
+
+
+def _spatial_dims(da: xr.DataArray) -> tuple[str, str]:
+    for y, x in (("y", "x"), ("lat", "lon"), ("latitude", "longitude")):
+        if y in da.dims and x in da.dims:
+            return y, x
+    raise FormatError(f"variable '{da.name}' has no lat/lon or y/x dimensions "
+                      f"(it has {', '.join(map(str, da.dims))})", field=str(da.name))
+
+
+def _open_netcdf(path: Path, variable_name: str | None, limit) -> xr.DataArray:
+    try:
+        ds = xr.open_dataset(path, engine="netcdf4", decode_coords="all", mask_and_scale=True)
+    except (OSError, ValueError) as exc:
+        raise FormatError(f"cannot be read as NetCDF: {exc}", path=path) from None
+    candidates = [n for n, var in ds.data_vars.items() if var.ndim >= 2]
+    if variable_name is None:
+        if not candidates:
+            raise FormatError("has no gridded variable", path=path)
+        variable_name = candidates[0]
+    if variable_name not in ds:
+        raise FormatError(f"has no variable '{variable_name}' (it has {', '.join(candidates)})",
+                          path=path, field=variable_name)
+    da = ds[variable_name]
+    _refuse_if_large(int(np.prod([int(s) for s in da.shape])), path, limit)
+    try:
+        y, x = _spatial_dims(da)
+    except FormatError as exc:
+        raise FormatError(exc.reason, path=path, field=exc.field) from None
+    da = da.rio.set_spatial_dims(x_dim=x, y_dim=y)
+    if da.rio.crs is None:
+        if (x, y) in (("lon", "lat"), ("longitude", "latitude")):
+            # CF: lat/lon coordinates with no grid mapping are geographic WGS84.
+            da = da.rio.write_crs("EPSG:4326")
+        else:
+            raise CRSError("has projected x/y coordinates but no CF grid_mapping", path=path,
+                           field=variable_name)
+    extra = [d for d in da.dims if d not in (x, y, "time")]
+    if extra:
+        raise FormatError(f"variable has dimensions {', '.join(map(str, extra))} besides "
+                          "time, y and x", path=path, field=variable_name)
+    if "time" in da.dims:
+        da = da.transpose("time", y, x)
+    da.attrs.update({k: ds.attrs[k] for k in ("source", "demo") if k in ds.attrs})
+    return da
+
+
+def open_raster(
+    path: str | Path,
+    *,
+    variable: str | None = None,
+    units: str | None = None,
+    netcdf_variable: str | None = None,
+    max_cells: int | None = None,
+) -> ReadResult:
+    """Open a GeoTIFF/COG or NetCDF raster lazily as a canonical DataArray.
+
+    ``variable`` names what the values are (``flood_depth``, ``wind_speed`` ...)
+    when the file does not say so in its tags or attributes; ``units`` likewise.
+    Native CRS and transform are kept; nodata cells are NaN.
+    """
+    path = Path(path)
+    _fail_if_missing_or_empty(path)
+    suffix = path.suffix.lower()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+        if suffix in NETCDF_SUFFIXES:
+            da, fmt = _open_netcdf(path, netcdf_variable, max_cells), "netcdf"
+        else:
+            da, fmt = _open_geotiff(path, max_cells), "geotiff"
+    da = _annotate(da, variable, units, path)
+    return ReadResult("raster", fmt, str(path), da, [])
+
+
+def _fail_if_missing_or_empty(path: Path) -> None:
+    """Clear errors for a missing or empty file before GDAL or netCDF see it."""
+    if not path.is_file() or path.stat().st_size == 0:
+        read_bytes(path)

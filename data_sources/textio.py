@@ -1,0 +1,149 @@
+"""Opening text files: encodings, CSV tables and their optional HXL tag row."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import EmptyFileError, EncodingError, FileAccessError, FormatError
+
+_BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
+
+
+def read_bytes(path: str | Path) -> bytes:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise FileAccessError("file does not exist", path=path) from None
+    except IsADirectoryError:
+        raise FileAccessError("is a folder, not a file", path=path) from None
+    except OSError as exc:
+        raise FileAccessError(f"cannot be read ({exc.strerror})", path=path) from None
+    if not data.strip():
+        raise EmptyFileError("file is empty", path=path)
+    return data
+
+
+def decode(data: bytes, path: str | Path, encoding: str | None = None) -> str:
+    """Decode file bytes to text without guessing.
+
+    A byte-order mark (UTF-8, UTF-16, UTF-32) decides the encoding; otherwise
+    the text must be valid UTF-8. Anything else (Latin-1, Windows-1252 ...) is
+    refused with the line and byte at fault, unless ``encoding`` names it:
+    silently decoding with the wrong code page would corrupt place names.
+    """
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise EncodingError(f"cannot be decoded as {encoding}: {exc}", path=path) from None
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(name)
+            except UnicodeDecodeError as exc:
+                raise EncodingError(
+                    f"starts with a {name} byte-order mark but byte {exc.start} is invalid",
+                    path=path,
+                ) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise EncodingError(
+            f"is not UTF-8 (invalid byte 0x{data[exc.start]:02x} at line {line}, "
+            f"byte {exc.start}); it may be Latin-1 or Windows-1252. Save it as UTF-8, "
+            "or give the encoding explicitly (--encoding latin-1)",
+            path=path,
+            row=line,
+        ) from None
+
+
+def read_text(path: str | Path, encoding: str | None = None) -> str:
+    return decode(read_bytes(path), path, encoding)
+
+
+_HXL_TAG = re.compile(r"^#[a-z][a-z0-9_]*(\s*\+\s*[a-z][a-z0-9_]*)*$", re.IGNORECASE)
+
+
+@dataclass
+class CsvTable:
+    """A CSV read as text: every cell a string, plus the HXL tags when present.
+
+    ``frame`` has a ``_row`` column with the spreadsheet row number of each record
+    (the header is row 1; with an HXL tag row the first record is row 3).
+    """
+
+    path: str
+    frame: pd.DataFrame
+    tags: dict[str, str]  # column -> normalised HXL tag ("#affected+idps")
+
+    def has(self, *columns: str) -> bool:
+        return all(c in self.frame.columns for c in columns)
+
+    def column_for_tag(self, pattern: str) -> str | None:
+        """The first column whose HXL tag matches ``pattern`` (HXL attribute rules:
+        ``#affected+idps`` matches ``#affected+idps+ind``)."""
+        want_tag, *want_attrs = normalise_tag(pattern).split("+")
+        for col, tag in self.tags.items():
+            name, *attrs = tag.split("+")
+            if name == want_tag and set(want_attrs) <= set(attrs):
+                return col
+        return None
+
+
+def normalise_tag(tag: str) -> str:
+    return re.sub(r"\s+", "", tag).lower()
+
+
+def _is_tag_row(cells: list[str]) -> bool:
+    filled = [c.strip() for c in cells if c and c.strip()]
+    return bool(filled) and all(_HXL_TAG.match(c) for c in filled)
+
+
+def read_csv_table(path: str | Path, encoding: str | None = None) -> CsvTable:
+    """Read a CSV as all-text cells; recognise an HXL tag row as the second row."""
+    text = read_text(path, encoding)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, index_col=False,
+            skipinitialspace=False,
+        )
+    except (pd.errors.ParserError, csv.Error) as exc:
+        raise FormatError(f"is not a readable CSV: {exc}", path=path) from None
+    except pd.errors.EmptyDataError:
+        raise EmptyFileError("has no header row", path=path) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.loc[:, [not c.startswith("Unnamed:") for c in frame.columns]]
+    first_row = 2
+    tags: dict[str, str] = {}
+    if len(frame) and _is_tag_row(list(frame.iloc[0])):
+        tags = {c: normalise_tag(t) for c, t in frame.iloc[0].items() if t.strip()}
+        frame = frame.iloc[1:]
+        first_row = 3
+    if frame.empty:
+        raise EmptyFileError("has a header but no data rows", path=path)
+    frame = frame.reset_index(drop=True)
+    frame.insert(0, "_row", range(first_row, first_row + len(frame)))
+    return CsvTable(str(path), frame, tags)
+
+
+def require_columns(table: CsvTable, columns, what: str) -> None:
+    missing = [c for c in columns if c not in table.frame.columns]
+    if missing:
+        raise FormatError(
+            f"is not a {what} file: missing column(s) {', '.join(missing)}", path=table.path
+        )

@@ -1,0 +1,56 @@
+"""Shared test fixtures: file writers in the real layouts, the demo scenario, shared/ samples."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
+
+
+@pytest.fixture
+def write_csv(tmp_path):
+    """Write rows (lists or dicts) to a CSV in tmp_path and return its path."""
+
+    def write(name: str, header: list[str], rows: list, *, encoding="utf-8") -> Path:
+        path = tmp_path / name
+        with path.open("w", newline="", encoding=encoding) as f:
+            if rows and isinstance(rows[0], dict):
+                writer = csv.DictWriter(f, header)
+                writer.writeheader()
+                writer.writerows(rows)
+            else:
+                writer = csv.writer(f)
+                writer.writerow(header)
+                writer.writerows(rows)
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def demo_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("demo-cache")
+
+
+@pytest.fixture(scope="session")
+def demo(demo_root):
+    from data_sources.scenario import load_demo
+
+    return load_demo(demo_root)
+
+
+@pytest.fixture
+def shared_fixture():
+    """Path to a real public sample in ../shared/fixtures; skips when absent."""
+
+    def get(name: str) -> Path:
+        path = SHARED_FIXTURES / name
+        if not path.exists():
+            pytest.skip(f"shared fixture {name} not available on this machine")
+        return path
+
+    return get
