@@ -1,0 +1,2 @@
+"""Pure analysis on canonical tables and arrays: regions, borders, exposure, hotspots,
+tracks. No Streamlit, no folium."""

@@ -1,0 +1,1 @@
+"""Map layers (folium) built from geo results, with legends and attribution."""

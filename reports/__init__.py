@@ -1,0 +1,1 @@
+"""Situation reports and data exports (PDF, HTML, DOCX, GeoPackage, CSV, CAP)."""
