@@ -12,7 +12,8 @@ GDACS_RSS = """\ufeff<?xml version="1.0" encoding="utf-8"?>
      xmlns:geo="http://www.w3.org/2003/01/geo/wgs84_pos#">
  <channel><title>GDACS</title>
   <item>
-   <title>Orange flood alert in Pakistan</title><description>Flood &lt;b&gt;Sindh&lt;/b&gt;</description>
+   <title>Orange flood alert in Pakistan</title>
+   <description>Flood &lt;b&gt;Sindh&lt;/b&gt;</description>
    <link>https://www.gdacs.org/report.aspx?eventtype=FL&amp;eventid=1102</link>
    <pubDate>Mon, 29 Aug 2022 10:00:00 GMT</pubDate>
    <gdacs:fromdate>Tue, 14 Jun 2022 00:00:00 GMT</gdacs:fromdate>
@@ -108,7 +109,8 @@ CAP = """<?xml version="1.0" encoding="UTF-8"?>
  <cap:info>
   <cap:language>en-IN</cap:language><cap:event>Flood</cap:event>
   <cap:severity>Moderate</cap:severity>
-  <cap:area><cap:areaDesc>Bad</cap:areaDesc><cap:polygon>21.5,88.0 21.6,88.1</cap:polygon></cap:area>
+  <cap:area><cap:areaDesc>Bad</cap:areaDesc>
+   <cap:polygon>21.5,88.0 21.6,88.1</cap:polygon></cap:area>
  </cap:info>
  <Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo/></Signature>
 </cap:alert>"""

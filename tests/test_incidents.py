@@ -116,7 +116,8 @@ def test_points_csv_with_mapping_and_aliases(write_csv):
 
 
 def test_points_mapping_to_missing_column_is_named(write_csv):
-    path = write_csv("p.csv", ["time", "lat", "lon", "category"], [["2026-01-01", "1", "2", "other"]])
+    path = write_csv("p.csv", ["time", "lat", "lon", "category"],
+                     [["2026-01-01", "1", "2", "other"]])
     with pytest.raises(FormatError, match="'when' is not in the file") as err:
         read_points(path, {"time": "when"})
     assert err.value.field == "time"

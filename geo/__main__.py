@@ -1,0 +1,127 @@
+"""Command line for analysts and automation.
+
+    python -m geo exposure --hazard RASTER --threshold X --population RASTER_OR_POINTS
+                           --areas VECTOR [--area-field NAME] [--json]
+    python -m geo hotspots INCIDENTS [--h3-res N] [--from DATE --to DATE] [--top N] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import pandas as pd
+
+from data_sources.boundaries import read_places
+from data_sources.demo.geography import countries as natural_earth_countries
+from data_sources.detect import read_any
+from data_sources.errors import DataSourceError
+from data_sources.rasters import NETCDF_SUFFIXES, TIFF_SUFFIXES, open_raster
+from data_sources.vectors import read_vector
+
+from .borders import international_borders
+from .exposure import ExposureError, exposure
+from .grid import GridError
+from .hotspots import hotspots, top_hotspots
+from .regions import RegionError
+
+AREA_FIELDS = ("name", "NAME", "shapeName", "ADM2_EN", "ADM1_EN", "NAME_2", "NAME_1", "admin",
+               "code", "iso3", "iso_a3")
+
+
+def _exposure(args) -> dict:
+    hazard = open_raster(args.hazard).data
+    kwargs = {}
+    if args.population.lower().endswith(TIFF_SUFFIXES + NETCDF_SUFFIXES):
+        kwargs["population"] = open_raster(args.population, variable="population").data
+    else:
+        kwargs["places"] = read_places(args.population).data
+    areas = read_vector(args.areas)
+    field = args.area_field or next((f for f in AREA_FIELDS if f in areas.columns), None)
+    if field is None:
+        raise ExposureError("cannot tell which field names the areas; pass --area-field")
+    result = exposure(hazard, args.threshold, areas, field, **kwargs)
+    table = result.table[["area", "hazard_km2", "people_exposed"]]
+    return {"threshold": args.threshold, "units": result.units, "area_field": field,
+            "areas": table.round({"hazard_km2": 3, "people_exposed": 0}).to_dict("records"),
+            "totals": {k: result.totals[k] for k in ("hazard_km2", "people_exposed")},
+            "notes": result.notes}
+
+
+def _print_exposure(out: dict) -> None:
+    print(f"{'area':30} {'hazard_km2':>14} {'people_exposed':>16}")
+    for row in out["areas"]:
+        print(f"{row['area'][:30]:30} {row['hazard_km2']:14,.1f} {row['people_exposed']:16,.0f}")
+    t = out["totals"]
+    print(f"{'TOTAL':30} {t['hazard_km2']:14,.1f} {t['people_exposed']:16,.0f}")
+    for note in out["notes"]:
+        print(f"note: {note}")
+
+
+def _hotspots(args) -> dict:
+    result = read_any(args.incidents)
+    if result.kind != "incidents":
+        raise ExposureError(f"{args.incidents} holds {result.kind}, not incidents")
+    start = pd.Timestamp(args.date_from, tz="UTC") if args.date_from else None
+    end = pd.Timestamp(args.date_to, tz="UTC") + pd.Timedelta(days=1) if args.date_to else None
+    cells = hotspots(result.data, args.h3_res, start=start, end=end)
+    top = top_hotspots(cells, international_borders(natural_earth_countries()), args.top)
+    classes = cells["gi_class"].value_counts().reindex(cells["gi_class"].cat.categories)
+    return {"h3_res": args.h3_res, "incidents": int(cells["count"].sum()) if len(cells) else 0,
+            "cells": len(cells), "rejected_rows": result.rejected,
+            "classes": {str(k): int(v) for k, v in classes.fillna(0).items()},
+            "top": json.loads(top.astype({"gi_class": str}).to_json(orient="records"))}
+
+
+def _print_hotspots(out: dict) -> None:
+    print(f"{out['incidents']} incidents in {out['cells']} H3 cells (resolution {out['h3_res']})")
+    print("classes: " + ", ".join(f"{k} {v}" for k, v in out["classes"].items() if v))
+    print(f"{'h3':16} {'lat':>8} {'lon':>8} {'count':>6} {'z':>6} {'class':9} "
+          f"{'trend':>6} {'border':8} {'km':>6}")
+    for r in out["top"]:
+        print(f"{r['h3']:16} {r['lat']:8.3f} {r['lon']:8.3f} {r['count']:6d} {r['gi_z']:6.2f} "
+              f"{r['gi_class']:9} {r['change']:+6d} {r['border_pair'] or '-':8} "
+              f"{r['border_km']:6.1f}")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m geo")
+    sub = parser.add_subparsers(dest="command", required=True)
+    e = sub.add_parser("exposure", help="people and km² exposed per area")
+    e.add_argument("--hazard", required=True)
+    e.add_argument("--threshold", required=True, type=float)
+    e.add_argument("--population", required=True, help="population raster or places file")
+    e.add_argument("--areas", required=True)
+    e.add_argument("--area-field")
+    e.add_argument("--json", action="store_true")
+    h = sub.add_parser("hotspots", help="Gi* hotspots of incidents on H3 cells")
+    h.add_argument("incidents")
+    h.add_argument("--h3-res", type=int, default=6)
+    h.add_argument("--from", dest="date_from")
+    h.add_argument("--to", dest="date_to")
+    h.add_argument("--top", type=int, default=10)
+    h.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    run, show = ((_exposure, _print_exposure) if args.command == "exposure"
+                 else (_hotspots, _print_hotspots))
+    try:
+        out = run(args)
+    except DataSourceError as exc:
+        return _fail(exc.message, args.json)
+    except (ExposureError, GridError, RegionError, ValueError) as exc:
+        return _fail(str(exc), args.json)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, default=str))
+    else:
+        show(out)
+    return 0
+
+
+def _fail(message: str, as_json: bool) -> int:
+    print(json.dumps({"error": message}) if as_json else f"error: {message}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

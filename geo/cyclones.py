@@ -1,0 +1,128 @@
+"""Cyclone tracks: track lines, wind swaths (34/50/64 kt) and landfall.
+
+Swaths are built from the track's quadrant wind radii when present: each fix
+becomes a four-quadrant polygon (geodesic arcs), and consecutive fixes are
+joined by their convex hull, so the swath is the area swept between fixes.
+
+Fallback when a fix has no radii: a symmetric radius from the modified
+Rankine vortex, V(r) = Vmax (Rmax / r)^0.55 with Rmax = 35 - 0.18 Vmax nmi
+(12-30 nmi), i.e. r_k = Rmax (Vmax / k)^(1 / 0.55). It is documented in the
+output (``radii_source``) so a reader knows which swaths are estimates.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Geod
+
+THRESHOLDS_KT = (34, 50, 64)
+QUADRANTS = {"ne": (0, 90), "se": (90, 180), "sw": (180, 270), "nw": (270, 360)}
+NMI_M = 1852.0
+PROFILE_B = 0.55
+GEOD = Geod(ellps="WGS84")
+
+
+def fallback_radius_nmi(wind_kt: float, threshold: float) -> float:
+    """Symmetric radius (nmi) of ``threshold`` kt winds from intensity alone."""
+    if not wind_kt >= threshold:
+        return float("nan")
+    rmax = float(np.clip(35 - 0.18 * wind_kt, 12, 30))
+    return rmax * (wind_kt / threshold) ** (1 / PROFILE_B)
+
+
+def fix_polygon(lon: float, lat: float, radii_nmi: dict[str, float], steps: int = 12):
+    """Four quadrant arcs around a storm centre; None when every radius is 0/NaN."""
+    if not any(r > 0 for r in radii_nmi.values()):
+        return None
+    xs, ys = [], []
+    for q, (a0, a1) in QUADRANTS.items():
+        r = radii_nmi.get(q, 0.0)
+        r = 0.0 if not r > 0 else r
+        az = np.linspace(a0, a1, steps)
+        lons, lats, _ = GEOD.fwd(np.full(steps, lon), np.full(steps, lat), az,
+                                 np.full(steps, r * NMI_M))
+        xs.extend(lons)
+        ys.extend(lats)
+    return shapely.make_valid(shapely.Polygon(np.column_stack([xs, ys])))
+
+
+def _radii(fix: pd.Series, threshold: int) -> tuple[dict[str, float], str]:
+    given = {q: fix.get(f"r{threshold}_{q}") for q in QUADRANTS}
+    if any(pd.notna(v) for v in given.values()):
+        return {q: (0.0 if pd.isna(v) else float(v)) for q, v in given.items()}, "track radii"
+    r = fallback_radius_nmi(fix["wind_kt"], threshold)
+    return {q: r for q in QUADRANTS}, "fallback from intensity"
+
+
+def track_lines(tracks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One line per storm with name, first/last time, peak wind and lowest pressure."""
+    rows = []
+    for storm, fixes in tracks.sort_values("time").groupby("storm_id", sort=True):
+        pts = fixes.geometry.values
+        geom = shapely.LineString(pts) if len(pts) > 1 else pts[0]
+        rows.append({"storm_id": storm, "name": fixes["name"].iloc[0],
+                     "start": fixes["time"].min(), "end": fixes["time"].max(),
+                     "max_wind_kt": fixes["wind_kt"].max(),
+                     "min_pressure_hpa": fixes["pressure_hpa"].min(),
+                     "demo": bool(fixes["demo"].any()), "geometry": geom})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+
+
+def wind_swaths(tracks: gpd.GeoDataFrame, thresholds=THRESHOLDS_KT) -> gpd.GeoDataFrame:
+    """Swath polygons per storm and threshold: columns storm_id, name,
+    threshold_kt, radii_source, area_km2 (geodesic), geometry (EPSG:4326)."""
+    rows = []
+    for storm, fixes in tracks.sort_values("time").groupby("storm_id", sort=True):
+        for k in thresholds:
+            shapes, sources = [], set()
+            for _, fix in fixes.iterrows():
+                radii, source = _radii(fix, k)
+                poly = fix_polygon(fix.geometry.x, fix.geometry.y, radii)
+                shapes.append(poly)
+                if poly is not None:
+                    sources.add(source)
+            hulls = [shapely.convex_hull(shapely.union(a, b)) if a is not None and b is not None
+                     else (a or b) for a, b in zip(shapes[:-1], shapes[1:], strict=True)]
+            pieces = [h for h in hulls if h is not None] or [s for s in shapes if s is not None]
+            if not pieces:
+                continue
+            swath = shapely.union_all(pieces)
+            area, _ = GEOD.geometry_area_perimeter(swath)
+            rows.append({"storm_id": storm, "name": fixes["name"].iloc[0], "threshold_kt": k,
+                         "radii_source": " and ".join(sorted(sources)),
+                         "area_km2": abs(area) / 1e6, "geometry": swath})
+    return gpd.GeoDataFrame(rows, columns=["storm_id", "name", "threshold_kt", "radii_source",
+                                           "area_km2", "geometry"],
+                            geometry="geometry", crs="EPSG:4326")
+
+
+def landfall(tracks: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> pd.DataFrame:
+    """First crossing from sea to land per storm: time (interpolated along the
+    segment), lon, lat, country (ISO3) and wind (kt, interpolated)."""
+    land = countries.geometry.union_all()
+    shapely.prepare(land)
+    rows = []
+    for storm, fixes in tracks.sort_values("time").groupby("storm_id", sort=True):
+        pts = fixes.geometry.values
+        on_land = shapely.intersects(land, pts)
+        for i in range(1, len(pts)):
+            if on_land[i] and not on_land[i - 1]:
+                seg = shapely.LineString([pts[i - 1], pts[i]])
+                crossing = shapely.intersection(seg, land.boundary)
+                first = min(shapely.get_parts(crossing), key=lambda p: seg.project(p),
+                            default=pts[i])
+                first = shapely.get_point(first, 0) if first.geom_type != "Point" else first
+                frac = seg.project(first) / seg.length if seg.length else 1.0
+                t0, t1 = fixes["time"].iloc[i - 1], fixes["time"].iloc[i]
+                w0, w1 = fixes["wind_kt"].iloc[i - 1], fixes["wind_kt"].iloc[i]
+                hit = countries[countries.intersects(first.buffer(0.01))]
+                rows.append({"storm_id": storm, "name": fixes["name"].iloc[0],
+                             "time": t0 + (t1 - t0) * frac, "lon": first.x, "lat": first.y,
+                             "country": hit["iso3"].iloc[0] if len(hit) else pd.NA,
+                             "wind_kt": w0 + (w1 - w0) * frac})
+                break
+    return pd.DataFrame(rows, columns=["storm_id", "name", "time", "lon", "lat", "country",
+                                       "wind_kt"])

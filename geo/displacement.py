@@ -1,0 +1,56 @@
+"""Displacement roll-ups: totals per area, country, cause and period, and the
+change against the previous period.
+
+Stocks and flows add up differently. For stock figures (IDP stock, refugees)
+the figure of a period is the latest one reported per area within it; for flow
+figures (new displacements, returns) it is the sum of the figures dated in it.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+STOCK_TYPES = ("IDP stock", "refugees")
+GROUPS = ("country", "area_name", "cause", "type")
+
+
+def in_period(displacement: gpd.GeoDataFrame, start, end) -> gpd.GeoDataFrame:
+    """Records dated in [start, end] (UTC)."""
+    dates = displacement["date"]
+    return displacement[(dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))]
+
+
+def period_figures(displacement: gpd.GeoDataFrame, start, end) -> gpd.GeoDataFrame:
+    """One record per (source, area, type, cause) holding that period's figure."""
+    chosen = in_period(displacement, start, end)
+    keys = ["source", "country", "area_name", "type", "cause"]
+    stock = chosen[chosen["type"].isin(STOCK_TYPES)].sort_values("date")
+    latest = stock.groupby(keys, observed=True, dropna=False).tail(1)
+    flow = chosen[~chosen["type"].isin(STOCK_TYPES)]
+    flows = flow.groupby(keys, observed=True, dropna=False).agg(
+        figure=("figure", "sum"), date=("date", "max"), geometry=("geometry", "first"),
+    ).reset_index()
+    flows = gpd.GeoDataFrame(flows, geometry="geometry", crs=displacement.crs)
+    out = pd.concat([latest[[*keys, "figure", "date", "geometry"]], flows], ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=displacement.crs)
+
+
+def totals(displacement: gpd.GeoDataFrame, start, end, by: str = "country") -> pd.DataFrame:
+    """Figures per ``by`` (country, area_name, cause or type) for the period
+    [start, end] and the previous period of the same length, with the change.
+
+    Columns: ``by``, current, previous, change.
+    """
+    if by not in GROUPS:
+        raise ValueError(f"cannot group displacement by '{by}'; choose one of {GROUPS}")
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    length = end - start
+    current = period_figures(displacement, start, end)
+    previous = period_figures(displacement, start - length - pd.Timedelta(seconds=1),
+                              start - pd.Timedelta(seconds=1))
+    cur = current.groupby(by, observed=True)["figure"].sum()
+    prev = previous.groupby(by, observed=True)["figure"].sum()
+    table = pd.DataFrame({"current": cur, "previous": prev}).fillna(0).astype("int64")
+    table["change"] = table["current"] - table["previous"]
+    return table.sort_values("current", ascending=False).rename_axis(by).reset_index()

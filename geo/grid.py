@@ -1,0 +1,131 @@
+"""Raster grids: identity, cell areas in km² and aligning one raster onto another.
+
+A ``Grid`` is a CRS, an affine transform and a shape. Cell areas are true
+areas on the WGS84 ellipsoid whatever the CRS: exact per row for geographic
+grids, and through the projection's areal scale factor for projected grids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import rasterio.warp
+import xarray as xr
+from affine import Affine
+from pyproj import CRS, Geod, Proj, Transformer
+from rasterio.enums import Resampling
+
+GEOD = Geod(ellps="WGS84")
+AREA_LATTICE = 64  # projected grids: areal scale sampled every 64 cells, then interpolated
+
+
+class GridError(ValueError):
+    """A raster that cannot be used as a grid (no CRS, rotated ...)."""
+
+
+@dataclass(frozen=True)
+class Grid:
+    crs_wkt: str
+    transform: Affine
+    height: int
+    width: int
+
+    @classmethod
+    def of(cls, da: xr.DataArray) -> Grid:
+        crs = da.rio.crs
+        if crs is None:
+            raise GridError("raster has no CRS")
+        transform = da.rio.transform()
+        if transform.b != 0 or transform.d != 0:
+            raise GridError("rotated rasters are not supported")
+        return cls(crs.to_wkt(), transform, int(da.rio.height), int(da.rio.width))
+
+    @cached_property
+    def crs(self) -> CRS:
+        return CRS.from_wkt(self.crs_wkt)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.height, self.width
+
+    @property
+    def cells(self) -> int:
+        return self.height * self.width
+
+    def window_transform(self, row0: int) -> Affine:
+        return self.transform * Affine.translation(0, row0)
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        t = self.transform
+        xs = (t.c, t.c + t.a * self.width)
+        ys = (t.f, t.f + t.e * self.height)
+        return min(xs), min(ys), max(xs), max(ys)
+
+    def centres(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        t = self.transform
+        return t.c + (cols + 0.5) * t.a, t.f + (rows + 0.5) * t.e
+
+    @cached_property
+    def _row_areas_km2(self) -> np.ndarray:
+        """Geographic grids: the true area of one cell in each row (km²)."""
+        t = self.transform
+        west, east = t.c, t.c + t.a
+        out = np.empty(self.height)
+        for r in range(self.height):
+            north, south = t.f + r * t.e, t.f + (r + 1) * t.e
+            area, _ = GEOD.polygon_area_perimeter([west, east, east, west],
+                                                  [south, south, north, north])
+            out[r] = abs(area) / 1e6
+        return out
+
+    @cached_property
+    def _areal_scale_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Projected grids: the areal scale factor sampled every AREA_LATTICE rows
+        and columns, interpolated along each sampled row to every column.
+        Returns (sampled row numbers, array rows x width)."""
+        rows = np.unique(np.append(np.arange(0, self.height, AREA_LATTICE), self.height - 1))
+        cols = np.unique(np.append(np.arange(0, self.width, AREA_LATTICE), self.width - 1))
+        rr, cc = np.meshgrid(rows, cols, indexing="ij")
+        x, y = self.centres(rr.ravel(), cc.ravel())
+        lon, lat = Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True).transform(x, y)
+        scale = np.asarray(Proj(self.crs).get_factors(lon, lat, errcheck=False).areal_scale)
+        scale = scale.reshape(rr.shape)
+        every_col = np.arange(self.width)
+        return rows, np.stack([np.interp(every_col, cols, s) for s in scale])
+
+    def cell_areas_km2(self, row0: int = 0, row1: int | None = None) -> np.ndarray:
+        """True cell areas (km²) for rows row0..row1: shape (n, 1) for geographic
+        grids (area depends on latitude only), (n, width) for projected grids."""
+        row1 = self.height if row1 is None else row1
+        if self.crs.is_geographic:
+            return self._row_areas_km2[row0:row1, None]
+        metre = self.crs.axis_info[0].unit_conversion_factor
+        nominal_m2 = abs(self.transform.a * self.transform.e) * metre**2
+        rows, by_row = self._areal_scale_rows
+        if len(rows) == 1:
+            return np.repeat(nominal_m2 / by_row / 1e6, row1 - row0, axis=0)
+        # Linear interpolation between sampled rows: the scale factor is smooth.
+        r = np.arange(row0, row1)
+        j = np.clip(np.searchsorted(rows, r, side="right") - 1, 0, len(rows) - 2)
+        w = ((r - rows[j]) / (rows[j + 1] - rows[j]))[:, None]
+        scale = by_row[j] * (1 - w) + by_row[j + 1] * w
+        return nominal_m2 / scale / 1e6
+
+
+def align_sum(source: xr.DataArray, grid: Grid, row0: int = 0, row1: int | None = None,
+              ) -> np.ndarray:
+    """Re-grid a count raster (people per cell) onto rows row0..row1 of ``grid``,
+    conserving the total: each target cell gets the sum of the source cells it
+    overlaps, weighted by overlap (GDAL 'sum' resampling). Nodata counts as 0.
+    """
+    row1 = grid.height if row1 is None else row1
+    src = np.nan_to_num(np.asarray(source.values, dtype="float32"), nan=0.0)
+    out = np.zeros((row1 - row0, grid.width), dtype="float32")
+    rasterio.warp.reproject(
+        src, out, src_transform=source.rio.transform(), src_crs=source.rio.crs,
+        dst_transform=grid.window_transform(row0), dst_crs=grid.crs,
+        resampling=Resampling.sum, src_nodata=None, dst_nodata=None,
+    )
+    return out

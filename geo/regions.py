@@ -1,0 +1,128 @@
+"""Selecting the region a view or report covers.
+
+A region is a (Multi)Polygon in EPSG:4326 with a label. It can be one or more
+countries (ISO3), admin areas (by code), a user polygon (GeoJSON), or a border
+corridor: the land within N km of an international border, optionally one pair.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+
+from .borders import international_borders, pair_label
+from .distance import SOUTH_ASIA_EQDC
+
+
+class RegionError(ValueError):
+    """A region specification that cannot be resolved (unknown code, bad polygon ...)."""
+
+
+@dataclass(frozen=True)
+class Region:
+    label: str
+    geometry: shapely.Geometry  # EPSG:4326
+    iso3: tuple[str, ...] = ()  # countries the region lies in, when known
+    whole_countries: bool = False  # True when the region is exactly the countries in iso3
+
+    def contains(self, points: gpd.GeoSeries):
+        """Boolean array: which points (EPSG:4326) fall inside the region."""
+        shapely.prepare(self.geometry)
+        return shapely.intersects(self.geometry, points.values)
+
+
+def countries_region(boundaries: gpd.GeoDataFrame, iso3: list[str]) -> Region:
+    level0 = boundaries[boundaries["admin_level"] == 0]
+    chosen = level0[level0["iso3"].isin(iso3)]
+    missing = sorted(set(iso3) - set(chosen["iso3"]))
+    if missing:
+        raise RegionError(f"no country boundary for {', '.join(missing)}")
+    return Region(", ".join(iso3), shapely.union_all(chosen.geometry.values), tuple(iso3),
+                  whole_countries=True)
+
+
+def admin_region(boundaries: gpd.GeoDataFrame, codes: list[str]) -> Region:
+    chosen = boundaries[boundaries["code"].isin(codes)]
+    missing = sorted(set(codes) - set(chosen["code"]))
+    if missing:
+        raise RegionError(f"no admin area with code {', '.join(missing)}")
+    names = ", ".join(chosen["name"].astype(str))
+    return Region(names, shapely.union_all(chosen.geometry.values),
+                  tuple(sorted(chosen["iso3"].dropna().unique())))
+
+
+def polygon_region(geojson: str | dict | Path, label: str = "user polygon") -> Region:
+    """A region from a GeoJSON geometry, Feature or FeatureCollection (EPSG:4326)."""
+    if isinstance(geojson, Path) or (isinstance(geojson, str) and not geojson.lstrip()
+                                     .startswith("{")):
+        path = Path(geojson)
+        try:
+            frame = gpd.read_file(path)
+        except Exception as exc:  # noqa: BLE001 - any reading failure is the user's file
+            raise RegionError(f"{path.name}: cannot be read as GeoJSON ({exc})") from None
+        geom = shapely.union_all(frame.to_crs("EPSG:4326").geometry.values)
+        label = path.stem
+    else:
+        doc = json.loads(geojson) if isinstance(geojson, str) else geojson
+        features = doc.get("features") or ([doc] if doc.get("type") == "Feature" else None)
+        shapes = ([shapely.geometry.shape(f["geometry"]) for f in features] if features
+                  else [shapely.geometry.shape(doc)])
+        geom = shapely.union_all(shapes)
+    if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        raise RegionError(f"{label}: needs a polygon, got {geom.geom_type}")
+    minx, miny, maxx, maxy = geom.bounds
+    if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+        raise RegionError(f"{label}: coordinates are not longitude/latitude degrees")
+    return Region(label, shapely.make_valid(geom))
+
+
+def corridor_region(countries: gpd.GeoDataFrame, km: float, pair: str | None = None) -> Region:
+    """Land within ``km`` of an international border (of ``pair`` only, e.g. 'AFG-PAK').
+
+    Both sides of the border are included; the band is clipped to the two
+    countries' land. Buffers are made in SOUTH_ASIA_EQDC metres.
+    """
+    if km <= 0:
+        raise RegionError(f"corridor width must be positive, got {km} km")
+    borders = international_borders(countries)
+    if pair:
+        pair = pair_label(*pair.upper().split("-"))
+        borders = borders[borders["pair"] == pair]
+        if borders.empty:
+            raise RegionError(f"no international border {pair} in the boundaries loaded")
+    band = borders.to_crs(SOUTH_ASIA_EQDC).buffer(km * 1000, quad_segs=8)
+    band = gpd.GeoSeries(band, crs=SOUTH_ASIA_EQDC).to_crs("EPSG:4326").union_all()
+    sides = countries[countries["iso3"].isin(set(borders["a"]) | set(borders["b"]))]
+    land = shapely.union_all(sides.geometry.values)
+    label = f"{km:g} km either side of the {pair or 'international'} border"
+    return Region(label, shapely.intersection(band, land), tuple(sorted(sides["iso3"])))
+
+
+_CORRIDOR = re.compile(r"^border:(?:(?P<pair>[A-Za-z]{3}-[A-Za-z]{3}):)?(?P<km>[\d.]+)\s*km$")
+
+
+def parse_region(spec: str, boundaries: gpd.GeoDataFrame) -> Region:
+    """Resolve a region written as text.
+
+    ``PAK`` or ``PAK,AFG`` (ISO3); ``PK2`` (admin codes); a path to a GeoJSON
+    file; ``border:AFG-PAK:25km`` or ``border:25km`` (every border).
+    """
+    spec = spec.strip()
+    if m := _CORRIDOR.match(spec):
+        countries = boundaries[boundaries["admin_level"] == 0]
+        return corridor_region(countries, float(m["km"]), m["pair"])
+    if spec.lower().endswith((".geojson", ".json")):
+        return polygon_region(Path(spec))
+    codes = [c.strip() for c in spec.split(",") if c.strip()]
+    iso = set(boundaries.loc[boundaries["admin_level"] == 0, "iso3"].dropna())
+    if codes and all(c.upper() in iso for c in codes):
+        return countries_region(boundaries, [c.upper() for c in codes])
+    if codes and set(codes) <= set(boundaries["code"].dropna()):
+        return admin_region(boundaries, codes)
+    raise RegionError(f"'{spec}' is not an ISO3 code, admin code, GeoJSON file or "
+                      "border corridor (border:AFG-PAK:25km)")
