@@ -19,6 +19,17 @@ def pair_label(a: str, b: str) -> str:
     return "-".join(sorted((a, b)))
 
 
+def _shared_edge(a: shapely.Geometry, b: shapely.Geometry) -> shapely.Geometry:
+    """The lines two polygons share: exact when they share vertices, else the
+    part of a's outline within SNAP of b."""
+    exact = shapely.intersection(a.boundary, b.boundary)
+    lines = shapely.get_parts(exact)
+    lines = [g for g in lines if g.geom_type in ("LineString", "MultiLineString")]
+    if lines:
+        return shapely.line_merge(shapely.union_all(lines))
+    return shapely.line_merge(shapely.intersection(a.boundary, b.buffer(SNAP)))
+
+
 def international_borders(countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Border lines between every pair of countries that touch.
 
@@ -35,8 +46,7 @@ def international_borders(countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if i >= j:
             continue
         a, b = countries.at[i, "iso3"], countries.at[j, "iso3"]
-        line = shapely.line_merge(shapely.intersection(geoms[i].boundary,
-                                                       geoms[j].buffer(SNAP)))
+        line = _shared_edge(geoms[i], geoms[j])
         if line.is_empty or line.length < SNAP:
             continue
         rows.append({"pair": pair_label(a, b), "a": min(a, b), "b": max(a, b), "geometry": line})

@@ -11,6 +11,8 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from .times import utc
+
 STOCK_TYPES = ("IDP stock", "refugees")
 GROUPS = ("country", "area_name", "cause", "type")
 
@@ -18,7 +20,7 @@ GROUPS = ("country", "area_name", "cause", "type")
 def in_period(displacement: gpd.GeoDataFrame, start, end) -> gpd.GeoDataFrame:
     """Records dated in [start, end] (UTC)."""
     dates = displacement["date"]
-    return displacement[(dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))]
+    return displacement[(dates >= utc(start)) & (dates <= utc(end))]
 
 
 def period_figures(displacement: gpd.GeoDataFrame, start, end) -> gpd.GeoDataFrame:
@@ -44,7 +46,7 @@ def totals(displacement: gpd.GeoDataFrame, start, end, by: str = "country") -> p
     """
     if by not in GROUPS:
         raise ValueError(f"cannot group displacement by '{by}'; choose one of {GROUPS}")
-    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    start, end = utc(start), utc(end)
     length = end - start
     current = period_figures(displacement, start, end)
     previous = period_figures(displacement, start - length - pd.Timedelta(seconds=1),

@@ -12,6 +12,7 @@ from functools import cached_property
 
 import numpy as np
 import rasterio.warp
+import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 from affine import Affine
 from pyproj import CRS, Geod, Proj, Transformer
@@ -69,16 +70,13 @@ class Grid:
 
     @cached_property
     def _row_areas_km2(self) -> np.ndarray:
-        """Geographic grids: the true area of one cell in each row (km²)."""
+        """Geographic grids: the area of one cell in each row (km²), exact on the
+        ellipsoid for a cell bounded by meridians and parallels (Snyder 1987)."""
         t = self.transform
-        west, east = t.c, t.c + t.a
-        out = np.empty(self.height)
-        for r in range(self.height):
-            north, south = t.f + r * t.e, t.f + (r + 1) * t.e
-            area, _ = GEOD.polygon_area_perimeter([west, east, east, west],
-                                                  [south, south, north, north])
-            out[r] = abs(area) / 1e6
-        return out
+        edges = t.f + np.arange(self.height + 1) * t.e
+        q = _authalic_q(np.radians(np.clip(edges, -90, 90)))
+        b2 = (GEOD.b / 1000) ** 2
+        return np.abs(b2 * np.radians(t.a) / 2 * np.diff(q))
 
     @cached_property
     def _areal_scale_rows(self) -> tuple[np.ndarray, np.ndarray]:
@@ -112,6 +110,12 @@ class Grid:
         w = ((r - rows[j]) / (rows[j + 1] - rows[j]))[:, None]
         scale = by_row[j] * (1 - w) + by_row[j + 1] * w
         return nominal_m2 / scale / 1e6
+
+
+def _authalic_q(phi: np.ndarray) -> np.ndarray:
+    e = np.sqrt(GEOD.es)
+    s = np.sin(phi)
+    return s / (1 - GEOD.es * s**2) + np.log((1 + e * s) / (1 - e * s)) / (2 * e)
 
 
 def align_sum(source: xr.DataArray, grid: Grid, row0: int = 0, row1: int | None = None,

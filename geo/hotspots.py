@@ -18,6 +18,7 @@ import shapely
 from scipy.stats import norm
 
 from .borders import nearest_border
+from .times import utc
 
 CONFIDENCE = ((0.99, 2.5758), (0.95, 1.9600), (0.90, 1.6449))
 CLASS_ORDER = ["hot 99%", "hot 95%", "hot 90%", "not significant", "cold 90%", "cold 95%",
@@ -88,8 +89,8 @@ def hotspots(
     previous), and the hexagon polygon (EPSG:4326).
     """
     times = incidents["time"]
-    end = pd.Timestamp(end) if end is not None else times.max() + pd.Timedelta(seconds=1)
-    start = pd.Timestamp(start) if start is not None else times.min()
+    end = utc(end) if end is not None else times.max() + pd.Timedelta(seconds=1)
+    start = utc(start) if start is not None else times.min()
     chosen = incidents[(times >= start) & (times < end)]
     columns = ["h3", "count", "gi_z", "gi_p", "gi_class", "recent", "previous", "change"]
     if chosen.empty:

@@ -15,7 +15,7 @@ from data_sources.schema import SAARC_ISO3
 
 from . import cyclones, displacement, hotspots
 from .borders import international_borders
-from .exposure import OUTSIDE, exposure
+from .exposure import OUTSIDE, ExposureError, exposure
 from .join import join_areas
 from .regions import Region, countries_region
 
@@ -139,11 +139,21 @@ def situation_summary(scenario: Scenario, filters: Filters = Filters()) -> Summa
                                      ("cyclone", "wind", filters.wind_threshold_kt)):
         if hazard not in filters.hazards or layer not in scenario.layers:
             continue
-        result = exposure(scenario[layer], threshold, areas, "name",
-                          population=scenario["population"])
+        try:
+            result = exposure(scenario[layer], threshold, areas, "name",
+                              population=scenario["population"])
+        except ExposureError:  # the hazard lies outside the region: nobody exposed
+            table[f"{hazard}_km2"] = 0.0
+            table[f"people_exposed_{hazard}"] = 0.0
+            notes.append(f"{hazard.capitalize()}: the hazard layer does not reach this region.")
+            continue
         table[f"{hazard}_km2"] = result.table["hazard_km2"].to_numpy()
         table[f"people_exposed_{hazard}"] = result.table["people_exposed"].round().to_numpy()
-        key[f"people_exposed_{hazard}"] = float(table[f"people_exposed_{hazard}"].sum())
+        # Cells outside every area lie outside the region (sea, neighbours, or off a
+        # coarse coastline): shown in the table so it adds up, not in the key figure.
+        in_areas = table["area"] != OUTSIDE
+        key[f"people_exposed_{hazard}"] = float(table.loc[in_areas,
+                                                          f"people_exposed_{hazard}"].sum())
         notes.extend(f"{hazard.capitalize()}: {n}" for n in result.notes)
 
     per_area_incidents = chosen.groupby("country").size()

@@ -1,0 +1,148 @@
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from pyproj import Geod
+
+from geo import exposure as ex
+from geo.exposure import OUTSIDE, ExposureError, exposure
+from geo.grid import Grid
+from tests.geo_helpers import EQUAL_AREA, box, centre, districts, raster
+
+HAZARD = [[0, 1, 2, 3],
+          [0, 1, 2, 3],
+          [0, 0, 5, 5],
+          [np.nan, 0, 5, 5]]
+PEOPLE = np.arange(1, 17).reshape(4, 4)
+
+
+def test_four_by_four_by_hand():
+    incidents = gpd.GeoDataFrame(geometry=[centre(0, 3), centre(0, 0), centre(3, 3)],
+                                 crs=EQUAL_AREA)
+    displaced = gpd.GeoDataFrame({"figure": [100, 7]}, geometry=[centre(1, 2), centre(1, 1)],
+                                 crs=EQUAL_AREA)
+    result = exposure(raster(HAZARD, variable="flood_depth", units="m"), 2, districts(),
+                      population=raster(PEOPLE), incidents=incidents, displaced=displaced)
+    table = result.table.set_index("area")
+    assert table.index.tolist() == ["West", "East", OUTSIDE]
+    assert table["hazard_km2"].round(6).tolist() == [0.0, 6.0, 2.0]
+    # East: cells 3, 4, 7, 8, 11, 12; outside: 15, 16.
+    assert table["people_exposed"].round(3).tolist() == [0.0, 45.0, 31.0]
+    assert table["incidents"].tolist() == [0, 1, 1]
+    assert table["displaced"].tolist() == [0, 100, 0]
+    assert result.totals["people_exposed"] == pytest.approx(76)
+    assert result.notes[0] == "Exposed: hazard flood_depth >= 2 m"
+
+
+def test_places_instead_of_population_raster():
+    places = gpd.GeoDataFrame({"population": [1000, 500, 70]},
+                              geometry=[centre(2, 2), centre(0, 0), centre(3, 2)], crs=EQUAL_AREA)
+    table = exposure(raster(HAZARD), 2, districts(), places=places).table
+    assert table["people_exposed"].tolist() == [0, 1000, 70]
+
+
+def test_population_in_another_crs_is_conserved():
+    # Hazard: 100 x 100 cells of 1 km in UTM 43N; population: 0.1 degree cells in
+    # EPSG:4326, well inside the hazard extent.
+    hazard = raster(np.ones((100, 100)), crs="EPSG:32643", x0=300_000, y0=3_300_000)
+    rng = np.random.default_rng(1)
+    people = raster(rng.integers(0, 1000, (4, 4)), crs="EPSG:4326", x0=73.0, y0=29.6, res=0.1)
+    areas = gpd.GeoDataFrame({"name": ["all"]},
+                             geometry=[shapely.box(300_000, 3_200_000, 400_000, 3_300_000)],
+                             crs="EPSG:32643")
+    result = exposure(hazard, 1, areas, population=people)
+    assert result.totals["people_exposed"] == pytest.approx(float(people.sum()), rel=1e-3)
+    # 100 x 100 cells of 1 km² at UTM scale factor ~0.9997: true area a little larger.
+    assert result.totals["hazard_km2"] == pytest.approx(10_000, rel=2e-3)
+
+
+def test_same_answer_when_hazard_comes_in_another_crs():
+    rng = np.random.default_rng(7)
+    depth = raster(np.round(rng.random((200, 200)) * 2, 2), crs="EPSG:32642", x0=500_000,
+                   y0=3_000_000, res=500)
+    areas = gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=[
+        shapely.box(510_000, 2_920_000, 560_000, 2_990_000),
+        shapely.box(560_000, 2_920_000, 590_000, 2_990_000)], crs="EPSG:32642")
+    direct = exposure(depth, 1.0, areas).table.set_index("area")["hazard_km2"]
+    geographic = depth.rio.reproject("EPSG:4326", resolution=0.005)
+    moved = exposure(geographic, 1.0, areas).table.set_index("area")["hazard_km2"]
+    assert moved["a"] == pytest.approx(direct["a"], rel=0.02)
+    assert moved["b"] == pytest.approx(direct["b"], rel=0.02)
+
+
+def test_geographic_cell_areas_are_ellipsoidal():
+    # The northern hemisphere in 10 degree cells adds up to half the WGS84 surface.
+    grid = Grid.of(raster(np.zeros((9, 36)), crs="EPSG:4326", x0=-180, y0=90.0, res=10.0))
+    areas = np.broadcast_to(grid.cell_areas_km2(), grid.shape)
+    assert areas.sum() == pytest.approx(510_065_621.7 / 2, abs=1)
+    assert (np.diff(areas[:, 0]) > 0).all()  # cells grow towards the equator
+    # A 0.05 degree cell at 25 N agrees with a geodesic polygon area (edges this
+    # short barely differ from parallels).
+    small = Grid.of(raster(np.zeros((1, 1)), crs="EPSG:4326", x0=70, y0=25.05, res=0.05))
+    geodesic, _ = Geod(ellps="WGS84").polygon_area_perimeter(
+        [70, 70.05, 70.05, 70], [25, 25, 25.05, 25.05])
+    assert small.cell_areas_km2()[0, 0] == pytest.approx(abs(geodesic) / 1e6, rel=1e-6)
+
+
+def test_overlay_is_cached_between_hazard_updates():
+    ex._OVERLAYS.clear()
+    areas = districts()
+    exposure(raster(HAZARD), 2, areas)
+    first = next(iter(ex._OVERLAYS.values()))
+    exposure(raster(np.array(HAZARD) * 2), 2, areas)  # a new hazard on the same grid
+    assert len(ex._OVERLAYS) == 1 and next(iter(ex._OVERLAYS.values())) is first
+
+
+def test_errors_are_clear():
+    far = gpd.GeoDataFrame({"name": ["far"]}, geometry=[shapely.box(0, 0, 10, 10)],
+                           crs=EQUAL_AREA)
+    with pytest.raises(ExposureError, match="does not overlap"):
+        exposure(raster(HAZARD), 1, far)
+    with pytest.raises(ExposureError, match="no field 'district'"):
+        exposure(raster(HAZARD), 1, districts(), "district")
+
+
+def test_time_dimension_max_or_one_step():
+    da = raster(HAZARD)
+    stack = np.stack([np.zeros((4, 4)), np.array(HAZARD)])
+    timed = da.expand_dims(time=pd.date_range("2026-09-25", periods=2, freq="6h")).copy(
+        data=stack)
+    assert exposure(timed, 2, districts()).totals["hazard_km2"] == pytest.approx(8)
+    first = exposure(timed, 2, districts(), time=pd.Timestamp("2026-09-25T01:00Z"))
+    assert first.totals["hazard_km2"] == 0
+    assert "step nearest 2026-09-25 01:00 UTC" in first.notes[1]
+
+
+@settings(max_examples=30, deadline=None)
+@given(values=arrays(np.float32, (8, 8), elements=st.floats(0, 5, width=32)),
+       people=arrays(np.float32, (8, 8), elements=st.floats(0, 100, width=32)),
+       cut=st.integers(1, 7), threshold=st.floats(0, 5), order=st.permutations([0, 1, 2]))
+def test_sums_tile_and_order_does_not_matter(values, people, cut, threshold, order):
+    areas = gpd.GeoDataFrame({"name": ["left", "right", "strip"]}, geometry=[
+        box(0, 0, cut, 6), box(cut, 0, 8, 6), box(0, 6, 8, 7)], crs=EQUAL_AREA)
+    result = exposure(raster(values), threshold, areas, population=raster(people))
+    hit = values >= threshold
+    assert result.totals["hazard_km2"] == pytest.approx(hit.sum(), rel=1e-6, abs=1e-6)
+    assert result.totals["people_exposed"] == pytest.approx(float(people[hit].sum()), rel=1e-5,
+                                                            abs=1e-3)
+    shuffled = exposure(raster(values), threshold, areas.iloc[list(order)],
+                        population=raster(people)).table.set_index("area")
+    assert shuffled.loc[result.table["area"]].to_numpy() == pytest.approx(
+        result.table.set_index("area").to_numpy())
+    outside = result.table.set_index("area").loc[OUTSIDE]
+    assert outside["hazard_km2"] == pytest.approx(hit[7].sum())
+
+
+def test_grid_rejects_raster_without_crs():
+    from geo.grid import GridError
+    da = raster(HAZARD)
+    da = da.drop_vars("spatial_ref")
+    with pytest.raises(GridError, match="no CRS"):
+        Grid.of(da)
+
+
+

@@ -1,0 +1,95 @@
+import pandas as pd
+import pytest
+
+from geo.exposure import OUTSIDE, exposure
+from geo.regions import parse_region
+from geo.summary import KEY_FIGURES, Filters, situation_summary
+
+
+@pytest.fixture(scope="module")
+def default(demo):
+    return situation_summary(demo)
+
+
+def test_default_view_covers_saarc_last_90_days(demo, default):
+    assert default.demo
+    assert default.end == demo.as_of and default.start == demo.as_of - pd.Timedelta(days=90)
+    assert set(default.key_figures) == set(KEY_FIGURES)
+    assert default.areas["iso3"].dropna().tolist() == ["IND", "BGD", "BTN", "NPL", "PAK", "AFG",
+                                                       "LKA"]
+
+
+def test_key_figures_are_the_sums_of_the_area_table(default):
+    areas = default.areas.set_index("area")
+    for col in ("people_exposed_flood", "people_exposed_cyclone"):
+        # Hazard cells outside every area are outside the region.
+        assert default.key_figures[col] == pytest.approx(areas[col].drop(OUTSIDE).sum()), col
+    for col in ("incidents", "displaced"):
+        # Records belong to the region by their country, even off a coarse coastline.
+        assert default.key_figures[col] == pytest.approx(areas[col].sum()), col
+
+
+def test_flood_figure_is_the_exposure_function(demo, default):
+    areas = demo["boundaries"]
+    pak = areas[areas["iso3"] == "PAK"][["name", "geometry"]]
+    direct = exposure(demo["flood"], 0.5, pak, population=demo["population"])
+    row = default.areas.set_index("area").loc["Pakistan"]
+    assert row["people_exposed_flood"] == pytest.approx(
+        direct.table.set_index("area").loc["Pakistan", "people_exposed"], abs=0.5)
+    assert default.key_figures["people_exposed_flood"] > 1_000_000
+
+
+def test_incident_count_matches_the_filter(demo, default):
+    inc = demo["incidents"]
+    expected = inc[(inc["time"] >= default.start) & (inc["time"] <= default.end)
+                   & inc["country"].isin(["AFG", "BGD", "BTN", "IND", "MDV", "NPL", "PAK",
+                                          "LKA"])]
+    assert default.key_figures["incidents"] == len(expected)
+    assert default.incidents["border_km"].notna().all()
+
+
+def test_region_filter_changes_figures(demo, default):
+    pak = situation_summary(demo, Filters(region=parse_region("PAK", demo["boundaries"])))
+    assert pak.region_label == "PAK"
+    assert pak.key_figures["people_exposed_cyclone"] == 0
+    assert pak.key_figures["people_exposed_flood"] == default.key_figures["people_exposed_flood"]
+    assert set(pak.incidents["country"]) == {"PAK"}
+    assert pak.alerts["id"].tolist() == ["GDACS:FL9000001"]
+    assert pak.cyclones.empty
+
+
+def test_corridor_and_categories(demo):
+    region = parse_region("border:AFG-PAK:25km", demo["boundaries"])
+    view = situation_summary(demo, Filters(region=region, categories=("explosion/IED",)))
+    assert set(view.incidents["category"].astype(str)) == {"explosion/IED"}
+    assert (view.incidents["border_km"] <= 26).all()
+    assert view.key_figures["people_exposed_flood"] == 0
+
+
+def test_empty_period_gives_zeros_not_errors(demo):
+    view = situation_summary(demo, Filters(start=pd.Timestamp("2020-01-01", tz="UTC"),
+                                           end=pd.Timestamp("2020-01-31", tz="UTC")))
+    assert view.key_figures["incidents"] == 0 and view.incidents.empty
+    assert view.top_hotspots.empty and view.alerts.empty and view.cyclones.empty
+    assert view.key_figures["displaced"] == 0
+
+
+def test_cyclone_summary(default):
+    storm = default.cyclones.iloc[0]
+    assert storm["name"] == "DEMO" and storm["max_wind_kt"] == 105
+    assert storm["landfall_country"] == "BGD"
+    assert pd.Timestamp("2026-09-26T06:00Z") < storm["landfall_time"] < pd.Timestamp(
+        "2026-09-26T12:00Z")
+    assert set(default.swaths["threshold_kt"]) == {34, 50, 64}
+
+
+def test_sources_listed_with_demo_flag(default):
+    sources = default.sources.set_index("layer")
+    assert sources.loc["incidents", "demo"] and not sources.loc["boundaries", "demo"]
+
+
+def test_hazards_can_be_switched_off(demo):
+    view = situation_summary(demo, Filters(hazards=frozenset({"incidents"})))
+    assert view.key_figures["people_exposed_flood"] == 0
+    assert view.key_figures["active_alerts"] == 0 and view.key_figures["displaced"] == 0
+    assert view.key_figures["incidents"] > 0
