@@ -21,7 +21,8 @@ import rasterio.features
 import shapely
 import xarray as xr
 
-from . import fingerprint
+from . import blockstore, fingerprint
+from .blockstore import BlockStore
 from .grid import Grid, align_sum
 from .join import area_index
 
@@ -51,15 +52,17 @@ _POPULATION = _LRU()
 
 @dataclass
 class Overlay:
-    """Areas burned onto a grid: ``zones[r, c]`` is 0 outside, i + 1 for area i."""
+    """Areas burned onto a grid: zone 0 is outside every area, i + 1 is area i."""
 
     grid: Grid
     names: list[str]
-    zones: np.ndarray
+    zones: BlockStore
 
 
-def _block_rows(grid: Grid) -> int:
-    return max(1, BLOCK_CELLS // max(grid.width, 1))
+def blocks(grid: Grid) -> list[tuple[int, int]]:
+    """Row ranges of about BLOCK_CELLS cells each."""
+    step = max(1, BLOCK_CELLS // max(grid.width, 1))
+    return [(r, min(r + step, grid.height)) for r in range(0, grid.height, step)]
 
 
 def area_overlay(areas: gpd.GeoDataFrame, grid: Grid, area_field: str) -> Overlay:
@@ -71,32 +74,36 @@ def area_overlay(areas: gpd.GeoDataFrame, grid: Grid, area_field: str) -> Overla
 
     def burn() -> Overlay:
         projected = areas.to_crs(grid.crs).geometry.values
-        dtype = "uint16" if len(areas) < 65_535 else "int32"
-        zones = np.zeros(grid.shape, dtype=dtype)
-        step = _block_rows(grid)
         shapes = [(g, i + 1) for i, g in enumerate(projected) if g is not None and not g.is_empty]
-        for row0 in range(0, grid.height, step):
-            rows = min(step, grid.height - row0)
-            rasterio.features.rasterize(
-                shapes, out=zones[row0:row0 + rows], transform=grid.window_transform(row0),
-                all_touched=False,
-            )
-        return Overlay(grid, areas[area_field].astype(str).tolist(), zones)
+        dtype = "uint16" if len(areas) < 65_535 else "int32"
+
+        def fill(row0: int, row1: int) -> np.ndarray:
+            out = np.zeros((row1 - row0, grid.width), dtype=dtype)
+            if shapes:
+                rasterio.features.rasterize(shapes, out=out, all_touched=False,
+                                            transform=grid.window_transform(row0))
+            return out
+
+        store = blockstore.build(grid, dtype, f"zones:{key}", blocks(grid), fill)
+        return Overlay(grid, areas[area_field].astype(str).tolist(), store)
 
     return _OVERLAYS.get_or(key, burn)
 
 
-def population_on_grid(population: xr.DataArray, grid: Grid) -> np.ndarray:
-    """People per hazard cell, re-gridded with the total conserved (cached)."""
+def population_on_grid(population: xr.DataArray, grid: Grid) -> BlockStore:
+    """People per hazard cell, re-gridded with the total conserved (cached).
+    On the hazard's own grid the values are used as they are."""
     key = (grid, fingerprint.of_raster(population))
 
-    def regrid() -> np.ndarray:
-        out = np.zeros(grid.shape, dtype="float32")
-        step = _block_rows(grid)
-        for row0 in range(0, grid.height, step):
-            row1 = min(row0 + step, grid.height)
-            out[row0:row1] = align_sum(population, grid, row0, row1)
-        return out
+    def regrid() -> BlockStore:
+        same_grid = Grid.of(population) == grid
+
+        def fill(row0: int, row1: int) -> np.ndarray:
+            if same_grid:
+                return np.nan_to_num(np.asarray(population[row0:row1].values, dtype="float32"))
+            return align_sum(population, grid, row0, row1)
+
+        return blockstore.build(grid, "float32", f"population:{key}", blocks(grid), fill)
 
     return _POPULATION.get_or(key, regrid)
 
@@ -181,18 +188,16 @@ def exposure(
 
     n = len(overlay.names) + 1
     sums = {c: np.zeros(n) for c in ("hazard_km2", "people_exposed", "incidents", "displaced")}
-    step = _block_rows(grid)
-    for row0 in range(0, grid.height, step):
-        row1 = min(row0 + step, grid.height)
+    for row0, row1 in blocks(grid):
         block = np.asarray(hazard2d[row0:row1].values)
         with np.errstate(invalid="ignore"):
             hit = block >= threshold
-        zones = overlay.zones[row0:row1][hit]
+        zones = overlay.zones.read(row0, row1)[hit]
         areas_km2 = np.broadcast_to(grid.cell_areas_km2(row0, row1), block.shape)[hit]
         sums["hazard_km2"] += np.bincount(zones, weights=areas_km2, minlength=n)
         if pop_grid is not None:
-            sums["people_exposed"] += np.bincount(zones, weights=pop_grid[row0:row1][hit],
-                                                  minlength=n)
+            sums["people_exposed"] += np.bincount(
+                zones, weights=pop_grid.read(row0, row1)[hit], minlength=n)
         for name, (rows, cols, weights, area_idx) in point_sets.items():
             inside = (rows >= row0) & (rows < row1)
             exposed = np.zeros(len(rows), dtype=bool)

@@ -146,3 +146,17 @@ def test_grid_rejects_raster_without_crs():
 
 
 
+
+
+def test_large_grids_go_to_disk_with_the_same_answer(tmp_path, monkeypatch):
+    monkeypatch.setenv("SAMON_IN_MEMORY_CELLS", "4")  # every grid counts as large here
+    monkeypatch.setenv("SAMON_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(ex, "BLOCK_CELLS", 5)  # blocks of one row
+    ex._OVERLAYS.clear()
+    ex._POPULATION.clear()
+    result = exposure(raster(HAZARD), 2, districts(), population=raster(PEOPLE))
+    assert result.table["people_exposed"].round(3).tolist() == [0.0, 45.0, 31.0]
+    assert result.table["hazard_km2"].round(6).tolist() == [0.0, 6.0, 2.0]
+    assert len(list((tmp_path / "grids").glob("*.tif"))) == 2
+    ex._OVERLAYS.clear()
+    ex._POPULATION.clear()
