@@ -93,22 +93,27 @@ class Grid:
         every_col = np.arange(self.width)
         return rows, np.stack([np.interp(every_col, cols, s) for s in scale])
 
-    def cell_areas_km2(self, row0: int = 0, row1: int | None = None) -> np.ndarray:
-        """True cell areas (km²) for rows row0..row1: shape (n, 1) for geographic
-        grids (area depends on latitude only), (n, width) for projected grids."""
-        row1 = self.height if row1 is None else row1
+    def area_at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """True area (km²) of a cell at fractional (row, col) positions."""
         if self.crs.is_geographic:
-            return self._row_areas_km2[row0:row1, None]
+            return self._row_areas_km2[np.asarray(rows, dtype=np.int64)]
         metre = self.crs.axis_info[0].unit_conversion_factor
         nominal_m2 = abs(self.transform.a * self.transform.e) * metre**2
-        rows, by_row = self._areal_scale_rows
-        if len(rows) == 1:
-            return np.repeat(nominal_m2 / by_row / 1e6, row1 - row0, axis=0)
-        # Linear interpolation between sampled rows: the scale factor is smooth.
-        r = np.arange(row0, row1)
-        j = np.clip(np.searchsorted(rows, r, side="right") - 1, 0, len(rows) - 2)
-        w = ((r - rows[j]) / (rows[j + 1] - rows[j]))[:, None]
-        scale = by_row[j] * (1 - w) + by_row[j + 1] * w
+        lattice_rows, by_row = self._areal_scale_rows
+        rows = np.asarray(rows, dtype=np.float64)
+        cols = np.asarray(cols, dtype=np.float64)
+        if len(lattice_rows) == 1:
+            scale = np.interp(cols, np.arange(self.width), by_row[0])
+        else:
+            j = np.clip(np.searchsorted(lattice_rows, rows, side="right") - 1, 0,
+                        len(lattice_rows) - 2)
+            w = (rows - lattice_rows[j]) / (lattice_rows[j + 1] - lattice_rows[j])
+            c0 = np.clip(np.floor(cols).astype(np.int64), 0, self.width - 1)
+            c1 = np.minimum(c0 + 1, self.width - 1)
+            f = cols - c0
+            top = by_row[j, c0] * (1 - f) + by_row[j, c1] * f
+            bottom = by_row[j + 1, c0] * (1 - f) + by_row[j + 1, c1] * f
+            scale = top * (1 - w) + bottom * w
         return nominal_m2 / scale / 1e6
 
 

@@ -77,7 +77,8 @@ def test_same_answer_when_hazard_comes_in_another_crs():
 def test_geographic_cell_areas_are_ellipsoidal():
     # The northern hemisphere in 10 degree cells adds up to half the WGS84 surface.
     grid = Grid.of(raster(np.zeros((9, 36)), crs="EPSG:4326", x0=-180, y0=90.0, res=10.0))
-    areas = np.broadcast_to(grid.cell_areas_km2(), grid.shape)
+    rows, cols = np.meshgrid(np.arange(9), np.arange(36), indexing="ij")
+    areas = grid.area_at(rows, cols)
     assert areas.sum() == pytest.approx(510_065_621.7 / 2, abs=1)
     assert (np.diff(areas[:, 0]) > 0).all()  # cells grow towards the equator
     # A 0.05 degree cell at 25 N agrees with a geodesic polygon area (edges this
@@ -85,11 +86,22 @@ def test_geographic_cell_areas_are_ellipsoidal():
     small = Grid.of(raster(np.zeros((1, 1)), crs="EPSG:4326", x0=70, y0=25.05, res=0.05))
     geodesic, _ = Geod(ellps="WGS84").polygon_area_perimeter(
         [70, 70.05, 70.05, 70], [25, 25, 25.05, 25.05])
-    assert small.cell_areas_km2()[0, 0] == pytest.approx(abs(geodesic) / 1e6, rel=1e-6)
+    assert small.area_at(np.array([0]), np.array([0]))[0] == pytest.approx(
+        abs(geodesic) / 1e6, rel=1e-6)
+
+
+def test_projected_cell_areas_follow_the_scale_factor():
+    # UTM 42N, 1 km cells: at the central meridian (69 E) k = 0.9996, so a cell
+    # is 1 / 0.9996^2 km²; 180 km east, k = 0.9996 (1 + x^2 / 2R^2) ~ 1.0000.
+    grid = Grid.of(raster(np.zeros((10, 400)), crs="EPSG:32642", x0=300_000, y0=3_000_000))
+    centre_col, east_col = 199.5, 379.5  # x = 500 km and 680 km
+    at_cm, east = grid.area_at(np.array([5, 5]), np.array([centre_col, east_col]))
+    assert at_cm == pytest.approx(1 / 0.9996**2, rel=2e-5)
+    assert east == pytest.approx(1 / (0.9996 * (1 + 180**2 / (2 * 6371**2))) ** 2, rel=2e-5)
 
 
 def test_overlay_is_cached_between_hazard_updates():
-    ex._OVERLAYS.clear()
+    ex.clear_caches()
     areas = districts()
     exposure(raster(HAZARD), 2, areas)
     first = next(iter(ex._OVERLAYS.values()))
@@ -152,11 +164,10 @@ def test_large_grids_go_to_disk_with_the_same_answer(tmp_path, monkeypatch):
     monkeypatch.setenv("SAMON_IN_MEMORY_CELLS", "4")  # every grid counts as large here
     monkeypatch.setenv("SAMON_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(ex, "BLOCK_CELLS", 5)  # blocks of one row
-    ex._OVERLAYS.clear()
-    ex._POPULATION.clear()
+    ex.clear_caches()
     result = exposure(raster(HAZARD), 2, districts(), population=raster(PEOPLE))
     assert result.table["people_exposed"].round(3).tolist() == [0.0, 45.0, 31.0]
     assert result.table["hazard_km2"].round(6).tolist() == [0.0, 6.0, 2.0]
-    assert len(list((tmp_path / "grids").glob("*.tif"))) == 2
-    ex._OVERLAYS.clear()
-    ex._POPULATION.clear()
+    # The re-gridded population went to disk.
+    assert len(list((tmp_path / "grids").glob("*.tif"))) == 1
+    ex.clear_caches()
