@@ -182,6 +182,7 @@ def situation_summary(scenario: Scenario, filters: Filters = Filters()) -> Summa
     tracks = scenario["tracks"]
     tracks = tracks[(tracks["time"] >= start) & (tracks["time"] <= end)]
     storms, swaths = _cyclones(tracks, countries, region, "cyclone" in filters.hazards)
+    swaths["people_exposed"] = _swath_people(swaths, scenario["population"], areas)
 
     return Summary(
         filters=filters, region_label=region.label, start=start, end=end,
@@ -211,6 +212,17 @@ def _cyclones(tracks, countries, region: Region, wanted: bool):
     storms["landfall_country"] = land["country"]
     storms["landfall_wind_kt"] = land["wind_kt"]
     return storms.reset_index()[empty.columns], cyclones.wind_swaths(tracks)
+
+
+def _swath_people(swaths, population, areas) -> np.ndarray:
+    """People in the region's areas under each swath (from the track's radii)."""
+    if swaths.empty:
+        return np.zeros(0)
+    table = cyclones.swath_exposure(swaths, population, areas)
+    inside = table[table["area"] != OUTSIDE]
+    totals = inside.groupby(["storm_id", "threshold_kt"])["people_exposed"].sum()
+    keys = list(zip(swaths["storm_id"], swaths["threshold_kt"], strict=True))
+    return np.array([round(float(totals.get(k, 0.0))) for k in keys])
 
 
 def with_defaults(filters: Filters, scenario: Scenario) -> Filters:

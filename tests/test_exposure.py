@@ -60,18 +60,24 @@ def test_population_in_another_crs_is_conserved():
     assert result.totals["hazard_km2"] == pytest.approx(10_000, rel=2e-3)
 
 
-def test_same_answer_when_hazard_comes_in_another_crs():
-    rng = np.random.default_rng(7)
-    depth = raster(np.round(rng.random((200, 200)) * 2, 2), crs="EPSG:32642", x0=500_000,
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 1000), target=st.sampled_from(["EPSG:4326", "EPSG:32643",
+                                                          "EPSG:3857"]))
+def test_same_answer_when_hazard_comes_in_another_crs(seed, target):
+    # A smooth depth field (as real hazards are) in UTM 42N, warped to another CRS.
+    rng = np.random.default_rng(seed)
+    coarse = rng.random((10, 10))
+    field = np.kron(coarse, np.ones((20, 20)))
+    depth = raster(np.round(field * 2, 2), crs="EPSG:32642", x0=500_000,
                    y0=3_000_000, res=500)
     areas = gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=[
         shapely.box(510_000, 2_920_000, 560_000, 2_990_000),
         shapely.box(560_000, 2_920_000, 590_000, 2_990_000)], crs="EPSG:32642")
     direct = exposure(depth, 1.0, areas).table.set_index("area")["hazard_km2"]
-    geographic = depth.rio.reproject("EPSG:4326", resolution=0.005)
-    moved = exposure(geographic, 1.0, areas).table.set_index("area")["hazard_km2"]
-    assert moved["a"] == pytest.approx(direct["a"], rel=0.02)
-    assert moved["b"] == pytest.approx(direct["b"], rel=0.02)
+    moved = exposure(depth.rio.reproject(target), 1.0, areas).table.set_index("area")
+    for name in ("a", "b"):
+        # Resampling moves block edges by up to a cell: 3% of these areas, at most.
+        assert moved.loc[name, "hazard_km2"] == pytest.approx(direct[name], rel=0.03, abs=2)
 
 
 def test_geographic_cell_areas_are_ellipsoidal():

@@ -60,3 +60,24 @@ def test_demo_swaths_nest(demo):
     swaths = wind_swaths(demo["tracks"]).set_index("threshold_kt")
     assert swaths.geometry[34].contains(swaths.geometry[50].buffer(-0.01))
     assert swaths.geometry[50].contains(swaths.geometry[64].buffer(-0.01))
+
+
+def test_people_exposed_under_each_swath():
+    from geo.cyclones import swath_exposure
+    from tests.geo_helpers import raster
+
+    # Population: 10 x 10 cells of 0.1 degree, 100 people each, around 88-89 E, 20-21 N.
+    people = raster(np.full((10, 10), 100.0), crs="EPSG:4326", x0=88.0, y0=21.0, res=0.1)
+    swaths = gpd.GeoDataFrame(
+        {"storm_id": ["S1", "S1"], "threshold_kt": [34, 64]},
+        geometry=[shapely.box(88.0, 20.0, 88.5, 21.0), shapely.box(88.0, 20.0, 88.2, 20.2)],
+        crs="EPSG:4326")
+    areas = gpd.GeoDataFrame({"name": ["west", "east"]}, geometry=[
+        shapely.box(88.0, 20.0, 88.3, 21.0), shapely.box(88.3, 20.0, 89.0, 21.0)],
+        crs="EPSG:4326")
+    table = swath_exposure(swaths, people, areas).set_index(["threshold_kt", "area"])
+    # 34 kt: columns 0-4 of 10 rows; west has columns 0-2, east 3-4.
+    assert table.loc[(34, "west"), "people_exposed"] == pytest.approx(3000)
+    assert table.loc[(34, "east"), "people_exposed"] == pytest.approx(2000)
+    assert table.loc[(64, "west"), "people_exposed"] == pytest.approx(400)
+    assert table.loc[(64, "east"), "people_exposed"] == 0

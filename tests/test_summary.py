@@ -81,6 +81,8 @@ def test_cyclone_summary(default):
     assert pd.Timestamp("2026-09-26T06:00Z") < storm["landfall_time"] < pd.Timestamp(
         "2026-09-26T12:00Z")
     assert set(default.swaths["threshold_kt"]) == {34, 50, 64}
+    people = default.swaths.set_index("threshold_kt")["people_exposed"]
+    assert people[34] > people[50] > people[64] > 0
 
 
 def test_sources_listed_with_demo_flag(default):
