@@ -46,6 +46,7 @@ class Summary:
 
     filters: Filters
     region_label: str
+    region_bounds: tuple[float, float, float, float]  # west, south, east, north (degrees)
     start: pd.Timestamp
     end: pd.Timestamp
     as_of: pd.Timestamp
@@ -185,7 +186,8 @@ def situation_summary(scenario: Scenario, filters: Filters = Filters()) -> Summa
     swaths["people_exposed"] = _swath_people(swaths, scenario["population"], areas)
 
     return Summary(
-        filters=filters, region_label=region.label, start=start, end=end,
+        filters=filters, region_label=region.label,
+        region_bounds=tuple(float(b) for b in region.geometry.bounds), start=start, end=end,
         as_of=scenario.as_of, demo=scenario.demo, key_figures=key, areas=table,
         incidents=chosen, hotspot_cells=cells, top_hotspots=top, alerts=active,
         cyclones=storms, swaths=swaths,

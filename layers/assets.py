@@ -1,0 +1,85 @@
+"""Map assets (Leaflet and plugins) from installed packages, served by our app.
+
+folium's pages load Leaflet, jQuery, Bootstrap and plugins from public CDNs;
+on a closed network that leaves a blank map. Every asset the map needs is
+taken from an installed package (XStatic packages, folium itself) and either
+copied to the app's static folder or inlined into a self-contained page.
+``localize`` rewrites a folium map's asset list and refuses anything it cannot
+serve locally.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import folium
+import xstatic.pkg.jquery
+import xstatic.pkg.leaflet
+import xstatic.pkg.leaflet_markercluster
+
+FOLIUM_TEMPLATES = Path(folium.__file__).parent / "templates"
+
+# File name as folium's CDN URLs end -> (folder in an installed package, file).
+ASSETS: dict[str, tuple[Path, str]] = {
+    "leaflet.js": (Path(xstatic.pkg.leaflet.BASE_DIR), "leaflet.js"),
+    "leaflet.css": (Path(xstatic.pkg.leaflet.BASE_DIR), "leaflet.css"),
+    "leaflet.markercluster.js": (Path(xstatic.pkg.leaflet_markercluster.BASE_DIR),
+                                 "leaflet.markercluster.js"),
+    "MarkerCluster.css": (Path(xstatic.pkg.leaflet_markercluster.BASE_DIR), "MarkerCluster.css"),
+    "MarkerCluster.Default.css": (Path(xstatic.pkg.leaflet_markercluster.BASE_DIR),
+                                  "MarkerCluster.Default.css"),
+    "leaflet_heat.min.js": (FOLIUM_TEMPLATES, "leaflet_heat.min.js"),
+    "jquery-3.7.1.min.js": (Path(xstatic.pkg.jquery.BASE_DIR), "jquery.min.js"),
+}
+# folium's defaults that our maps do not use (Bootstrap, glyphicons, awesome-markers).
+UNUSED = ("bootstrap", "glyphicons", "awesome_markers", "awesome_rotate")
+LEAFLET_IMAGES = Path(xstatic.pkg.leaflet.BASE_DIR) / "images"
+
+
+class AssetError(RuntimeError):
+    """A map element wants an asset we cannot serve locally."""
+
+
+def install_static(folder: Path) -> Path:
+    """Copy every asset (and Leaflet's images) into ``folder``; returns it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (src_dir, src) in ASSETS.items():
+        target = folder / name
+        if not target.exists() or target.stat().st_size != (src_dir / src).stat().st_size:
+            shutil.copyfile(src_dir / src, target)
+    shutil.copytree(LEAFLET_IMAGES, folder / "images", dirs_exist_ok=True)
+    return folder
+
+
+def _elements(root):
+    yield root
+    for child in getattr(root, "_children", {}).values():
+        yield from _elements(child)
+
+
+def localize(m: folium.Map, base_url: str) -> folium.Map:
+    """Point every JS/CSS asset of ``m`` (and its children) at ``base_url``.
+
+    Unused folium defaults are dropped; an asset we do not have raises
+    AssetError, so a page can never silently depend on a CDN.
+    """
+    base = base_url.rstrip("/")
+    for element in _elements(m):
+        for attr in ("default_js", "default_css"):
+            assets = getattr(element, attr, None)
+            if not assets:
+                continue
+            local = []
+            for name, url in assets:
+                if any(u in name for u in UNUSED):
+                    continue
+                file = url.rsplit("/", 1)[-1]
+                if file == "jquery-3.7.1.min.js" or name == "jquery":
+                    file = "jquery-3.7.1.min.js"
+                if file not in ASSETS:
+                    raise AssetError(f"map element {type(element).__name__} needs {url}, "
+                                     "which is not available locally")
+                local.append((name, f"{base}/{file}"))
+            setattr(element, attr, local)
+    return m

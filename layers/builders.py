@@ -1,0 +1,295 @@
+"""One builder per map layer. Each returns a ``Layer``: a folium FeatureGroup
+plus its legend (HTML from escaped text). Builders take geo results (the
+situation summary) and canonical tables; they compute no figures themselves."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import h3
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.hotspots import CLASS_ORDER, h3_cells
+
+from .html import esc, legend, safe_url
+from .raster import to_png_overlay
+
+MARKER_LIMIT = 2000  # above this, incidents are aggregated on the server
+
+CATEGORY_COLOURS = {
+    "illegal crossing": "#1f77b4", "smuggling/trafficking": "#9467bd",
+    "cross-border firing/shelling": "#d62728", "armed clash": "#8c564b",
+    "explosion/IED": "#ff7f0e", "arrest/seizure": "#2ca02c", "protest/unrest": "#e377c2",
+    "other": "#7f7f7f",
+}
+GI_COLOURS = {"hot 99%": "#b2182b", "hot 95%": "#ef8a62", "hot 90%": "#fddbc7",
+              "not significant": "#f7f7f7", "cold 90%": "#d1e5f0", "cold 95%": "#67a9cf",
+              "cold 99%": "#2166ac"}
+LEVEL_COLOURS = {"green": "#2ca02c", "orange": "#ff7f0e", "red": "#d62728"}
+FLOOD_BINS = ([0.05, 0.5, 1.0, 2.0, 3.0], ["#c6dbef", "#6baed6", "#3182bd", "#08519c",
+                                           "#08306b"])
+WIND_BINS = ([34, 50, 64, 96], ["#fed976", "#fd8d3c", "#e31a1c", "#800026"])
+DISPLACEMENT_COLOURS = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"]
+
+
+@dataclass
+class Layer:
+    group: folium.FeatureGroup
+    legend: str | None = None
+
+
+def _geojson(frame: gpd.GeoDataFrame, props: dict[str, pd.Series]) -> dict:
+    """A FeatureCollection with escaped text properties (numbers kept as numbers)."""
+    features = []
+    geoms = shapely.to_geojson(frame.geometry.values)
+    for i, geom in enumerate(geoms):
+        if geom is None:
+            continue
+        p = {}
+        for key, col in props.items():
+            v = col.iloc[i]
+            if isinstance(v, (int, float, np.integer, np.floating)) and not pd.isna(v):
+                p[key] = float(v) if isinstance(v, (float, np.floating)) else int(v)
+            else:
+                p[key] = esc(v)
+        features.append({"type": "Feature", "geometry": json.loads(geom), "properties": p})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _popup_fields(fields: dict[str, str]):
+    return dict(fields=list(fields), aliases=[esc(a) for a in fields.values()], labels=True)
+
+
+def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> Layer:
+    """Country outlines (thin) and international borders (thicker; dashed where
+    the data marks a border as disputed)."""
+    group = folium.FeatureGroup(name="Boundaries and borders", show=True)
+    folium.GeoJson(
+        _geojson(countries, {"name": countries["name"], "iso3": countries["iso3"]}),
+        name="Countries",
+        style_function=lambda f: {"color": "#555", "weight": 0.8, "fillColor": "#f2efe9",
+                                  "fillOpacity": 0.6},
+        tooltip=folium.GeoJsonTooltip(**_popup_fields({"name": "Country"})),
+    ).add_to(group)
+    disputed = (borders["disputed"].fillna(False).astype(bool) if "disputed" in borders
+                else pd.Series(False, index=borders.index))
+    folium.GeoJson(
+        _geojson(borders, {"pair": borders["pair"], "length_km": borders["length_km"].round(),
+                           "disputed": disputed.astype(int)}),
+        style_function=lambda f: {"color": "#222", "weight": 2,
+                                  "dashArray": "6 4" if f["properties"]["disputed"] else None},
+        tooltip=folium.GeoJsonTooltip(**_popup_fields({"pair": "Border",
+                                                       "length_km": "Length (km)"})),
+    ).add_to(group)
+    return Layer(group, legend("Boundaries", [("#222", "International border"),
+                                              ("#555", "Country outline")],
+                               "Dashed: disputed, where the data marks it"))
+
+
+def incidents_layer(incidents: gpd.GeoDataFrame, mode: str = "auto") -> Layer:
+    """Incidents: markers with popups when few (<= MARKER_LIMIT); otherwise
+    aggregated on the server into H3 cells, shown as clusters or a heatmap.
+
+    ``mode``: "auto", "markers", "clusters" or "heatmap".
+    """
+    group = folium.FeatureGroup(name="Incidents", show=True)
+    n = len(incidents)
+    if mode == "auto":
+        mode = "markers" if n <= MARKER_LIMIT else "clusters"
+    if mode == "markers" and n > MARKER_LIMIT:
+        mode = "clusters"
+    cats = incidents["category"].astype(str)
+    items = [(CATEGORY_COLOURS[c], c) for c in CATEGORY_COLOURS if c in set(cats)]
+    if n == 0:
+        return Layer(group, legend("Incidents", [], "No incidents in this view"))
+    if mode == "markers":
+        props = {"category": cats, "time": incidents["time"].dt.strftime("%Y-%m-%d %H:%M UTC"),
+                 "country": incidents["country"], "fatalities": incidents["fatalities"],
+                 "notes": incidents["notes"], "source": incidents["source"],
+                 "colour": cats.map(CATEGORY_COLOURS)}
+        if "border_km" in incidents:
+            props["border"] = (incidents["border_pair"].astype(str) + ", "
+                               + incidents["border_km"].round(1).astype(str) + " km")
+        fields = {"category": "Category", "time": "Time", "country": "Country",
+                  "fatalities": "Fatalities", "notes": "Notes", "source": "Source"}
+        if "border" in props:
+            fields["border"] = "Nearest border"
+        folium.GeoJson(
+            _geojson(incidents, props),
+            marker=folium.CircleMarker(radius=5, weight=1, fill=True, fill_opacity=0.85),
+            style_function=lambda f: {"color": "#333", "fillColor": f["properties"]["colour"]},
+            popup=folium.GeoJsonPopup(**_popup_fields(fields), max_width=320),
+        ).add_to(group)
+        return Layer(group, legend("Incidents", items))
+    cells = _aggregate(incidents, res=6 if mode == "clusters" else 7)
+    if mode == "heatmap":
+        folium.plugins.HeatMap(cells[["lat", "lon", "count"]].to_numpy().tolist(),
+                               radius=14, blur=18, min_opacity=0.3).add_to(group)
+        return Layer(group, legend("Incidents (heatmap)", [], f"{n:,} incidents, binned on "
+                                   "the server to H3 resolution 7"))
+    radius = 4 + 3 * np.sqrt(cells["count"] / cells["count"].max() * 16)
+    frame = gpd.GeoDataFrame(cells, geometry=gpd.points_from_xy(cells["lon"], cells["lat"]),
+                             crs="EPSG:4326")
+    folium.GeoJson(
+        _geojson(frame, {"count": cells["count"], "top": cells["top"],
+                         "radius": radius.round(1), "colour": cells["top"].map(CATEGORY_COLOURS)}),
+        marker=folium.CircleMarker(weight=1, fill=True, fill_opacity=0.75),
+        style_function=lambda f: {"radius": f["properties"]["radius"], "color": "#333",
+                                  "fillColor": f["properties"]["colour"]},
+        tooltip=folium.GeoJsonTooltip(**_popup_fields({"count": "Incidents",
+                                                       "top": "Most frequent"})),
+    ).add_to(group)
+    return Layer(group, legend("Incidents (clusters)", items,
+                               f"{n:,} incidents grouped into H3 cells; circle size = count"))
+
+
+def _aggregate(incidents: gpd.GeoDataFrame, res: int) -> pd.DataFrame:
+    """Incident counts per H3 cell with the cell centre and the top category."""
+    cells = pd.Series(h3_cells(incidents.geometry, res))
+    frame = pd.DataFrame({"cell": cells.to_numpy(), "category": incidents["category"].astype(str)
+                          .to_numpy()})
+    counts = frame.groupby("cell").size().rename("count")
+    top = frame.groupby("cell")["category"].agg(lambda s: s.value_counts().index[0]).rename("top")
+    out = pd.concat([counts, top], axis=1).reset_index()
+    centres = [h3.cell_to_latlng(h3.int_to_str(int(c))) for c in out["cell"]]
+    out["lat"] = [c[0] for c in centres]
+    out["lon"] = [c[1] for c in centres]
+    return out
+
+
+def hotspots_layer(cells: gpd.GeoDataFrame) -> Layer:
+    """H3 hexagons coloured by Gi* class, with count and trend in the tooltip."""
+    group = folium.FeatureGroup(name="Incident hotspots (Gi*)", show=True)
+    shown = cells[cells["gi_class"].astype(str) != "not significant"]
+    if len(shown):
+        classes = shown["gi_class"].astype(str)
+        folium.GeoJson(
+            _geojson(shown, {"class": classes, "count": shown["count"],
+                             "recent": shown["recent"], "previous": shown["previous"],
+                             "change": shown["change"], "z": shown["gi_z"].round(2),
+                             "colour": classes.map(GI_COLOURS)}),
+            style_function=lambda f: {"color": "#666", "weight": 0.5, "fillOpacity": 0.7,
+                                      "fillColor": f["properties"]["colour"]},
+            tooltip=folium.GeoJsonTooltip(**_popup_fields({
+                "class": "Gi* class", "count": "Incidents", "z": "z-score",
+                "recent": "Recent period", "previous": "Previous period", "change": "Change"})),
+        ).add_to(group)
+    items = [(GI_COLOURS[c], c) for c in CLASS_ORDER if c != "not significant"]
+    return Layer(group, legend("Hotspots (Getis-Ord Gi*)", items,
+                               None if len(shown) else "No significant hotspots in this view"))
+
+
+def flood_layer(depth) -> Layer:
+    """Flood depth (m) as an image overlay."""
+    group = folium.FeatureGroup(name="Flood depth", show=True)
+    bins, colours = FLOOD_BINS
+    to_png_overlay(depth, bins, colours, "Flood depth").add_to(group)
+    labels = [f"{a:g}–{b:g} m" for a, b in zip(bins[:-1], bins[1:], strict=True)] + [
+        f"≥ {bins[-1]:g} m"]
+    return Layer(group, legend("Flood depth (m)", list(zip(colours, labels, strict=True)),
+                               "No colour: dry or not observed"))
+
+
+def cyclone_layer(tracks: gpd.GeoDataFrame, swaths: gpd.GeoDataFrame, wind=None,
+                  time=None) -> Layer:
+    """Track, wind swaths (34/50/64 kt) and the wind field at one time step."""
+    group = folium.FeatureGroup(name="Cyclone", show=True)
+    bins, colours = WIND_BINS
+    if wind is not None:
+        step = wind.sel(time=np.datetime64(pd.Timestamp(time).tz_localize(None)),
+                        method="nearest") if time is not None else wind.max("time")
+        to_png_overlay(step, bins, colours, "Wind speed", opacity=0.55).add_to(group)
+    swath_colours = dict(zip((34, 50, 64), colours[:3], strict=True))
+    for swath in swaths.sort_values("threshold_kt").itertuples():
+        style = {"color": swath_colours.get(swath.threshold_kt, "#999"), "weight": 1.5,
+                 "fill": False}
+        folium.GeoJson(
+            _geojson(gpd.GeoDataFrame(geometry=[swath.geometry], crs="EPSG:4326"),
+                     {"name": pd.Series([swath.name]),
+                      "threshold": pd.Series([f"{swath.threshold_kt} kt"]),
+                      "source": pd.Series([swath.radii_source])}),
+            style_function=lambda f, s=style: s,
+            tooltip=folium.GeoJsonTooltip(**_popup_fields({"name": "Storm",
+                                                           "threshold": "Swath",
+                                                           "source": "Radii"})),
+        ).add_to(group)
+    for _, fixes in tracks.sort_values("time").groupby("storm_id"):
+        coords = [(p.y, p.x) for p in fixes.geometry]
+        folium.PolyLine(coords, color="#000", weight=2).add_to(group)
+        folium.GeoJson(
+            _geojson(fixes, {"storm": fixes["name"],
+                             "time": fixes["time"].dt.strftime("%Y-%m-%d %H:%M UTC"),
+                             "wind": fixes["wind_kt"], "pressure": fixes["pressure_hpa"]}),
+            marker=folium.CircleMarker(radius=3, color="#000", fill=True, fill_opacity=1),
+            tooltip=folium.GeoJsonTooltip(**_popup_fields({
+                "storm": "Storm", "time": "Time", "wind": "Wind (kt)",
+                "pressure": "Pressure (hPa)"})),
+        ).add_to(group)
+
+    labels = ["34–50 kt", "50–64 kt", "64–96 kt", "≥ 96 kt"]
+    return Layer(group, legend("Cyclone wind (kt)", list(zip(colours, labels, strict=True)),
+                               "Lines: 34/50/64 kt swaths; black: track"))
+
+
+def displacement_layer(areas: gpd.GeoDataFrame, figures: pd.Series) -> Layer:
+    """Choropleth of displaced people per area (``figures`` indexed like ``areas``)."""
+    group = folium.FeatureGroup(name="Displacement", show=True)
+    values = figures.reindex(areas.index).fillna(0)
+    positive = values[values > 0]
+    if positive.empty:
+        return Layer(group, legend("Displaced people", [], "No displacement in this view"))
+    edges = np.unique(np.quantile(positive, np.linspace(0, 1, len(DISPLACEMENT_COLOURS) + 1)))
+    colours = DISPLACEMENT_COLOURS[-(len(edges) - 1):] if len(edges) > 1 else \
+        DISPLACEMENT_COLOURS[-1:]
+    bucket = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, len(colours) - 1)
+    fill = pd.Series([colours[b] if v > 0 else "#ffffff" for b, v in zip(bucket, values,
+                                                                          strict=True)],
+                     index=areas.index)
+    folium.GeoJson(
+        _geojson(areas, {"name": areas["name"], "displaced": values.round().astype("int64"),
+                         "colour": fill}),
+        style_function=lambda f: {"color": "#444", "weight": 0.8, "fillOpacity": 0.65,
+                                  "fillColor": f["properties"]["colour"]},
+        tooltip=folium.GeoJsonTooltip(**_popup_fields({"name": "Area",
+                                                       "displaced": "Displaced people"})),
+    ).add_to(group)
+    if len(edges) > 1:
+        labels = [f"{a:,.0f}–{b:,.0f}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    else:
+        labels = [f"{edges[0]:,.0f}"]
+    return Layer(group, legend("Displaced people", list(zip(colours, labels, strict=True))))
+
+
+def alerts_layer(alerts: gpd.GeoDataFrame) -> Layer:
+    """Alert footprints coloured by level; popups with headline and source link."""
+    group = folium.FeatureGroup(name="Alerts", show=True)
+    located = alerts[alerts.geometry.notna()]
+    if len(located):
+        links = located["link"].map(safe_url)
+        more = links.map(lambda u: f'<a href="{u}" target="_blank" rel="noopener">source page</a>'
+                         if u else "")
+        props = {"headline": located["headline"], "level": located["alert_level"].astype(str),
+                 "hazard": located["hazard"].astype(str), "source": located["source"],
+                 "start": located["start"].dt.strftime("%Y-%m-%d"),
+                 "colour": located["alert_level"].astype(str).map(LEVEL_COLOURS)}
+        data = _geojson(located, props)
+        for feature, link in zip(data["features"], more, strict=True):
+            feature["properties"]["link"] = link  # built from an escaped, http(s)-only URL
+        folium.GeoJson(
+            data,
+            marker=folium.CircleMarker(radius=9, weight=2, fill=True, fill_opacity=0.6),
+            style_function=lambda f: {"color": f["properties"]["colour"],
+                                      "fillColor": f["properties"]["colour"],
+                                      "fillOpacity": 0.35},
+            popup=folium.GeoJsonPopup(**_popup_fields({
+                "headline": "Alert", "level": "Level", "hazard": "Hazard", "start": "Since",
+                "source": "Source", "link": "Link"}), max_width=320),
+        ).add_to(group)
+    items = [(c, level) for level, c in LEVEL_COLOURS.items()]
+    return Layer(group, legend("Alert level", items))

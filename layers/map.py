@@ -1,0 +1,93 @@
+"""The layered map of a situation summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import folium
+import pandas as pd
+
+from data_sources.scenario import Scenario
+from geo.borders import international_borders
+from geo.summary import Summary
+
+from . import builders
+from .assets import localize
+from .html import DISCLAIMER, MapBox, esc, sources_box
+
+LAYERS = ("boundaries", "flood", "cyclone", "alerts", "incidents", "hotspots", "displacement")
+PLAIN_BACKGROUND = "#dfe7ee"  # water-like grey-blue when no basemap tiles are used
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """What to draw. ``asset_base_url``: where Leaflet and plugins are served
+    (our app's static folder); ``basemap_url``: a tile URL template, or None for
+    a plain background (closed networks)."""
+
+    layers: frozenset[str] = frozenset(LAYERS)
+    incident_mode: str = "auto"  # auto, markers, clusters, heatmap
+    wind_time: pd.Timestamp | None = None  # None: maximum over the storm
+    asset_base_url: str = "/app/static/vendor"
+    basemap_url: str | None = None
+    basemap_attribution: str = ""
+    height: int = 620
+    extra: dict = field(default_factory=dict)
+
+
+def build_map(summary: Summary, scenario: Scenario, options: MapOptions = MapOptions()
+              ) -> folium.Map:
+    """A folium map of ``summary`` with a legend per layer, a sources box with
+    each source's last update and DEMO flag, and the boundary disclaimer."""
+    west, south, east, north = summary.region_bounds
+    m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=5,
+                   tiles=None, control_scale=True, prefer_canvas=True)
+    m.get_root().header.add_child(folium.Element(
+        f"<style>.leaflet-container {{ background: {PLAIN_BACKGROUND}; }}</style>"))
+    if options.basemap_url:
+        folium.TileLayer(options.basemap_url, attr=esc(options.basemap_attribution),
+                         name="Basemap", overlay=False).add_to(m)
+    boundaries = scenario["boundaries"]
+    countries = boundaries[boundaries["admin_level"] == 0]
+    wanted = options.layers & set(summary.filters.hazards | {"boundaries", "hotspots"})
+    legends = []
+
+    def add(layer: builders.Layer) -> None:
+        layer.group.add_to(m)
+        if layer.legend:
+            legends.append(layer.legend)
+
+    if "boundaries" in wanted:
+        add(builders.boundaries_layer(countries, international_borders(countries)))
+    if "displacement" in wanted:
+        areas = countries.set_index("iso3")
+        figures = summary.areas.dropna(subset=["iso3"]).set_index("iso3")["displaced"]
+        chosen = areas.loc[areas.index.intersection(figures.index)].reset_index()
+        add(builders.displacement_layer(chosen, figures.reindex(chosen["iso3"]).set_axis(
+            chosen.index)))
+    if "flood" in wanted and "flood" in scenario.layers:
+        add(builders.flood_layer(scenario["flood"]))
+    if "cyclone" in wanted and len(summary.cyclones):
+        tracks = scenario["tracks"]
+        tracks = tracks[tracks["storm_id"].isin(summary.cyclones["storm_id"])]
+        wind = scenario["wind"] if "wind" in scenario.layers else None
+        add(builders.cyclone_layer(tracks, summary.swaths, wind, options.wind_time))
+    if "hotspots" in wanted and "incidents" in summary.filters.hazards:
+        add(builders.hotspots_layer(summary.hotspot_cells))
+    if "incidents" in wanted:
+        add(builders.incidents_layer(summary.incidents, options.incident_mode))
+    if "alerts" in wanted:
+        add(builders.alerts_layer(summary.alerts))
+
+    folium.LayerControl(collapsed=False).add_to(m)
+    m.fit_bounds([[south, west], [north, east]])
+    if legends:
+        MapBox("<details open><summary>Legend</summary>" + "".join(legends) + "</details>",
+               "bottomright", "samon-legends").add_to(m)
+    MapBox(sources_box(summary.sources.to_dict("records")), "bottomleft",
+           "samon-sources").add_to(m)
+    banner = ('<span class="samon-demo">DEMO DATA</span> — ' if summary.demo else "")
+    MapBox(f"{banner}{esc(summary.region_label)}, {summary.start:%Y-%m-%d} to "
+           f"{summary.end:%Y-%m-%d}<br><small>{esc(DISCLAIMER)}</small>", "topleft",
+           "samon-disclaimer").add_to(m)
+    return localize(m, options.asset_base_url)

@@ -1,0 +1,46 @@
+"""Raster overlays: reprojected to Web Mercator, downsampled to screen size,
+coloured by class, and embedded as a PNG."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import folium
+import numpy as np
+import rioxarray  # noqa: F401  (registers the .rio accessor)
+import xarray as xr
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from PIL import Image
+from pyproj import Transformer
+from rasterio.enums import Resampling
+
+MAX_PIXELS = 1024  # longest side sent to the browser
+
+
+def to_png_overlay(da: xr.DataArray, bins: list[float], colours: list[str], name: str,
+                   opacity: float = 0.7) -> folium.raster_layers.ImageOverlay:
+    """Colour ``da`` by ``bins`` (values below bins[0] and NaN are transparent).
+
+    ``colours[i]`` is used for bins[i] <= value < bins[i + 1] (the last colour
+    for everything above the last bin). Any CRS; shown in Web Mercator.
+    """
+    height, width = da.rio.height, da.rio.width
+    shrink = max(max(height, width) / MAX_PIXELS, 1)
+    shape = (max(1, int(height / shrink)), max(1, int(width / shrink)))
+    # "max" keeps narrow flooded channels visible when downsampling.
+    merc = da.rio.reproject("EPSG:3857", shape=shape, resampling=Resampling.max, nodata=np.nan)
+    values = np.asarray(merc.values, dtype="float64")
+    cmap = ListedColormap(colours)
+    norm = BoundaryNorm(list(bins) + [np.inf], cmap.N)
+    rgba = cmap(norm(np.nan_to_num(values, nan=-np.inf)), bytes=True)
+    rgba[..., 3] = np.where(np.isnan(values) | (values < bins[0]), 0, 255)
+    buf = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buf, "PNG", optimize=True)
+    west, south, east, north = merc.rio.bounds()
+    to_lonlat = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
+    lon0, lat0 = to_lonlat.transform(west, south)
+    lon1, lat1 = to_lonlat.transform(east, north)
+    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    return folium.raster_layers.ImageOverlay(url, bounds=[[lat0, lon0], [lat1, lon1]],
+                                             opacity=opacity, name=name, mercator_project=False)
