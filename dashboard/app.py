@@ -1,7 +1,7 @@
 """Entry point: ``streamlit run dashboard/app.py``.
 
-For now one page lists the loaded scenario's layers and their counts; the
-map and views arrive with the dashboard issue.
+Thin by design: read the filters, compute the situation once (cached, in
+geo/), hand it to the view the user chose.
 """
 
 from __future__ import annotations
@@ -11,35 +11,46 @@ from pathlib import Path
 
 import streamlit as st
 
+# `streamlit run dashboard/app.py` puts dashboard/ first on the path; the
+# project's packages live one level up.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from dashboard import data  # noqa: E402
+from dashboard.context import Context, set_current  # noqa: E402
+from dashboard.sidebar import sidebar  # noqa: E402
 from data_sources.errors import DataSourceError  # noqa: E402
-from data_sources.scenario import Scenario, load_demo  # noqa: E402
+from data_sources.scenario import with_results  # noqa: E402
+from geo.regions import RegionError  # noqa: E402
 
+st.set_page_config(page_title="South Asia Monitor", page_icon=":material/map:", layout="wide")
+try:
+    base = data.scenario()
+except DataSourceError as exc:
+    st.error(f"The scenario could not be loaded: {exc}")
+    st.stop()
+added = st.session_state.get("user_results", [])
+scenario = with_results(base, added) if added else base
+choice, polygon = sidebar(scenario)
 
-@st.cache_resource(show_spinner="Preparing the demo scenario (first start only)…")
-def scenario() -> Scenario:
-    # A resource, not data: rasters stay lazily opened files rather than pickled arrays.
-    return load_demo()
-
-
-def main() -> None:
-    st.set_page_config(page_title="South Asia Monitor", layout="wide")
-    st.title("South Asia border and disaster monitor")
+pages = st.navigation([
+    st.Page("views/overview.py", title="Situation overview", icon=":material/public:",
+            default=True),
+    st.Page("views/incidents.py", title="Border incidents and hotspots",
+            icon=":material/crisis_alert:"),
+    st.Page("views/reports.py", title="Reports and exports", icon=":material/description:"),
+    st.Page("views/add_data.py", title="Add data", icon=":material/upload_file:"),
+])
+if pages.title != "Add data":
+    if data.no_countries_selected(choice) and not polygon:
+        st.info("Choose at least one country, a border corridor or an area of interest in the "
+                "sidebar.")
+        st.stop()
     try:
-        sc = scenario()
-    except DataSourceError as exc:
-        st.error(f"The scenario could not be loaded: {exc}")
-        return
-    if sc.demo:
-        st.warning(f"**DEMO DATA** — {sc.name}. Figures are synthetic and must not be used "
-                   "for decisions. Boundaries (Natural Earth) and places (GeoNames) are real.")
-    st.caption(f"As of {sc.as_of:%Y-%m-%d %H:%M} UTC")
-    summary = sc.summary()
-    summary["demo"] = summary["demo"].map({True: "DEMO", False: "real"})
-    st.subheader("Loaded layers")
-    st.dataframe(summary, hide_index=True, width="stretch")
-    st.caption("Boundaries and names shown do not imply official endorsement or acceptance.")
-
-
-main()
+        region = data.region(choice, scenario, polygon)
+    except RegionError as exc:
+        st.error(f"The region cannot be used: {exc}")
+        st.stop()
+    key = data.scenario_key(scenario) + f"|{len(added)}"
+    summary = data.summary(scenario, key, data.filters(choice, region))
+    set_current(Context(scenario, choice, summary))
+pages.run()

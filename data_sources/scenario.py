@@ -85,3 +85,37 @@ def load_scenario(manifest_path: str | Path) -> Scenario:
 def load_demo(root: Path | None = None) -> Scenario:
     """The embedded DEMO scenario (generated on first use, then cached)."""
     return load_scenario(ensure_demo(root))
+
+
+# Raster variable -> the scenario layer an uploaded raster replaces.
+RASTER_LAYERS = {"flood_depth": "flood", "flood_extent": "flood", "wind_speed": "wind",
+                 "population": "population"}
+
+
+def with_results(scenario: Scenario, results: list[tuple[str, ReadResult]]) -> Scenario:
+    """A copy of ``scenario`` with user data added: (source name, result) pairs.
+
+    Tables are appended to the layer of their kind; a raster replaces the
+    layer of its variable. The scenario stays DEMO only while demo layers remain.
+    """
+    layers = dict(scenario.layers)
+    for source, result in results:
+        if result.kind == "raster":
+            name = RASTER_LAYERS.get(result.data.attrs.get("variable"))
+            if name is None:
+                continue
+            layers[name] = Layer(name, source, None, False, result)
+            continue
+        name = result.kind
+        if name in layers:
+            base = layers[name]
+            merged = pd.concat([base.data, result.data], ignore_index=True)
+            combined = ReadResult(result.kind, "mixed", base.result.path, merged,
+                                  base.result.rejections + result.rejections)
+            layers[name] = Layer(name, f"{base.source} + {source}", base.updated,
+                                 base.demo, combined)
+        else:
+            layers[name] = Layer(name, source, None, False, result)
+    demo = any(layer.demo for layer in layers.values())
+    return Scenario(scenario.name + (" + user data" if results else ""), scenario.as_of, demo,
+                    layers)

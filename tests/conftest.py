@@ -54,3 +54,9 @@ def shared_fixture():
         return path
 
     return get
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    """Tests never touch the internet: no basemap probe."""
+    monkeypatch.setenv("SAMON_BASEMAP_URL", "")

@@ -1,17 +1,153 @@
-"""The dashboard page, run headless with Streamlit's AppTest."""
+"""Each dashboard view, run headless with Streamlit's AppTest."""
 
+import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.data import filters
+from dashboard.state import defaults
+from geo.regions import countries_region
+from geo.summary import situation_summary
 from tests.conftest import ROOT
 
+APP = str(ROOT / "dashboard" / "app.py")
 
-def test_overview_lists_demo_layers(demo_root, demo, monkeypatch):
+
+@pytest.fixture
+def app(demo_root, demo, monkeypatch):
     monkeypatch.setenv("SAMON_CACHE_DIR", str(demo_root))
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60).run()
+    monkeypatch.delenv("SAMON_SCENARIO", raising=False)
+    return AppTest.from_file(APP, default_timeout=120)
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def expected(demo, countries=None, **changes):
+    choice = defaults(demo.as_of)
+    for k, v in changes.items():
+        setattr(choice, k, v)
+    if countries:
+        choice.countries = countries
+    region = countries_region(demo["boundaries"], [c for c in choice.countries if c != "MDV"])
+    return situation_summary(demo, filters(choice, region))
+
+
+def test_overview_figures_come_from_the_summary(app, demo):
+    at = app.run()
     assert not at.exception
+    want = expected(demo)
+    shown = metrics(at)
+    assert shown["People exposed to flooding"] == f"{want.key_figures['people_exposed_flood']:,.0f}"
+    assert shown["Border incidents"] == f"{want.key_figures['incidents']:,.0f}"
+    assert shown["Active alerts"] == "3"
     assert "DEMO DATA" in at.warning[0].value
-    table = at.dataframe[0].value.set_index("layer")
-    assert table.loc["incidents", "records"] == "3000"
-    assert table.loc["incidents", "demo"] == "DEMO"
-    assert table.loc["boundaries", "demo"] == "real"
-    assert "do not imply official endorsement" in at.caption[-1].value
+    freshness = at.dataframe[-1].value.set_index("layer")
+    assert freshness.loc["incidents", "status"] == "DEMO"
+    assert freshness.loc["boundaries", "updated"] == "—"
+
+
+def test_country_filter_changes_figures_and_url(app, demo):
+    at = app.run()
+    at.sidebar.multiselect(key="countries").set_value(["PAK"]).run()
+    shown = metrics(at)
+    inc = demo["incidents"]
+    period = (inc["time"] >= pd.Timestamp("2026-07-02", tz="UTC")) & (
+        inc["time"] < pd.Timestamp("2026-10-01", tz="UTC"))
+    assert shown["Border incidents"] == f"{(period & (inc['country'] == 'PAK')).sum():,}"
+    assert shown["People exposed to cyclone winds"] == "0"
+    assert shown["Active alerts"] == "1"
+    assert at.query_params["countries"] in ("PAK", ["PAK"])
+
+
+def test_filters_persist_across_views(app):
+    at = app.run()
+    at.sidebar.multiselect(key="countries").set_value(["BGD"]).run()
+    bgd = metrics(at)["Border incidents"]
+    at.switch_page("views/incidents.py").run()
+    assert not at.exception
+    assert metrics(at)["Border incidents"] == bgd
+    assert at.sidebar.multiselect(key="countries").value == ["BGD"]
+
+
+def test_link_restores_filters(app):
+    app.query_params["countries"] = "AFG,PAK"
+    app.query_params["from"] = "2026-09-01"
+    app.query_params["corridor"] = "AFG-PAK:20"
+    at = app.run()
+    assert not at.exception
+    assert at.sidebar.multiselect(key="countries").value == ["AFG", "PAK"]
+    assert at.sidebar.checkbox(key="corridor_on").value
+    assert "20 km either side of the AFG-PAK border" in at.caption[0].value
+
+
+def test_bad_link_values_fall_back_to_defaults(app):
+    app.query_params["countries"] = "XYZ,PAK"
+    app.query_params["wind"] = "banana"
+    at = app.run()
+    assert not at.exception
+    assert at.sidebar.multiselect(key="countries").value == ["PAK"]
+
+
+def test_period_without_data_shows_empty_states(app):
+    at = app.run()
+    at.sidebar.date_input(key="period").set_value(
+        (pd.Timestamp("2020-01-01").date(), pd.Timestamp("2020-01-31").date())).run()
+    assert not at.exception
+    assert metrics(at)["Border incidents"] == "0"
+    at.switch_page("views/incidents.py").run()
+    assert not at.exception
+    assert any("No incidents match these filters" in i.value for i in at.info)
+
+
+def test_no_country_selected_is_explained(app):
+    at = app.run()
+    at.sidebar.multiselect(key="countries").set_value([]).run()
+    assert not at.exception
+    assert "Choose at least one country" in at.info[0].value
+
+
+def test_incidents_view_search(app):
+    at = app.run()
+    at.switch_page("views/incidents.py").run()
+    at.text_input(key="incident_search").set_value("Torkham").run()
+    table = at.dataframe[-1].value
+    assert len(table) > 0 and table["notes"].str.contains("Torkham").all()
+
+
+def test_reports_view_offers_the_area_table(app):
+    at = app.run()
+    at.switch_page("views/reports.py").run()
+    assert not at.exception
+    assert at.get("download_button")[0].proto.label == "Per-area table (CSV)"
+
+
+def test_add_data_shows_rejections_before_adding(app, demo):
+    at = app.run()
+    at.switch_page("views/add_data.py").run()
+    csv = ("time,lat,lon,category,country,notes\n"
+           "2026-09-20,34.10,71.10,armed clash,AFG,ok\n"
+           "2026-09-21,123,71.10,armed clash,AFG,bad latitude\n"
+           "2026-09-22,34.10,71.10,picnic,AFG,bad category\n")
+    at.file_uploader(key="add_data_file").upload("border_log.csv", csv.encode()).run()
+    assert not at.exception
+    shown = metrics(at)
+    assert (shown["Accepted"], shown["Rejected"]) == ("1", "2")
+    rejected = at.dataframe[0].value
+    assert rejected["row"].tolist() == [3, 4]
+    assert "outside -90..90" in rejected["reason"].iloc[0]
+    before = len(demo["incidents"])
+    at.button(key="add_data_confirm").click().run()
+    assert not at.exception
+    added = at.dataframe[-1].value
+    assert added["records"].tolist() == [1]
+    assert before == len(demo["incidents"])  # the shared scenario is untouched
+
+
+def test_unreadable_upload_is_a_clear_error(app):
+    at = app.run()
+    at.switch_page("views/add_data.py").run()
+    at.file_uploader(key="add_data_file").upload("broken.xml", b"<rss><channel>").run()
+    assert not at.exception
+    assert "broken.xml cannot be used" in at.error[0].value

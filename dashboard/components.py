@@ -1,0 +1,61 @@
+"""Pieces shared by the views: DEMO banner, key figures, the map, freshness."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from data_sources.scenario import Scenario
+from geo.summary import KEY_FIGURES, Summary
+from layers.map import MapOptions, build_map
+
+from . import data
+
+
+def demo_banner(summary: Summary, scenario: Scenario) -> None:
+    if summary.demo:
+        st.warning(f"**DEMO DATA** — {scenario.name}. Hazards, incidents and displacement are "
+                   "synthetic and must not be used for decisions. Boundaries (Natural Earth) "
+                   "and places (GeoNames) are real.")
+
+
+def period_caption(summary: Summary) -> None:
+    st.caption(f"{summary.region_label} · {summary.start:%Y-%m-%d} to {summary.end:%Y-%m-%d} · "
+               f"data as of {summary.as_of:%Y-%m-%d %H:%M} UTC")
+
+
+def key_figures(summary: Summary, names=tuple(KEY_FIGURES)) -> None:
+    cols = st.columns(len(names))
+    for col, name in zip(cols, names, strict=True):
+        value = summary.key_figures.get(name, 0.0)
+        col.metric(KEY_FIGURES[name], f"{value:,.0f}")
+
+
+def map_view(summary: Summary, scenario: Scenario, layers, incident_mode: str, key: str,
+             wind_time=None) -> None:
+    """The layered map. Panning and zooming do not rerun the script."""
+    data.static_assets()
+    options = MapOptions(layers=frozenset(layers), incident_mode=incident_mode,
+                         wind_time=wind_time, asset_base_url=data.ASSET_URL,
+                         basemap_url=data.basemap_url(),
+                         basemap_attribution=data.BASEMAP_ATTRIBUTION)
+    with st.spinner("Drawing the map…"):
+        m = build_map(summary, scenario, options)
+    st_folium(m, key=key, height=options.height, use_container_width=True, returned_objects=[])
+
+
+def freshness(summary: Summary) -> None:
+    """Each source: last update, its age, record count, DEMO or live."""
+    table = summary.sources.copy()
+    age = (summary.as_of - pd.to_datetime(table["updated"], utc=True)).dt.total_seconds() / 3600
+    table["age"] = [f"{a:,.0f} h" if pd.notna(a) else "reference" for a in age]
+    table["status"] = table["demo"].map({True: "DEMO", False: "real"})
+    table["updated"] = [f"{u:%Y-%m-%d %H:%M} UTC" if u is not None and pd.notna(u)
+                        else "—" for u in table["updated"]]
+    st.dataframe(table[["layer", "source", "updated", "age", "records", "rejected", "status"]],
+                 hide_index=True, width="stretch")
+
+
+def empty_state(message: str) -> None:
+    st.info(message)

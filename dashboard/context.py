@@ -1,0 +1,31 @@
+"""What every view of one run works with: computed once in app.py per run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from data_sources.scenario import Scenario
+from geo.summary import Summary
+
+from .state import Choice
+
+
+@dataclass
+class Context:
+    scenario: Scenario
+    choice: Choice
+    summary: Summary
+
+    @property
+    def layers(self) -> set[str]:
+        return {"boundaries", "hotspots", *self.choice.hazards}
+
+
+def set_current(ctx: Context) -> None:
+    st.session_state["_context"] = ctx
+
+
+def current() -> Context:
+    return st.session_state["_context"]

@@ -1,0 +1,99 @@
+"""Cached access to the scenario, the situation summary and the map.
+
+The scenario is a resource (rasters stay lazily opened files); summaries are
+computed by ``geo.summary.situation_summary`` and cached per filter choice.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+import pandas as pd
+import shapely
+import streamlit as st
+
+from data_sources.scenario import Scenario, load_demo, load_scenario
+from geo.regions import Region, corridor_region, countries_region, polygon_region
+from geo.summary import Filters, Summary, situation_summary
+from layers.assets import install_static
+
+from .state import Choice
+
+STATIC = Path(__file__).resolve().parent / "static"
+ASSET_URL = "/app/static/vendor"
+DEFAULT_BASEMAP = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png"
+BASEMAP_ATTRIBUTION = "© OpenStreetMap contributors © CARTO"
+
+
+@st.cache_resource(show_spinner="Loading the scenario (the demo is generated on first start)…")
+def scenario() -> Scenario:
+    """The scenario named by SAMON_SCENARIO (a manifest JSON), else the DEMO one."""
+    manifest = os.environ.get("SAMON_SCENARIO")
+    return load_scenario(manifest) if manifest else load_demo()
+
+
+@st.cache_resource
+def static_assets() -> Path:
+    """Leaflet and plugins copied from installed packages into our static folder."""
+    return install_static(STATIC / "vendor")
+
+
+@st.cache_resource(ttl=600)
+def basemap_url() -> str | None:
+    """The basemap tile URL when its server answers (checked every 10 minutes);
+    None gives a plain background. SAMON_BASEMAP_URL="" turns tiles off."""
+    url = os.environ.get("SAMON_BASEMAP_URL", DEFAULT_BASEMAP)
+    if not url:
+        return None
+    probe = url.replace("{s}", "a").replace("{z}", "0").replace("{x}", "0").replace("{y}", "0")
+    try:
+        return url if httpx.head(probe, timeout=1.5).status_code < 400 else None
+    except httpx.HTTPError:
+        return None
+
+
+def region(choice: Choice, sc: Scenario, polygon: dict | None) -> Region | None:
+    """The region chosen: a user polygon, else a border corridor, else countries."""
+    boundaries = sc["boundaries"]
+    if polygon:
+        return polygon_region(polygon)
+    if choice.corridor_km:
+        countries = boundaries[boundaries["admin_level"] == 0]
+        return corridor_region(countries, choice.corridor_km, choice.corridor_pair)
+    present = set(boundaries.loc[boundaries["admin_level"] == 0, "iso3"])
+    chosen = [c for c in choice.countries if c in present]
+    return countries_region(boundaries, chosen) if chosen else None
+
+
+def filters(choice: Choice, reg: Region | None) -> Filters:
+    """geo's Filters for a sidebar choice; the end date counts in full."""
+    return Filters(region=reg, hazards=frozenset(choice.hazards), start=choice.start,
+                   end=choice.end + pd.Timedelta(days=1) - pd.Timedelta(seconds=1),
+                   flood_threshold_m=choice.flood_m, wind_threshold_kt=choice.wind_kt,
+                   categories=tuple(choice.categories), alert_levels=tuple(choice.alert_levels),
+                   h3_res=choice.h3_res)
+
+
+def filters_key(f: Filters) -> str:
+    """A cache key for Filters: the region by its label and geometry (WKB)."""
+    region = (f.region.label, shapely.to_wkb(f.region.geometry).hex()) if f.region else None
+    return repr((region, sorted(f.hazards), f.start, f.end, f.flood_threshold_m,
+                 f.wind_threshold_kt, f.categories, f.alert_levels, f.h3_res, f.top_n,
+                 f.trend_days))
+
+
+@st.cache_data(show_spinner="Computing the situation…", max_entries=32,
+               hash_funcs={Filters: filters_key})
+def summary(_sc: Scenario, scenario_key: str, f: Filters) -> Summary:
+    return situation_summary(_sc, f)
+
+
+def scenario_key(sc: Scenario) -> str:
+    return f"{sc.name}|{sc.as_of}|{sorted(sc.layers)}"
+
+
+def no_countries_selected(choice: Choice) -> bool:
+    return not choice.countries and not choice.corridor_km
+

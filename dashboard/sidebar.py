@@ -1,0 +1,100 @@
+"""The sidebar: every filter, read from and written to the URL."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from data_sources.scenario import Scenario
+from data_sources.schema import ALERT_LEVELS, INCIDENT_CATEGORIES, SAARC_ISO3
+from geo.borders import international_borders
+from geo.summary import HAZARD_LAYERS
+
+from .state import H3_RESOLUTIONS, WIND_THRESHOLDS, Choice, defaults, from_query, to_query
+
+COUNTRY_NAMES = {"AFG": "Afghanistan", "BGD": "Bangladesh", "BTN": "Bhutan", "IND": "India",
+                 "MDV": "Maldives", "NPL": "Nepal", "PAK": "Pakistan", "LKA": "Sri Lanka"}
+
+
+def _init(key: str, value) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def sidebar(sc: Scenario) -> tuple[Choice, dict | None]:
+    """Render the filters; returns the choice and the user polygon (GeoJSON) if any."""
+    start = from_query(dict(st.query_params), defaults(sc.as_of))
+    _init("countries", start.countries)
+    _init("hazards", start.hazards)
+    _init("categories", start.categories)
+    _init("levels", start.alert_levels)
+    _init("period", (start.start.date(), start.end.date()))
+    _init("corridor_on", start.corridor_km is not None)
+    _init("corridor_km", start.corridor_km or 25.0)
+    _init("corridor_pair", start.corridor_pair or "every border")
+    _init("flood_m", start.flood_m)
+    _init("wind_kt", start.wind_kt)
+    _init("h3_res", start.h3_res)
+    _init("incident_mode", start.incident_mode)
+
+    sb = st.sidebar
+    sb.header("Filters")
+    sb.multiselect("Countries", SAARC_ISO3, key="countries",
+                   format_func=lambda c: f"{COUNTRY_NAMES[c]} ({c})")
+    admin = sc["boundaries"]
+    admin = admin[admin["admin_level"] > 0]
+    if admin.empty:
+        sb.caption("Admin areas: none loaded (add admin boundaries under Add data).")
+    sb.checkbox("Border corridor", key="corridor_on")
+    if st.session_state["corridor_on"]:
+        countries = sc["boundaries"][sc["boundaries"]["admin_level"] == 0]
+        borders = international_borders(countries)
+        pairs = [p for p in borders["pair"] if set(p.split("-")) & set(SAARC_ISO3)]
+        sb.slider("Corridor width (km either side)", 1.0, 100.0, key="corridor_km", step=1.0)
+        sb.selectbox("Border pair", ["every border", *pairs], key="corridor_pair")
+    polygon = _polygon_upload(sb)
+    sb.multiselect("Hazard layers", HAZARD_LAYERS, key="hazards")
+    sb.multiselect("Incident categories", INCIDENT_CATEGORIES, key="categories")
+    sb.date_input("Period", key="period", min_value=pd.Timestamp("2000-01-01").date(),
+                  max_value=(sc.as_of + pd.Timedelta(days=1)).date())
+    sb.multiselect("Alert levels", ALERT_LEVELS, key="levels")
+    with sb.expander("Thresholds and display"):
+        st.slider("Flood depth threshold (m)", 0.1, 3.0, key="flood_m", step=0.1)
+        st.selectbox("Cyclone wind threshold (kt)", WIND_THRESHOLDS, key="wind_kt")
+        st.selectbox("Hotspot H3 resolution", H3_RESOLUTIONS, key="h3_res",
+                     help="Higher is finer: 5 ≈ 250 km², 6 ≈ 36 km², 7 ≈ 5 km² per hexagon")
+        st.selectbox("Incidents shown as", ["auto", "markers", "clusters", "heatmap"],
+                     key="incident_mode",
+                     help="auto: markers up to 2,000 incidents, clusters beyond")
+
+    period = st.session_state["period"]
+    first = pd.Timestamp(period[0], tz="UTC") if len(period) else start.start
+    last = pd.Timestamp(period[-1], tz="UTC") if len(period) else start.end
+    choice = Choice(
+        countries=list(st.session_state["countries"]), hazards=list(st.session_state["hazards"]),
+        categories=list(st.session_state["categories"]),
+        alert_levels=list(st.session_state["levels"]), start=first, end=last,
+        corridor_km=st.session_state["corridor_km"] if st.session_state["corridor_on"] else None,
+        corridor_pair=(None if st.session_state["corridor_pair"] == "every border"
+                       else st.session_state["corridor_pair"]),
+        flood_m=float(st.session_state["flood_m"]), wind_kt=int(st.session_state["wind_kt"]),
+        h3_res=int(st.session_state["h3_res"]), incident_mode=st.session_state["incident_mode"],
+    )
+    st.query_params.from_dict(to_query(choice))
+    return choice, polygon
+
+
+def _polygon_upload(sb) -> dict | None:
+    upload = sb.file_uploader("Area of interest (GeoJSON polygon)", type=["geojson", "json"],
+                              key="polygon_file")
+    if upload is None:
+        return None
+    try:
+        doc = json.loads(upload.getvalue().decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        sb.error(f"{upload.name}: not valid GeoJSON ({exc})")
+        return None
+    sb.caption(f"Using the polygon from {upload.name} instead of countries and corridor.")
+    return doc

@@ -1,0 +1,97 @@
+"""Filter state: sidebar widgets <-> URL query string <-> geo.summary.Filters.
+
+Widgets keep their values in ``st.session_state`` (so they persist across
+views); every run writes them to the query string, so a view can be shared as
+a link, and a link opened later restores them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from data_sources.schema import ALERT_LEVELS, INCIDENT_CATEGORIES, SAARC_ISO3
+from geo.summary import HAZARD_LAYERS
+
+WIND_THRESHOLDS = (34, 50, 64)
+H3_RESOLUTIONS = (4, 5, 6, 7, 8)
+
+
+@dataclass
+class Choice:
+    """Plain values chosen in the sidebar (what goes in the URL)."""
+
+    countries: list[str]
+    hazards: list[str]
+    categories: list[str]
+    alert_levels: list[str]
+    start: pd.Timestamp
+    end: pd.Timestamp
+    corridor_km: float | None  # None: no corridor
+    corridor_pair: str | None  # None: every border
+    flood_m: float
+    wind_kt: int
+    h3_res: int
+    incident_mode: str
+
+
+def defaults(as_of: pd.Timestamp) -> Choice:
+    end = as_of.normalize()
+    return Choice(list(SAARC_ISO3), list(HAZARD_LAYERS), list(INCIDENT_CATEGORIES),
+                  list(ALERT_LEVELS), end - pd.Timedelta(days=90), end, None, None, 0.5, 34, 6,
+                  "auto")
+
+
+def _split(value: str, allowed) -> list[str]:
+    return [v for v in value.split(",") if v in allowed] if value else []
+
+
+def from_query(params: dict, base: Choice) -> Choice:
+    """A Choice from URL parameters, falling back to ``base`` for anything
+    missing or invalid (a shared link must never break the page)."""
+    c = Choice(**vars(base))
+    if "countries" in params:
+        c.countries = _split(params["countries"], SAARC_ISO3)
+    if "hazards" in params:
+        c.hazards = _split(params["hazards"], HAZARD_LAYERS)
+    if "categories" in params:
+        c.categories = [x for x in params["categories"].split("|") if x in INCIDENT_CATEGORIES]
+    if "levels" in params:
+        c.alert_levels = _split(params["levels"], ALERT_LEVELS)
+    for key, attr in (("from", "start"), ("to", "end")):
+        try:
+            if key in params:
+                setattr(c, attr, pd.Timestamp(params[key]).tz_localize("UTC"))
+        except (ValueError, TypeError):
+            pass
+    if params.get("corridor"):
+        parts = params["corridor"].split(":")
+        try:
+            c.corridor_km = float(parts[-1])
+            c.corridor_pair = parts[0] if len(parts) == 2 and parts[0] else None
+        except ValueError:
+            pass
+    for key, attr, cast, allowed in (("flood", "flood_m", float, None),
+                                     ("wind", "wind_kt", int, WIND_THRESHOLDS),
+                                     ("h3", "h3_res", int, H3_RESOLUTIONS)):
+        try:
+            if key in params and (allowed is None or cast(params[key]) in allowed):
+                setattr(c, attr, cast(params[key]))
+        except ValueError:
+            pass
+    if params.get("mode") in ("auto", "markers", "clusters", "heatmap"):
+        c.incident_mode = params["mode"]
+    return c
+
+
+def to_query(c: Choice) -> dict[str, str]:
+    query = {
+        "countries": ",".join(c.countries), "hazards": ",".join(c.hazards),
+        "categories": "|".join(c.categories), "levels": ",".join(c.alert_levels),
+        "from": f"{c.start:%Y-%m-%d}", "to": f"{c.end:%Y-%m-%d}", "flood": f"{c.flood_m:g}",
+        "wind": str(c.wind_kt), "h3": str(c.h3_res), "mode": c.incident_mode,
+    }
+    if c.corridor_km:
+        query["corridor"] = f"{c.corridor_pair or ''}:{c.corridor_km:g}"
+    return query

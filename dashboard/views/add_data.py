@@ -1,0 +1,62 @@
+"""Add data: check a file, see what is accepted and rejected, then use it."""
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from data_sources.check import summarize
+from data_sources.detect import READERS, read_any
+from data_sources.errors import DataSourceError
+
+st.title("Add data")
+st.write("Upload a file exactly as the agency published it (ACLED, UCDP, IBTrACS, GDACS, CAP, "
+         "IDMC, IOM DTM or any HXL CSV, GeoTIFF, NetCDF, boundaries). It is checked first; "
+         "nothing joins your layers until you confirm.")
+upload = st.file_uploader("File", key="add_data_file")
+kind = st.selectbox("Kind", ["detect automatically", *sorted(READERS)], key="add_data_kind")
+encoding = st.text_input("Text encoding (leave empty for UTF-8)", key="add_data_encoding")
+
+if upload is not None:
+    folder = Path(tempfile.mkdtemp(prefix="samon-upload-"))
+    path = folder / Path(upload.name).name  # never a path from the browser
+    path.write_bytes(upload.getvalue())
+    try:
+        with st.spinner(f"Checking {upload.name}…"):
+            result = read_any(path, None if kind == "detect automatically" else kind,
+                              encoding=encoding or None)
+    except DataSourceError as exc:
+        st.error(f"{upload.name} cannot be used: {exc.reason}"
+                 + (f" (row {exc.row})" if exc.row else "")
+                 + (f" (field '{exc.field}')" if exc.field else ""))
+        st.stop()
+    report = summarize(result, shown=1000)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Kind", f"{report['kind']} ({report['format']})")
+    c2.metric("Accepted", f"{report['accepted']:,}")
+    c3.metric("Rejected", f"{report['rejected']:,}")
+    details = {k: report[k] for k in ("crs", "bounds", "time_range") if report.get(k)}
+    if details:
+        st.json(details, expanded=False)
+    if report["rejected"]:
+        st.subheader("Rejected rows")
+        st.dataframe(pd.DataFrame(report["rejections"]), hide_index=True, width="stretch")
+    if report["accepted"] and st.button(f"Add {report['accepted']:,} accepted records "
+                                        "to this session", key="add_data_confirm"):
+        st.session_state.setdefault("user_results", []).append((upload.name, result))
+        st.success(f"{upload.name} added. Figures and maps now include it.")
+        st.rerun()
+    elif not report["accepted"]:
+        st.error("Nothing in this file is usable; see the rejected rows above.")
+
+added = st.session_state.get("user_results", [])
+if added:
+    st.subheader("Added in this session")
+    st.dataframe(pd.DataFrame([{"file": name, "kind": r.kind, "records": r.accepted,
+                                "rejected": r.rejected} for name, r in added]),
+                 hide_index=True, width="stretch")
+    if st.button("Remove all added data", key="add_data_clear"):
+        st.session_state["user_results"] = []
+        st.rerun()
+

@@ -1,0 +1,31 @@
+"""Situation overview: for disaster-management officials."""
+
+import streamlit as st
+
+from dashboard import components
+from dashboard.context import current
+
+ctx = current()
+st.title("Situation overview")
+components.demo_banner(ctx.summary, ctx.scenario)
+components.period_caption(ctx.summary)
+components.key_figures(ctx.summary)
+components.map_view(ctx.summary, ctx.scenario, ctx.layers, ctx.choice.incident_mode, "overview")
+
+st.subheader("By area")
+table = ctx.summary.areas.drop(columns=["iso3"]).rename(columns={
+    "area": "Area", "flood_km2": "Flooded km²", "people_exposed_flood": "People exposed (flood)",
+    "cyclone_km2": "Cyclone km²", "people_exposed_cyclone": "People exposed (cyclone)",
+    "incidents": "Incidents", "displaced": "Displaced"})
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config={c: st.column_config.NumberColumn(format="localized")
+                            for c in table.columns if c != "Area"})
+st.caption("'outside any area' holds hazard cells and records outside every country "
+           "polygon (sea, neighbours, or just off a coarse coastline), so columns add up.")
+if ctx.summary.notes:
+    with st.expander("Method notes"):
+        for note in ctx.summary.notes:
+            st.markdown(f"- {note}")
+
+st.subheader("Data freshness")
+components.freshness(ctx.summary)

@@ -1,0 +1,36 @@
+"""CSV exports that are safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from geo.summary import Summary
+
+# Cells starting with these are run as formulas by spreadsheets (OWASP CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Prefix text that a spreadsheet would run as a formula with an apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_csv(frame: pd.DataFrame) -> bytes:
+    """UTF-8 (with BOM, so spreadsheets detect it) CSV with text cells neutralised."""
+    text_cols = [c for c in frame.columns if frame[c].dtype == object or
+                 str(frame[c].dtype) in ("string", "str", "category")]
+    out = frame.copy()
+    for col in text_cols:
+        out[col] = out[col].astype(object).map(neutralise)
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    return out.to_csv(index=False).encode("utf-8-sig")
+
+
+def area_table_csv(summary: Summary) -> bytes:
+    """The per-area table of a summary, with the DEMO marking in a column."""
+    table = summary.areas.copy()
+    table.insert(0, "demo", "DEMO" if summary.demo else "")
+    table.insert(1, "period", f"{summary.start:%Y-%m-%d}/{summary.end:%Y-%m-%d}")
+    return safe_csv(table)

@@ -1,0 +1,131 @@
+"""Map layers rendered to HTML: content, legends, escaping, and no CDN anywhere."""
+
+import re
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from geo.borders import international_borders
+from geo.summary import situation_summary
+from layers import builders
+from layers.assets import ASSETS, AssetError, install_static, localize
+from layers.html import esc, legend, safe_url
+from layers.map import MapOptions, build_map
+
+EVIL = "x</div><script>alert(1)</script>`${alert(2)}`\\"
+
+
+def render(layer: builders.Layer) -> str:
+    m = folium.Map(tiles=None)
+    layer.group.add_to(m)
+    # folium writes GeoJSON with "&" as \u0026 (HTML-safe JSON); decode for reading.
+    return m.get_root().render().replace("\\u0026", "&")
+
+
+def incidents(n=3, notes=EVIL):
+    return gpd.GeoDataFrame({
+        "time": pd.date_range("2026-09-01", periods=n, freq="h", tz="UTC"),
+        "category": pd.Categorical(["armed clash"] * n),
+        "country": ["PAK"] * n, "fatalities": pd.array([1] * n, dtype="Int64"),
+        "notes": [notes] * n, "source": ["test"] * n,
+    }, geometry=[shapely.Point(70 + i * 1e-5, 30) for i in range(n)], crs="EPSG:4326")
+
+
+def test_esc_makes_text_inert():
+    out = esc(EVIL)
+    assert "<" not in out and "`" not in out and "$" not in out and "\\" not in out
+    assert out.startswith("x&lt;/div&gt;&lt;script&gt;")
+    assert esc(None) == "" and esc(float("nan")) == ""
+    assert safe_url("javascript:alert(1)") is None
+    assert safe_url("https://gdacs.org/x?a=1&b=2") == "https://gdacs.org/x?a=1&amp;b=2"
+
+
+def test_incident_popups_escape_notes():
+    html = render(builders.incidents_layer(incidents()))
+    assert "<script>alert(1)</script>" not in html
+    assert ("x&lt;/div&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
+            "&#96;&#36;{alert(2)}&#96;&#92;") in html
+    assert "${alert(2)}" not in html
+
+
+def test_incident_modes_and_server_side_aggregation():
+    few = render(builders.incidents_layer(incidents(5), "auto"))
+    assert few.count('"type": "Feature"') >= 5 and "Fatalities" in few
+    many = incidents(builders.MARKER_LIMIT + 1, notes="n")
+    clusters = builders.incidents_layer(many, "auto")
+    html = render(clusters)
+    # All points fall in a handful of H3 cells: the page carries cells, not points.
+    assert html.count('"type": "Feature"') < 20
+    assert "grouped into H3 cells" in clusters.legend
+    heat = render(builders.incidents_layer(many, "heatmap"))
+    assert "L.heatLayer" in heat
+
+
+def test_empty_incidents_layer_says_so():
+    assert "No incidents in this view" in builders.incidents_layer(incidents(0)).legend
+
+
+def test_legends_escape_and_carry_units():
+    html = legend("<b>t</b>", [("#fff", "<i>x</i>")], "note `")
+    assert "&lt;b&gt;t&lt;/b&gt;" in html and "&lt;i&gt;x&lt;/i&gt;" in html and "&#96;" in html
+
+
+def test_alert_popup_link_only_for_http():
+    alerts = gpd.GeoDataFrame({
+        "headline": ["<b>Flood</b>", "Cyclone"], "alert_level": ["red", "orange"],
+        "hazard": ["flood", "cyclone"], "source": ["GDACS", "CAP"],
+        "start": pd.to_datetime(["2026-09-01", "2026-09-02"], utc=True),
+        "link": ["https://www.gdacs.org/report.aspx?eventid=1", "javascript:alert(1)"],
+    }, geometry=[shapely.Point(68, 26), shapely.Point(90, 22)], crs="EPSG:4326")
+    html = render(builders.alerts_layer(alerts))
+    assert 'href=\\"https://www.gdacs.org/report.aspx?eventid=1\\"' in html or \
+        "https://www.gdacs.org/report.aspx?eventid=1" in html
+    assert "javascript:alert" not in html
+    assert "&lt;b&gt;Flood&lt;/b&gt;" in html
+
+
+def test_boundaries_disputed_dashed(demo):
+    countries = demo["boundaries"]
+    borders = international_borders(countries)
+    borders["disputed"] = borders["pair"] == "IND-PAK"
+    html = render(builders.boundaries_layer(countries, borders))
+    assert '"disputed": 1' in html and "6 4" in html
+
+
+def test_flood_overlay_is_a_png_in_web_mercator(demo):
+    layer = builders.flood_layer(demo["flood"])
+    html = render(layer)
+    assert "data:image/png;base64," in html
+    bounds = re.search(r"\[\[([\d.]+), ([\d.]+)\], \[([\d.]+), ([\d.]+)\]\]", html)
+    south, west, north, east = map(float, bounds.groups())
+    assert 23 < south < 24.5 and 29 < north < 30 and 66 < west < 67.5 and 70.5 < east < 72
+    assert "Flood depth (m)" in layer.legend and "≥ 3 m" in layer.legend
+
+
+def test_full_map_has_no_cdn_and_every_layer(demo):
+    summary = situation_summary(demo)
+    html = build_map(summary, demo, MapOptions(asset_base_url="/app/static/vendor")) \
+        .get_root().render()
+    urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert urls and all(u.startswith("/app/static/vendor/") for u in urls), urls
+    for name in ("Boundaries and borders", "Flood depth", "Cyclone", "Incidents", "Alerts",
+                 "Displacement", "Incident hotspots (Gi*)"):
+        assert name in html
+    assert "do not imply official endorsement" in html
+    assert "DEMO DATA" in html and "Sources" in html
+
+
+def test_localize_refuses_assets_we_do_not_have():
+    m = folium.Map(tiles=None)
+    folium.plugins.Draw().add_to(m)
+    with pytest.raises(AssetError, match="leaflet.draw"):
+        localize(m, "/static")
+
+
+def test_install_static_copies_every_asset(tmp_path):
+    folder = install_static(tmp_path / "vendor")
+    assert {p.name for p in folder.iterdir()} >= set(ASSETS) | {"images"}
+    assert (folder / "images" / "marker-icon.png").exists()
