@@ -22,7 +22,8 @@ from data_sources.errors import DataSourceError  # noqa: E402
 from data_sources.scenario import with_results  # noqa: E402
 from geo.regions import RegionError  # noqa: E402
 
-st.set_page_config(page_title="South Asia Monitor", page_icon=":material/map:", layout="wide")
+# No page or favicon icons: Streamlit fetches Material icons for those from Google's servers.
+st.set_page_config(page_title="South Asia Monitor", layout="wide")
 try:
     base = data.scenario()
 except DataSourceError as exc:
@@ -33,12 +34,11 @@ scenario = with_results(base, added) if added else base
 choice, polygon = sidebar(scenario)
 
 pages = st.navigation([
-    st.Page("views/overview.py", title="Situation overview", icon=":material/public:",
+    st.Page("views/overview.py", title="Situation overview",
             default=True),
-    st.Page("views/incidents.py", title="Border incidents and hotspots",
-            icon=":material/crisis_alert:"),
-    st.Page("views/reports.py", title="Reports and exports", icon=":material/description:"),
-    st.Page("views/add_data.py", title="Add data", icon=":material/upload_file:"),
+    st.Page("views/incidents.py", title="Border incidents and hotspots"),
+    st.Page("views/reports.py", title="Reports and exports"),
+    st.Page("views/add_data.py", title="Add data"),
 ])
 if pages.title != "Add data":
     if data.no_countries_selected(choice) and not polygon:

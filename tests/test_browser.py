@@ -1,0 +1,168 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright, with
+every request that would leave this machine blocked.
+
+Skipped (with the reason) where Chromium or Playwright is not installed;
+``.ci/run`` installs Chromium so these run in CI. Screenshots are written to
+tests/artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "tests" / "artifacts"
+LOCAL = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "data:", "blob:",
+         "about:")
+
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
+                                reason="Debian's chromium is not installed (/usr/bin/chromium)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(demo_root, demo):
+    port = free_port()
+    env = {**os.environ, "SAMON_CACHE_DIR": str(demo_root), "SAMON_BASEMAP_URL": ""}
+    env.pop("SAMON_SCENARIO", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.port",
+         str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/_stcore/health", timeout=1).text == "ok":
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode()[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture
+def page(server):
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"])
+        pg = browser.new_page(viewport={"width": 1500, "height": 1100})
+        pg.left_localhost = []
+
+        def route(r):
+            if r.request.url.startswith(LOCAL):
+                r.continue_()
+            else:
+                pg.left_localhost.append(r.request.url)
+                r.abort()
+
+        pg.route("**/*", route)
+        yield pg
+        browser.close()
+
+
+def map_frame(pg):
+    return pg.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+
+
+def leaflet(pg):
+    """The map's own frame (st_folium's component iframe)."""
+    map_frame(pg).locator(".leaflet-container").wait_for(state="attached", timeout=60_000)
+    return next(f for f in pg.frames if "streamlit_folium" in f.url)
+
+
+def layer_count(frame) -> int:
+    """Leaflet layers on the map (drawn on a canvas, so counted through Leaflet)."""
+    return frame.evaluate("window.map ? Object.keys(window.map._layers).length : 0")
+
+
+def wait_for_map(pg, minimum: int = 50):
+    frame = leaflet(pg)
+    frame.wait_for_function(f"window.map && Object.keys(window.map._layers).length > {minimum}",
+                            timeout=60_000)
+    return frame
+
+
+def metric(pg, label: str) -> str:
+    card = pg.locator('[data-testid="stMetric"]', has_text=label)
+    return card.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def test_map_renders_offline_with_its_layers(page, server):
+    page.goto(server)
+    assert layer_count(wait_for_map(page)) > 300  # borders, incidents, swaths, alerts ...
+    frame = map_frame(page)
+    for name in ("Boundaries and borders", "Flood depth", "Cyclone", "Incidents", "Alerts"):
+        assert frame.locator(".leaflet-control-layers", has_text=name).count() == 1
+    assert frame.locator(".samon-legends").inner_text().startswith("Legend")
+    assert "do not imply official endorsement" in frame.locator(".samon-disclaimer").inner_text()
+    assert frame.locator("img.leaflet-image-layer").count() >= 2  # flood and wind rasters
+    page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+    assert page.left_localhost == []
+
+
+def test_layer_toggle_removes_its_shapes(page, server):
+    page.goto(server)
+    frame = wait_for_map(page)
+    before = layer_count(frame)
+    map_frame(page).locator(".leaflet-control-layers label", has_text="Incidents").locator(
+        "input").uncheck()
+    page.wait_for_timeout(500)
+    assert layer_count(frame) < before - 100  # the incident markers are gone
+    page.screenshot(path=str(ARTIFACTS / "overview_without_incidents.png"))
+    assert page.left_localhost == []
+
+
+def test_filter_change_updates_figures(page, server):
+    page.goto(server)
+    wait_for_map(page)
+    cyclone = metric(page, "People exposed to cyclone winds")
+    incidents = metric(page, "Border incidents")
+    page.locator('button[aria-label="Remove Bangladesh (BGD)"]').click()
+    page.wait_for_function(
+        "old => [...document.querySelectorAll('[data-testid=stMetric]')].some("
+        "m => m.innerText.includes('Border incidents') && !m.innerText.includes(old))",
+        arg=incidents, timeout=30_000)
+    assert metric(page, "Border incidents") != incidents
+    assert metric(page, "People exposed to cyclone winds") != cyclone
+    assert "BGD" not in page.url.split("countries=")[1].split("&")[0]
+    page.screenshot(path=str(ARTIFACTS / "overview_without_bangladesh.png"))
+    assert page.left_localhost == []
+
+
+def test_add_data_shows_the_rejection_report(page, server, tmp_path):
+    bad = tmp_path / "bsf_log.csv"
+    bad.write_text("time,lat,lon,category,country,notes\n"
+                   "2026-09-20,34.10,71.10,armed clash,AFG,<script>alert(1)</script>\n"
+                   "2026-09-21,123,71.10,armed clash,AFG,bad\n")
+    page.goto(f"{server}/add_data")
+    page.get_by_test_id("stMainBlockContainer").get_by_test_id(
+        "stFileUploaderDropzoneInput").set_input_files(str(bad))
+    page.get_by_text("Rejected rows").wait_for(timeout=30_000)
+    assert (metric(page, "Accepted"), metric(page, "Rejected")) == ("1", "1")
+    page.get_by_test_id("stDataFrame").first.wait_for(timeout=10_000)  # rejected rows, listed
+    page.screenshot(path=str(ARTIFACTS / "add_data.png"), full_page=True)
+    assert page.left_localhost == []
