@@ -53,8 +53,8 @@ def freshness(summary: Summary) -> None:
     table["status"] = table["demo"].map({True: "DEMO", False: "real"})
     table["updated"] = [f"{u:%Y-%m-%d %H:%M} UTC" if u is not None and pd.notna(u)
                         else "—" for u in table["updated"]]
-    st.dataframe(table[["layer", "source", "updated", "age", "records", "rejected", "status"]],
-                 hide_index=True, width="stretch")
+    st.table(table[["layer", "source", "updated", "age", "records", "rejected", "status"]]
+             .set_index("layer"))
 
 
 def empty_state(message: str) -> None:

@@ -4,7 +4,6 @@ situation summary) and canonical tables; they compute no figures themselves."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import folium
@@ -13,8 +12,8 @@ import geopandas as gpd
 import h3
 import numpy as np
 import pandas as pd
-import shapely
 
+from geo import fingerprint
 from geo.hotspots import CLASS_ORDER, h3_cells
 
 from .html import esc, legend, safe_url
@@ -45,21 +44,19 @@ class Layer:
 
 
 def _geojson(frame: gpd.GeoDataFrame, props: dict[str, pd.Series]) -> dict:
-    """A FeatureCollection with escaped text properties (numbers kept as numbers)."""
-    features = []
-    geoms = shapely.to_geojson(frame.geometry.values)
-    for i, geom in enumerate(geoms):
-        if geom is None:
-            continue
-        p = {}
-        for key, col in props.items():
-            v = col.iloc[i]
-            if isinstance(v, (int, float, np.integer, np.floating)) and not pd.isna(v):
-                p[key] = float(v) if isinstance(v, (float, np.floating)) else int(v)
-            else:
-                p[key] = esc(v)
-        features.append({"type": "Feature", "geometry": json.loads(geom), "properties": p})
-    return {"type": "FeatureCollection", "features": features}
+    """A FeatureCollection with escaped text properties (numbers kept as numbers);
+    rows without geometry are left out."""
+    columns = {}
+    for key, col in props.items():
+        values = pd.Series(col).reset_index(drop=True)
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            columns[key] = values.astype(object).where(values.notna(), None)
+        else:
+            columns[key] = values.map(esc)
+    geometry = frame.geometry.reset_index(drop=True)
+    out = gpd.GeoDataFrame(columns, geometry=geometry.values, crs=frame.crs)
+    out = out[out.geometry.notna() & ~out.geometry.is_empty]
+    return out.to_geo_dict(drop_id=True)
 
 
 def _popup_fields(fields: dict[str, str]):
@@ -189,7 +186,8 @@ def flood_layer(depth) -> Layer:
     """Flood depth (m) as an image overlay."""
     group = folium.FeatureGroup(name="Flood depth", show=True)
     bins, colours = FLOOD_BINS
-    to_png_overlay(depth, bins, colours, "Flood depth").add_to(group)
+    to_png_overlay(depth, bins, colours, "Flood depth",
+                   key=fingerprint.of_raster(depth)).add_to(group)
     labels = [f"{a:g}–{b:g} m" for a, b in zip(bins[:-1], bins[1:], strict=True)] + [
         f"≥ {bins[-1]:g} m"]
     return Layer(group, legend("Flood depth (m)", list(zip(colours, labels, strict=True)),
@@ -204,7 +202,8 @@ def cyclone_layer(tracks: gpd.GeoDataFrame, swaths: gpd.GeoDataFrame, wind=None,
     if wind is not None:
         step = wind.sel(time=np.datetime64(pd.Timestamp(time).tz_localize(None)),
                         method="nearest") if time is not None else wind.max("time")
-        to_png_overlay(step, bins, colours, "Wind speed", opacity=0.55).add_to(group)
+        to_png_overlay(step, bins, colours, "Wind speed", opacity=0.55,
+                       key=f"{fingerprint.of_raster(wind)}|{time}").add_to(group)
     swath_colours = dict(zip((34, 50, 64), colours[:3], strict=True))
     for swath in swaths.sort_values("threshold_kt").itertuples():
         style = {"color": swath_colours.get(swath.threshold_kt, "#999"), "weight": 1.5,

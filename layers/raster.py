@@ -18,13 +18,35 @@ from rasterio.enums import Resampling
 MAX_PIXELS = 1024  # longest side sent to the browser
 
 
+_CACHE: dict = {}  # (raster identity, bins, colours) -> (data URL, bounds); rasters rarely change
+_CACHE_SIZE = 16
+
+
 def to_png_overlay(da: xr.DataArray, bins: list[float], colours: list[str], name: str,
-                   opacity: float = 0.7) -> folium.raster_layers.ImageOverlay:
+                   opacity: float = 0.7, key: str | None = None,
+                   ) -> folium.raster_layers.ImageOverlay:
     """Colour ``da`` by ``bins`` (values below bins[0] and NaN are transparent).
 
     ``colours[i]`` is used for bins[i] <= value < bins[i + 1] (the last colour
     for everything above the last bin). Any CRS; shown in Web Mercator.
+    ``key`` identifies the raster for caching the rendered image.
     """
+    cache_key = (key, tuple(bins), tuple(colours)) if key else None
+    if cache_key not in _CACHE:
+        rendered = _render(da, bins, colours)
+        if cache_key is None:
+            url, bounds = rendered
+            return folium.raster_layers.ImageOverlay(url, bounds=bounds, opacity=opacity,
+                                                     name=name, mercator_project=False)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[cache_key] = rendered
+    url, bounds = _CACHE[cache_key]
+    return folium.raster_layers.ImageOverlay(url, bounds=bounds, opacity=opacity, name=name,
+                                             mercator_project=False)
+
+
+def _render(da: xr.DataArray, bins, colours) -> tuple[str, list]:
     height, width = da.rio.height, da.rio.width
     shrink = max(max(height, width) / MAX_PIXELS, 1)
     shape = (max(1, int(height / shrink)), max(1, int(width / shrink)))
@@ -42,5 +64,4 @@ def to_png_overlay(da: xr.DataArray, bins: list[float], colours: list[str], name
     lon0, lat0 = to_lonlat.transform(west, south)
     lon1, lat1 = to_lonlat.transform(east, north)
     url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-    return folium.raster_layers.ImageOverlay(url, bounds=[[lat0, lon0], [lat1, lon1]],
-                                             opacity=opacity, name=name, mercator_project=False)
+    return url, [[lat0, lon0], [lat1, lon1]]

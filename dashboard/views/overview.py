@@ -17,9 +17,8 @@ table = ctx.summary.areas.drop(columns=["iso3"]).rename(columns={
     "area": "Area", "flood_km2": "Flooded km²", "people_exposed_flood": "People exposed (flood)",
     "cyclone_km2": "Cyclone km²", "people_exposed_cyclone": "People exposed (cyclone)",
     "incidents": "Incidents", "displaced": "Displaced"})
-st.dataframe(table, hide_index=True, width="stretch",
-             column_config={c: st.column_config.NumberColumn(format="localized")
-                            for c in table.columns if c != "Area"})
+# A static table: light to load on poor connections (no data-grid bundle).
+st.table(table.set_index("Area").style.format("{:,.0f}", na_rep="—"))
 st.caption("'outside any area' holds hazard cells and records outside every country "
            "polygon (sea, neighbours, or just off a coarse coastline), so columns add up.")
 if ctx.summary.notes:
