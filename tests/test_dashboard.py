@@ -43,7 +43,7 @@ def test_overview_figures_come_from_the_summary(app, demo):
     assert shown["Border incidents"] == f"{want.key_figures['incidents']:,.0f}"
     assert shown["Active alerts"] == "3"
     assert "DEMO DATA" in at.warning[0].value
-    freshness = at.dataframe[-1].value.set_index("layer")
+    freshness = at.table[-1].value
     assert freshness.loc["incidents", "status"] == "DEMO"
     assert freshness.loc["boundaries", "updated"] == "—"
 
