@@ -41,7 +41,7 @@ pages = st.navigation([
     st.Page("views/add_data.py", title="Add data"),
 ])
 if pages.title != "Add data":
-    if data.no_countries_selected(choice) and not polygon:
+    if data.no_countries_selected(choice) and not polygon and not choice.admin_codes:
         st.info("Choose at least one country, a border corridor or an area of interest in the "
                 "sidebar.")
         st.stop()

@@ -15,7 +15,13 @@ import shapely
 import streamlit as st
 
 from data_sources.scenario import Scenario, load_demo, load_scenario
-from geo.regions import Region, corridor_region, countries_region, polygon_region
+from geo.regions import (
+    Region,
+    admin_region,
+    corridor_region,
+    countries_region,
+    polygon_region,
+)
 from geo.summary import Filters, Summary, situation_summary
 from layers.assets import install_static
 
@@ -55,10 +61,13 @@ def basemap_url() -> str | None:
 
 
 def region(choice: Choice, sc: Scenario, polygon: dict | None) -> Region | None:
-    """The region chosen: a user polygon, else a border corridor, else countries."""
+    """The region chosen: a user polygon, else admin areas, else a border corridor,
+    else countries."""
     boundaries = sc["boundaries"]
     if polygon:
         return polygon_region(polygon)
+    if choice.admin_codes:
+        return admin_region(boundaries, choice.admin_codes)
     if choice.corridor_km:
         countries = boundaries[boundaries["admin_level"] == 0]
         return corridor_region(countries, choice.corridor_km, choice.corridor_pair)

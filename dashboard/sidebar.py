@@ -47,6 +47,12 @@ def sidebar(sc: Scenario) -> tuple[Choice, dict | None]:
     admin = admin[admin["admin_level"] > 0]
     if admin.empty:
         sb.caption("Admin areas: none loaded (add admin boundaries under Add data).")
+    else:
+        names = dict(zip(admin["code"].astype(str), admin["name"].astype(str), strict=False))
+        _init("admin_codes", [c for c in start.admin_codes if c in names])
+        sb.multiselect("Admin areas", sorted(names), key="admin_codes",
+                       format_func=lambda c: f"{names[c]} ({c})",
+                       help="When chosen, the view covers these areas instead of countries")
     sb.checkbox("Border corridor", key="corridor_on")
     if st.session_state["corridor_on"]:
         countries = sc["boundaries"][sc["boundaries"]["admin_level"] == 0]
@@ -68,6 +74,12 @@ def sidebar(sc: Scenario) -> tuple[Choice, dict | None]:
         st.selectbox("Incidents shown as", ["auto", "markers", "clusters", "heatmap"],
                      key="incident_mode",
                      help="auto: markers up to 2,000 incidents, clusters beyond")
+        steps = _wind_steps(sc)
+        if steps:
+            _init("wind_time", start.wind_time if start.wind_time in steps else "maximum")
+            st.select_slider("Cyclone wind time step (UTC)", ["maximum", *steps],
+                             key="wind_time", format_func=lambda t: t if t == "maximum"
+                             else f"{pd.Timestamp(t):%d %b %H:%M}")
 
     period = st.session_state["period"]
     first = pd.Timestamp(period[0], tz="UTC") if len(period) else start.start
@@ -81,9 +93,19 @@ def sidebar(sc: Scenario) -> tuple[Choice, dict | None]:
                        else st.session_state["corridor_pair"]),
         flood_m=float(st.session_state["flood_m"]), wind_kt=int(st.session_state["wind_kt"]),
         h3_res=int(st.session_state["h3_res"]), incident_mode=st.session_state["incident_mode"],
+        admin_codes=list(st.session_state.get("admin_codes", [])),
+        wind_time=(None if st.session_state.get("wind_time", "maximum") == "maximum"
+                   else st.session_state["wind_time"]),
     )
     st.query_params.from_dict(to_query(choice))
     return choice, polygon
+
+
+def _wind_steps(sc: Scenario) -> list[str]:
+    """The wind raster's time steps (ISO, UTC), if a wind raster with time is loaded."""
+    if "wind" not in sc.layers or "time" not in sc["wind"].dims:
+        return []
+    return [pd.Timestamp(t).isoformat() for t in sc["wind"]["time"].values]
 
 
 def _polygon_upload(sb) -> dict | None:

@@ -7,7 +7,7 @@ a link, and a link opened later restores them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -34,6 +34,8 @@ class Choice:
     wind_kt: int
     h3_res: int
     incident_mode: str
+    admin_codes: list[str] = field(default_factory=list)  # admin areas; empty: countries
+    wind_time: str | None = None  # ISO time of one wind step; None: maximum over the storm
 
 
 def defaults(as_of: pd.Timestamp) -> Choice:
@@ -82,6 +84,13 @@ def from_query(params: dict, base: Choice) -> Choice:
             pass
     if params.get("mode") in ("auto", "markers", "clusters", "heatmap"):
         c.incident_mode = params["mode"]
+    if params.get("admin"):
+        c.admin_codes = params["admin"].split(",")
+    if params.get("wt"):
+        try:
+            c.wind_time = pd.Timestamp(params["wt"]).isoformat()
+        except ValueError:
+            pass
     return c
 
 
@@ -94,4 +103,8 @@ def to_query(c: Choice) -> dict[str, str]:
     }
     if c.corridor_km:
         query["corridor"] = f"{c.corridor_pair or ''}:{c.corridor_km:g}"
+    if c.admin_codes:
+        query["admin"] = ",".join(c.admin_codes)
+    if c.wind_time:
+        query["wt"] = c.wind_time
     return query

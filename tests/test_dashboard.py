@@ -151,3 +151,35 @@ def test_unreadable_upload_is_a_clear_error(app):
     at.file_uploader(key="add_data_file").upload("broken.xml", b"<rss><channel>").run()
     assert not at.exception
     assert "broken.xml cannot be used" in at.error[0].value
+
+
+def test_wind_time_step_is_chosen_and_shared(app, demo):
+    at = app.run()
+    steps = [str(t) for t in demo["wind"]["time"].values]
+    assert len(steps) == 17
+    slider = at.sidebar.select_slider(key="wind_time")
+    slider.set_value("2026-09-26T12:00:00").run()
+    assert not at.exception
+    assert at.query_params["wt"] in ("2026-09-26T12:00:00", ["2026-09-26T12:00:00"])
+
+
+def test_admin_areas_appear_once_loaded(app, tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    areas = gpd.GeoDataFrame({"ADM1_EN": ["Sindh", "Punjab"], "ADM1_PCODE": ["PK2", "PK3"],
+                              "ADM0_PCODE": ["PK", "PK"]},
+                             geometry=[shapely.box(66.5, 23.5, 71.2, 28.5),
+                                       shapely.box(69.3, 28.0, 75.4, 34.0)], crs="EPSG:4326")
+    path = tmp_path / "pak_adm1.geojson"
+    areas.to_file(path)
+    at = app.run()
+    at.switch_page("views/add_data.py").run()
+    at.file_uploader(key="add_data_file").upload("pak_adm1.geojson", path.read_bytes()).run()
+    at.button(key="add_data_confirm").click().run()
+    at.switch_page("views/overview.py").run()
+    at.sidebar.multiselect(key="admin_codes").set_value(["PK2"]).run()
+    assert not at.exception
+    assert at.caption[0].value.startswith("Sindh")
+    assert metrics(at)["People exposed to cyclone winds"] == "0"
+    assert metrics(at)["People exposed to flooding"] != "0"

@@ -10,7 +10,8 @@ st.title("Situation overview")
 components.demo_banner(ctx.summary, ctx.scenario)
 components.period_caption(ctx.summary)
 components.key_figures(ctx.summary)
-components.map_view(ctx.summary, ctx.scenario, ctx.layers, ctx.choice.incident_mode, "overview")
+components.map_view(ctx.summary, ctx.scenario, ctx.layers, ctx.choice.incident_mode, "overview",
+                    wind_time=ctx.choice.wind_time)
 
 st.subheader("By area")
 table = ctx.summary.areas.drop(columns=["iso3"]).rename(columns={
