@@ -55,12 +55,27 @@ def _smooth_field(rng, size: int, coarse: int = 100) -> np.ndarray:
     return zoom(rng.random((coarse, coarse)).astype("float32"), size / coarse, order=1)
 
 
-def make_inputs(size: int) -> dict[str, Path]:
-    """Depth and population rasters (size x size, 30 m cells) and 500 areas."""
+def _paths(size: int) -> dict[str, Path]:
     d = bench_dir() / f"exposure-{size}"
     d.mkdir(exist_ok=True)
-    paths = {k: d / f for k, f in (("depth", "depth.tif"), ("population", "population.tif"),
-                                   ("areas", "areas.gpkg"))}
+    return {k: d / f for k, f in (("depth", "depth.tif"), ("population", "population.tif"),
+                                  ("areas", "areas.gpkg"))}
+
+
+def _write_areas(path: Path, span: float, rng) -> None:
+    """N_AREAS Voronoi cells over the square raster extent (metres from the origin)."""
+    x0, y0 = 300_000.0, 3_300_000.0
+    extent = shapely.box(x0, y0 - span, x0 + span, y0)
+    seeds = shapely.points(rng.uniform(x0, x0 + span, N_AREAS), rng.uniform(y0 - span, y0, N_AREAS))
+    cells = shapely.intersection(shapely.get_parts(shapely.voronoi_polygons(
+        shapely.multipoints(seeds), extend_to=extent)), extent)
+    gpd.GeoDataFrame({"name": [f"area {i:03d}" for i in range(len(cells))]}, geometry=cells,
+                     crs=CRS).to_file(path)
+
+
+def make_inputs(size: int) -> dict[str, Path]:
+    """Depth and population rasters (size x size, 30 m cells) and 500 areas."""
+    paths = _paths(size)
     if all(p.exists() for p in paths.values()):
         return paths
     rng = np.random.default_rng(2026)
@@ -71,24 +86,14 @@ def make_inputs(size: int) -> dict[str, Path]:
         f.write(depth, 1)
     with rasterio.open(paths["population"], "w", **_profile(size, res, "float32")) as f:
         f.write(people, 1)
-    extent = shapely.box(300_000, 3_300_000 - size * res, 300_000 + size * res, 3_300_000)
-    seeds = shapely.points(rng.uniform(extent.bounds[0], extent.bounds[2], N_AREAS),
-                           rng.uniform(extent.bounds[1], extent.bounds[3], N_AREAS))
-    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds),
-                                                       extend_to=extent))
-    cells = shapely.intersection(cells, extent)
-    gpd.GeoDataFrame({"name": [f"area {i:03d}" for i in range(len(cells))]}, geometry=cells,
-                     crs=CRS).to_file(paths["areas"])
+    _write_areas(paths["areas"], size * res, rng)
     return paths
 
 
 def make_large_inputs(size: int) -> dict[str, Path]:
     """Depth (size x size, 10 m cells, written block by block) and a coarser
     population raster (1 km cells, re-gridded by our code), and 500 areas."""
-    d = bench_dir() / f"exposure-{size}"
-    d.mkdir(exist_ok=True)
-    paths = {k: d / f for k, f in (("depth", "depth.tif"), ("population", "population.tif"),
-                                   ("areas", "areas.gpkg"))}
+    paths = _paths(size)
     if all(p.exists() for p in paths.values()):
         return paths
     res, x0, y0 = 10.0, 300_000.0, 3_300_000.0
@@ -108,12 +113,7 @@ def make_large_inputs(size: int) -> dict[str, Path]:
                        count=1, dtype="float32", crs=CRS,
                        transform=from_origin(x0, y0, 1000, 1000)) as f:
         f.write(people, 1)
-    extent = shapely.box(x0, y0 - span, x0 + span, y0)
-    seeds = shapely.points(rng.uniform(x0, x0 + span, N_AREAS), rng.uniform(y0 - span, y0, N_AREAS))
-    cells = shapely.intersection(shapely.get_parts(shapely.voronoi_polygons(
-        shapely.multipoints(seeds), extend_to=extent)), extent)
-    gpd.GeoDataFrame({"name": [f"area {i:03d}" for i in range(len(cells))]}, geometry=cells,
-                     crs=CRS).to_file(paths["areas"])
+    _write_areas(paths["areas"], span, rng)
     return paths
 
 
