@@ -34,6 +34,7 @@ class Filters:
     wind_threshold_kt: float = 34.0
     categories: tuple[str, ...] | None = None  # incident categories; None: all
     alert_levels: tuple[str, ...] = ("green", "orange", "red")
+    alert_hazards: tuple[str, ...] | None = None  # alerts of these hazards only; None: all
     h3_res: int = 6
     top_n: int = 10
     trend_days: int | None = None  # None: the period against the one before it
@@ -175,6 +176,8 @@ def situation_summary(scenario: Scenario, filters: Filters = Filters()) -> Summa
     alerts = scenario["alerts"]
     active = alerts[(alerts["start"] <= end) & (alerts["end"].isna() | (alerts["end"] >= start))
                     & alerts["alert_level"].isin(filters.alert_levels)]
+    if filters.alert_hazards is not None:
+        active = active[active["hazard"].isin(filters.alert_hazards)]
     active = active[_in_region(active, region, None)]
     if "alerts" not in filters.hazards:
         active = active.iloc[0:0]

@@ -10,6 +10,8 @@ serve locally.
 
 from __future__ import annotations
 
+import base64
+import re
 import shutil
 from pathlib import Path
 
@@ -83,3 +85,40 @@ def localize(m: folium.Map, base_url: str) -> folium.Map:
                 local.append((name, f"{base}/{file}"))
             setattr(element, attr, local)
     return m
+
+
+_INLINE_BASE = "samon-inline://asset"
+
+
+def standalone_html(m: folium.Map) -> str:
+    """The map as one self-contained HTML page: every script and stylesheet
+    inlined, Leaflet's images as data URIs. Opens offline from a file or e-mail."""
+    localize(m, _INLINE_BASE)
+    html = m.get_root().render()
+
+    def script(match: re.Match) -> str:
+        body = _read(match.group(1)).replace("</script", "<\\/script")
+        return f"<script>{body}</script>"
+
+    def style(match: re.Match) -> str:
+        return f"<style>{_inline_images(_read(match.group(1)))}</style>"
+
+    base = re.escape(_INLINE_BASE)
+    html = re.sub(rf'<script src="{base}/([^"]+)"></script>', script, html)
+    return re.sub(rf'<link rel="stylesheet" href="{base}/([^"]+)"\s*/>', style, html)
+
+
+def _read(name: str) -> str:
+    folder, file = ASSETS[name]
+    return (folder / file).read_text(encoding="utf-8")
+
+
+def _inline_images(css: str) -> str:
+    def data_uri(match: re.Match) -> str:
+        path = LEAFLET_IMAGES / Path(match.group(1)).name
+        if not path.exists():
+            return match.group(0)
+        encoded = base64.b64encode(path.read_bytes()).decode()
+        return f'url("data:image/{path.suffix[1:]};base64,{encoded}")'
+
+    return re.sub(r'url\((?:images/)([^)"\']+)\)', data_uri, css)
