@@ -116,11 +116,18 @@ def test_incidents_view_search(app):
     assert len(table) > 0 and table["notes"].str.contains("Torkham").all()
 
 
-def test_reports_view_offers_the_area_table(app):
+def test_reports_view_previews_and_offers_downloads(app):
     at = app.run()
     at.switch_page("views/reports.py").run()
     assert not at.exception
-    assert at.get("download_button")[0].proto.label == "Per-area table (CSV)"
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["PDF", "Per-area table only (CSV)"]
+    assert at.get("image")  # the first page of the PDF as a preview
+    at.radio(key="report_tlp").set_value("TLP:RED").run()
+    at.button(key="prepare_bundle").click().run()
+    assert not at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Data bundle (ZIP)" in labels
 
 
 def test_add_data_shows_rejections_before_adding(app, demo):

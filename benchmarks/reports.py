@@ -1,0 +1,54 @@
+"""Report and data bundle speed on the DEMO scenario (default filters).
+
+    .venv/bin/python -m benchmarks.reports [--runs 3]
+
+Times exclude loading the scenario and computing the summary (printed separately:
+the dashboard has both in hand when a user exports).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from data_sources.scenario import load_demo
+from geo.summary import situation_summary
+from reports.bundle import write_bundle
+from reports.content import ReportFields
+from reports.sitrep import document
+
+
+def timed(fn, runs: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    scenario = load_demo()
+    t_summary, summary = timed(lambda: situation_summary(scenario), 1)
+    fields = ReportFields(agency="NDMA", tlp="TLP:AMBER")
+    rows = [("situation summary (first call, cold caches)", t_summary, None)]
+    for fmt, goal in (("pdf", 5.0), ("docx", None), ("html", None)):
+        t, data = timed(lambda f=fmt: document(f, summary, scenario, fields), args.runs)
+        rows.append((f"{fmt.upper()} ({len(data) / 1e6:.2f} MB)", t, goal))
+    with tempfile.TemporaryDirectory() as tmp:
+        t, files = timed(lambda: write_bundle(summary, scenario, Path(tmp)), args.runs)
+        size = sum(f.stat().st_size for f in files) / 1e6
+        rows.append((f"data bundle: {len(files)} files, {size:.2f} MB", t, 5.0))
+    for name, t, goal in rows:
+        target = f"(goal <= {goal:g} s)" if goal else ""
+        print(f"{name:50} {t:6.2f} s {target}")
+
+
+if __name__ == "__main__":
+    main()
