@@ -16,7 +16,7 @@ from data_sources.schema import SAARC_ISO3
 from . import cyclones, displacement, hotspots
 from .borders import international_borders
 from .exposure import OUTSIDE, ExposureError, exposure
-from .join import join_areas
+from .join import area_index, join_areas
 from .regions import Region, countries_region
 
 HAZARD_LAYERS = ("flood", "cyclone", "alerts", "incidents", "displacement")
@@ -64,6 +64,7 @@ class Summary:
     displacement_by_cause: pd.DataFrame
     sources: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    admin_areas: pd.DataFrame | None = None  # per admin area, when admin boundaries are loaded
 
 
 KEY_FIGURES = {
@@ -188,7 +189,10 @@ def situation_summary(scenario: Scenario, filters: Filters = Filters()) -> Summa
     storms, swaths = _cyclones(tracks, countries, region, "cyclone" in filters.hazards)
     swaths["people_exposed"] = _swath_people(swaths, scenario["population"], areas)
 
+    admin = _admin_table(scenario, filters, region, chosen, current)
+
     return Summary(
+        admin_areas=admin,
         filters=filters, region_label=region.label,
         region_bounds=tuple(float(b) for b in region.geometry.bounds), start=start, end=end,
         as_of=scenario.as_of, demo=scenario.demo, key_figures=key, areas=table,
@@ -198,6 +202,40 @@ def situation_summary(scenario: Scenario, filters: Filters = Filters()) -> Summa
         displacement_by_cause=displacement.totals(disp, start, end, "cause"),
         sources=scenario.summary(), notes=notes,
     )
+
+
+def _admin_table(scenario: Scenario, filters: Filters, region: Region, incidents, current
+                 ) -> pd.DataFrame | None:
+    """The same figures per admin area (the finest level loaded), clipped to the region."""
+    boundaries = scenario["boundaries"]
+    admin = boundaries[boundaries["admin_level"] > 0]
+    if admin.empty:
+        return None
+    admin = admin[admin["admin_level"] == admin["admin_level"].max()].copy()
+    admin["geometry"] = shapely.intersection(admin.geometry.values, region.geometry)
+    admin = admin[~admin.geometry.is_empty].reset_index(drop=True)
+    if admin.empty:
+        return None
+    table = pd.DataFrame({"code": [*admin["code"], pd.NA], "area": [*admin["name"], OUTSIDE]})
+    for hazard, layer, threshold in (("flood", "flood", filters.flood_threshold_m),
+                                     ("cyclone", "wind", filters.wind_threshold_kt)):
+        if hazard not in filters.hazards or layer not in scenario.layers:
+            continue
+        try:
+            result = exposure(scenario[layer], threshold, admin, "code",
+                              population=scenario["population"])
+            table[f"{hazard}_km2"] = result.table["hazard_km2"].to_numpy()
+            table[f"people_exposed_{hazard}"] = result.table["people_exposed"].round().to_numpy()
+        except ExposureError:
+            table[f"{hazard}_km2"] = 0.0
+            table[f"people_exposed_{hazard}"] = 0.0
+    for col, frame, weight in (("incidents", incidents, None), ("displaced", current, "figure")):
+        located = frame[frame.geometry.notna()]
+        idx = area_index(located.geometry, admin) if len(located) else np.zeros(0, int)
+        weights = np.ones(len(located)) if weight is None else located[weight].to_numpy(float)
+        sums = np.bincount(idx + 1, weights=weights, minlength=len(admin) + 1)
+        table[col] = np.roll(sums, -1).round().astype("int64")
+    return table
 
 
 def _cyclones(tracks, countries, region: Region, wanted: bool):

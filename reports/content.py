@@ -103,7 +103,8 @@ class ReportContent:
     as_of_local: pd.Timestamp
     highlights: list[str]
     key_figures: list[tuple[str, str]]
-    areas: pd.DataFrame  # display-ready per-area table
+    areas: pd.DataFrame  # display-ready per-country table
+    admin_areas: pd.DataFrame | None  # display-ready per-admin-area table, when loaded
     hotspots: pd.DataFrame
     alerts: pd.DataFrame
     cyclones: pd.DataFrame
@@ -116,16 +117,22 @@ class ReportContent:
         return not any(k[n] for n in KEY_FIGURES)
 
 
+def _display(table: pd.DataFrame, outside: str) -> pd.DataFrame:
+    table = table.copy()
+    table["area"] = table["area"].replace(OUTSIDE, outside)
+    return table.rename(columns={
+        "area": "Area", "flood_km2": "Flooded km²", "people_exposed_flood": "Exposed (flood)",
+        "cyclone_km2": "Cyclone km²", "people_exposed_cyclone": "Exposed (cyclone)",
+        "incidents": "Incidents", "displaced": "Displaced"})
+
+
 def build_content(summary: Summary, fields: ReportFields) -> ReportContent:
     region_iso = summary.areas["iso3"].dropna()
     tz = fields.timezone or TIMEZONES.get(region_iso.iloc[0] if len(region_iso) else "", "UTC")
     as_of = summary.as_of
-    areas = summary.areas.copy()
-    areas["area"] = areas["area"].replace(OUTSIDE, "Outside every country polygon")
-    areas = areas.drop(columns=["iso3"]).rename(columns={
-        "area": "Area", "flood_km2": "Flooded km²", "people_exposed_flood": "Exposed (flood)",
-        "cyclone_km2": "Cyclone km²", "people_exposed_cyclone": "Exposed (cyclone)",
-        "incidents": "Incidents", "displaced": "Displaced"})
+    areas = _display(summary.areas.drop(columns=["iso3"]), "Outside every country polygon")
+    admin = (None if summary.admin_areas is None else
+             _display(summary.admin_areas.drop(columns=["code"]), "Outside every admin area"))
     hotspots = summary.top_hotspots.reindex(columns=[
         "h3", "count", "gi_class", "previous", "recent", "change", "border_pair", "border_km"])
     hotspots = hotspots.rename(columns={
@@ -155,7 +162,8 @@ def build_content(summary: Summary, fields: ReportFields) -> ReportContent:
         else default_highlights(summary),
         key_figures=[(label, _fmt(summary.key_figures[name]))
                      for name, label in KEY_FIGURES.items()],
-        areas=areas, hotspots=hotspots, alerts=alerts, cyclones=cyclones, sources=sources,
+        areas=areas, admin_areas=admin, hotspots=hotspots, alerts=alerts, cyclones=cyclones,
+        sources=sources,
         notes=[*summary.notes, "Figures are computed by one function (geo.summary) for the "
                "dashboard and every export.", DISCLAIMER],
     )

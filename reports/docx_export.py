@@ -62,6 +62,9 @@ def render_docx(content: ReportContent, scenario: Scenario) -> bytes:
     doc.add_heading("Situation overview", 1)
     doc.add_picture(io.BytesIO(render_png(s, scenario)), width=doc.sections[0].page_width * 0.7)
     _table(doc, content.areas, "No areas in this selection.")
+    if content.admin_areas is not None:
+        doc.add_heading("By admin area", 2)
+        _table(doc, content.admin_areas, "No admin areas in this selection.")
     doc.add_heading("Border incident hotspots", 1)
     _table(doc, content.hotspots, "No statistically significant hotspot in this selection.")
     doc.add_heading("Active alerts", 1)

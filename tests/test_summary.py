@@ -95,3 +95,32 @@ def test_hazards_can_be_switched_off(demo):
     assert view.key_figures["people_exposed_flood"] == 0
     assert view.key_figures["active_alerts"] == 0 and view.key_figures["displaced"] == 0
     assert view.key_figures["incidents"] > 0
+
+
+def test_admin_areas_get_their_own_table(demo):
+    import geopandas as gpd
+    import shapely
+
+    from data_sources.scenario import with_results
+    from data_sources.schema import ReadResult
+    from data_sources.validate import conform
+
+    # The demo flood reaches 29.4 N at most: all of it lies in the first box.
+    boxes = [shapely.box(66.5, 23.5, 71.2, 29.6), shapely.box(69.3, 29.6, 75.4, 34.0)]
+    admin = conform("boundaries", {"admin_level": pd.Series([1, 1]),
+                                   "iso3": pd.Series(["PAK", "PAK"]),
+                                   "code": pd.Series(["PK2", "PK3"]),
+                                   "name": pd.Series(["Sindh", "Punjab"]),
+                                   "source": pd.Series(["test", "test"])}, boxes)
+    scenario = with_results(demo, [("adm1", ReadResult("boundaries", "vector", "x", admin))])
+    view = situation_summary(scenario)
+    table = view.admin_areas.set_index("code")
+    assert list(table.index[:2]) == ["PK2", "PK3"]
+    # The flood is in Sindh: the admin table puts it there, and it matches Pakistan's
+    # figure in the country table up to the flood cells outside both boxes.
+    assert table.loc["PK2", "people_exposed_flood"] > 0.9 * view.key_figures[
+        "people_exposed_flood"]
+    assert table.loc["PK3", "people_exposed_flood"] == 0
+    inside = gpd.GeoSeries(boxes, crs="EPSG:4326").union_all()
+    expected = int(view.incidents.geometry.intersects(inside).sum())
+    assert table["incidents"].iloc[:2].sum() == expected

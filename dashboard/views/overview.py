@@ -20,6 +20,10 @@ table = ctx.summary.areas.drop(columns=["iso3"]).rename(columns={
     "incidents": "Incidents", "displaced": "Displaced"})
 # A static table: light to load on poor connections (no data-grid bundle).
 st.table(table.set_index("Area").style.format("{:,.0f}", na_rep="—"))
+if ctx.summary.admin_areas is not None:
+    st.subheader("By admin area")
+    admin = ctx.summary.admin_areas.drop(columns=["code"]).set_index("area")
+    st.table(admin.style.format("{:,.0f}", na_rep="—"))
 st.caption("'outside any area' holds hazard cells and records outside every country "
            "polygon (sea, neighbours, or just off a coarse coastline), so columns add up.")
 if ctx.summary.notes:
