@@ -24,8 +24,9 @@ from geo.regions import RegionError  # noqa: E402
 
 # No page or favicon icons: Streamlit fetches Material icons for those from Google's servers.
 st.set_page_config(page_title="South Asia Monitor", layout="wide")
+token = data.store_token()
 try:
-    base = data.scenario()
+    base = data.scenario(token)
 except DataSourceError as exc:
     st.error(f"The scenario could not be loaded: {exc}")
     st.stop()
@@ -53,4 +54,12 @@ if pages.title != "Add data":
     key = data.scenario_key(scenario) + f"|{len(added)}"
     summary = data.summary(scenario, key, data.filters(choice, region))
     set_current(Context(scenario, choice, summary))
+if token != "demo":
+    @st.fragment(run_every=30)
+    def watch_store() -> None:
+        """New data in the store: redraw with it, keeping the user's filters."""
+        if data.store_token() != token:
+            st.rerun(scope="app")
+
+    watch_store()
 pages.run()

@@ -14,10 +14,16 @@ from . import data
 
 
 def demo_banner(summary: Summary, scenario: Scenario) -> None:
-    if summary.demo:
+    if not summary.demo:
+        return
+    demo_layers = summary.sources.loc[summary.sources["demo"], "layer"].tolist()
+    if {"incidents", "alerts"} & set(demo_layers):
         st.warning(f"**DEMO DATA** — {scenario.name}. Hazards, incidents and displacement are "
                    "synthetic and must not be used for decisions. Boundaries (Natural Earth) "
                    "and places (GeoNames) are real.")
+    else:
+        st.warning(f"**DEMO DATA** in: {', '.join(demo_layers)}. Figures that use these "
+                   "layers (people exposed) are illustrative until real data replaces them.")
 
 
 def period_caption(summary: Summary) -> None:
@@ -43,6 +49,22 @@ def map_view(summary: Summary, scenario: Scenario, layers, incident_mode: str, k
     with st.spinner("Drawing the map…"):
         m = build_map(summary, scenario, options)
     st_folium(m, key=key, height=options.height, use_container_width=True, returned_objects=[])
+
+
+def feeds(status: pd.DataFrame | None) -> None:
+    """Live feeds: last success, age, and a warning for each stale source."""
+    if status is None:
+        return
+    for row in status[status["stale"]].itertuples():
+        age = f"{row.age_h:.1f} h old" if row.age_h is not None and pd.notna(row.age_h) \
+            else "never fetched"
+        error = f" Last error: {row.last_error}" if row.last_error else ""
+        st.warning(f"Feed **{row.source}** is stale ({age}).{error}")
+    shown = status.assign(
+        last_success=[f"{t:%Y-%m-%d %H:%M} UTC" if t is not None and pd.notna(t) else "never"
+                      for t in status["last_success"]],
+        age_h=status["age_h"].round(1), stale=status["stale"].map({True: "STALE", False: "ok"}))
+    st.table(shown.set_index("source"))
 
 
 def freshness(summary: Summary) -> None:

@@ -14,7 +14,10 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from data_sources.scenario import Scenario, load_demo, load_scenario
+from data_sources.ingest import status
+from data_sources.scenario import Scenario, load_demo, load_live, load_scenario
+from data_sources.settings import Settings
+from data_sources.store import Store
 from geo.regions import (
     Region,
     admin_region,
@@ -33,9 +36,39 @@ DEFAULT_BASEMAP = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png"
 BASEMAP_ATTRIBUTION = "© OpenStreetMap contributors © CARTO"
 
 
-@st.cache_resource(show_spinner="Loading the scenario (the demo is generated on first start)…")
-def scenario() -> Scenario:
-    """The scenario named by SAMON_SCENARIO (a manifest JSON), else the DEMO one."""
+def live_settings() -> Settings | None:
+    """Settings when live feeds are configured (SAMON_SOURCES), else None."""
+    settings = Settings()
+    return settings if settings.sources else None
+
+
+def store_token() -> str:
+    """Changes whenever the store changes; 'demo' when no feed is configured."""
+    settings = live_settings()
+    if settings is None:
+        return "demo"
+    with Store(settings.store_path) as store:
+        return store.change_token()
+
+
+def feed_status() -> pd.DataFrame | None:
+    settings = live_settings()
+    if settings is None:
+        return None
+    with Store(settings.store_path) as store:
+        return status(store, settings)
+
+
+@st.cache_resource(show_spinner="Loading the data (the demo is generated on first start)…",
+                   max_entries=2)
+def scenario(token: str = "demo") -> Scenario:
+    """The live scenario from the store when feeds are configured; else the one
+    named by SAMON_SCENARIO (a manifest JSON); else the DEMO one. ``token``
+    (from ``store_token``) makes a changed store load afresh."""
+    settings = live_settings()
+    if settings is not None:
+        with Store(settings.store_path) as store:
+            return load_live(store, status(store, settings))
     manifest = os.environ.get("SAMON_SCENARIO")
     return load_scenario(manifest) if manifest else load_demo()
 

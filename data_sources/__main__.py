@@ -1,16 +1,68 @@
-"""Command line: ``python -m data_sources check PATH [--kind KIND] [--json]``."""
+"""Command line:
 
+    python -m data_sources check PATH [--kind KIND] [--json]
+    python -m data_sources ingest [--source NAME] [--once | --every 15m]
+    python -m data_sources status
+"""
+
+import argparse
+import re
 import sys
 
 from .check import run_check
 
-COMMANDS = {"check": run_check}
+
+def _duration(text: str) -> float:
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smh]?)", text.strip())
+    if not m:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a duration like 90s, 15m or 1h")
+    return float(m[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[m[2]]
+
+
+def run_ingest(argv: list[str]) -> int:
+    from .ingest import run
+    from .settings import Settings
+
+    parser = argparse.ArgumentParser(prog="python -m data_sources ingest")
+    parser.add_argument("--source", action="append", help="a source (repeatable); "
+                        "default: the enabled ones (SAMON_SOURCES)")
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument("--once", action="store_true", help="one run (the default)")
+    when.add_argument("--every", type=_duration, help="repeat, e.g. 15m")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    return run(settings, args.source or settings.sources, args.every)
+
+
+def run_status(argv: list[str]) -> int:
+    from .ingest import status
+    from .settings import Settings
+    from .store import Store
+
+    argparse.ArgumentParser(prog="python -m data_sources status").parse_args(argv)
+    settings = Settings()
+    with Store(settings.store_path) as store:
+        table = status(store, settings)
+        counts = store.counts()
+    print(f"store: {settings.store_path}")
+    print("records: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    if table.empty:
+        print("no source has run yet")
+    for r in table.itertuples():
+        when = f"{r.last_success:%Y-%m-%d %H:%M} UTC ({r.age_h:.1f} h ago)" if r.age_h is not \
+            None else "never"
+        flag = "STALE" if r.stale else "ok"
+        error = f" — last error: {r.last_error}" if r.last_error else ""
+        print(f"{r.source:14} {flag:5} last success {when}, {r.accepted:,} records{error}")
+    return 0
+
+
+COMMANDS = {"check": run_check, "ingest": run_ingest, "status": run_status}
 
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
-        sys.stderr.write("usage: python -m data_sources {check} ...\n"
-                         "  check PATH [--kind KIND] [--json]   check a data file\n")
+        sys.stderr.write("usage: python -m data_sources {check,ingest,status} ...\n" + __doc__)
         return 2
     return COMMANDS[argv[0]](argv[1:])
 

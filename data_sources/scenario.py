@@ -119,3 +119,25 @@ def with_results(scenario: Scenario, results: list[tuple[str, ReadResult]]) -> S
     demo = any(layer.demo for layer in layers.values())
     return Scenario(scenario.name + (" + user data" if results else ""), scenario.as_of, demo,
                     layers)
+
+
+def load_live(store, sources_status: pd.DataFrame | None = None, base: Scenario | None = None
+              ) -> Scenario:
+    """The live scenario: tables from the store, reference layers (boundaries,
+    places, population) from ``base`` (the demo's unless given), which keep
+    their own DEMO marking."""
+    base = base or load_demo()
+    layers = {name: base.layers[name] for name in ("boundaries", "places", "population")
+              if name in base.layers}
+    last = None
+    if sources_status is not None and len(sources_status):
+        last = sources_status["last_success"].dropna().max()
+    names = ", ".join(sources_status["source"]) if sources_status is not None else "store"
+    for kind in ("incidents", "alerts", "tracks", "displacement"):
+        data = store.query(kind).drop(columns=["version", "current"])
+        result = ReadResult(kind, "store", str(store.path), data)
+        layers[kind] = Layer(kind, f"live feeds ({names})", last if pd.notna(last) else None,
+                             False, result)
+    as_of = pd.Timestamp.now(tz="UTC").floor("min")
+    return Scenario("Live data from the store", as_of,
+                    any(layer.demo for layer in layers.values()), layers)

@@ -190,3 +190,25 @@ def test_admin_areas_appear_once_loaded(app, tmp_path):
     assert at.caption[0].value.startswith("Sindh")
     assert metrics(at)["People exposed to cyclone winds"] == "0"
     assert metrics(at)["People exposed to flooding"] != "0"
+
+
+def test_live_mode_reads_the_store_and_flags_stale_feeds(app, demo, tmp_path, monkeypatch):
+    from data_sources.store import Store
+
+    path = tmp_path / "live.gpkg"
+    with Store(path) as store:
+        store.upsert("incidents", demo["incidents"].assign(demo=False))
+        ok = store.log_start("gdacs-events")
+        store.log_finish(ok, fetched=1, accepted=3000)
+        bad = store.log_start("ibtracs")
+        store.log_finish(bad, error="https://www.ncei.noaa.gov/… did not answer within 20 s")
+    monkeypatch.setenv("SAMON_SOURCES", '["gdacs-events", "ibtracs"]')
+    monkeypatch.setenv("SAMON_STORE_PATH", str(path))
+    at = app.run()
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "Feed **ibtracs** is stale" in warnings and "did not answer" in warnings
+    assert "DEMO DATA** in: population" in warnings  # only the population surface is demo
+    shown = metrics(at)
+    assert shown["Active alerts"] == "0"  # the store has no alerts
+    assert shown["Border incidents"] != "0"

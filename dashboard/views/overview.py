@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import components
+from dashboard import components, data
 from dashboard.context import current
 
 ctx = current()
@@ -32,4 +32,5 @@ if ctx.summary.notes:
             st.markdown(f"- {note}")
 
 st.subheader("Data freshness")
+components.feeds(data.feed_status())
 components.freshness(ctx.summary)

@@ -1,0 +1,113 @@
+"""HTTP for feeds: timeouts, retries with backoff, conditional GET, a size
+limit, and a local copy of the last good response so the app keeps working
+offline on the last data it had."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from ..errors import DataSourceError
+
+
+class FetchError(DataSourceError):
+    """A feed could not be fetched (timeout, HTTP error, body too large ...)."""
+
+
+@dataclass
+class Fetched:
+    path: Path  # the body, as last received in full
+    not_modified: bool  # the server said 304: nothing new since last time
+    status: int
+
+
+def redact(url: str) -> str:
+    """The URL without its query string: API keys never reach logs or screens."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}" + ("?…" if parts.query else "")
+
+
+class Fetcher:
+    def __init__(self, cache_dir: Path, *, timeout: float = 20.0, retries: int = 3,
+                 backoff: float = 1.0, max_bytes: int = 100_000_000,
+                 transport: httpx.BaseTransport | None = None):
+        self.cache_dir = Path(cache_dir)
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        self.timeout, self.retries, self.backoff, self.max_bytes = timeout, retries, backoff, \
+            max_bytes
+        self.client = httpx.Client(timeout=timeout, follow_redirects=True, transport=transport,
+                                   headers={"User-Agent": "south-asia-monitor/0.1"})
+
+    def _meta_path(self, name: str) -> Path:
+        return self.cache_dir / f"{name}.meta.json"
+
+    def fetch(self, url: str, name: str, suffix: str) -> Fetched:
+        """GET ``url`` (conditionally, when we have a previous copy named ``name``)."""
+        body = self.cache_dir / f"{name}{suffix}"
+        meta_path = self._meta_path(name)
+        meta = json.loads(meta_path.read_text()) if meta_path.exists() and body.exists() else {}
+        headers = {}
+        if meta.get("etag"):
+            headers["If-None-Match"] = meta["etag"]
+        if meta.get("last_modified"):
+            headers["If-Modified-Since"] = meta["last_modified"]
+        last_error = None
+        for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+            try:
+                return self._get(url, headers, body, meta_path)
+            except FetchError as exc:
+                last_error = exc
+                if not getattr(exc, "retry", False):
+                    raise
+        raise last_error
+
+    def _get(self, url: str, headers: dict, body: Path, meta_path: Path) -> Fetched:
+        shown = redact(url)
+        try:
+            with self.client.stream("GET", url, headers=headers) as response:
+                if response.status_code == 304:
+                    return Fetched(body, True, 304)
+                if response.status_code >= 500 or response.status_code == 429:
+                    error = FetchError(f"{shown} answered HTTP {response.status_code}")
+                    error.retry = True
+                    raise error
+                if response.status_code >= 400:
+                    raise FetchError(f"{shown} answered HTTP {response.status_code}")
+                declared = int(response.headers.get("content-length") or 0)
+                if declared > self.max_bytes:
+                    raise FetchError(f"{shown} sends {declared:,} bytes, over the limit of "
+                                     f"{self.max_bytes:,}")
+                tmp = body.with_suffix(body.suffix + ".part")
+                size = 0
+                with tmp.open("wb") as out:
+                    for chunk in response.iter_bytes():
+                        size += len(chunk)
+                        if size > self.max_bytes:
+                            out.close()
+                            tmp.unlink(missing_ok=True)
+                            raise FetchError(f"{shown} sent more than {self.max_bytes:,} bytes; "
+                                             "refused")
+                        out.write(chunk)
+                tmp.replace(body)  # the last good copy is only ever replaced whole
+                meta_path.write_text(json.dumps({
+                    "etag": response.headers.get("etag"),
+                    "last_modified": response.headers.get("last-modified"), "url": shown}))
+                return Fetched(body, False, response.status_code)
+        except httpx.TimeoutException:
+            error = FetchError(f"{shown} did not answer within {self.timeout:g} s")
+            error.retry = True
+            raise error from None
+        except httpx.TransportError as exc:
+            error = FetchError(f"{shown} cannot be reached ({type(exc).__name__})")
+            error.retry = True
+            raise error from None
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,106 @@
+"""Ingestion: fetch each enabled source, read it with the ordinary readers, and
+upsert it into the store in one transaction per source run."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+
+from .errors import DataSourceError
+from .feeds.http import Fetcher
+from .feeds.sources import SOURCES
+from .settings import Settings
+from .store import FEATURE_TABLES, Store
+
+
+def fetcher_for(settings: Settings) -> Fetcher:
+    return Fetcher(settings.store_path.parent / "feeds", timeout=settings.timeout_s,
+                   retries=settings.retries, backoff=settings.backoff_s,
+                   max_bytes=settings.max_bytes)
+
+
+def ingest_source(store: Store, name: str, settings: Settings, fetcher: Fetcher) -> dict:
+    """One run of one source. On any failure the store keeps what it had and
+    the ingest log records the error (the source then shows as stale)."""
+    log_id = store.log_start(name)
+    counts = {"source": name, "fetched": 0, "accepted": 0, "rejected": 0, "duplicates": 0,
+              "updated": 0, "inserted": 0, "error": None, "unchanged": False}
+    try:
+        batch = SOURCES[name](settings, fetcher)
+    except DataSourceError as exc:
+        counts["error"] = exc.message
+        store.log_finish(log_id, error=exc.message)
+        return counts
+    counts["fetched"], counts["unchanged"] = batch.fetched, batch.unchanged
+    with store.transaction() as db:
+        for result in batch.results:
+            counts["rejected"] += result.rejected
+            if result.kind not in FEATURE_TABLES:
+                continue
+            counts["accepted"] += result.accepted
+            for key, value in store.upsert(result.kind, result.data, db).items():
+                counts[key] += value
+        store.log_finish(log_id, db, **{k: v for k, v in counts.items()
+                                        if k in ("fetched", "accepted", "rejected",
+                                                 "duplicates", "updated")})
+    return counts
+
+
+def summary_line(c: dict) -> str:
+    if c["error"]:
+        return f"{c['source']}: FAILED, kept the last good data: {c['error']}"
+    if c["unchanged"]:
+        return f"{c['source']}: not modified since the last fetch"
+    return (f"{c['source']}: {c['fetched']} fetched, {c['accepted']} accepted "
+            f"({c['inserted']} new, {c['updated']} updated, {c['duplicates']} unchanged), "
+            f"{c['rejected']} rejected")
+
+
+def status(store: Store, settings: Settings, now: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Per source: last success, its age, the last error, and whether it is stale."""
+    now = now or pd.Timestamp.now(tz="UTC")
+    log = store.ingest_log()
+    rows = []
+    for name in sorted(set(settings.sources) | set(log["source"])):
+        runs = log[log["source"] == name]
+        ok = runs[runs["finished"].notna() & runs["error"].isna()]
+        last_ok = pd.to_datetime(ok["finished"].iloc[-1], utc=True) if len(ok) else None
+        failed = runs[runs["error"].notna()]
+        last_error = failed.iloc[-1] if len(failed) else None
+        error_after_ok = last_error is not None and (
+            last_ok is None or pd.to_datetime(last_error["finished"], utc=True) > last_ok)
+        age_h = (now - last_ok).total_seconds() / 3600 if last_ok is not None else None
+        rows.append({
+            "source": name, "last_success": last_ok, "age_h": age_h,
+            "stale": age_h is None or age_h > settings.stale_after_h or error_after_ok,
+            "last_error": last_error["error"] if error_after_ok else None,
+            "accepted": int(ok["accepted"].iloc[-1]) if len(ok) else 0,
+        })
+    return pd.DataFrame(rows, columns=["source", "last_success", "age_h", "stale", "last_error",
+                                       "accepted"])
+
+
+def run(settings: Settings, names: list[str], every_s: float | None, out=print) -> int:
+    """Ingest ``names`` once, or every ``every_s`` seconds until interrupted."""
+    unknown = [n for n in names if n not in SOURCES]
+    if unknown:
+        out(f"error: unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}")
+        return 2
+    if not names:
+        out("No source enabled (set SAMON_SOURCES, e.g. '[\"gdacs-events\", \"ibtracs\"]', "
+            "or pass --source); the dashboard uses the DEMO scenario.")
+        return 0
+    fetcher = fetcher_for(settings)
+    with Store(settings.store_path) as store:
+        while True:
+            failures = 0
+            for i, name in enumerate(names, start=1):
+                out(f"[{i}/{len(names)}] {name}: fetching…")
+                result = ingest_source(store, name, settings, fetcher)
+                failures += bool(result["error"])
+                out(summary_line(result))
+            if every_s is None:
+                return 1 if failures == len(names) else 0
+            out(f"next run in {every_s:g} s (Ctrl-C to stop)")
+            time.sleep(every_s)

@@ -1,0 +1,39 @@
+"""Settings for live data: environment variables (SAMON_...) or a ``samon.env``
+file in the working folder. With nothing configured no feed is enabled and
+the DEMO scenario is the data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .demo import cache_root
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SAMON_", env_file="samon.env",
+                                      extra="ignore")
+
+    store_path: Path = Field(default_factory=lambda: cache_root() / "store.gpkg")
+    sources: list[str] = []  # enabled sources, e.g. ["gdacs-events", "ibtracs"]
+    timeout_s: float = 20.0
+    retries: int = 3
+    backoff_s: float = 1.0
+    max_bytes: int = 100_000_000
+    stale_after_h: float = 6.0  # a source older than this is shown as stale
+
+    gdacs_events_url: str = ("https://www.gdacs.org/gdacsapi/api/events/geteventlist/SEARCH"
+                             "?alertlevel=Green;Orange;Red&eventlist=EQ;TC;FL;DR;WF")
+    gdacs_rss_url: str = "https://www.gdacs.org/xml/rss.xml"
+    cap_feeds: list[str] = []  # RSS or Atom indexes of CAP messages
+    reliefweb_url: str = "https://api.reliefweb.int/v2/disasters"
+    reliefweb_appname: str = ""
+    acled_url: str = "https://acleddata.com/api/acled/read"
+    acled_key: SecretStr | None = None
+    acled_email: SecretStr | None = None
+    ibtracs_url: str = ("https://www.ncei.noaa.gov/data/international-best-track-archive-for-"
+                        "climate-stewardship-ibtracs/v04r01/access/csv/ibtracs.NI.list.v04r01.csv")
+    hdx_url: str = "https://data.humdata.org/api/3/action/package_show"
+    hdx_datasets: list[str] = []  # CKAN dataset ids (IOM DTM, IDMC ...)

@@ -1,0 +1,401 @@
+"""The store: one embedded GeoPackage (SQLite) holding the canonical tables.
+
+- Idempotent upsert keyed on (source, source_id) with a content hash: the same
+  record twice adds nothing; a changed record (a CAP Update, a new GDACS
+  episode) becomes the current version and the earlier ones stay as history
+  (``current = 0``).
+- Each batch is one transaction, so a process killed mid-batch leaves the store
+  exactly as it was before that batch.
+- WAL journal with ``synchronous = NORMAL``: a committed batch survives the
+  process being killed (what ingestion has to survive); only a power cut may
+  lose the last batches, which the next fetch brings back, as feeds are
+  re-fetched and upserts are idempotent. ``FULL`` would fsync every commit for
+  no gain here.
+- A ``schema_version`` table; migrations run on open.
+- Spatial (R-tree, the GeoPackage extension) and time indexes.
+
+The file is a valid GeoPackage: GDAL, QGIS and geopandas read its layers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import struct
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import DataSourceError
+from .schema import CATEGORIES, TABLES
+
+FEATURE_TABLES = ("incidents", "alerts", "tracks", "displacement")
+KEYS = {"incidents": ("source", "source_id"), "alerts": ("source", "source_id"),
+        "displacement": ("source", "source_id"), "tracks": ("storm_id", "time")}
+TIME_COLUMN = {"incidents": "time", "alerts": "start", "tracks": "time", "displacement": "date"}
+GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
+GPKG_USER_VERSION = 10400  # GeoPackage 1.4
+SRS_4326 = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],'
+            'PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]')
+
+
+class StoreError(DataSourceError):
+    """The store file cannot be used (locked, corrupt, from a newer version ...)."""
+
+
+def _columns(kind: str) -> list[str]:
+    return [c.name for c in TABLES[kind] if c.name != "geometry"]
+
+
+def _sql_type(dtype: str) -> str:
+    if dtype in ("Int64", "bool"):
+        return "INTEGER"
+    if dtype == "float64":
+        return "REAL"
+    if dtype.startswith("datetime64"):
+        return "DATETIME"
+    return "TEXT"
+
+
+def _create_feature_table(db: sqlite3.Connection, kind: str) -> None:
+    cols = ", ".join(f'"{c.name}" {_sql_type(c.dtype)}' for c in TABLES[kind]
+                     if c.name != "geometry")
+    db.execute(f'CREATE TABLE "{kind}" (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom BLOB, '
+               f'{cols}, content_hash TEXT NOT NULL, version INTEGER NOT NULL, '
+               'current INTEGER NOT NULL, ingested_at DATETIME NOT NULL)')
+    key = ", ".join(f'"{k}"' for k in KEYS[kind])
+    db.execute(f'CREATE INDEX "{kind}_key" ON "{kind}" ({key}, current)')
+    db.execute(f'CREATE INDEX "{kind}_time" ON "{kind}" ("{TIME_COLUMN[kind]}") WHERE current = 1')
+    db.execute(f'CREATE VIRTUAL TABLE "rtree_{kind}_geom" USING rtree(id, minx, maxx, miny, maxy)')
+    db.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+               "VALUES (?, 'features', ?, 4326)", (kind, kind))
+    db.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'GEOMETRY', 4326, 0, 0)",
+               (kind,))
+    db.execute("INSERT INTO gpkg_extensions VALUES (?, 'geom', 'gpkg_rtree_index', "
+               "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')", (kind,))
+
+
+def _v1(db: sqlite3.Connection) -> None:
+    """GeoPackage metadata, the feature tables, the raster catalogue, the ingest log."""
+    # One statement at a time: executescript would commit the migration's transaction.
+    for statement in """
+        CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY,
+            organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL,
+            definition TEXT NOT NULL, description TEXT);
+        CREATE TABLE gpkg_contents (table_name TEXT PRIMARY KEY, data_type TEXT NOT NULL,
+            identifier TEXT UNIQUE, description TEXT DEFAULT '',
+            last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+            min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER);
+        CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL,
+            geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL,
+            m TINYINT NOT NULL, CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name));
+        CREATE TABLE gpkg_extensions (table_name TEXT, column_name TEXT,
+            extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL);
+        CREATE TABLE raster_catalogue (id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT NOT NULL,
+            variable TEXT, units TEXT, crs TEXT, bounds TEXT, time_range TEXT, source TEXT,
+            demo INTEGER NOT NULL DEFAULT 0, added_at DATETIME NOT NULL);
+        CREATE TABLE ingest_log (id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL,
+            started DATETIME NOT NULL, finished DATETIME, fetched INTEGER DEFAULT 0,
+            accepted INTEGER DEFAULT 0, rejected INTEGER DEFAULT 0, duplicates INTEGER DEFAULT 0,
+            updated INTEGER DEFAULT 0, error TEXT);
+    """.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.executemany("INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)", [
+        ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", ""),
+        ("Undefined geographic SRS", 0, "NONE", 0, "undefined", ""),
+        ("WGS 84 geodetic", 4326, "EPSG", 4326, SRS_4326, "longitude/latitude"),
+    ])
+    for table, kind in (("raster_catalogue", "attributes"), ("ingest_log", "attributes")):
+        db.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier) "
+                   "VALUES (?, ?, ?)", (table, kind, table))
+    for kind in FEATURE_TABLES:
+        _create_feature_table(db, kind)
+
+
+def _v2(db: sqlite3.Connection) -> None:
+    """Remember each source's last error time, for stale warnings."""
+    db.execute("CREATE INDEX ingest_log_source ON ingest_log (source, finished)")
+
+
+MIGRATIONS = [(1, _v1), (2, _v2)]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def gpkg_geometry(geoms: np.ndarray) -> list[bytes | None]:
+    """GeoPackage geometry blobs: 'GP' header (version 0, little endian, no
+    envelope, srs 4326) followed by the WKB."""
+    header = b"GP\x00\x01" + struct.pack("<i", 4326)
+    wkb = shapely.to_wkb(geoms, byte_order=1)
+    return [None if w is None else header + w for w in wkb]
+
+
+def _from_gpkg(blobs: pd.Series) -> np.ndarray:
+    """WKB out of GeoPackage blobs (any envelope size)."""
+    sizes = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+    def wkb(b):
+        if b is None:
+            return None
+        return bytes(b[8 + sizes[(b[3] >> 1) & 0b111]:])
+
+    return shapely.from_wkb([wkb(b) for b in blobs])
+
+
+def _iso(values: pd.Series) -> pd.Series:
+    """GeoPackage DATETIME text: YYYY-MM-DDTHH:MM:SS.SSSZ (UTC)."""
+    utc = values.dt.tz_convert("UTC")
+    text = utc.dt.strftime("%Y-%m-%dT%H:%M:%S.") + (utc.dt.microsecond // 1000).astype(
+        "string").str.zfill(3) + "Z"
+    return text.astype(object).where(values.notna(), None)
+
+
+def _iso_scalar(value) -> str:
+    return _iso(pd.Series([pd.Timestamp(value)]).dt.tz_localize("UTC")
+                if pd.Timestamp(value).tzinfo is None else pd.Series([pd.Timestamp(value)]))[0]
+
+
+def content_hash(frame: pd.DataFrame, kind: str) -> pd.Series:
+    """A 64-bit hash of every canonical field (geometry included) of each record,
+    computed on the fields' text so that dtypes do not matter (pandas' fixed-key
+    SipHash: stable across processes)."""
+    cols = [c for c in _columns(kind) if c not in ("demo",)]
+    text = pd.DataFrame({c: frame[c].astype("string").fillna("\x00") for c in cols},
+                        index=frame.index)
+    text["geometry"] = pd.Series(shapely.to_wkb(frame.geometry.values, hex=True),
+                                 index=frame.index).fillna("")
+    hashed = pd.util.hash_pandas_object(text, index=False)
+    return hashed.map("{:016x}".format)
+
+
+class Store:
+    """The GeoPackage store at ``path`` (created, or migrated, on open)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            # The GeoPackage marks live in the file header: write them before WAL mode,
+            # so readers that look at the header (GDAL) see them at once.
+            if self.db.execute("PRAGMA application_id").fetchone()[0] != GPKG_APPLICATION_ID:
+                self.db.execute(f"PRAGMA application_id = {GPKG_APPLICATION_ID}")
+                self.db.execute(f"PRAGMA user_version = {GPKG_USER_VERSION}")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot be opened as the store: {exc}", path=self.path) from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @contextmanager
+    def transaction(self):
+        """One batch: everything in it is written, or nothing is."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    @property
+    def schema_version(self) -> int:
+        row = self.db.execute("SELECT max(version) FROM schema_version").fetchone()
+        return row[0] or 0
+
+    def _migrate(self) -> None:
+        with self.transaction() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+                       "applied_at DATETIME NOT NULL)")
+            current = db.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+            if current > SCHEMA_VERSION:
+                raise StoreError(f"was written by a newer version (schema {current}, this "
+                                 f"program knows up to {SCHEMA_VERSION})", path=self.path)
+            for version, migrate in MIGRATIONS:
+                if version > current:
+                    migrate(db)
+                    db.execute("INSERT INTO schema_version VALUES (?, strftime("
+                               "'%Y-%m-%dT%H:%M:%fZ','now'))", (version,))
+
+    # -- writing -----------------------------------------------------------------
+
+    def upsert(self, kind: str, frame: gpd.GeoDataFrame, db: sqlite3.Connection | None = None
+               ) -> dict[str, int]:
+        """Insert new records, add a new current version of changed ones, skip
+        identical ones. Returns counts: inserted, updated, duplicates. Runs in
+        the caller's transaction when ``db`` is given, else in its own."""
+        if kind not in FEATURE_TABLES:
+            raise ValueError(f"no table for kind '{kind}'")
+        if db is None:
+            with self.transaction() as own:
+                return self.upsert(kind, frame, own)
+        counts = {"inserted": 0, "updated": 0, "duplicates": 0}
+        if frame.empty:
+            return counts
+        frame = frame.reset_index(drop=True)
+        hashes = content_hash(frame, kind)
+        keys = list(KEYS[kind])
+        key_values = frame[keys].astype("string")
+        if kind == "tracks":
+            key_values["time"] = _iso(frame["time"])
+        # Later duplicates inside one batch are duplicates of the first.
+        first = ~key_values.assign(h=hashes).duplicated()
+        dup_in_batch = int((~first).sum())
+        frame, hashes, key_values = frame[first], hashes[first], key_values[first]
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS batch_keys (k1 TEXT, k2 TEXT, pos INTEGER)")
+        db.execute("DELETE FROM batch_keys")
+        db.executemany("INSERT INTO batch_keys VALUES (?, ?, ?)",
+                       zip(key_values[keys[0]], key_values[keys[1]], range(len(key_values)),
+                           strict=True))
+        existing = pd.DataFrame(db.execute(
+            f'SELECT b.pos, t.fid, t.content_hash, t.version FROM batch_keys b JOIN "{kind}" t '
+            f'ON t."{keys[0]}" = b.k1 AND t."{keys[1]}" = b.k2 AND t.current = 1').fetchall(),
+            columns=["pos", "fid", "hash", "version"]).set_index("pos")
+        positions = np.arange(len(frame))
+        old_hash = existing["hash"].reindex(positions)
+        same = (old_hash.to_numpy() == hashes.to_numpy())
+        changed = old_hash.notna().to_numpy() & ~same
+        new = old_hash.isna().to_numpy()
+        counts["duplicates"] = int(same.sum()) + dup_in_batch
+        counts["updated"] = int(changed.sum())
+        counts["inserted"] = int(new.sum())
+        if changed.any():
+            stale = existing["fid"].reindex(positions)[changed].astype(int).tolist()
+            db.executemany(f'UPDATE "{kind}" SET current = 0 WHERE fid = ?',
+                           [(f,) for f in stale])
+        write = new | changed
+        if write.any():
+            versions = existing["version"].reindex(positions).fillna(0).astype(int) + 1
+            self._insert(db, kind, frame[write], hashes[write], versions[write])
+        return counts
+
+    def _insert(self, db, kind, frame, hashes, versions) -> None:
+        cols = _columns(kind)
+        table = pd.DataFrame(index=frame.index)
+        for col in cols:
+            values = frame[col]
+            if pd.api.types.is_datetime64_any_dtype(values):
+                table[col] = _iso(values)
+            elif isinstance(values.dtype, pd.CategoricalDtype):
+                table[col] = values.astype(object).where(values.notna(), None)
+            elif str(values.dtype) == "bool":
+                table[col] = values.astype(int)
+            else:
+                table[col] = values.astype(object).where(values.notna(), None)
+        now = _iso_scalar(pd.Timestamp.now(tz="UTC"))
+        geoms = frame.geometry.values
+        rows = zip(gpkg_geometry(geoms), *[table[c].tolist() for c in cols], hashes.tolist(),
+                   [int(v) for v in versions], [1] * len(frame), [now] * len(frame),
+                   strict=True)
+        names = ", ".join(["geom", *[f'"{c}"' for c in cols], "content_hash", "version",
+                           "current", "ingested_at"])
+        marks = ", ".join("?" * (len(cols) + 5))
+        db.executemany(f'INSERT INTO "{kind}" ({names}) VALUES ({marks})', rows)
+        last = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+        fids = range(last - len(frame) + 1, last + 1)
+        bounds = shapely.bounds(geoms)
+        db.executemany(f'INSERT INTO "rtree_{kind}_geom" VALUES (?, ?, ?, ?, ?)',
+                       [(fid, b[0], b[2], b[1], b[3]) for fid, b in zip(fids, bounds, strict=True)
+                        if not np.isnan(b[0])])
+        db.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+                   " WHERE table_name = ?", (kind,))
+
+    def add_raster(self, path: str, meta: dict, db=None) -> None:
+        sql = ("INSERT INTO raster_catalogue (path, variable, units, crs, bounds, time_range, "
+               "source, demo, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+               "strftime('%Y-%m-%dT%H:%M:%fZ','now'))")
+        args = (path, meta.get("variable"), meta.get("units"), meta.get("crs"),
+                str(meta.get("bounds")), str(meta.get("time_range")), meta.get("source"),
+                int(bool(meta.get("demo"))))
+        (db or self.db).execute(sql, args)
+
+    def log_start(self, source: str) -> int:
+        cur = self.db.execute("INSERT INTO ingest_log (source, started) VALUES (?, "
+                              "strftime('%Y-%m-%dT%H:%M:%fZ','now'))", (source,))
+        return cur.lastrowid
+
+    def log_finish(self, log_id: int, db=None, *, error: str | None = None, **counts) -> None:
+        (db or self.db).execute(
+            "UPDATE ingest_log SET finished = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
+            "fetched = ?, accepted = ?, rejected = ?, duplicates = ?, updated = ?, error = ? "
+            "WHERE id = ?", (counts.get("fetched", 0), counts.get("accepted", 0),
+                             counts.get("rejected", 0), counts.get("duplicates", 0),
+                             counts.get("updated", 0), error, log_id))
+
+    # -- reading -----------------------------------------------------------------
+
+    def query(self, kind: str, bbox: tuple[float, float, float, float] | None = None,
+              start=None, end=None, region: shapely.Geometry | None = None,
+              history: bool = False) -> gpd.GeoDataFrame:
+        """Current records of ``kind`` (all versions with ``history``) in a
+        bbox (west, south, east, north; degrees) or region polygon and a period."""
+        where, args, join = [], [], ""
+        if not history:
+            where.append("t.current = 1")
+        if region is not None:
+            bbox = region.bounds
+        if bbox is not None:
+            join = f' JOIN "rtree_{kind}_geom" r ON r.id = t.fid'
+            where += ["r.maxx >= ?", "r.minx <= ?", "r.maxy >= ?", "r.miny <= ?"]
+            args += [bbox[0], bbox[2], bbox[1], bbox[3]]
+        col = TIME_COLUMN[kind]
+        if start is not None:
+            where.append(f't."{col}" >= ?')
+            args.append(_iso_scalar(start))
+        if end is not None:
+            where.append(f't."{col}" <= ?')
+            args.append(_iso_scalar(end))
+        cols = ", ".join(f't."{c}"' for c in _columns(kind))
+        sql = f'SELECT t.geom, {cols}, t.version, t.current FROM "{kind}" t{join}'
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self.db.execute(sql, args).fetchall()
+        frame = pd.DataFrame(rows, columns=["geom", *_columns(kind), "version", "current"])
+        out = self._to_canonical(kind, frame)
+        if region is not None and len(out):
+            shapely.prepare(region)
+            out = out[shapely.intersects(region, out.geometry.values)]
+        return out
+
+    def _to_canonical(self, kind: str, frame: pd.DataFrame) -> gpd.GeoDataFrame:
+        geometry = _from_gpkg(frame["geom"])
+        out = gpd.GeoDataFrame(frame.drop(columns="geom"), geometry=geometry, crs="EPSG:4326")
+        for col in TABLES[kind]:
+            if col.name == "geometry":
+                continue
+            if col.dtype.startswith("datetime64"):
+                out[col.name] = pd.to_datetime(out[col.name], utc=True, format="ISO8601")
+            elif col.dtype == "category":
+                out[col.name] = pd.Categorical(out[col.name],
+                                               categories=CATEGORIES[(kind, col.name)])
+            elif col.dtype == "bool":
+                out[col.name] = out[col.name].fillna(0).astype(bool)
+            else:
+                out[col.name] = out[col.name].astype(col.dtype)
+        return out
+
+    def counts(self) -> dict[str, int]:
+        return {k: self.db.execute(f'SELECT count(*) FROM "{k}" WHERE current = 1').fetchone()[0]
+                for k in FEATURE_TABLES}
+
+    def change_token(self) -> str:
+        """Changes whenever any table changes (a cheap check for auto-refresh)."""
+        row = self.db.execute("SELECT max(last_change) FROM gpkg_contents").fetchone()
+        log = self.db.execute("SELECT max(id), max(finished) FROM ingest_log").fetchone()
+        return f"{row[0]}|{log[0]}|{log[1]}"
+
+    def ingest_log(self) -> pd.DataFrame:
+        return pd.read_sql_query("SELECT * FROM ingest_log ORDER BY id", self.db)

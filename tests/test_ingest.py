@@ -1,0 +1,196 @@
+"""Live data against a local HTTP server on 127.0.0.1 (never the internet)."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from data_sources.ingest import ingest_source, status, summary_line
+from data_sources.settings import Settings
+from data_sources.store import Store
+from tests.feed_server import FeedServer
+from tests.test_alerts import CAP
+from tests.test_cyclones import HEADER as IBTRACS_HEADER
+from tests.test_cyclones import UNITS as IBTRACS_UNITS
+from tests.test_cyclones import rows as ibtracs_rows
+
+
+def gdacs(*events) -> bytes:
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                 "properties": {"eventtype": kind, "eventid": eid, "alertlevel": level,
+                                "name": f"{kind} {eid}", "fromdate": "2026-09-20T00:00:00",
+                                "todate": "2026-09-25T00:00:00", "iso3": "PAK"}}
+                for eid, kind, level, lon, lat in events]
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+@pytest.fixture
+def server():
+    s = FeedServer()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def env(tmp_path, server):
+    def make(**overrides):
+        settings = Settings(store_path=tmp_path / "store.gpkg", timeout_s=1.0, retries=2,
+                            backoff_s=0.0, max_bytes=200_000, **overrides)
+        from data_sources.ingest import fetcher_for
+        return settings, Store(settings.store_path), fetcher_for(settings)
+    return make
+
+
+def test_normal_fetch_then_304_then_update(server, env):
+    url = server.serve("/gdacs", gdacs((1, "FL", "Orange", 68.2, 26.5),
+                                       (2, "EQ", "Green", -70.0, -30.0)))  # Chile: not ours
+    settings, store, fetcher = env(gdacs_events_url=url)
+    first = ingest_source(store, "gdacs-events", settings, fetcher)
+    assert (first["accepted"], first["inserted"], first["error"]) == (1, 1, None)
+    assert store.counts()["alerts"] == 1
+    second = ingest_source(store, "gdacs-events", settings, fetcher)
+    assert second["unchanged"] and second["inserted"] == 0
+    assert summary_line(second) == "gdacs-events: not modified since the last fetch"
+    server.serve("/gdacs", gdacs((1, "FL", "Red", 68.2, 26.5)))  # a new episode
+    third = ingest_source(store, "gdacs-events", settings, fetcher)
+    assert (third["updated"], third["inserted"]) == (1, 0)
+    current = store.query("alerts")
+    assert current["alert_level"].tolist() == ["red"]
+    history = store.query("alerts", history=True)
+    assert sorted(history["version"].tolist()) == [1, 2]
+
+
+def test_server_error_then_success_is_retried(server, env):
+    url = server.serve("/gdacs", gdacs((1, "FL", "Orange", 68.2, 26.5)), fail_times=1)
+    settings, store, fetcher = env(gdacs_events_url=url)
+    result = ingest_source(store, "gdacs-events", settings, fetcher)
+    assert result["error"] is None and result["inserted"] == 1
+    assert server.requests.count("/gdacs") == 2
+
+
+def test_timeout_keeps_last_good_data_and_marks_stale(server, env):
+    url = server.serve("/gdacs", gdacs((1, "FL", "Orange", 68.2, 26.5)))
+    settings, store, fetcher = env(gdacs_events_url=url)
+    ingest_source(store, "gdacs-events", settings, fetcher)
+    server.serve("/gdacs", gdacs((1, "FL", "Red", 68.2, 26.5)), delay=2.5, etag=False)
+    result = ingest_source(store, "gdacs-events", settings, fetcher)
+    assert "did not answer within 1 s" in result["error"]
+    assert store.query("alerts")["alert_level"].tolist() == ["orange"]  # kept
+    row = status(store, settings).set_index("source").loc["gdacs-events"]
+    assert row["stale"] and "did not answer" in row["last_error"]
+
+
+def test_malformed_body_is_rejected_and_logged_store_unchanged(server, env):
+    url = server.serve("/gdacs", gdacs((1, "FL", "Orange", 68.2, 26.5)))
+    settings, store, fetcher = env(gdacs_events_url=url)
+    ingest_source(store, "gdacs-events", settings, fetcher)
+    before = store.query("alerts", history=True)
+    server.serve("/gdacs", b'{"type": "FeatureCollection", "features": [')
+    result = ingest_source(store, "gdacs-events", settings, fetcher)
+    assert "is not valid JSON" in result["error"]
+    after = store.query("alerts", history=True)
+    pd.testing.assert_frame_equal(before.drop(columns="geometry"),
+                                  after.drop(columns="geometry"))
+    log = store.ingest_log()
+    assert log["error"].iloc[-1] == result["error"]
+
+
+def test_duplicate_delivery_adds_nothing(server, env):
+    body = gdacs((1, "FL", "Orange", 68.2, 26.5), (3, "TC", "Red", 90.3, 22.3))
+    url = server.serve("/gdacs", body, etag=False)  # no ETag: a full body every time
+    settings, store, fetcher = env(gdacs_events_url=url)
+    ingest_source(store, "gdacs-events", settings, fetcher)
+    again = ingest_source(store, "gdacs-events", settings, fetcher)
+    assert (again["inserted"], again["updated"], again["duplicates"]) == (0, 0, 2)
+    assert len(store.query("alerts", history=True)) == 2
+
+
+def test_oversize_body_is_refused(server, env):
+    url = server.serve("/gdacs", b" " * 300_000)
+    settings, store, fetcher = env(gdacs_events_url=url)
+    result = ingest_source(store, "gdacs-events", settings, fetcher)
+    assert "over the limit of 200,000" in result["error"]
+    assert store.counts()["alerts"] == 0
+
+
+def test_cap_feed_index_and_update(server, env):
+    cap = server.serve("/cap/1.xml", CAP.format(status="Actual").encode())
+    index = ("<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><title>IMD</title>"
+             f"<entry><title>x</title><link href='{cap}'/></entry></feed>").encode()
+    index_url = server.serve("/cap/index.atom", index)
+    settings, store, fetcher = env(cap_feeds=[index_url])
+    result = ingest_source(store, "cap", settings, fetcher)
+    assert (result["accepted"], result["rejected"]) == (2, 1)  # the bad polygon info block
+    updated = CAP.format(status="Actual").replace("Extreme", "Severe").encode()
+    server.serve("/cap/1.xml", updated)
+    again = ingest_source(store, "cap", settings, fetcher)
+    assert again["updated"] == 1
+    levels = store.query("alerts").set_index("source_id")["alert_level"]
+    assert levels["IMD-2026-0921-001#1"] == "orange"
+
+
+def test_ibtracs_hdx_reliefweb_and_acled(server, env):
+    csv = pd.DataFrame([IBTRACS_UNITS, *ibtracs_rows()], columns=IBTRACS_HEADER).to_csv(
+        index=False).encode()
+    dtm = (b"id,admin0Pcode,admin2Name,numPresentIdpInd,reportingDate,displacementReason\n"
+           b",#country+code,#adm2+name,#affected+idps+ind,#date+reported,#cause+type\n"
+           b"1,PAK,Dadu,12000,2026-09-15,Flood\n")
+    data_url = server.serve("/hdx/dtm.csv", dtm)
+    server.serve("/hdx/api", json.dumps({"result": {"resources": [
+        {"format": "CSV", "url": data_url}]}}).encode())
+    server.serve("/rw", json.dumps({"data": [{"id": 52100, "fields": {
+        "name": "Pakistan: Floods - Sep 2026", "primary_type": {"code": "FL"},
+        "date": {"event": "2026-08-12T00:00:00+00:00"}, "url": "https://reliefweb.int/d/1",
+        "country": [{"iso3": "pak", "location": {"lat": 30.1, "lon": 69.3}}]}}]}).encode())
+    server.serve("/acled", json.dumps({"data": [{
+        "event_id_cnty": "PAK9", "event_date": "2026-09-20", "event_type": "Battles",
+        "country": "Pakistan", "latitude": "33.9", "longitude": "70.1", "fatalities": "1"}]})
+        .encode())
+    settings, store, fetcher = env(
+        ibtracs_url=server.serve("/ibtracs.csv", csv), hdx_url=f"{server.url}/hdx/api",
+        hdx_datasets=["iom-dtm-pak"], reliefweb_url=f"{server.url}/rw",
+        reliefweb_appname="samon-test", acled_url=f"{server.url}/acled",
+        acled_key="SECRET-KEY-123", acled_email="ops@example.org")
+    assert ingest_source(store, "ibtracs", settings, fetcher)["inserted"] == 3
+    assert ingest_source(store, "hdx", settings, fetcher)["inserted"] == 1
+    assert ingest_source(store, "reliefweb", settings, fetcher)["inserted"] == 1
+    acled = ingest_source(store, "acled", settings, fetcher)
+    assert acled["inserted"] == 1
+    assert store.counts() == {"incidents": 1, "alerts": 1, "tracks": 3, "displacement": 1}
+    # The key travels in the query string, but never into logs or messages.
+    assert any("SECRET-KEY-123" in r for r in server.requests)
+    server.serve("/acled", b"", fail_times=5)
+    failed = ingest_source(store, "acled", settings, fetcher)
+    assert "SECRET" not in failed["error"] and "ops@example.org" not in failed["error"]
+    assert not store.ingest_log()["error"].fillna("").str.contains("SECRET").any()
+
+
+def test_missing_credentials_are_a_clear_error(env):
+    settings, store, fetcher = env()
+    result = ingest_source(store, "acled", settings, fetcher)
+    assert result["error"] == "ACLED needs SAMON_ACLED_KEY and SAMON_ACLED_EMAIL"
+
+
+def test_ingest_and_status_commands(server, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    url = server.serve("/gdacs", gdacs((1, "FL", "Orange", 68.2, 26.5)))
+    env = {**os.environ, "SAMON_STORE_PATH": str(tmp_path / "s.gpkg"),
+           "SAMON_SOURCES": '["gdacs-events"]', "SAMON_GDACS_EVENTS_URL": url,
+           "SAMON_RETRIES": "0"}
+    run = subprocess.run([sys.executable, "-m", "data_sources", "ingest", "--once"], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "[1/1] gdacs-events: fetching" in run.stdout
+    assert "gdacs-events: 1 fetched, 1 accepted (1 new, 0 updated, 0 unchanged), 0 rejected" \
+        in run.stdout
+    status_run = subprocess.run([sys.executable, "-m", "data_sources", "status"], cwd=ROOT,
+                                env=env, capture_output=True, text=True, timeout=120)
+    assert "alerts 1" in status_run.stdout and "gdacs-events   ok" in status_run.stdout
+    bad = subprocess.run([sys.executable, "-m", "data_sources", "ingest", "--source", "nope"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "unknown source(s) nope" in bad.stdout
