@@ -3,6 +3,7 @@
     python -m data_sources check PATH [--kind KIND] [--json]
     python -m data_sources ingest [--source NAME] [--once | --every 15m]
     python -m data_sources status
+    python -m data_sources add PATH [--kind KIND]   (a file into the store; rasters are catalogued)
 """
 
 import argparse
@@ -57,12 +58,32 @@ def run_status(argv: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"check": run_check, "ingest": run_ingest, "status": run_status}
+def run_add(argv: list[str]) -> int:
+    from .errors import DataSourceError
+    from .ingest import add_file, summary_line
+    from .settings import Settings
+    from .store import Store
+
+    parser = argparse.ArgumentParser(prog="python -m data_sources add")
+    parser.add_argument("path")
+    parser.add_argument("--kind")
+    args = parser.parse_args(argv)
+    with Store(Settings().store_path) as store:
+        try:
+            print(summary_line(add_file(store, args.path, args.kind)))
+        except DataSourceError as exc:
+            print(f"error: {exc.message}")
+            return 2
+    return 0
+
+
+COMMANDS = {"check": run_check, "ingest": run_ingest, "status": run_status, "add": run_add}
 
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
-        sys.stderr.write("usage: python -m data_sources {check,ingest,status} ...\n" + __doc__)
+        sys.stderr.write("usage: python -m data_sources {check,ingest,status,add} ...\n"
+                         + __doc__)
         return 2
     return COMMANDS[argv[0]](argv[1:])
 

@@ -4,6 +4,7 @@ upsert it into the store in one transaction per source run."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pandas as pd
 
@@ -44,6 +45,37 @@ def ingest_source(store: Store, name: str, settings: Settings, fetcher: Fetcher)
         store.log_finish(log_id, db, **{k: v for k, v in counts.items()
                                         if k in ("fetched", "accepted", "rejected",
                                                  "duplicates", "updated")})
+    return counts
+
+
+def add_file(store: Store, path: str, fmt: str | None = None) -> dict:
+    """Add one file: tables are upserted (one transaction), rasters are catalogued
+    (the raster stays where it is). Logged in the ingest log as 'file:<name>'."""
+    from .check import summarize
+    from .detect import read_any
+
+    name = f"file:{Path(path).name}"
+    log_id = store.log_start(name)
+    try:
+        result = read_any(path, fmt)
+    except DataSourceError as exc:
+        store.log_finish(log_id, error=exc.message)
+        raise
+    counts = {"source": name, "fetched": 1, "accepted": result.accepted,
+              "rejected": result.rejected, "duplicates": 0, "updated": 0, "inserted": 0,
+              "error": None, "unchanged": False}
+    with store.transaction() as db:
+        if result.kind == "raster":
+            meta = summarize(result)
+            meta.update(source=result.data.attrs.get("source"), demo=result.data.attrs.get("demo"))
+            store.add_raster(str(Path(path).resolve()), meta, db)
+            counts["inserted"] = 1
+        elif result.kind in FEATURE_TABLES:
+            for key, value in store.upsert(result.kind, result.data, db).items():
+                counts[key] += value
+        store.log_finish(log_id, db, fetched=1, accepted=result.accepted,
+                         rejected=result.rejected, duplicates=counts["duplicates"],
+                         updated=counts["updated"])
     return counts
 
 

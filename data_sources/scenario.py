@@ -138,6 +138,13 @@ def load_live(store, sources_status: pd.DataFrame | None = None, base: Scenario 
         result = ReadResult(kind, "store", str(store.path), data)
         layers[kind] = Layer(kind, f"live feeds ({names})", last if pd.notna(last) else None,
                              False, result)
+    for row in store.rasters().drop_duplicates("variable").itertuples():
+        name = RASTER_LAYERS.get(row.variable)
+        if name is None or not Path(row.path).exists():
+            continue
+        result = read_any(row.path, "raster")
+        layers[name] = Layer(name, row.source or Path(row.path).name,
+                             pd.Timestamp(row.added_at), bool(row.demo), result)
     as_of = pd.Timestamp.now(tz="UTC").floor("min")
     return Scenario("Live data from the store", as_of,
                     any(layer.demo for layer in layers.values()), layers)

@@ -246,15 +246,26 @@ class Store:
         if frame.empty:
             return counts
         frame = frame.reset_index(drop=True)
-        hashes = content_hash(frame, kind)
         keys = list(KEYS[kind])
         key_values = frame[keys].astype("string")
         if kind == "tracks":
             key_values["time"] = _iso(frame["time"])
-        # Later duplicates inside one batch are duplicates of the first.
-        first = ~key_values.assign(h=hashes).duplicated()
-        dup_in_batch = int((~first).sum())
-        frame, hashes, key_values = frame[first], hashes[first], key_values[first]
+        # A feed may carry one record several times (GDACS episodes): apply them in
+        # feed order, so the last becomes current and the earlier ones history.
+        occurrence = key_values.groupby(keys, dropna=False, sort=False).cumcount()
+        for n in range(int(occurrence.max()) + 1):
+            part = occurrence == n
+            for key, value in self._upsert_round(db, kind, frame[part], key_values[part],
+                                                 keys).items():
+                counts[key] += value
+        return counts
+
+    def _upsert_round(self, db, kind, frame, key_values, keys) -> dict[str, int]:
+        """Upsert records whose keys are unique within ``frame``."""
+        counts = {"inserted": 0, "updated": 0, "duplicates": 0}
+        frame = frame.reset_index(drop=True)
+        key_values = key_values.reset_index(drop=True)
+        hashes = content_hash(frame, kind)
         db.execute("CREATE TEMP TABLE IF NOT EXISTS batch_keys (k1 TEXT, k2 TEXT, pos INTEGER)")
         db.execute("DELETE FROM batch_keys")
         db.executemany("INSERT INTO batch_keys VALUES (?, ?, ?)",
@@ -269,7 +280,7 @@ class Store:
         same = (old_hash.to_numpy() == hashes.to_numpy())
         changed = old_hash.notna().to_numpy() & ~same
         new = old_hash.isna().to_numpy()
-        counts["duplicates"] = int(same.sum()) + dup_in_batch
+        counts["duplicates"] = int(same.sum())
         counts["updated"] = int(changed.sum())
         counts["inserted"] = int(new.sum())
         if changed.any():
@@ -321,6 +332,10 @@ class Store:
                 str(meta.get("bounds")), str(meta.get("time_range")), meta.get("source"),
                 int(bool(meta.get("demo"))))
         (db or self.db).execute(sql, args)
+
+    def rasters(self) -> pd.DataFrame:
+        """The raster catalogue, newest first."""
+        return pd.read_sql_query("SELECT * FROM raster_catalogue ORDER BY id DESC", self.db)
 
     def log_start(self, source: str) -> int:
         cur = self.db.execute("INSERT INTO ingest_log (source, started) VALUES (?, "

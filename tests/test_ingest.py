@@ -194,3 +194,29 @@ def test_ingest_and_status_commands(server, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "data_sources", "ingest", "--source", "nope"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "unknown source(s) nope" in bad.stdout
+
+
+def test_real_published_samples_over_http(server, env, shared_fixture):
+    import shapely
+
+    from data_sources.alerts import read_gdacs_rss
+    from data_sources.feeds.sources import SOUTH_ASIA
+
+    rss = shared_fixture("gdacs_rss_archive_india_orange_2012-2016.xml")
+    tracks = shared_fixture("ibtracs_v04r01_NI_subset_points.csv")
+    settings, store, fetcher = env(
+        gdacs_rss_url=server.serve("/rss.xml", rss.read_bytes(), type="application/rss+xml"),
+        ibtracs_url=server.serve("/ibtracs.csv", tracks.read_bytes(), type="text/csv"))
+    settings.max_bytes = 10_000_000
+    from data_sources.ingest import fetcher_for
+    fetcher = fetcher_for(settings)
+    alerts = ingest_source(store, "gdacs-rss", settings, fetcher)
+    everything = read_gdacs_rss(rss).data
+    ours = everything[everything.geometry.intersects(shapely.box(*SOUTH_ASIA))]
+    # The archive repeats some events (one item per episode): one current record
+    # per event, the earlier episodes kept as history.
+    assert alerts["inserted"] == ours["id"].nunique() > 10
+    assert alerts["inserted"] + alerts["updated"] + alerts["duplicates"] == len(ours)
+    assert store.counts()["alerts"] == ours["id"].nunique()
+    assert len(store.query("alerts", history=True)) == alerts["inserted"] + alerts["updated"]
+    assert ingest_source(store, "ibtracs", settings, fetcher)["inserted"] == 261

@@ -132,3 +132,33 @@ def test_kill_9_mid_batch_leaves_the_store_as_it_was(tmp_path, demo, demo_root):
         assert s.counts() == before
         assert len(s.query("incidents", history=True)) == 3000
         assert s.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_add_command_catalogues_rasters_and_upserts_tables(tmp_path, demo):
+    from data_sources.ingest import add_file
+    from data_sources.scenario import load_live
+
+    with Store(tmp_path / "s.gpkg") as s:
+        flood = demo.layers["flood"].result.path
+        assert add_file(s, flood)["inserted"] == 1
+        catalogue = s.rasters()
+        assert catalogue["variable"].tolist() == ["flood_depth"]
+        assert catalogue["crs"].iloc[0] == "EPSG:32642"
+        incidents = demo.layers["incidents"].result.path
+        assert add_file(s, incidents)["inserted"] == 3000
+        assert add_file(s, incidents)["duplicates"] == 3000
+        live = load_live(s, base=demo)
+        assert live["flood"].attrs["variable"] == "flood_depth"
+        assert len(live["incidents"]) == 3000
+        assert s.ingest_log()["source"].tolist()[-1] == "file:DEMO_incidents.csv"
+
+
+def test_a_record_repeated_in_one_batch_keeps_the_last_as_current(store, demo):
+    alerts = demo["alerts"].iloc[[0, 0, 1]].reset_index(drop=True)
+    alerts.loc[1, "alert_level"] = "orange"  # a later episode of the first event
+    counts = store.upsert("alerts", alerts)
+    assert counts == {"inserted": 2, "updated": 1, "duplicates": 0}
+    current = store.query("alerts").set_index("source_id")
+    assert current.loc[alerts.loc[0, "source_id"], "alert_level"] == "orange"
+    assert current.loc[alerts.loc[0, "source_id"], "version"] == 2
+    assert len(store.query("alerts", history=True)) == 3
