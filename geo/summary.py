@@ -138,26 +138,14 @@ def situation_summary(scenario: Scenario, filters: Filters = Filters()) -> Summa
     table = areas[["iso3", "name"]].rename(columns={"name": "area"}).copy()
     table.loc[len(table)] = [pd.NA, OUTSIDE]
     key = {k: 0.0 for k in KEY_FIGURES}
-    for hazard, layer, threshold in (("flood", "flood", filters.flood_threshold_m),
-                                     ("cyclone", "wind", filters.wind_threshold_kt)):
-        if hazard not in filters.hazards or layer not in scenario.layers:
-            continue
-        try:
-            result = exposure(scenario[layer], threshold, areas, "name",
-                              population=scenario["population"])
-        except ExposureError:  # the hazard lies outside the region: nobody exposed
-            table[f"{hazard}_km2"] = 0.0
-            table[f"people_exposed_{hazard}"] = 0.0
-            notes.append(f"{hazard.capitalize()}: the hazard layer does not reach this region.")
-            continue
-        table[f"{hazard}_km2"] = result.table["hazard_km2"].to_numpy()
-        table[f"people_exposed_{hazard}"] = result.table["people_exposed"].round().to_numpy()
-        # Cells outside every area lie outside the region (sea, neighbours, or off a
-        # coarse coastline): shown in the table so it adds up, not in the key figure.
-        in_areas = table["area"] != OUTSIDE
-        key[f"people_exposed_{hazard}"] = float(table.loc[in_areas,
-                                                          f"people_exposed_{hazard}"].sum())
-        notes.extend(f"{hazard.capitalize()}: {n}" for n in result.notes)
+    _hazard_columns(scenario, filters, areas, "name", table, notes)
+    # Cells outside every area lie outside the region (sea, neighbours, or off a
+    # coarse coastline): shown in the table so it adds up, not in the key figure.
+    in_areas = table["area"] != OUTSIDE
+    for hazard in ("flood", "cyclone"):
+        if f"people_exposed_{hazard}" in table:
+            key[f"people_exposed_{hazard}"] = float(
+                table.loc[in_areas, f"people_exposed_{hazard}"].sum())
 
     per_area_incidents = chosen.groupby("country").size()
     table["incidents"] = table["iso3"].map(per_area_incidents).fillna(0).astype("int64")
@@ -204,6 +192,27 @@ def situation_summary(scenario: Scenario, filters: Filters = Filters()) -> Summa
     )
 
 
+def _hazard_columns(scenario: Scenario, filters: Filters, areas: gpd.GeoDataFrame,
+                    field: str, table: pd.DataFrame, notes: list[str]) -> None:
+    """Add <hazard>_km2 and people_exposed_<hazard> columns to ``table`` (one row
+    per area, then OUTSIDE) for each hazard layer chosen and loaded."""
+    for hazard, layer, threshold in (("flood", "flood", filters.flood_threshold_m),
+                                     ("cyclone", "wind", filters.wind_threshold_kt)):
+        if hazard not in filters.hazards or layer not in scenario.layers:
+            continue
+        try:
+            result = exposure(scenario[layer], threshold, areas, field,
+                              population=scenario["population"])
+        except ExposureError:  # the hazard lies outside the region: nobody exposed
+            table[f"{hazard}_km2"] = 0.0
+            table[f"people_exposed_{hazard}"] = 0.0
+            notes.append(f"{hazard.capitalize()}: the hazard layer does not reach this region.")
+            continue
+        table[f"{hazard}_km2"] = result.table["hazard_km2"].to_numpy()
+        table[f"people_exposed_{hazard}"] = result.table["people_exposed"].round().to_numpy()
+        notes.extend(f"{hazard.capitalize()}: {n}" for n in result.notes)
+
+
 def _admin_table(scenario: Scenario, filters: Filters, region: Region, incidents, current
                  ) -> pd.DataFrame | None:
     """The same figures per admin area (the finest level loaded), clipped to the region."""
@@ -217,18 +226,7 @@ def _admin_table(scenario: Scenario, filters: Filters, region: Region, incidents
     if admin.empty:
         return None
     table = pd.DataFrame({"code": [*admin["code"], pd.NA], "area": [*admin["name"], OUTSIDE]})
-    for hazard, layer, threshold in (("flood", "flood", filters.flood_threshold_m),
-                                     ("cyclone", "wind", filters.wind_threshold_kt)):
-        if hazard not in filters.hazards or layer not in scenario.layers:
-            continue
-        try:
-            result = exposure(scenario[layer], threshold, admin, "code",
-                              population=scenario["population"])
-            table[f"{hazard}_km2"] = result.table["hazard_km2"].to_numpy()
-            table[f"people_exposed_{hazard}"] = result.table["people_exposed"].round().to_numpy()
-        except ExposureError:
-            table[f"{hazard}_km2"] = 0.0
-            table[f"people_exposed_{hazard}"] = 0.0
+    _hazard_columns(scenario, filters, admin, "code", table, [])
     for col, frame, weight in (("incidents", incidents, None), ("displaced", current, "figure")):
         located = frame[frame.geometry.notna()]
         idx = area_index(located.geometry, admin) if len(located) else np.zeros(0, int)
