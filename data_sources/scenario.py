@@ -133,7 +133,7 @@ def load_live(store, sources_status: pd.DataFrame | None = None, base: Scenario 
     if sources_status is not None and len(sources_status):
         last = sources_status["last_success"].dropna().max()
     names = ", ".join(sources_status["source"]) if sources_status is not None else "store"
-    for kind in ("incidents", "alerts", "tracks", "displacement"):
+    for kind in ("incidents", "alerts", "tracks", "displacement", "documents"):
         data = store.query(kind).drop(columns=["version", "current"])
         result = ReadResult(kind, "store", str(store.path), data)
         layers[kind] = Layer(kind, f"live feeds ({names})", last if pd.notna(last) else None,

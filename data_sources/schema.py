@@ -167,6 +167,17 @@ PLACES = [
     Column("geometry", "geometry", "Point", "EPSG:4326"),
 ]
 
+DOCUMENTS = [
+    *_common_head(),
+    Column("title", "string", "Document title"),
+    Column("date", "datetime64[ns, UTC]", "Publication date (UTC)"),
+    Column("countries", "string", "ISO3 codes separated by ';'"),
+    Column("publisher", "string", "Organisation that wrote the document"),
+    Column("link", "string", "URL of the document"),
+    Column("demo", "bool", "True for records of the embedded DEMO scenario"),
+    Column("geometry", "geometry", "Not used (None); documents cover countries", "EPSG:4326"),
+]
+
 TABLES: dict[str, list[Column]] = {
     "incidents": INCIDENTS,
     "alerts": ALERTS,
@@ -174,6 +185,7 @@ TABLES: dict[str, list[Column]] = {
     "displacement": DISPLACEMENT,
     "boundaries": BOUNDARIES,
     "places": PLACES,
+    "documents": DOCUMENTS,
 }
 
 CATEGORIES: dict[tuple[str, str], tuple[str, ...]] = {

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     gdacs_rss_url: str = "https://www.gdacs.org/xml/rss.xml"
     cap_feeds: list[str] = []  # RSS or Atom indexes of CAP messages
     reliefweb_url: str = "https://api.reliefweb.int/v2/disasters"
+    reliefweb_reports_url: str = "https://api.reliefweb.int/v2/reports"
     reliefweb_appname: str = ""
     acled_url: str = "https://acleddata.com/api/acled/read"
     acled_key: SecretStr | None = None

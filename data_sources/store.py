@@ -32,10 +32,12 @@ import shapely
 from .errors import DataSourceError
 from .schema import CATEGORIES, TABLES
 
-FEATURE_TABLES = ("incidents", "alerts", "tracks", "displacement")
+FEATURE_TABLES = ("incidents", "alerts", "tracks", "displacement", "documents")
 KEYS = {"incidents": ("source", "source_id"), "alerts": ("source", "source_id"),
-        "displacement": ("source", "source_id"), "tracks": ("storm_id", "time")}
-TIME_COLUMN = {"incidents": "time", "alerts": "start", "tracks": "time", "displacement": "date"}
+        "displacement": ("source", "source_id"), "tracks": ("storm_id", "time"),
+        "documents": ("source", "source_id")}
+TIME_COLUMN = {"incidents": "time", "alerts": "start", "tracks": "time", "displacement": "date",
+               "documents": "date"}
 GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
 GPKG_USER_VERSION = 10400  # GeoPackage 1.4
 SRS_4326 = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],'
@@ -112,7 +114,7 @@ def _v1(db: sqlite3.Connection) -> None:
     for table, kind in (("raster_catalogue", "attributes"), ("ingest_log", "attributes")):
         db.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier) "
                    "VALUES (?, ?, ?)", (table, kind, table))
-    for kind in FEATURE_TABLES:
+    for kind in ("incidents", "alerts", "tracks", "displacement"):
         _create_feature_table(db, kind)
 
 
@@ -121,7 +123,12 @@ def _v2(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX ingest_log_source ON ingest_log (source, finished)")
 
 
-MIGRATIONS = [(1, _v1), (2, _v2)]
+def _v3(db: sqlite3.Connection) -> None:
+    """Documents (ReliefWeb reports): situation reports and updates by agencies."""
+    _create_feature_table(db, "documents")
+
+
+MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

@@ -142,6 +142,13 @@ def test_ibtracs_hdx_reliefweb_and_acled(server, env):
         "name": "Pakistan: Floods - Sep 2026", "primary_type": {"code": "FL"},
         "date": {"event": "2026-08-12T00:00:00+00:00"}, "url": "https://reliefweb.int/d/1",
         "country": [{"iso3": "pak", "location": {"lat": 30.1, "lon": 69.3}}]}}]}).encode())
+    server.serve("/rwr", json.dumps({"data": [
+        {"id": 4100001, "fields": {"title": "Pakistan: Monsoon floods - Situation Report No. 7",
+                                   "date": {"created": "2026-09-20T10:00:00+00:00"},
+                                   "url": "https://reliefweb.int/r/1",
+                                   "source": [{"shortname": "OCHA"}],
+                                   "country": [{"iso3": "pak"}]}},
+        {"id": 4100002, "fields": {"title": "", "date": {"created": "2026-09-21"}}}]}).encode())
     server.serve("/acled", json.dumps({"data": [{
         "event_id_cnty": "PAK9", "event_date": "2026-09-20", "event_type": "Battles",
         "country": "Pakistan", "latitude": "33.9", "longitude": "70.1", "fatalities": "1"}]})
@@ -149,14 +156,19 @@ def test_ibtracs_hdx_reliefweb_and_acled(server, env):
     settings, store, fetcher = env(
         ibtracs_url=server.serve("/ibtracs.csv", csv), hdx_url=f"{server.url}/hdx/api",
         hdx_datasets=["iom-dtm-pak"], reliefweb_url=f"{server.url}/rw",
-        reliefweb_appname="samon-test", acled_url=f"{server.url}/acled",
+        reliefweb_appname="samon-test", reliefweb_reports_url=f"{server.url}/rwr",
+        acled_url=f"{server.url}/acled",
         acled_key="SECRET-KEY-123", acled_email="ops@example.org")
     assert ingest_source(store, "ibtracs", settings, fetcher)["inserted"] == 3
     assert ingest_source(store, "hdx", settings, fetcher)["inserted"] == 1
-    assert ingest_source(store, "reliefweb", settings, fetcher)["inserted"] == 1
+    relief = ingest_source(store, "reliefweb", settings, fetcher)
+    assert (relief["inserted"], relief["rejected"]) == (2, 1)  # a disaster and a report
+    report = store.query("documents").iloc[0]
+    assert (report["publisher"], report["countries"]) == ("OCHA", "PAK")
     acled = ingest_source(store, "acled", settings, fetcher)
     assert acled["inserted"] == 1
-    assert store.counts() == {"incidents": 1, "alerts": 1, "tracks": 3, "displacement": 1}
+    assert store.counts() == {"incidents": 1, "alerts": 1, "tracks": 3, "displacement": 1,
+                              "documents": 1}
     # The key travels in the query string, but never into logs or messages.
     assert any("SECRET-KEY-123" in r for r in server.requests)
     server.serve("/acled", b"", fail_times=5)

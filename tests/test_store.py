@@ -90,11 +90,12 @@ def test_migration_from_an_older_schema(tmp_path, demo, monkeypatch):
         assert old.schema_version == 1
     monkeypatch.undo()
     with Store(path) as new:
-        assert new.schema_version == SCHEMA_VERSION == 2
+        assert new.schema_version == SCHEMA_VERSION == 3
         assert new.counts()["incidents"] == 10
         indexes = {r[0] for r in new.db.execute("SELECT name FROM sqlite_master "
                                                 "WHERE type = 'index'")}
         assert "ingest_log_source" in indexes
+        assert new.counts()["documents"] == 0  # the table v3 added
 
 
 WRITER = """

@@ -16,8 +16,9 @@ from ..cyclones import read_ibtracs
 from ..detect import read_any
 from ..errors import FormatError
 from ..incidents import ACLED_COLUMNS, read_acled
-from ..schema import SAARC_ISO3, ReadResult
+from ..schema import SAARC_ISO3, ReadResult, Rejection
 from ..settings import Settings
+from ..validate import conform
 from .http import Fetcher
 
 # South Asia and its seas (west, south, east, north): what regional feeds keep.
@@ -113,7 +114,37 @@ def reliefweb(s: Settings, f: Fetcher) -> Batch:
     result = read_gdacs_geojson(path)
     result.data["source"] = "ReliefWeb"
     result.data["id"] = "ReliefWeb:" + result.data["source_id"]
-    return Batch([result], 1, got.not_modified)
+    reports = f.fetch(f"{s.reliefweb_reports_url}?{urlencode(query, doseq=True)}",
+                      "reliefweb-reports", ".json")
+    return Batch([result, _reliefweb_reports(reports.path)], 2,
+                 got.not_modified and reports.not_modified)
+
+
+def _reliefweb_reports(path) -> ReadResult:
+    """ReliefWeb reports (situation reports, updates) as canonical documents."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    rows, rejections = [], []
+    for n, item in enumerate(doc.get("data", []), start=1):
+        fields = item.get("fields", {})
+        date = pd.to_datetime((fields.get("date") or {}).get("created"), utc=True,
+                              errors="coerce")
+        if pd.isna(date) or not fields.get("title"):
+            rejections.append(Rejection(n, "date" if pd.isna(date) else "title",
+                                        "missing or not a date" if pd.isna(date)
+                                        else "title is missing"))
+            continue
+        rows.append({"source": "ReliefWeb", "source_id": str(item.get("id")),
+                     "title": fields["title"], "date": date,
+                     "countries": ";".join(sorted({c.get("iso3", "").upper()
+                                                   for c in fields.get("country", [])})),
+                     "publisher": ", ".join(s.get("shortname") or s.get("name", "")
+                                            for s in fields.get("source", [])),
+                     "link": fields.get("url")})
+    frame = pd.DataFrame(rows, columns=["source", "source_id", "title", "date", "countries",
+                                        "publisher", "link"])
+    frame["id"] = frame["source"] + ":" + frame["source_id"]
+    data = conform("documents", {c: frame[c] for c in frame.columns}, [None] * len(frame))
+    return ReadResult("documents", "reliefweb-reports", str(path), data, rejections)
 
 
 def acled(s: Settings, f: Fetcher) -> Batch:
