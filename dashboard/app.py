@@ -51,9 +51,10 @@ if pages.title != "Add data":
     except RegionError as exc:
         st.error(f"The region cannot be used: {exc}")
         st.stop()
-    key = data.scenario_key(scenario) + f"|{len(added)}"
+    key = data.scenario_key(scenario) + f"|{token}|" + ",".join(
+        f"{name}:{id(result)}" for name, result in added)
     summary = data.summary(scenario, key, data.filters(choice, region))
-    set_current(Context(scenario, choice, summary))
+    set_current(Context(scenario, choice, summary, key))
 if token != "demo":
     @st.fragment(run_every=30)
     def watch_store() -> None:

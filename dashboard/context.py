@@ -17,6 +17,7 @@ class Context:
     scenario: Scenario
     choice: Choice
     summary: Summary
+    scenario_key: str  # identifies the scenario (and added data) for caches
 
     @property
     def layers(self) -> set[str]:

@@ -27,6 +27,8 @@ from geo.regions import (
 )
 from geo.summary import Filters, Summary, situation_summary
 from layers.assets import install_static
+from reports.content import ReportFields
+from reports.sitrep import document
 
 from .state import Choice
 
@@ -130,6 +132,15 @@ def filters_key(f: Filters) -> str:
                hash_funcs={Filters: filters_key})
 def summary(_sc: Scenario, scenario_key: str, f: Filters) -> Summary:
     return situation_summary(_sc, f)
+
+
+@st.cache_data(show_spinner="Building the PDF…", max_entries=8,
+               hash_funcs={Filters: filters_key})
+def report_pdf(_sc: Scenario, _summary: Summary, scenario_key: str, f: Filters,
+               fields: ReportFields) -> bytes:
+    """The PDF for a summary (identified by scenario key and filters) and the
+    report fields; cached so that editing one field does not rebuild unrelated ones."""
+    return document("pdf", _summary, _sc, fields)
 
 
 def scenario_key(sc: Scenario) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import streamlit as st
 
-from dashboard import components
+from dashboard import components, data
 from dashboard.context import current
 from reports.bundle import write_bundle
 from reports.content import SECTIONS, SECTORS, TLP_LEVELS, ReportFields, default_highlights
@@ -42,8 +42,7 @@ fields = ReportFields(title=title, agency=agency, contact=contact, tlp=tlp,
                       sections=sections)
 stem = safe_filename(f"sitrep_{s.region_label}_{s.end:%Y%m%d}")
 
-with st.spinner("Building the PDF…"):
-    pdf = document("pdf", s, ctx.scenario, fields)
+pdf = data.report_pdf(ctx.scenario, s, ctx.scenario_key, s.filters, fields)
 with right:
     page = pdfium.PdfDocument(pdf)[0].render(scale=1.2).to_pil()
     st.image(page, caption="First page of the PDF", width="stretch")

@@ -49,9 +49,11 @@ FATALITY_RATE = {"cross-border firing/shelling": 0.4, "armed clash": 0.9, "explo
                  "protest/unrest": 0.05}
 PRECISION = (["exact", "near", "admin2"], [0.7, 0.25, 0.05])
 
+
 def border_line(a: shapely.Geometry, b: shapely.Geometry) -> shapely.Geometry:
     """The stretch of a's outline that runs along b (within about 5 km)."""
     return shapely.line_merge(shapely.intersection(a.boundary, b.buffer(0.05)))
+
 
 def generate(countries: gpd.GeoDataFrame, rng: np.random.Generator,
              period_end: pd.Timestamp, days: int = 365) -> pd.DataFrame:
@@ -71,7 +73,6 @@ def generate(countries: gpd.GeoDataFrame, rng: np.random.Generator,
         ax, ay = shapely.get_x(anchors), shapely.get_y(anchors)
         lat = ay + rng.normal(0, 1, len(pos)) * spread / KM_PER_DEG
         lon = ax + rng.normal(0, 1, len(pos)) * spread / (KM_PER_DEG * np.cos(np.radians(ay)))
-
         in_a, in_b = shapely.contains_xy(a, lon, lat), shapely.contains_xy(b, lon, lat)
         keep = np.flatnonzero(in_a | in_b)[:n]
         cats = rng.choice(list(mix), size=len(keep), p=list(mix.values()))
@@ -94,6 +95,8 @@ def generate(countries: gpd.GeoDataFrame, rng: np.random.Generator,
     frame["source"] = "DEMO scenario"
     frame["demo"] = True
     return frame
+
+
 
 def _positions_along(line, spots, n, rng):
     """Distances along ``line`` (degrees): 60% near a hotspot when there are any."""
