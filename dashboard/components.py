@@ -11,6 +11,7 @@ from geo.summary import KEY_FIGURES, Summary
 from layers.map import MapOptions, build_map
 
 from . import data
+from .sidebar import add_vertex
 
 
 def demo_banner(summary: Summary, scenario: Scenario) -> None:
@@ -42,13 +43,22 @@ def map_view(summary: Summary, scenario: Scenario, layers, incident_mode: str, k
              wind_time=None) -> None:
     """The layered map. Panning and zooming do not rerun the script."""
     data.static_assets()
+    drawing = bool(st.session_state.get("draw_mode"))
+    points = tuple(tuple(p) for p in st.session_state.get("draw_points", [])) if drawing else None
     options = MapOptions(layers=frozenset(layers), incident_mode=incident_mode,
-                         wind_time=wind_time, asset_base_url=data.ASSET_URL,
+                         wind_time=wind_time, asset_base_url=data.ASSET_URL, drawing=points,
                          basemap_url=data.basemap_url(),
                          basemap_attribution=data.BASEMAP_ATTRIBUTION)
     with st.spinner("Drawing the map…"):
         m = build_map(summary, scenario, options)
-    st_folium(m, key=key, height=options.height, use_container_width=True, returned_objects=[])
+    # Only clicks come back: panning and zooming never rerun. (The returned objects
+    # stay the same in every mode: changing them remounts st_folium's frame at height 0.)
+    result = st_folium(m, key=key, height=options.height, use_container_width=True,
+                       returned_objects=["last_clicked"])
+    if drawing and result and add_vertex(st.session_state.setdefault("draw_points", []),
+                                         result.get("last_clicked")):
+        st.rerun()
+
 
 
 def feeds(status: pd.DataFrame | None) -> None:

@@ -60,7 +60,7 @@ def sidebar(sc: Scenario) -> tuple[Choice, dict | None]:
         pairs = [p for p in borders["pair"] if set(p.split("-")) & set(SAARC_ISO3)]
         sb.slider("Corridor width (km either side)", 1.0, 100.0, key="corridor_km", step=1.0)
         sb.selectbox("Border pair", ["every border", *pairs], key="corridor_pair")
-    polygon = _polygon_upload(sb)
+    polygon = _polygon_upload(sb) or _drawing(sb)
     sb.multiselect("Hazard layers", HAZARD_LAYERS, key="hazards")
     sb.multiselect("Incident categories", INCIDENT_CATEGORIES, key="categories")
     sb.date_input("Period", key="period", min_value=pd.Timestamp("2000-01-01").date(),
@@ -106,6 +106,46 @@ def _wind_steps(sc: Scenario) -> list[str]:
     if "wind" not in sc.layers or "time" not in sc["wind"].dims:
         return []
     return [pd.Timestamp(t).isoformat() for t in sc["wind"]["time"].values]
+
+
+def add_vertex(points: list[list[float]], click: dict | None) -> bool:
+    """Append a map click ({'lat', 'lng'}) as a corner; False when it is not new."""
+    if not click or click.get("lat") is None:
+        return False
+    vertex = [round(float(click["lng"]), 5), round(float(click["lat"]), 5)]
+    if points and points[-1] == vertex:
+        return False
+    points.append(vertex)
+    return True
+
+
+def drawn_polygon(points: list[list[float]]) -> dict | None:
+    """The drawn corners (lon, lat) as a closed GeoJSON polygon; None under 3 corners."""
+    if len(points) < 3:
+        return None
+    return {"type": "Polygon", "coordinates": [[*points, points[0]]]}
+
+
+def _drawing(sb) -> dict | None:
+    """Draw an area on the map: each click adds a corner (see components.map_view)."""
+    _init("draw_points", [])
+    sb.checkbox("Draw an area on the map", key="draw_mode",
+                help="Click the map to add corners, then use the area")
+    if st.session_state.get("draw_mode"):
+        points = st.session_state["draw_points"]
+        sb.caption(f"{len(points)} corner(s) drawn" + (" — click the map to add more"
+                                                       if len(points) < 3 else ""))
+        use, clear = sb.columns(2)
+        if use.button("Use drawn area", key="draw_use", disabled=len(points) < 3):
+            st.session_state["drawn_area"] = drawn_polygon(points)
+        if clear.button("Clear", key="draw_clear"):
+            st.session_state["draw_points"] = []
+            st.session_state.pop("drawn_area", None)
+    area = st.session_state.get("drawn_area")
+    if area:
+        sb.caption("Using the drawn area instead of countries and corridor.")
+        return {"type": "Feature", "properties": {}, "geometry": area}
+    return None
 
 
 def _polygon_upload(sb) -> dict | None:

@@ -292,3 +292,16 @@ def alerts_layer(alerts: gpd.GeoDataFrame) -> Layer:
         ).add_to(group)
     items = [(c, level) for level, c in LEVEL_COLOURS.items()]
     return Layer(group, legend("Alert level", items))
+
+
+def drawing_layer(points) -> Layer:
+    """The area a user is drawing: its corners (lon, lat) and outline so far."""
+    group = folium.FeatureGroup(name="Area being drawn", show=True)
+    latlon = [(lat, lon) for lon, lat in points]
+    if len(latlon) >= 2:
+        folium.PolyLine(latlon + latlon[:1], color="#6a3d9a", weight=2, dash_array="4 4"
+                        ).add_to(group)
+    for lat, lon in latlon:
+        folium.CircleMarker((lat, lon), radius=4, color="#6a3d9a", fill=True).add_to(group)
+    return Layer(group, legend("Drawing", [("#6a3d9a", f"{len(latlon)} corner(s)")],
+                               "Click the map to add corners"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import folium
 import pandas as pd
@@ -32,7 +32,7 @@ class MapOptions:
     basemap_url: str | None = None
     basemap_attribution: str = ""
     height: int = 620
-    extra: dict = field(default_factory=dict)
+    drawing: tuple[tuple[float, float], ...] | None = None  # corners (lon, lat) being drawn
 
 
 def build_map(summary: Summary, scenario: Scenario, options: MapOptions = MapOptions()
@@ -79,6 +79,8 @@ def build_map(summary: Summary, scenario: Scenario, options: MapOptions = MapOpt
     if "alerts" in wanted:
         add(builders.alerts_layer(summary.alerts))
 
+    if options.drawing is not None:
+        add(builders.drawing_layer(options.drawing))
     folium.LayerControl(collapsed=False).add_to(m)
     m.fit_bounds([[south, west], [north, east]])
     if legends:

@@ -166,3 +166,21 @@ def test_add_data_shows_the_rejection_report(page, server, tmp_path):
     page.get_by_test_id("stDataFrame").first.wait_for(timeout=10_000)  # rejected rows, listed
     page.screenshot(path=str(ARTIFACTS / "add_data.png"), full_page=True)
     assert page.left_localhost == []
+
+
+def test_draw_an_area_on_the_map(page, server):
+    page.goto(server)
+    wait_for_map(page)
+    page.get_by_text("Draw an area on the map").click()
+    for i, (x, y) in enumerate(((300, 250), (500, 250), (400, 420)), start=1):
+        # Click only once the map drawn so far is on screen (it is redrawn per click).
+        # During a rerun the old and the new map frame coexist briefly: use the newest.
+        frame = page.locator('iframe[title="streamlit_folium.st_folium"]').last.content_frame
+        frame.locator(".samon-legends", has_text=f"{i - 1} corner(s)").wait_for(
+            timeout=30_000)
+        frame.locator(".leaflet-container").click(position={"x": x, "y": y})
+        page.get_by_text(f"{i} corner(s) drawn").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Use drawn area").click()
+    page.get_by_text("Using the drawn area instead of countries").wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "drawn_area.png"), full_page=True)
+    assert page.left_localhost == []

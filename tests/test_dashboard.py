@@ -212,3 +212,28 @@ def test_live_mode_reads_the_store_and_flags_stale_feeds(app, demo, tmp_path, mo
     shown = metrics(at)
     assert shown["Active alerts"] == "0"  # the store has no alerts
     assert shown["Border incidents"] != "0"
+
+
+def test_drawing_an_area_by_clicks():
+    from dashboard.sidebar import add_vertex, drawn_polygon
+
+    points = []
+    assert add_vertex(points, {"lat": 30.0, "lng": 70.0})
+    assert not add_vertex(points, {"lat": 30.0, "lng": 70.0})  # the same click again
+    assert not add_vertex(points, None)
+    add_vertex(points, {"lat": 30.0, "lng": 72.0})
+    assert drawn_polygon(points) is None
+    add_vertex(points, {"lat": 32.0, "lng": 71.0})
+    assert drawn_polygon(points)["coordinates"][0] == [[70.0, 30.0], [72.0, 30.0],
+                                                       [71.0, 32.0], [70.0, 30.0]]
+
+
+def test_drawn_area_becomes_the_region(app):
+    at = app.run()
+    at.sidebar.checkbox(key="draw_mode").check().run()
+    at.session_state["draw_points"] = [[70.0, 33.0], [72.0, 33.0], [72.0, 35.0], [70.0, 35.0]]
+    at.run()
+    at.sidebar.button(key="draw_use").click().run()
+    assert not at.exception
+    assert at.caption[0].value.startswith("user polygon")
+    assert metrics(at)["People exposed to cyclone winds"] == "0"
