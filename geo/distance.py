@@ -15,13 +15,7 @@ SOUTH_ASIA_EQDC = (
     "+proj=eqdc +lat_0=22 +lat_1=12 +lat_2=32 +lon_0=80 +x_0=0 +y_0=0 +datum=WGS84 +units=m"
 )
 GEOD = Geod(ellps="WGS84")
-_TO_EQDC = Transformer.from_crs("EPSG:4326", SOUTH_ASIA_EQDC, always_xy=True)
 _FROM_EQDC = Transformer.from_crs(SOUTH_ASIA_EQDC, "EPSG:4326", always_xy=True)
-
-
-def to_metric(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Degrees (EPSG:4326) -> metres in SOUTH_ASIA_EQDC."""
-    return _TO_EQDC.transform(lon, lat)
 
 
 def from_metric(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

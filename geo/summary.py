@@ -3,7 +3,7 @@ computed here once for a set of filters."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -264,9 +264,3 @@ def _swath_people(swaths, population, areas) -> np.ndarray:
     totals = inside.groupby(["storm_id", "threshold_kt"])["people_exposed"].sum()
     keys = list(zip(swaths["storm_id"], swaths["threshold_kt"], strict=True))
     return np.array([round(float(totals.get(k, 0.0))) for k in keys])
-
-
-def with_defaults(filters: Filters, scenario: Scenario) -> Filters:
-    """``filters`` with the period made explicit (for display and caching)."""
-    end = filters.end or scenario.as_of
-    return replace(filters, end=end, start=filters.start or end - pd.Timedelta(days=90))
