@@ -27,8 +27,6 @@ from geo.regions import (
 )
 from geo.summary import Filters, Summary, situation_summary
 from layers.assets import install_static
-from reports.content import ReportFields
-from reports.sitrep import document
 
 from .state import Choice
 
@@ -137,9 +135,12 @@ def summary(_sc: Scenario, scenario_key: str, f: Filters) -> Summary:
 @st.cache_data(show_spinner="Building the PDF…", max_entries=8,
                hash_funcs={Filters: filters_key})
 def report_pdf(_sc: Scenario, _summary: Summary, scenario_key: str, f: Filters,
-               fields: ReportFields) -> bytes:
+               fields) -> bytes:
     """The PDF for a summary (identified by scenario key and filters) and the
-    report fields; cached so that editing one field does not rebuild unrelated ones."""
+    report fields (reports.content.ReportFields); cached so that editing one
+    field does not rebuild unrelated ones."""
+    from reports.sitrep import document  # loaded when a report is made, not at start-up
+
     return document("pdf", _summary, _sc, fields)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
-from scipy.stats import norm
+from scipy.special import ndtr  # the normal CDF, without importing all of scipy.stats
 
 from .borders import nearest_border
 from .times import utc
@@ -60,7 +60,7 @@ def getis_ord_gi_star(cells: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray
     denominator = s * np.sqrt((n * wsum - wsum**2) / (n - 1))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(denominator > 0, numerator / denominator, 0.0)
-    return z, 2 * norm.sf(np.abs(z))
+    return z, 2 * ndtr(-np.abs(z))
 
 
 def classify(z: np.ndarray) -> pd.Categorical:

@@ -20,8 +20,6 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from . import cyclone, flood, geography, impacts, incidents
-
 # Bump when the generator's output changes, so caches are rebuilt.
 GENERATOR_VERSION = 1
 SEED = 20260930
@@ -54,6 +52,9 @@ def cache_root() -> Path:
 
 def write_scenario(directory: Path) -> Path:
     """Generate every demo file into ``directory``; returns the manifest path."""
+    # Imported here: the generators (scipy and friends) are only needed on a cold start.
+    from . import cyclone, flood, geography, impacts, incidents
+
     rng = np.random.default_rng(SEED)
     directory.mkdir(parents=True, exist_ok=True)
     files = {name: directory / spec[0] for name, spec in LAYERS.items()}
