@@ -161,8 +161,9 @@ def _iso(values: pd.Series) -> pd.Series:
 
 
 def _iso_scalar(value) -> str:
-    return _iso(pd.Series([pd.Timestamp(value)]).dt.tz_localize("UTC")
-                if pd.Timestamp(value).tzinfo is None else pd.Series([pd.Timestamp(value)]))[0]
+    """One time as GeoPackage DATETIME text; naive times are taken as UTC."""
+    ts = pd.Timestamp(value)
+    return _iso(pd.Series([ts if ts.tzinfo else ts.tz_localize("UTC")]))[0]
 
 
 def content_hash(frame: pd.DataFrame, kind: str) -> pd.Series:
