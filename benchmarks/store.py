@@ -19,6 +19,7 @@ import shapely
 from data_sources.scenario import load_demo
 from data_sources.store import Store
 from geo.regions import corridor_region
+from model.period import Period
 
 
 def incidents(n: int, seed: int, offset: int) -> gpd.GeoDataFrame:
@@ -51,12 +52,12 @@ def main() -> None:
         times, found = [], 0
         for _ in range(5):
             t0 = time.perf_counter()
-            found = len(store.query("incidents", region=region, start="2026-07-01",
-                                    end="2026-09-30"))
+            found = len(store.query("incidents", region=region,
+                                    period=Period.of_days("2026-07-01", "2026-09-30")))
             times.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        bbox_only = len(store.query("incidents", bbox=(60, 25, 75, 38), start="2026-09-01",
-                                    end="2026-09-30"))
+        bbox_only = len(store.query("incidents", bbox=(60, 25, 75, 38),
+                                    period=Period.of_days("2026-09-01", "2026-09-30")))
         bbox_s = time.perf_counter() - t0
     print(f"ingest 100,000 new incidents (first batch):   {batches[0]:6.2f} s (goal <= 10 s)")
     print(f"ingest 100,000 new incidents (10th batch):    {batches[-1]:6.2f} s, "

@@ -1,7 +1,7 @@
 """Entry point: ``streamlit run dashboard/app.py``.
 
-Thin by design: read the filters, compute the situation once (cached, in
-geo/), hand it to the view the user chose.
+Thin by design: read the filters, ask the situation service (service/) for
+the summary once, hand it to the view the user chose.
 """
 
 from __future__ import annotations
@@ -19,19 +19,18 @@ from dashboard import data  # noqa: E402
 from dashboard.context import Context, set_current  # noqa: E402
 from dashboard.sidebar import sidebar  # noqa: E402
 from data_sources.errors import DataSourceError  # noqa: E402
-from data_sources.scenario import with_results  # noqa: E402
 from geo.regions import RegionError  # noqa: E402
 
 # No page or favicon icons: Streamlit fetches Material icons for those from Google's servers.
 st.set_page_config(page_title="South Asia Monitor", layout="wide")
-token = data.store_token()
 try:
-    base = data.scenario(token)
+    service = data.service()
+    token = service.token()
+    added = st.session_state.get("user_results", [])
+    scenario = service.scenario_with(added)
 except DataSourceError as exc:
     st.error(f"The scenario could not be loaded: {exc}")
     st.stop()
-added = st.session_state.get("user_results", [])
-scenario = with_results(base, added) if added else base
 choice, polygon = sidebar(scenario)
 
 pages = st.navigation([
@@ -42,24 +41,26 @@ pages = st.navigation([
     st.Page("views/add_data.py", title="Add data"),
 ])
 if pages.title != "Add data":
-    if data.no_countries_selected(choice) and not polygon and not choice.admin_codes:
+    if data.nothing_chosen(choice, polygon):
         st.info("Choose at least one country, a border corridor or an area of interest in the "
                 "sidebar.")
         st.stop()
     try:
-        region = data.region(choice, scenario, polygon)
+        region = service.region(countries=choice.countries, admin_codes=choice.admin_codes,
+                                corridor_km=choice.corridor_km,
+                                corridor_pair=choice.corridor_pair, polygon=polygon,
+                                added=added)
+        with st.spinner("Computing the situation…"):
+            summary = service.summary(data.filters(choice, region), added)
     except RegionError as exc:
         st.error(f"The region cannot be used: {exc}")
         st.stop()
-    key = data.scenario_key(scenario) + f"|{token}|" + ",".join(
-        f"{name}:{id(result)}" for name, result in added)
-    summary = data.summary(scenario, key, data.filters(choice, region))
-    set_current(Context(scenario, choice, summary, key))
-if token != "demo":
+    set_current(Context(choice, summary, scenario.name))
+if service.live:
     @st.fragment(run_every=30)
     def watch_store() -> None:
         """New data in the store: redraw with it, keeping the user's filters."""
-        if data.store_token() != token:
+        if service.token() != token:
             st.rerun(scope="app")
 
     watch_store()

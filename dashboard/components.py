@@ -6,20 +6,19 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from data_sources.scenario import Scenario
-from geo.summary import KEY_FIGURES, Summary
 from layers.map import MapOptions, build_map
+from model.situation import KEY_FIGURES, Summary
 
 from . import data
 from .sidebar import add_vertex
 
 
-def demo_banner(summary: Summary, scenario: Scenario) -> None:
+def demo_banner(summary: Summary, scenario_name: str) -> None:
     if not summary.demo:
         return
     demo_layers = summary.sources.loc[summary.sources["demo"], "layer"].tolist()
     if {"incidents", "alerts"} & set(demo_layers):
-        st.warning(f"**DEMO DATA** — {scenario.name}. Hazards, incidents and displacement are "
+        st.warning(f"**DEMO DATA** — {scenario_name}. Hazards, incidents and displacement are "
                    "synthetic and must not be used for decisions. Boundaries (Natural Earth) "
                    "and places (GeoNames) are real.")
     else:
@@ -28,18 +27,19 @@ def demo_banner(summary: Summary, scenario: Scenario) -> None:
 
 
 def period_caption(summary: Summary) -> None:
-    st.caption(f"{summary.region_label} · {summary.start:%Y-%m-%d} to {summary.end:%Y-%m-%d} · "
+    if summary.region.note:
+        st.info(summary.region.note)
+    st.caption(f"{summary.region_label} · {summary.period.label} · "
                f"data as of {summary.as_of:%Y-%m-%d %H:%M} UTC")
 
 
 def key_figures(summary: Summary, names=tuple(KEY_FIGURES)) -> None:
     cols = st.columns(len(names))
     for col, name in zip(cols, names, strict=True):
-        value = summary.key_figures.get(name, 0.0)
-        col.metric(KEY_FIGURES[name], f"{value:,.0f}")
+        col.metric(KEY_FIGURES[name], summary.figure_text(name))
 
 
-def map_view(summary: Summary, scenario: Scenario, layers, incident_mode: str, key: str,
+def map_view(summary: Summary, layers, incident_mode: str, key: str,
              wind_time=None) -> None:
     """The layered map. Panning and zooming do not rerun the script."""
     data.static_assets()
@@ -50,7 +50,7 @@ def map_view(summary: Summary, scenario: Scenario, layers, incident_mode: str, k
                          basemap_url=data.basemap_url(),
                          basemap_attribution=data.BASEMAP_ATTRIBUTION)
     with st.spinner("Drawing the map…"):
-        m = build_map(summary, scenario, options)
+        m = build_map(summary, options)
     # Only clicks come back: panning and zooming never rerun. (The returned objects
     # stay the same in every mode: changing them remounts st_folium's frame at height 0.)
     result = st_folium(m, key=key, height=options.height, use_container_width=True,

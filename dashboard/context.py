@@ -6,18 +6,16 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from data_sources.scenario import Scenario
-from geo.summary import Summary
+from model.situation import Summary
 
 from .state import Choice
 
 
 @dataclass
 class Context:
-    scenario: Scenario
     choice: Choice
     summary: Summary
-    scenario_key: str  # identifies the scenario (and added data) for caches
+    scenario_name: str
 
     @property
     def layers(self) -> set[str]:

@@ -7,10 +7,10 @@ import json
 import pandas as pd
 import streamlit as st
 
-from data_sources.scenario import Scenario
-from data_sources.schema import ALERT_LEVELS, INCIDENT_CATEGORIES, SAARC_ISO3
 from geo.borders import international_borders
-from geo.summary import HAZARD_LAYERS
+from model.scenario import Scenario
+from model.schema import ALERT_LEVELS, INCIDENT_CATEGORIES, SAARC_ISO3
+from model.situation import HAZARD_LAYERS
 
 from .state import H3_RESOLUTIONS, WIND_THRESHOLDS, Choice, defaults, from_query, to_query
 

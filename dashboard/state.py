@@ -1,4 +1,4 @@
-"""Filter state: sidebar widgets <-> URL query string <-> geo.summary.Filters.
+"""Filter state: sidebar widgets <-> URL query string <-> model.situation.Filters.
 
 Widgets keep their values in ``st.session_state`` (so they persist across
 views); every run writes them to the query string, so a view can be shared as
@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from data_sources.schema import ALERT_LEVELS, INCIDENT_CATEGORIES, SAARC_ISO3
-from geo.summary import HAZARD_LAYERS
+from model.schema import ALERT_LEVELS, INCIDENT_CATEGORIES, SAARC_ISO3
+from model.situation import HAZARD_LAYERS
 
 WIND_THRESHOLDS = (34, 50, 64)
 H3_RESOLUTIONS = (4, 5, 6, 7, 8)

@@ -14,15 +14,17 @@ from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Geod
 
+from model.schema import ReadResult
+
 from . import validate as v
 from .countries import to_iso3
 from .errors import FormatError, UnsafeXMLError
-from .schema import ReadResult
 from .textio import decode, read_bytes
 
 # "EQx" appears in real GDACS archives for earthquake events re-issued by hand.
@@ -297,7 +299,32 @@ def read_cap(path: str | Path) -> ReadResult:
         "link": v.text(df, "link"), "language": v.text(df, "language"),
     }
     geometry = _as_geoseries(df["geometry"])
+    df, columns["language"] = _one_record_per_alert(df, columns, geometry)
     return _finish("cap", path, df, check, columns, geometry)
+
+
+def _one_record_per_alert(df: pd.DataFrame, columns: dict, geometry: gpd.GeoSeries
+                          ) -> tuple[pd.DataFrame, pd.Series]:
+    """CAP says the same alert in several languages with one ``<info>`` each:
+    those are one alert. Blocks with the same hazard, level, times and area are
+    merged into the first (English preferred), whose ``language`` then lists
+    every language, e.g. 'en-US, bn-BD'. Blocks that differ stay apart."""
+    if len(df) < 2:
+        return df, columns["language"]
+    key = pd.DataFrame({
+        "hazard": df["hazard"].astype(str), "level": columns["alert_level"].astype(str),
+        "start": columns["start"].astype(str), "end": columns["end"].astype(str),
+        "area": [g.wkb_hex if g is not None else "" for g in geometry.loc[df.index]],
+    }, index=df.index)
+    group = key.groupby(list(key.columns), sort=False, dropna=False).ngroup()
+    language = columns["language"].fillna("")
+    english_first = (~language.str.lower().str.startswith("en")).astype(int)
+    order = pd.DataFrame({"group": group, "english_first": english_first}, index=df.index)
+    keep = order.sort_values(["group", "english_first"], kind="stable").drop_duplicates("group")
+    languages = language.groupby(group).agg(lambda s: ", ".join(dict.fromkeys(x for x in s if x)))
+    merged = pd.Series(group.loc[keep.index].map(languages).to_numpy(), index=keep.index,
+                       dtype="string").replace("", pd.NA)
+    return df.loc[keep.index.sort_values()], merged.sort_index()
 
 
 _CAP_NS = re.compile(rb"urn:oasis:names:tc:emergency:cap:1\.[0-2]")

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from model.schema import ReadResult
+
 from . import validate as v
 from .countries import to_iso3
 from .errors import FormatError
-from .schema import ReadResult
 from .textio import read_csv_table
 from .vectors import read_vector_as_text
 

@@ -8,9 +8,10 @@ import sys
 
 import pandas as pd
 
+from model.schema import ReadResult
+
 from .detect import READERS, read_any
 from .errors import DataSourceError
-from .schema import ReadResult
 
 _TIME_COLUMNS = {
     "incidents": ("time",), "alerts": ("start", "end"), "tracks": ("time",),

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from model.schema import ReadResult
+
 from . import validate as v
-from .schema import ReadResult
 from .textio import CsvTable, read_csv_table, require_columns
 from .vectors import VECTOR_SUFFIXES, read_vector_as_text
 

@@ -6,9 +6,10 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from model.schema import ReadResult
+
 from . import alerts, boundaries, cyclones, displacement, incidents, rasters
 from .errors import UnknownKindError
-from .schema import ReadResult
 from .textio import CsvTable, read_bytes, read_csv_table
 from .vectors import VECTOR_SUFFIXES, read_vector
 

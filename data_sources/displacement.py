@@ -12,10 +12,11 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from model.schema import CRS, ReadResult
+
 from . import validate as v
 from .countries import to_iso3
 from .errors import FormatError
-from .schema import CRS, ReadResult
 from .textio import CsvTable, read_csv_table, require_columns
 
 # Words in a source's cause/hazard text -> our cause vocabulary (first match wins).

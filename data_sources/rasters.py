@@ -16,8 +16,9 @@ import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 from rasterio.errors import RasterioIOError
 
+from model.schema import RASTER_VARIABLES, ReadResult
+
 from .errors import CRSError, FormatError, RasterTooLargeError
-from .schema import RASTER_VARIABLES, ReadResult
 from .textio import read_bytes
 
 NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf")

@@ -8,59 +8,27 @@ can show where every figure comes from and what was refused.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from model.scenario import Layer, Scenario
+from model.schema import ReadResult
+
 from .demo import ensure_demo
 from .detect import read_any
-from .schema import ReadResult
 
 
-@dataclass
-class Layer:
-    name: str
-    source: str
-    updated: pd.Timestamp | None  # None for static reference data
-    demo: bool
-    result: ReadResult
-
-    @property
-    def data(self):
-        return self.result.data
-
-
-@dataclass
-class Scenario:
-    name: str
-    as_of: pd.Timestamp
-    demo: bool
-    layers: dict[str, Layer] = field(default_factory=dict)
-
-    def __getitem__(self, name: str):
-        return self.layers[name].data
-
-    def summary(self) -> pd.DataFrame:
-        """One row per layer: records (or raster shape), rejected, source, update, DEMO."""
-        rows = []
-        for layer in self.layers.values():
-            data = layer.data
-            size = (" x ".join(map(str, data.shape)) if layer.result.kind == "raster"
-                    else str(len(data)))
-            rows.append({"layer": layer.name, "kind": layer.result.kind,
-                         "format": layer.result.format, "records": size,
-                         "rejected": layer.result.rejected, "source": layer.source,
-                         "updated": layer.updated, "demo": layer.demo})
-        return pd.DataFrame(rows)
-
-
-def _mark_demo(result: ReadResult) -> None:
+def _mark_demo(result: ReadResult, source: str) -> None:
+    """Synthetic records name the demo as their source, not the feed whose
+    layout they imitate (a DEMO alert in GDACS's layout is not from GDACS)."""
     data = result.data
     if result.kind == "raster":
         data.attrs["demo"] = True
+        data.attrs["source"] = source
     else:
         data["demo"] = True
+        data["source"] = source
 
 
 def load_scenario(manifest_path: str | Path) -> Scenario:
@@ -68,12 +36,12 @@ def load_scenario(manifest_path: str | Path) -> Scenario:
     manifest_path = Path(manifest_path)
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     scenario = Scenario(manifest["name"], pd.Timestamp(manifest["as_of"]),
-                        bool(manifest.get("demo")))
+                        bool(manifest.get("demo")), tlp=manifest.get("tlp", "TLP:CLEAR"))
     for spec in manifest["layers"]:
         result = read_any(manifest_path.parent / spec["file"], spec["format"],
                           **spec.get("options", {}))
         if spec.get("demo"):
-            _mark_demo(result)
+            _mark_demo(result, spec["source"])
         scenario.layers[spec["name"]] = Layer(
             spec["name"], spec["source"],
             pd.Timestamp(spec["updated"]) if spec.get("updated") else None, bool(spec.get("demo")),
@@ -118,11 +86,11 @@ def with_results(scenario: Scenario, results: list[tuple[str, ReadResult]]) -> S
             layers[name] = Layer(name, source, None, False, result)
     demo = any(layer.demo for layer in layers.values())
     return Scenario(scenario.name + (" + user data" if results else ""), scenario.as_of, demo,
-                    layers)
+                    layers, scenario.tlp)
 
 
-def load_live(store, sources_status: pd.DataFrame | None = None, base: Scenario | None = None
-              ) -> Scenario:
+def load_live(store, sources_status: pd.DataFrame | None = None, base: Scenario | None = None,
+              tlp: str = "TLP:CLEAR") -> Scenario:
     """The live scenario: tables from the store, reference layers (boundaries,
     places, population) from ``base`` (the demo's unless given), which keep
     their own DEMO marking."""
@@ -147,4 +115,4 @@ def load_live(store, sources_status: pd.DataFrame | None = None, base: Scenario 
                              pd.Timestamp(row.added_at), bool(row.demo), result)
     as_of = pd.Timestamp.now(tz="UTC").floor("min")
     return Scenario("Live data from the store", as_of,
-                    any(layer.demo for layer in layers.values()), layers)
+                    any(layer.demo for layer in layers.values()), layers, tlp)

@@ -1,6 +1,6 @@
-"""Settings for live data: environment variables (SAMON_...) or a ``samon.env``
-file in the working folder. With nothing configured no feed is enabled and
-the DEMO scenario is the data."""
+"""Every setting, as one typed object: environment variables (SAMON_...) or a
+``samon.env`` file in the working folder. With nothing configured no feed is
+enabled and the DEMO scenario is the data."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ class Settings(BaseSettings):
 
     store_path: Path = Field(default_factory=lambda: cache_root() / "store.gpkg")
     sources: list[str] = []  # enabled sources, e.g. ["gdacs-events", "ibtracs"]
+    scenario: Path | None = None  # a scenario manifest (JSON) instead of the demo
+    data_tlp: str = "TLP:CLEAR"  # the marking of data from the live store
+    basemap_url: str = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png"
     timeout_s: float = 20.0
     retries: int = 3
     backoff_s: float = 1.0

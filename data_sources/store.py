@@ -29,8 +29,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from model.period import Period
+from model.schema import CATEGORIES, TABLES
+
 from .errors import DataSourceError
-from .schema import CATEGORIES, TABLES
 
 FEATURE_TABLES = ("incidents", "alerts", "tracks", "displacement", "documents")
 KEYS = {"incidents": ("source", "source_id"), "alerts": ("source", "source_id"),
@@ -361,7 +363,7 @@ class Store:
     # -- reading -----------------------------------------------------------------
 
     def query(self, kind: str, bbox: tuple[float, float, float, float] | None = None,
-              start=None, end=None, region: shapely.Geometry | None = None,
+              period: Period | None = None, region: shapely.Geometry | None = None,
               history: bool = False) -> gpd.GeoDataFrame:
         """Current records of ``kind`` (all versions with ``history``) in a
         bbox (west, south, east, north; degrees) or region polygon and a period."""
@@ -375,12 +377,9 @@ class Store:
             where += ["r.maxx >= ?", "r.minx <= ?", "r.maxy >= ?", "r.miny <= ?"]
             args += [bbox[0], bbox[2], bbox[1], bbox[3]]
         col = TIME_COLUMN[kind]
-        if start is not None:
-            where.append(f't."{col}" >= ?')
-            args.append(_iso_scalar(start))
-        if end is not None:
-            where.append(f't."{col}" <= ?')
-            args.append(_iso_scalar(end))
+        if period is not None:
+            where += [f't."{col}" >= ?', f't."{col}" < ?']
+            args += [_iso_scalar(period.start), _iso_scalar(period.end)]
         cols = ", ".join(f't."{c}"' for c in _columns(kind))
         sql = f'SELECT t.geom, {cols}, t.version, t.current FROM "{kind}" t{join}'
         if where:

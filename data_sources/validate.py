@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .schema import CATEGORIES, CRS, TABLES, Rejection
+from model.schema import CATEGORIES, CRS, TABLES, Rejection
 
 
 class RowChecker:

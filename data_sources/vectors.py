@@ -10,8 +10,9 @@ import pandas as pd
 import pyogrio
 import pyogrio.errors
 
+from model.schema import CRS
+
 from .errors import CRSError, EmptyFileError, FormatError
-from .schema import CRS
 from .textio import read_bytes
 
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".zip", ".shp")

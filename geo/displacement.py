@@ -11,21 +11,15 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from .times import utc
+from model.period import Period
 
 STOCK_TYPES = ("IDP stock", "refugees")
 GROUPS = ("country", "area_name", "cause", "type")
 
 
-def in_period(displacement: gpd.GeoDataFrame, start, end) -> gpd.GeoDataFrame:
-    """Records dated in [start, end] (UTC)."""
-    dates = displacement["date"]
-    return displacement[(dates >= utc(start)) & (dates <= utc(end))]
-
-
-def period_figures(displacement: gpd.GeoDataFrame, start, end) -> gpd.GeoDataFrame:
+def period_figures(displacement: gpd.GeoDataFrame, period: Period) -> gpd.GeoDataFrame:
     """One record per (source, area, type, cause) holding that period's figure."""
-    chosen = in_period(displacement, start, end)
+    chosen = displacement[period.contains(displacement["date"])]
     keys = ["source", "country", "area_name", "type", "cause"]
     stock = chosen[chosen["type"].isin(STOCK_TYPES)].sort_values("date")
     latest = stock.groupby(keys, observed=True, dropna=False).tail(1)
@@ -38,19 +32,16 @@ def period_figures(displacement: gpd.GeoDataFrame, start, end) -> gpd.GeoDataFra
     return gpd.GeoDataFrame(out, geometry="geometry", crs=displacement.crs)
 
 
-def totals(displacement: gpd.GeoDataFrame, start, end, by: str = "country") -> pd.DataFrame:
-    """Figures per ``by`` (country, area_name, cause or type) for the period
-    [start, end] and the previous period of the same length, with the change.
+def totals(displacement: gpd.GeoDataFrame, period: Period, by: str = "country") -> pd.DataFrame:
+    """Figures per ``by`` (country, area_name, cause or type) for ``period``
+    and the period of the same length before it, with the change.
 
     Columns: ``by``, current, previous, change.
     """
     if by not in GROUPS:
         raise ValueError(f"cannot group displacement by '{by}'; choose one of {GROUPS}")
-    start, end = utc(start), utc(end)
-    length = end - start
-    current = period_figures(displacement, start, end)
-    previous = period_figures(displacement, start - length - pd.Timedelta(seconds=1),
-                              start - pd.Timedelta(seconds=1))
+    current = period_figures(displacement, period)
+    previous = period_figures(displacement, period.before())
     cur = current.groupby(by, observed=True)["figure"].sum()
     prev = previous.groupby(by, observed=True)["figure"].sum()
     table = pd.DataFrame({"current": cur, "previous": prev}).fillna(0).astype("int64")

@@ -9,6 +9,12 @@ one pass in row blocks (two threads): threshold, sum each run
 (``np.add.reduceat``), and add the runs up by zone. Because every cell belongs
 to exactly one zone, the per-area figures add up exactly to the total over the
 raster.
+
+Overlapping areas (a district and a corridor, two user polygons) each get
+their complete figure: the areas are split into groups that do not overlap,
+each group burned on its own, and the union of all areas burned once more so
+that the OUTSIDE row and ``inside`` count every cell once. ``overlaps`` names
+each overlapping pair and the km² they share.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import xarray as xr
 
 from . import blockstore, fingerprint
 from .blockstore import BlockStore
-from .grid import Grid, align_sum
+from .grid import GEOD, Grid, align_sum
 from .join import area_index
 
 OUTSIDE = "outside any area"
@@ -157,19 +163,63 @@ def footprint_array(hazard: xr.DataArray, time=None) -> xr.DataArray:
     return hazard.max("time", keep_attrs=True)
 
 
+FIGURES = ("hazard_km2", "people_exposed", "incidents", "displaced")
+
+
 @dataclass
 class Exposure:
     """Per-area exposure. ``table`` has one row per area plus OUTSIDE, columns
-    area, hazard_km2, people_exposed, incidents, displaced; ``totals`` sums them."""
+    area, hazard_km2, people_exposed, incidents, displaced. ``inside``: each
+    figure inside any area, every cell counted once (equal to the sum of the
+    area rows unless areas overlap); ``totals``: inside plus OUTSIDE, the whole
+    raster. ``overlaps``: area_a, area_b, km2 for each pair that overlaps."""
 
     table: pd.DataFrame
     threshold: float
     units: str
+    inside: dict[str, float]
+    overlaps: pd.DataFrame
     notes: list[str] = field(default_factory=list)
 
     @property
     def totals(self) -> dict[str, float]:
-        return {c: float(self.table[c].sum()) for c in self.table.columns if c != "area"}
+        outside = self.table.iloc[-1]
+        return {c: self.inside[c] + float(outside[c]) for c in FIGURES}
+
+
+def area_overlaps(areas: gpd.GeoDataFrame, area_field: str) -> pd.DataFrame:
+    """Pairs of areas whose interiors overlap, with the shared area in km² (on
+    the ellipsoid). Areas that only touch along an edge do not overlap."""
+    geoms = areas.to_crs("EPSG:4326").geometry.values
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pairs = a < b
+    a, b = a[pairs], b[pairs]
+    interior = shapely.relate_pattern(geoms[a], geoms[b], "2********")
+    a, b = a[interior], b[interior]
+    names = areas[area_field].astype(str).to_numpy()
+    km2 = [abs(GEOD.geometry_area_perimeter(g)[0]) / 1e6
+           for g in shapely.intersection(geoms[a], geoms[b])]
+    return pd.DataFrame({"area_a": names[a], "area_b": names[b], "km2": km2})
+
+
+def overlap_notes(overlaps: pd.DataFrame) -> list[str]:
+    """A sentence per overlapping pair, for tables and the CLI."""
+    return [f"Areas {r.area_a} and {r.area_b} overlap by {r.km2:,.1f} km²: each area's figure "
+            "is complete, so the area rows add up to more than the total, which counts "
+            "shared cells once." for r in overlaps.itertuples()]
+
+
+def _groups(n: int, overlaps_idx: list[tuple[int, int]]) -> list[list[int]]:
+    """Split areas 0..n-1 into groups with no overlapping pair (greedy colouring)."""
+    neighbours: dict[int, set[int]] = {}
+    for i, j in overlaps_idx:
+        neighbours.setdefault(i, set()).add(j)
+        neighbours.setdefault(j, set()).add(i)
+    colour: dict[int, int] = {}
+    for i in range(n):
+        taken = {colour[j] for j in neighbours.get(i, ()) if j in colour}
+        colour[i] = next(c for c in range(n) if c not in taken)
+    return [[i for i in range(n) if colour[i] == c] for c in sorted(set(colour.values()))]
 
 
 def _points_to_cells(points: gpd.GeoSeries, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
@@ -212,9 +262,21 @@ def exposure(
     hazard2d = footprint_array(hazard, time)
     grid = Grid.of(hazard2d)
     _check_overlap(grid, areas)
-    overlay = area_overlay(areas, grid, area_field)
+    areas = areas.reset_index(drop=True)
+    overlaps = area_overlaps(areas, area_field) if area_field in areas else pd.DataFrame()
+    # Each overlay: (areas burned together, position of each in ``areas``).
+    if overlaps.empty:
+        parts = [(areas, np.arange(len(areas)))]
+    else:
+        index = {name: i for i, name in enumerate(areas[area_field].astype(str))}
+        groups = _groups(len(areas), [(index[x], index[y]) for x, y in
+                                      zip(overlaps["area_a"], overlaps["area_b"], strict=True)])
+        union = gpd.GeoDataFrame({area_field: ["any area"]}, crs=areas.crs,
+                                 geometry=[shapely.union_all(areas.geometry.values)])
+        parts = [(areas.iloc[g], np.array(g)) for g in groups] + [(union, np.array([-1]))]
+    overlays = [area_overlay(part, grid, area_field) for part, _ in parts]
     pop_grid = population_on_grid(population, grid) if population is not None else None
-    point_sets = {}
+    point_sets = []
     for name, frame, weight in (("people_exposed", places, "population"),
                                 ("incidents", incidents, None), ("displaced", displaced, "figure")):
         if frame is None or (name == "people_exposed" and pop_grid is not None):
@@ -223,37 +285,49 @@ def exposure(
         rows, cols = _points_to_cells(located.geometry, grid)
         weights = (np.ones(len(located)) if weight is None
                    else located[weight].astype("float64").fillna(0).to_numpy())
-        point_sets[name] = (rows, cols, weights, area_index(located.geometry, areas))
+        point_sets.append((name, rows, cols, weights,
+                           [area_index(located.geometry, part) for part, _ in parts]))
 
-    n = len(overlay.names) + 1
-
-    def one_block(i: int, row0: int, row1: int) -> dict[str, np.ndarray]:
+    def one_block(i: int, row0: int, row1: int) -> list[dict[str, np.ndarray]]:
         block = np.asarray(hazard2d[row0:row1].values)
         with np.errstate(invalid="ignore"):
             hit = block >= threshold
-        runs = overlay.runs[i]
-        hits = np.add.reduceat(hit.ravel(), runs.starts, dtype=np.int64)
-        out = {"hazard_km2": np.bincount(runs.zones, weights=hits * runs.cell_km2, minlength=n)}
-        if pop_grid is not None:
-            out["people_exposed"] = _by_zone(np.where(hit, pop_grid.read(row0, row1), 0), runs, n)
-        for name, (rows, cols, weights, area_idx) in point_sets.items():
-            inside = (rows >= row0) & (rows < row1)
-            exposed = np.zeros(len(rows), dtype=bool)
-            exposed[inside] = hit[rows[inside] - row0, cols[inside]]
-            out[name] = np.bincount(area_idx[exposed] + 1, weights=weights[exposed], minlength=n)
+        people = np.where(hit, pop_grid.read(row0, row1), 0) if pop_grid is not None else None
+        out = []
+        for k, overlay in enumerate(overlays):
+            runs, n = overlay.runs[i], len(overlay.names) + 1
+            hits = np.add.reduceat(hit.ravel(), runs.starts, dtype=np.int64)
+            sums = {"hazard_km2": np.bincount(runs.zones, weights=hits * runs.cell_km2,
+                                              minlength=n)}
+            if people is not None:
+                sums["people_exposed"] = _by_zone(people, runs, n)
+            for name, rows, cols, weights, area_idx in point_sets:
+                inside = (rows >= row0) & (rows < row1)
+                exposed = np.zeros(len(rows), dtype=bool)
+                exposed[inside] = hit[rows[inside] - row0, cols[inside]]
+                sums[name] = np.bincount(area_idx[k][exposed] + 1, weights=weights[exposed],
+                                         minlength=n)
+            out.append(sums)
         return out
 
-    sums = {c: np.zeros(n) for c in ("hazard_km2", "people_exposed", "incidents", "displaced")}
+    per_overlay = [{c: np.zeros(len(o.names) + 1) for c in FIGURES} for o in overlays]
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         for part in pool.map(lambda args: one_block(*args),
                              [(i, r0, r1) for i, (r0, r1) in enumerate(blocks(grid))]):
-            for col, values in part.items():
-                sums[col] += values
+            for acc, sums in zip(per_overlay, part, strict=True):
+                for col, values in sums.items():
+                    acc[col] += values
 
-    table = pd.DataFrame({"area": overlay.names + [OUTSIDE]})
-    for col, values in sums.items():
-        # bincount put OUTSIDE first (zone 0); move it last.
-        table[col] = np.roll(values, -1)
+    table = pd.DataFrame({"area": [*areas[area_field].astype(str), OUTSIDE]})
+    last = per_overlay[-1]  # the only overlay, or the union's: zone 0 is OUTSIDE
+    for col in FIGURES:
+        values = np.zeros(len(areas) + 1)
+        for (_, positions), acc in zip(parts, per_overlay, strict=True):
+            if positions[0] >= 0:  # not the union
+                values[positions] = acc[col][1:]
+        values[-1] = last[col][0]
+        table[col] = values
+    inside = {c: float(last[c][1:].sum()) for c in FIGURES}
     table["incidents"] = table["incidents"].round().astype("int64")
     table["displaced"] = table["displaced"].round().astype("int64")
     notes = [f"Exposed: hazard {hazard2d.attrs.get('variable', '')} >= {threshold:g} "
@@ -265,7 +339,8 @@ def exposure(
                                if pop_grid is not None else
                                "populated places whose cell is in the footprint"
                                if places is not None else "not computed (no population given)"))
-    return Exposure(table, threshold, hazard2d.attrs.get("units", ""), notes)
+    return Exposure(table, threshold, hazard2d.attrs.get("units", ""), inside,
+                    overlaps, notes)
 
 
 def _by_zone(values: np.ndarray, runs: Runs, n: int) -> np.ndarray:

@@ -17,8 +17,9 @@ import scipy.sparse as sp
 import shapely
 from scipy.special import ndtr  # the normal CDF, without importing all of scipy.stats
 
+from model.period import Period
+
 from .borders import nearest_border
-from .times import utc
 
 CONFIDENCE = ((0.99, 2.5758), (0.95, 1.9600), (0.90, 1.6449))
 CLASS_ORDER = ["hot 99%", "hot 95%", "hot 90%", "not significant", "cold 90%", "cold 95%",
@@ -75,11 +76,11 @@ def hotspots(
     incidents: gpd.GeoDataFrame,
     res: int = 6,
     *,
-    start: pd.Timestamp | None = None,
-    end: pd.Timestamp | None = None,
+    period: Period | None = None,
     trend_days: int | None = None,
 ) -> gpd.GeoDataFrame:
-    """Gi* hotspots of incidents in [start, end) binned to H3 resolution ``res``.
+    """Gi* hotspots of incidents in ``period`` (default: all of them) binned to
+    H3 resolution ``res``.
 
     Returns one row per study-area cell: ``h3`` (hex string), ``count``,
     ``gi_z``, ``gi_p``, ``gi_class``, ``recent`` and ``previous`` (incidents in
@@ -89,9 +90,9 @@ def hotspots(
     previous), and the hexagon polygon (EPSG:4326).
     """
     times = incidents["time"]
-    end = utc(end) if end is not None else times.max() + pd.Timedelta(seconds=1)
-    start = utc(start) if start is not None else times.min()
-    chosen = incidents[(times >= start) & (times < end)]
+    if period is None and len(times):
+        period = Period(times.min(), times.max() + pd.Timedelta(seconds=1))
+    chosen = incidents[period.contains(times)] if period is not None else incidents
     columns = ["h3", "count", "gi_z", "gi_p", "gi_class", "recent", "previous", "change"]
     if chosen.empty:
         return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry",
@@ -103,9 +104,10 @@ def hotspots(
     x = counts.reindex(study, fill_value=0).to_numpy()
     z, p = getis_ord_gi_star(study, x)
 
-    window = pd.Timedelta(days=trend_days) if trend_days else end - start
-    recent = _counts_in(incidents, end - window, end, res, study)
-    previous = _counts_in(incidents, end - 2 * window, end - window, res, study)
+    end = period.end
+    window = pd.Timedelta(days=trend_days) if trend_days else period.length
+    recent = _counts_in(incidents, Period(end - window, end), res, study)
+    previous = _counts_in(incidents, Period(end - 2 * window, end - window), res, study)
 
     hexes = [h3.int_to_str(int(c)) for c in study]
     polygons = [shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)])
@@ -116,10 +118,9 @@ def hotspots(
     }, geometry=polygons, crs="EPSG:4326")
 
 
-def _counts_in(incidents, start, end, res, cells) -> np.ndarray:
-    """Incidents in [start, end) per cell of ``cells``."""
-    times = incidents["time"]
-    within = incidents[(times >= start) & (times < end)]
+def _counts_in(incidents, period: Period, res, cells) -> np.ndarray:
+    """Incidents in ``period`` per cell of ``cells``."""
+    within = incidents[period.contains(incidents["time"])]
     counts = pd.Series(h3_cells(within.geometry, res)).value_counts()
     return counts.reindex(cells, fill_value=0).to_numpy()
 

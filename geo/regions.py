@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import shapely
+
+from model.schema import SAARC_ISO3
+from model.situation import Region
 
 from .borders import international_borders, pair_label
 from .distance import SOUTH_ASIA_EQDC
@@ -23,27 +25,34 @@ class RegionError(ValueError):
     """A region specification that cannot be resolved (unknown code, bad polygon ...)."""
 
 
-@dataclass(frozen=True)
-class Region:
-    label: str
-    geometry: shapely.Geometry  # EPSG:4326
-    iso3: tuple[str, ...] = ()  # countries the region lies in, when known
-    whole_countries: bool = False  # True when the region is exactly the countries in iso3
-
-    def contains(self, points: gpd.GeoSeries):
-        """Boolean array: which points (EPSG:4326) fall inside the region."""
-        shapely.prepare(self.geometry)
-        return shapely.intersects(self.geometry, points.values)
+PLACES_BUFFER_KM = 30.0
 
 
-def countries_region(boundaries: gpd.GeoDataFrame, iso3: list[str]) -> Region:
+def countries_region(boundaries: gpd.GeoDataFrame, iso3: list[str],
+                     places: gpd.GeoDataFrame | None = None) -> Region:
+    """The countries ``iso3``. A country with no polygon in ``boundaries`` (the
+    Maldives at 1:110m) is the land within PLACES_BUFFER_KM of its populated
+    places, and the region's note says so; with no places either, it is an
+    error: never silently the whole region."""
     level0 = boundaries[boundaries["admin_level"] == 0]
     chosen = level0[level0["iso3"].isin(iso3)]
-    missing = sorted(set(iso3) - set(chosen["iso3"]))
-    if missing:
-        raise RegionError(f"no country boundary for {', '.join(missing)}")
-    return Region(", ".join(iso3), shapely.union_all(chosen.geometry.values), tuple(iso3),
-                  whole_countries=True)
+    shapes = list(chosen.geometry.values)
+    missing = [c for c in iso3 if c not in set(chosen["iso3"])]
+    notes = []
+    for code in missing:
+        towns = (places[places["country"] == code] if places is not None
+                 and "country" in places else None)
+        if towns is None or towns.empty:
+            raise RegionError(f"no boundary polygon and no populated place for {code}: "
+                              "no area is available for it (load finer boundaries)")
+        buffered = towns.to_crs(SOUTH_ASIA_EQDC).buffer(PLACES_BUFFER_KM * 1000, quad_segs=16)
+        shapes.append(gpd.GeoSeries(buffered, crs=SOUTH_ASIA_EQDC).to_crs("EPSG:4326")
+                      .union_all())
+        notes.append(f"{code} has no boundary polygon at this scale: its area is taken as "
+                     f"{PLACES_BUFFER_KM:g} km around its {len(towns)} populated place(s) "
+                     f"({', '.join(towns['name'].astype(str).head(5))}).")
+    return Region(", ".join(iso3), shapely.union_all(shapes), tuple(iso3),
+                  whole_countries=True, note=" ".join(notes) or None)
 
 
 def admin_region(boundaries: gpd.GeoDataFrame, codes: list[str]) -> Region:
@@ -106,7 +115,8 @@ def corridor_region(countries: gpd.GeoDataFrame, km: float, pair: str | None = N
 _CORRIDOR = re.compile(r"^border:(?:(?P<pair>[A-Za-z]{3}-[A-Za-z]{3}):)?(?P<km>[\d.]+)\s*km$")
 
 
-def parse_region(spec: str, boundaries: gpd.GeoDataFrame) -> Region:
+def parse_region(spec: str, boundaries: gpd.GeoDataFrame,
+                 places: gpd.GeoDataFrame | None = None) -> Region:
     """Resolve a region written as text.
 
     ``PAK`` or ``PAK,AFG`` (ISO3); ``PK2`` (admin codes); a path to a GeoJSON
@@ -119,9 +129,9 @@ def parse_region(spec: str, boundaries: gpd.GeoDataFrame) -> Region:
     if spec.lower().endswith((".geojson", ".json")):
         return polygon_region(Path(spec))
     codes = [c.strip() for c in spec.split(",") if c.strip()]
-    iso = set(boundaries.loc[boundaries["admin_level"] == 0, "iso3"].dropna())
+    iso = set(boundaries.loc[boundaries["admin_level"] == 0, "iso3"].dropna()) | set(SAARC_ISO3)
     if codes and all(c.upper() in iso for c in codes):
-        return countries_region(boundaries, [c.upper() for c in codes])
+        return countries_region(boundaries, [c.upper() for c in codes], places)
     if codes and set(codes) <= set(boundaries["code"].dropna()):
         return admin_region(boundaries, codes)
     raise RegionError(f"'{spec}' is not an ISO3 code, admin code, GeoJSON file or "

@@ -1,79 +1,23 @@
 """The situation summary: every figure the dashboard and the reports show,
-computed here once for a set of filters."""
+computed here once for a set of filters (called by the situation service)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from data_sources.scenario import Scenario
-from data_sources.schema import SAARC_ISO3
+from model.period import Period
+from model.scenario import Scenario
+from model.schema import SAARC_ISO3
+from model.situation import KEY_FIGURES, Filters, Region, Summary
 
 from . import cyclones, displacement, hotspots
 from .borders import international_borders
-from .exposure import OUTSIDE, ExposureError, exposure
+from .exposure import OUTSIDE, ExposureError, exposure, overlap_notes
 from .join import area_index, join_areas
-from .regions import Region, countries_region
-
-HAZARD_LAYERS = ("flood", "cyclone", "alerts", "incidents", "displacement")
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What the user chose. Times are UTC; None means the scenario's defaults."""
-
-    region: Region | None = None  # None: the eight SAARC countries
-    hazards: frozenset[str] = frozenset(HAZARD_LAYERS)
-    start: pd.Timestamp | None = None  # default: 90 days before the scenario time
-    end: pd.Timestamp | None = None  # default: the scenario time
-    flood_threshold_m: float = 0.5
-    wind_threshold_kt: float = 34.0
-    categories: tuple[str, ...] | None = None  # incident categories; None: all
-    alert_levels: tuple[str, ...] = ("green", "orange", "red")
-    alert_hazards: tuple[str, ...] | None = None  # alerts of these hazards only; None: all
-    h3_res: int = 6
-    top_n: int = 10
-    trend_days: int | None = None  # None: the period against the one before it
-
-
-@dataclass
-class Summary:
-    """Everything one view or report needs. Tables are plain DataFrames
-    (GeoDataFrames in EPSG:4326 for what is drawn on the map)."""
-
-    filters: Filters
-    region_label: str
-    region_bounds: tuple[float, float, float, float]  # west, south, east, north (degrees)
-    start: pd.Timestamp
-    end: pd.Timestamp
-    as_of: pd.Timestamp
-    demo: bool
-    key_figures: dict[str, float]
-    areas: pd.DataFrame
-    incidents: gpd.GeoDataFrame
-    hotspot_cells: gpd.GeoDataFrame
-    top_hotspots: pd.DataFrame
-    alerts: gpd.GeoDataFrame
-    cyclones: pd.DataFrame
-    swaths: gpd.GeoDataFrame
-    displacement: pd.DataFrame
-    displacement_by_cause: pd.DataFrame
-    sources: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
-    admin_areas: pd.DataFrame | None = None  # per admin area, when admin boundaries are loaded
-
-
-KEY_FIGURES = {
-    "people_exposed_flood": "People exposed to flooding",
-    "people_exposed_cyclone": "People exposed to cyclone winds",
-    "displaced": "People displaced",
-    "incidents": "Border incidents",
-    "active_alerts": "Active alerts",
-}
+from .regions import countries_region
 
 
 def _in_region(frame: gpd.GeoDataFrame, region: Region, country_col: str | None) -> np.ndarray:
@@ -93,43 +37,58 @@ def _in_region(frame: gpd.GeoDataFrame, region: Region, country_col: str | None)
     return inside
 
 
-def _areas(scenario: Scenario, region: Region) -> gpd.GeoDataFrame:
-    """The areas figures are broken down by: countries, clipped to the region."""
-    boundaries = scenario["boundaries"]
-    level0 = boundaries[(boundaries["admin_level"] == 0) & boundaries["iso3"].isin(
-        region.iso3 or SAARC_ISO3)]
+def _areas(countries: gpd.GeoDataFrame, region: Region) -> gpd.GeoDataFrame:
+    """The areas figures are broken down by: countries, clipped to the region.
+    A country of the region with no polygon (the Maldives at 1:110m) is the
+    part of the region outside every polygon (see ``countries_region``)."""
+    level0 = countries[countries["iso3"].isin(region.iso3 or SAARC_ISO3)]
     clipped = level0.copy()
     clipped["geometry"] = shapely.intersection(level0.geometry.values, region.geometry)
-    clipped = clipped[~clipped.geometry.is_empty]
-    return clipped[["iso3", "name", "geometry"]].reset_index(drop=True)
+    clipped = clipped[~clipped.geometry.is_empty][["iso3", "name", "geometry"]]
+    missing = [c for c in region.iso3 if c not in set(countries["iso3"])]
+    if region.whole_countries and missing:
+        rest = shapely.difference(region.geometry, shapely.union_all(countries.geometry.values))
+        if not rest.is_empty:
+            clipped = pd.concat([clipped, gpd.GeoDataFrame(
+                {"iso3": [" + ".join(missing)], "name": [" + ".join(missing)]},
+                geometry=[rest], crs="EPSG:4326")], ignore_index=True)
+    return gpd.GeoDataFrame(clipped.reset_index(drop=True), geometry="geometry",
+                            crs="EPSG:4326")
 
 
-def situation_summary(scenario: Scenario, filters: Filters = Filters()) -> Summary:
-    """Compute the situation for ``filters`` over ``scenario``."""
+def default_region(scenario: Scenario) -> Region:
+    """The eight SAARC countries."""
+    return countries_region(scenario["boundaries"], list(SAARC_ISO3),
+                            scenario["places"] if "places" in scenario.layers else None)
+
+
+def situation_summary(scenario: Scenario, filters: Filters | None = None) -> Summary:
+    """Compute the situation for ``filters`` (default: every member state, the
+    last 90 days) over ``scenario``."""
+    filters = filters or Filters()
     boundaries = scenario["boundaries"]
-    countries = boundaries[boundaries["admin_level"] == 0]
-    region = filters.region or countries_region(
-        boundaries, [c for c in SAARC_ISO3 if c in set(countries["iso3"])])
-    end = filters.end or scenario.as_of
-    start = filters.start or end - pd.Timedelta(days=90)
-    notes = []
-    areas = _areas(scenario, region)
+    countries = boundaries[boundaries["admin_level"] == 0].reset_index(drop=True)
+    region = filters.region or default_region(scenario)
+    period = filters.period or Period.ending(scenario.as_of, days=90)
+    on = filters.hazards
+    notes = [region.note] if region.note else []
+    areas = _areas(countries, region)
     borders = international_borders(countries)
 
     pool = scenario["incidents"]  # region and categories; hotspot trends look before start
     if filters.categories is not None:
         pool = pool[pool["category"].isin(filters.categories)]
     pool = pool[_in_region(pool, region, "country")]
-    if "incidents" not in filters.hazards:
+    if "incidents" not in on:
         pool = pool.iloc[0:0]
-    chosen = pool[(pool["time"] >= start) & (pool["time"] <= end)]
-    chosen, _ = join_areas(chosen, boundaries[boundaries["admin_level"] == 0], borders)
+    chosen = pool[period.contains(pool["time"])]
+    chosen, _ = join_areas(chosen, countries, borders)
 
     disp = scenario["displacement"]
     disp = disp[_in_region(disp, region, "country")]
-    if "displacement" not in filters.hazards:
+    if "displacement" not in on:
         disp = disp.iloc[0:0]
-    current = displacement.period_figures(disp, start, end)
+    current = displacement.period_figures(disp, period)
     unlocated = int(current.geometry.isna().sum())
     if unlocated:
         notes.append(f"{unlocated} displacement figures have no location; they count in the "
@@ -138,64 +97,82 @@ def situation_summary(scenario: Scenario, filters: Filters = Filters()) -> Summa
     table = areas[["iso3", "name"]].rename(columns={"name": "area"}).copy()
     table.loc[len(table)] = [pd.NA, OUTSIDE]
     key = {k: 0.0 for k in KEY_FIGURES}
-    _hazard_columns(scenario, filters, areas, "name", table, notes)
+    overlaps, inside = _hazard_columns(scenario, filters, areas, "name", table, notes)
     # Cells outside every area lie outside the region (sea, neighbours, or off a
     # coarse coastline): shown in the table so it adds up, not in the key figure.
     in_areas = table["area"] != OUTSIDE
     for hazard in ("flood", "cyclone"):
         if f"people_exposed_{hazard}" in table:
+            # Each cell once: where areas overlap, the rows add up to more.
             key[f"people_exposed_{hazard}"] = float(
-                table.loc[in_areas, f"people_exposed_{hazard}"].sum())
+                table.loc[in_areas, f"people_exposed_{hazard}"].sum()) if overlaps.empty else \
+                inside[hazard]
 
     per_area_incidents = chosen.groupby("country").size()
     table["incidents"] = table["iso3"].map(per_area_incidents).fillna(0).astype("int64")
-    table.loc[table["area"] == OUTSIDE, "incidents"] = int(chosen["area_code"].isna().sum())
+    table.loc[~in_areas, "incidents"] = int((~chosen["country"].isin(areas["iso3"])).sum())
     per_area_displaced = current.groupby("country")["figure"].sum()
     table["displaced"] = table["iso3"].map(per_area_displaced).fillna(0).astype("int64")
-    table.loc[table["area"] == OUTSIDE, "displaced"] = int(
+    table.loc[~in_areas, "displaced"] = int(
         current.loc[~current["country"].isin(areas["iso3"]), "figure"].sum())
     key["incidents"] = float(len(chosen))
     key["displaced"] = float(current["figure"].sum())
 
-    cells = hotspots.hotspots(pool, filters.h3_res, start=start,
-                              end=end + pd.Timedelta(microseconds=1),
+    cells = hotspots.hotspots(pool, filters.h3_res, period=period,
                               trend_days=filters.trend_days)
     top = hotspots.top_hotspots(cells, borders, filters.top_n)
 
     alerts = scenario["alerts"]
-    active = alerts[(alerts["start"] <= end) & (alerts["end"].isna() | (alerts["end"] >= start))
+    active = alerts[(alerts["start"] < period.end)
+                    & (alerts["end"].isna() | (alerts["end"] >= period.start))
                     & alerts["alert_level"].isin(filters.alert_levels)]
     if filters.alert_hazards is not None:
         active = active[active["hazard"].isin(filters.alert_hazards)]
     active = active[_in_region(active, region, None)]
-    if "alerts" not in filters.hazards:
+    if "alerts" not in on:
         active = active.iloc[0:0]
     key["active_alerts"] = float(len(active))
 
     tracks = scenario["tracks"]
-    tracks = tracks[(tracks["time"] >= start) & (tracks["time"] <= end)]
-    storms, swaths = _cyclones(tracks, countries, region, "cyclone" in filters.hazards)
+    tracks = tracks[period.contains(tracks["time"])]
+    storms, swaths = _cyclones(tracks, countries, region, "cyclone" in on)
     swaths["people_exposed"] = _swath_people(swaths, scenario["population"], areas)
 
-    admin = _admin_table(scenario, filters, region, chosen, current)
+    admin, admin_overlaps = _admin_table(scenario, filters, region, chosen, current)
+    overlaps = pd.concat([o for o in (overlaps, admin_overlaps) if len(o)] or [overlaps],
+                         ignore_index=True)
+    notes.extend(overlap_notes(overlaps))
 
     return Summary(
-        admin_areas=admin,
-        filters=filters, region_label=region.label,
-        region_bounds=tuple(float(b) for b in region.geometry.bounds), start=start, end=end,
-        as_of=scenario.as_of, demo=scenario.demo, key_figures=key, areas=table,
-        incidents=chosen, hotspot_cells=cells, top_hotspots=top, alerts=active,
-        cyclones=storms, swaths=swaths,
-        displacement=displacement.totals(disp, start, end, "country"),
-        displacement_by_cause=displacement.totals(disp, start, end, "cause"),
-        sources=scenario.summary(), notes=notes,
+        filters=filters, region=region, period=period, as_of=scenario.as_of,
+        demo=scenario.demo, tlp=scenario.tlp, key_figures=key, areas=table,
+        area_shapes=areas, countries=countries, borders=borders,
+        incidents=chosen.reset_index(drop=True), hotspot_cells=cells, top_hotspots=top,
+        alerts=active.reset_index(drop=True), cyclones=storms, swaths=swaths,
+        tracks=tracks[tracks["storm_id"].isin(storms["storm_id"])].reset_index(drop=True),
+        flood=_raster(scenario, "flood", on), wind=_raster(scenario, "wind", {"cyclone"} & on),
+        displacement=displacement.totals(disp, period, "country"),
+        displacement_by_cause=displacement.totals(disp, period, "cause"),
+        displacement_records=current.reset_index(drop=True),
+        sources=scenario.sources(), notes=notes, admin_areas=admin, overlaps=overlaps,
     )
 
 
+def _raster(scenario: Scenario, layer: str, on) -> object:
+    """A hazard raster for the map, when its layer is on and loaded."""
+    wanted = "flood" if layer == "flood" else "cyclone"
+    return scenario[layer] if wanted in on and layer in scenario.layers else None
+
+
 def _hazard_columns(scenario: Scenario, filters: Filters, areas: gpd.GeoDataFrame,
-                    field: str, table: pd.DataFrame, notes: list[str]) -> None:
+                    field: str, table: pd.DataFrame, notes: list[str]
+                    ) -> tuple[pd.DataFrame, dict[str, float]]:
     """Add <hazard>_km2 and people_exposed_<hazard> columns to ``table`` (one row
-    per area, then OUTSIDE) for each hazard layer chosen and loaded."""
+    per area, then OUTSIDE) for each hazard layer chosen and loaded. Returns
+    the overlapping pairs of areas (area_a, area_b, km2) and, per hazard, the
+    people exposed inside any area with each cell counted once."""
+    overlaps = pd.DataFrame(columns=["area_a", "area_b", "km2"])
+    inside: dict[str, float] = {}
     for hazard, layer, threshold in (("flood", "flood", filters.flood_threshold_m),
                                      ("cyclone", "wind", filters.wind_threshold_kt)):
         if hazard not in filters.hazards or layer not in scenario.layers:
@@ -207,33 +184,39 @@ def _hazard_columns(scenario: Scenario, filters: Filters, areas: gpd.GeoDataFram
             table[f"{hazard}_km2"] = 0.0
             table[f"people_exposed_{hazard}"] = 0.0
             notes.append(f"{hazard.capitalize()}: the hazard layer does not reach this region.")
+            inside[hazard] = 0.0
             continue
         table[f"{hazard}_km2"] = result.table["hazard_km2"].to_numpy()
         table[f"people_exposed_{hazard}"] = result.table["people_exposed"].round().to_numpy()
         notes.extend(f"{hazard.capitalize()}: {n}" for n in result.notes)
+        inside[hazard] = float(round(result.inside["people_exposed"]))
+        overlaps = result.overlaps
+    return overlaps, inside
 
 
 def _admin_table(scenario: Scenario, filters: Filters, region: Region, incidents, current
-                 ) -> pd.DataFrame | None:
-    """The same figures per admin area (the finest level loaded), clipped to the region."""
+                 ) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """The same figures per admin area (the finest level loaded), clipped to the
+    region, and the admin areas that overlap."""
+    none = pd.DataFrame(columns=["area_a", "area_b", "km2"])
     boundaries = scenario["boundaries"]
     admin = boundaries[boundaries["admin_level"] > 0]
     if admin.empty:
-        return None
+        return None, none
     admin = admin[admin["admin_level"] == admin["admin_level"].max()].copy()
     admin["geometry"] = shapely.intersection(admin.geometry.values, region.geometry)
     admin = admin[~admin.geometry.is_empty].reset_index(drop=True)
     if admin.empty:
-        return None
+        return None, none
     table = pd.DataFrame({"code": [*admin["code"], pd.NA], "area": [*admin["name"], OUTSIDE]})
-    _hazard_columns(scenario, filters, admin, "code", table, [])
+    overlaps, _ = _hazard_columns(scenario, filters, admin, "code", table, [])
     for col, frame, weight in (("incidents", incidents, None), ("displaced", current, "figure")):
         located = frame[frame.geometry.notna()]
         idx = area_index(located.geometry, admin) if len(located) else np.zeros(0, int)
         weights = np.ones(len(located)) if weight is None else located[weight].to_numpy(float)
         sums = np.bincount(idx + 1, weights=weights, minlength=len(admin) + 1)
         table[col] = np.roll(sums, -1).round().astype("int64")
-    return table
+    return table, overlaps
 
 
 def _cyclones(tracks, countries, region: Region, wanted: bool):

@@ -16,8 +16,9 @@ import pandas as pd
 
 _EXTRA = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;"})
 
-DISCLAIMER = ("The boundaries and names shown and the designations used on this map do not "
-              "imply official endorsement or acceptance.")
+# One wording for maps, reports and exports.
+DISCLAIMER = ("The boundaries and names shown and the designations used do not imply "
+              "official endorsement or acceptance.")
 
 
 def esc(value) -> str:

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 import folium
 import pandas as pd
 
-from data_sources.scenario import Scenario
-from geo.borders import international_borders
-from geo.summary import Summary
+from model.situation import Summary
 
 from . import builders
 from .assets import localize
@@ -35,8 +33,7 @@ class MapOptions:
     drawing: tuple[tuple[float, float], ...] | None = None  # corners (lon, lat) being drawn
 
 
-def build_map(summary: Summary, scenario: Scenario, options: MapOptions = MapOptions()
-              ) -> folium.Map:
+def build_map(summary: Summary, options: MapOptions = MapOptions()) -> folium.Map:
     """A folium map of ``summary`` with a legend per layer, a sources box with
     each source's last update and DEMO flag, and the boundary disclaimer."""
     west, south, east, north = summary.region_bounds
@@ -47,8 +44,6 @@ def build_map(summary: Summary, scenario: Scenario, options: MapOptions = MapOpt
     if options.basemap_url:
         folium.TileLayer(options.basemap_url, attr=esc(options.basemap_attribution),
                          name="Basemap", overlay=False).add_to(m)
-    boundaries = scenario["boundaries"]
-    countries = boundaries[boundaries["admin_level"] == 0]
     wanted = options.layers & set(summary.filters.hazards | {"boundaries", "hotspots"})
     legends = []
 
@@ -58,20 +53,17 @@ def build_map(summary: Summary, scenario: Scenario, options: MapOptions = MapOpt
             legends.append(layer.legend)
 
     if "boundaries" in wanted:
-        add(builders.boundaries_layer(countries, international_borders(countries)))
+        add(builders.boundaries_layer(summary.countries, summary.borders))
     if "displacement" in wanted:
-        areas = countries.set_index("iso3")
         figures = summary.areas.dropna(subset=["iso3"]).set_index("iso3")["displaced"]
-        chosen = areas.loc[areas.index.intersection(figures.index)].reset_index()
-        add(builders.displacement_layer(chosen, figures.reindex(chosen["iso3"]).set_axis(
-            chosen.index)))
-    if "flood" in wanted and "flood" in scenario.layers:
-        add(builders.flood_layer(scenario["flood"]))
+        shapes = summary.area_shapes
+        add(builders.displacement_layer(shapes, figures.reindex(shapes["iso3"]).set_axis(
+            shapes.index)))
+    if "flood" in wanted and summary.flood is not None:
+        add(builders.flood_layer(summary.flood))
     if "cyclone" in wanted and len(summary.cyclones):
-        tracks = scenario["tracks"]
-        tracks = tracks[tracks["storm_id"].isin(summary.cyclones["storm_id"])]
-        wind = scenario["wind"] if "wind" in scenario.layers else None
-        add(builders.cyclone_layer(tracks, summary.swaths, wind, options.wind_time))
+        add(builders.cyclone_layer(summary.tracks, summary.swaths, summary.wind,
+                                   options.wind_time))
     if "hotspots" in wanted and "incidents" in summary.filters.hazards:
         add(builders.hotspots_layer(summary.hotspot_cells))
     if "incidents" in wanted:
@@ -89,7 +81,7 @@ def build_map(summary: Summary, scenario: Scenario, options: MapOptions = MapOpt
     MapBox(sources_box(summary.sources.to_dict("records")), "bottomleft",
            "samon-sources").add_to(m)
     banner = ('<span class="samon-demo">DEMO DATA</span> — ' if summary.demo else "")
-    MapBox(f"{banner}{esc(summary.region_label)}, {summary.start:%Y-%m-%d} to "
-           f"{summary.end:%Y-%m-%d}<br><small>{esc(DISCLAIMER)}</small>", "topleft",
+    MapBox(f"{banner}{esc(summary.region_label)}, {summary.period.label}"
+           f"<br><small>{esc(DISCLAIMER)}</small>", "topleft",
            "samon-disclaimer").add_to(m)
     return localize(m, options.asset_base_url)

@@ -3,32 +3,30 @@
     python -m reports sitrep --region PAK --hazard flood --from 2026-08-01 --to 2026-09-15
         --tlp AMBER --format pdf,docx,html,gpkg,csv,cap --out DIR
 
-With no data configured (SAMON_SCENARIO unset) it reports on the DEMO scenario.
+It reports on the data the dashboard shows (the situation service): the live
+store when feeds are configured (SAMON_SOURCES), else the manifest named by
+SAMON_SCENARIO, else the DEMO scenario.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from data_sources.errors import DataSourceError
-from data_sources.scenario import load_demo, load_scenario
-from data_sources.schema import HAZARDS
-from geo.regions import RegionError, parse_region
-from geo.summary import HAZARD_LAYERS, Filters, situation_summary
+from geo.regions import RegionError
+from model.period import Period
+from model.schema import HAZARDS
+from model.situation import HAZARD_LAYERS, TLP_LEVELS, Filters
+from service import SituationService
 
-from .content import TLP_LEVELS, ReportError, ReportFields
+from .content import ReportError, ReportFields
 from .sitrep import FORMATS, write_report
 
 
-def _sitrep(args) -> int:
-    manifest = os.environ.get("SAMON_SCENARIO")
-    scenario = load_scenario(manifest) if manifest else load_demo()
-    region = parse_region(args.region, scenario["boundaries"]) if args.region else None
+def _sitrep(args, service: SituationService) -> int:
+    region = service.parse_region(args.region) if args.region else None
     chosen = [h.strip() for h in args.hazard.split(",")] if args.hazard else []
     unknown = set(chosen) - set(HAZARDS) - set(HAZARD_LAYERS)
     if unknown:
@@ -39,22 +37,24 @@ def _sitrep(args) -> int:
     natural = [h for h in chosen if h in HAZARDS]
     hazards = (set(chosen) & set(HAZARD_LAYERS)) | {"alerts", "incidents", "displacement"} \
         if chosen else set(HAZARD_LAYERS)
-    start = pd.Timestamp(args.date_from, tz="UTC") if args.date_from else None
-    end = (pd.Timestamp(args.date_to, tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
-           if args.date_to else None)
-    filters = Filters(region=region, hazards=frozenset(hazards), start=start, end=end,
+    period = None
+    if args.date_from or args.date_to:
+        if not (args.date_from and args.date_to):
+            raise ReportError("give both --from and --to (dates, both days included)")
+        period = Period.of_days(args.date_from, args.date_to)
+    filters = Filters(region=region, hazards=frozenset(hazards), period=period,
                       alert_hazards=tuple(natural) if natural else None)
-    summary = situation_summary(scenario, filters)
+    summary = service.summary(filters)
     tlp = args.tlp.upper()
     tlp = tlp if tlp.startswith("TLP:") else f"TLP:{tlp}"
     fields = ReportFields(title=args.title, agency=args.agency, contact=args.contact, tlp=tlp)
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
-    for path in write_report(summary, scenario, fields, Path(args.out), formats, args.sender):
+    for path in write_report(summary, fields, Path(args.out), formats, args.sender):
         print(path)
     return 0
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], service: SituationService | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reports")
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("sitrep", help="write a situation report")
@@ -72,7 +72,7 @@ def main(argv: list[str]) -> int:
     s.add_argument("--sender", default="", help="CAP sender (e-mail of the issuing agency)")
     args = parser.parse_args(argv)
     try:
-        return _sitrep(args)
+        return _sitrep(args, service or SituationService())
     except (DataSourceError, RegionError, ReportError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,5 +1,7 @@
 """The data bundle: every filtered layer as GeoPackage, HXL-tagged CSV and
-GeoJSON, plus the active alerts as CAP 1.2 XML."""
+GeoJSON, plus the active alerts as CAP 1.2 XML. Every record comes from the
+summary (nothing is re-derived here) and carries the marking (as-of time,
+source, DEMO, TLP: see ``marking``)."""
 
 from __future__ import annotations
 
@@ -8,13 +10,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from data_sources.scenario import Scenario
-from geo import displacement
-from geo.summary import Summary
+from model.situation import Summary
 
 from .cap_export import alerts_to_cap
 from .csv_export import safe_csv
 from .files import safe_filename
+from .marking import MARK_TAGS, mark
 
 # column -> HXL tag; #x_ hashtags are HXL extensions for what the core lacks.
 INCIDENT_TAGS = {
@@ -22,21 +23,21 @@ INCIDENT_TAGS = {
     "country": "#country+code", "admin1": "#adm1+name", "area_name": "#country+name",
     "latitude": "#geo+lat", "longitude": "#geo+lon", "fatalities": "#affected+killed",
     "severity": "#severity", "border_pair": "#x_border+name", "border_km": "#x_border+km",
-    "notes": "#description", "source": "#meta+source", "demo": "#meta+demo",
+    "notes": "#description", **MARK_TAGS,
 }
 AREA_TAGS = {
     "area": "#country+name", "iso3": "#country+code", "flood_km2": "#x_hazard+flood+km2",
     "people_exposed_flood": "#affected+exposed+flood", "cyclone_km2": "#x_hazard+cyclone+km2",
     "people_exposed_cyclone": "#affected+exposed+cyclone", "incidents": "#x_incidents+num",
-    "displaced": "#affected+displaced",
+    "displaced": "#affected+displaced", **MARK_TAGS,
 }
 DISPLACEMENT_FIGURE_TAGS = {"IDP stock": "#affected+idps", "new displacements":
                             "#affected+displaced", "refugees": "#affected+refugees",
                             "returns": "#affected+returnees"}
 ALERT_TAGS = {"id": "#event+id", "hazard": "#event+type", "alert_level": "#severity+level",
               "start": "#date+start", "end": "#date+end", "countries": "#country+code",
-              "headline": "#description+headline", "source": "#meta+source",
-              "link": "#meta+url"}
+              "headline": "#description+headline", "link": "#meta+url",
+              "language": "#meta+lang", **MARK_TAGS}
 
 
 def hxl_csv(frame: pd.DataFrame, tags: dict[str, str]) -> bytes:
@@ -71,7 +72,7 @@ def _plain(frame: gpd.GeoDataFrame, keep_times: bool = False) -> gpd.GeoDataFram
 BUNDLE_FORMATS = ("gpkg", "csv", "geojson", "cap")
 
 
-def write_bundle(summary: Summary, scenario: Scenario, out: Path, *, sender: str = "",
+def write_bundle(summary: Summary, out: Path, *, sender: str = "",
                  tlp: str = "TLP:AMBER", name: str = "sitrep",
                  formats=BUNDLE_FORMATS) -> list[Path]:
     """Write the bundle (the chosen ``formats``) into ``out``; returns the files written."""
@@ -84,18 +85,15 @@ def write_bundle(summary: Summary, scenario: Scenario, out: Path, *, sender: str
         path.write_bytes(data)
         written.append(path)
 
-    countries = scenario["boundaries"]
-    countries = countries[countries["admin_level"] == 0][["iso3", "geometry"]]
-    areas = countries.merge(summary.areas.dropna(subset=["iso3"]), on="iso3")
-    disp = displacement.period_figures(
-        scenario["displacement"][scenario["displacement"]["country"].isin(
-            summary.areas["iso3"].dropna())], summary.start, summary.end)
-    layers = {
+    areas = summary.area_shapes[["iso3", "geometry"]].merge(
+        summary.areas.dropna(subset=["iso3"]), on="iso3")
+    disp = summary.displacement_records
+    layers = {name: mark(frame, summary, tlp) for name, frame in {
         "incidents": summary.incidents, "alerts": summary.alerts,
         "hotspots": summary.hotspot_cells, "wind_swaths": summary.swaths,
         "areas": gpd.GeoDataFrame(areas, geometry="geometry", crs="EPSG:4326"),
         "displacement": disp[disp.geometry.notna()],
-    }
+    }.items()}
     if "gpkg" in formats:
         gpkg = out / f"{stem}.gpkg"
         gpkg.unlink(missing_ok=True)
@@ -105,7 +103,7 @@ def write_bundle(summary: Summary, scenario: Scenario, out: Path, *, sender: str
         if gpkg.exists():
             written.append(gpkg)
     if "csv" in formats:
-        _write_csvs(summary, disp, stem, put)
+        _write_csvs(summary, tlp, stem, put)
     if "geojson" in formats:
         for layer in ("incidents", "alerts"):
             put(f"{stem}_{layer}.geojson", _plain(layers[layer]).to_json(
@@ -116,10 +114,14 @@ def write_bundle(summary: Summary, scenario: Scenario, out: Path, *, sender: str
     return written
 
 
-def _write_csvs(summary: Summary, disp: gpd.GeoDataFrame, stem: str, put) -> None:
-    put(f"{stem}_incidents.csv", hxl_csv(_with_lonlat(summary.incidents), INCIDENT_TAGS))
-    put(f"{stem}_areas.csv", hxl_csv(summary.areas, AREA_TAGS))
-    put(f"{stem}_alerts.csv", hxl_csv(pd.DataFrame(summary.alerts), ALERT_TAGS))
+def _write_csvs(summary: Summary, tlp: str, stem: str, put) -> None:
+    """Every CSV, displacement with unlocated records too (they count in the totals)."""
+    put(f"{stem}_incidents.csv", hxl_csv(_with_lonlat(mark(summary.incidents, summary, tlp)),
+                                         INCIDENT_TAGS))
+    put(f"{stem}_areas.csv", hxl_csv(mark(summary.areas, summary, tlp), AREA_TAGS))
+    put(f"{stem}_alerts.csv", hxl_csv(pd.DataFrame(mark(summary.alerts, summary, tlp)),
+                                      ALERT_TAGS))
+    disp = mark(summary.displacement_records, summary, tlp)
     located = _with_lonlat(disp.assign(type=disp["type"].astype(str)))
     for kind, tag in DISPLACEMENT_FIGURE_TAGS.items():
         part = located[located["type"] == kind]
@@ -128,4 +130,4 @@ def _write_csvs(summary: Summary, disp: gpd.GeoDataFrame, stem: str, put) -> Non
                 "source_id": "#meta+id", "country": "#country+code", "area_name": "#loc+name",
                 "area_code": "#adm2+code", "date": "#date+reported", "figure": tag,
                 "cause": "#cause+type", "latitude": "#geo+lat", "longitude": "#geo+lon",
-                "source": "#meta+source"}))
+                **MARK_TAGS}))

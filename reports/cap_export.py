@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import shapely
 
-from geo.summary import Summary
+from model.situation import Summary
 
 from .files import safe_filename
 

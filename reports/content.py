@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from geo.exposure import OUTSIDE
-from geo.summary import KEY_FIGURES, Summary
+from layers.html import DISCLAIMER
+from model.situation import KEY_FIGURES, TLP_LEVELS, Summary
 
-TLP_LEVELS = ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:RED")
 TLP_MEANING = {
     "TLP:CLEAR": "Disclosure is not limited.",
     "TLP:GREEN": "Limited disclosure: recipients may share within their community.",
@@ -26,8 +26,6 @@ SECTORS = ("Shelter", "Food security", "Health", "WASH", "Protection", "Logistic
 TIMEZONES = {"AFG": "Asia/Kabul", "BGD": "Asia/Dhaka", "BTN": "Asia/Thimphu",
              "IND": "Asia/Kolkata", "MDV": "Indian/Maldives", "NPL": "Asia/Kathmandu",
              "PAK": "Asia/Karachi", "LKA": "Asia/Colombo"}
-DISCLAIMER = ("The boundaries and names shown and the designations used in this report do not "
-              "imply official endorsement or acceptance.")
 
 
 class ReportError(ValueError):
@@ -127,7 +125,10 @@ def _display(table: pd.DataFrame, outside: str) -> pd.DataFrame:
 
 
 def build_content(summary: Summary, fields: ReportFields) -> ReportContent:
-    region_iso = summary.areas["iso3"].dropna()
+    if TLP_LEVELS.index(fields.tlp) < TLP_LEVELS.index(summary.tlp):
+        raise ReportError(f"the data is marked {summary.tlp}: a report made from it cannot be "
+                          f"marked {fields.tlp}")
+    region_iso = pd.Series(summary.region.iso3, dtype="string")
     tz = fields.timezone or TIMEZONES.get(region_iso.iloc[0] if len(region_iso) else "", "UTC")
     as_of = summary.as_of
     areas = _display(summary.areas.drop(columns=["iso3"]), "Outside every country polygon")
@@ -160,10 +161,9 @@ def build_content(summary: Summary, fields: ReportFields) -> ReportContent:
         as_of_local=as_of.tz_convert(ZoneInfo(tz)),
         highlights=list(fields.highlights) if fields.highlights is not None
         else default_highlights(summary),
-        key_figures=[(label, _fmt(summary.key_figures[name]))
-                     for name, label in KEY_FIGURES.items()],
+        key_figures=[(label, summary.figure_text(name)) for name, label in KEY_FIGURES.items()],
         areas=areas, admin_areas=admin, hotspots=hotspots, alerts=alerts, cyclones=cyclones,
         sources=sources,
-        notes=[*summary.notes, "Figures are computed by one function (geo.summary) for the "
+        notes=[*summary.notes, "Figures are computed once by the situation service for the "
                "dashboard and every export.", DISCLAIMER],
     )

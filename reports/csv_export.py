@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geo.summary import Summary
+from model.situation import Summary
+
+from .marking import mark
 
 # Cells starting with these are run as formulas by spreadsheets (OWASP CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -28,9 +30,8 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
     return out.to_csv(index=False).encode("utf-8-sig")
 
 
-def area_table_csv(summary: Summary) -> bytes:
-    """The per-area table of a summary, with the DEMO marking in a column."""
-    table = summary.areas.copy()
-    table.insert(0, "demo", "DEMO" if summary.demo else "")
-    table.insert(1, "period", f"{summary.start:%Y-%m-%d}/{summary.end:%Y-%m-%d}")
+def area_table_csv(summary: Summary, tlp: str) -> bytes:
+    """The per-area table of a summary with its period and marking on each row."""
+    table = mark(summary.areas, summary, tlp)
+    table.insert(0, "period", summary.period.label)
     return safe_csv(table)

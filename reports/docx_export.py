@@ -9,8 +9,6 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt, RGBColor
 
-from data_sources.scenario import Scenario
-
 from .content import SECTIONS, SECTORS, TLP_MEANING, ReportContent, cell_text
 from .static_map import render_png
 
@@ -28,7 +26,7 @@ def _table(doc, frame: pd.DataFrame, empty: str) -> None:
             cell.text = cell_text(value)
 
 
-def render_docx(content: ReportContent, scenario: Scenario) -> bytes:
+def render_docx(content: ReportContent) -> bytes:
     s, f = content.summary, content.fields
     doc = Document()
     doc.styles["Normal"].font.size = Pt(10)
@@ -43,7 +41,7 @@ def render_docx(content: ReportContent, scenario: Scenario) -> bytes:
                       or "Issuing agency not given")
     doc.add_paragraph(f"As of {content.as_of_utc:%Y-%m-%d %H:%M} UTC "
                       f"({content.as_of_local:%Y-%m-%d %H:%M} {content.as_of_local.tzname()}) · "
-                      f"period {s.start:%Y-%m-%d} to {s.end:%Y-%m-%d} · region: {s.region_label}")
+                      f"period {s.period.label} · region: {s.region_label}")
     doc.add_paragraph(f"{f.tlp}: {TLP_MEANING[f.tlp]}")
     if s.demo:
         run = doc.add_paragraph().add_run(
@@ -60,7 +58,7 @@ def render_docx(content: ReportContent, scenario: Scenario) -> bytes:
     doc.add_heading("Key figures", 1)
     _table(doc, pd.DataFrame(content.key_figures, columns=["Figure", "Value"]), "")
     doc.add_heading("Situation overview", 1)
-    doc.add_picture(io.BytesIO(render_png(s, scenario)), width=doc.sections[0].page_width * 0.7)
+    doc.add_picture(io.BytesIO(render_png(s)), width=doc.sections[0].page_width * 0.7)
     _table(doc, content.areas, "No areas in this selection.")
     if content.admin_areas is not None:
         doc.add_heading("By admin area", 2)

@@ -6,7 +6,6 @@ import html
 
 import pandas as pd
 
-from data_sources.scenario import Scenario
 from layers.assets import standalone_html
 from layers.html import esc
 from layers.map import MapOptions, build_map
@@ -35,10 +34,10 @@ def _table(frame: pd.DataFrame, empty: str) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def render_html(content: ReportContent, scenario: Scenario) -> bytes:
+def render_html(content: ReportContent) -> bytes:
     s, f = content.summary, content.fields
     tlp = f'<span class="tlp" style="color:{TLP_TEXT[f.tlp]}">{esc(f.tlp)}</span>'
-    map_page = standalone_html(build_map(s, scenario, MapOptions()))
+    map_page = standalone_html(build_map(s, MapOptions()))
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{esc(f.title)}</title><style>{STYLE}</style></head><body>",
@@ -46,7 +45,7 @@ def render_html(content: ReportContent, scenario: Scenario) -> bytes:
         f"<p>{esc(' · '.join(x for x in (f.agency, f.contact) if x) or 'Issuing agency not given')}"
         "</p>",
         f"<p>As of {content.as_of_utc:%Y-%m-%d %H:%M} UTC ({content.as_of_local:%Y-%m-%d %H:%M} "
-        f"{esc(content.as_of_local.tzname())}) · period {s.start:%Y-%m-%d} to {s.end:%Y-%m-%d}"
+        f"{esc(content.as_of_local.tzname())}) · period {s.period.label}"
         f" · region: {esc(s.region_label)}</p>",
         f"<p><small>{esc(f.tlp)}: {esc(TLP_MEANING[f.tlp])}</small></p></header>",
     ]

@@ -9,8 +9,6 @@ import pandas as pd
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from data_sources.scenario import Scenario
-
 from .content import SECTIONS, SECTORS, TLP_MEANING, ReportContent, cell_text
 from .static_map import render_png
 
@@ -92,7 +90,7 @@ def _table(pdf: FPDF, frame: pd.DataFrame, empty: str, widths=None) -> None:
     pdf.ln(2)
 
 
-def render_pdf(content: ReportContent, scenario: Scenario) -> bytes:
+def render_pdf(content: ReportContent) -> bytes:
     s, f = content.summary, content.fields
     pdf = _Doc(content)
     pdf.alias_nb_pages()
@@ -102,7 +100,7 @@ def render_pdf(content: ReportContent, scenario: Scenario) -> bytes:
     _para(pdf, " · ".join(x for x in (f.agency, f.contact) if x) or "Issuing agency not given")
     _para(pdf, f"As of {content.as_of_utc:%Y-%m-%d %H:%M} UTC "
                f"({content.as_of_local:%Y-%m-%d %H:%M} {content.as_of_local.tzname()}) · "
-               f"period {s.start:%Y-%m-%d} to {s.end:%Y-%m-%d} · region: {s.region_label}")
+               f"period {s.period.label} · region: {s.region_label}")
     _para(pdf, f"{f.tlp}: {TLP_MEANING[f.tlp]}", 8)
     if s.demo:
         pdf.set_text_color(176, 0, 32)
@@ -119,7 +117,7 @@ def render_pdf(content: ReportContent, scenario: Scenario) -> bytes:
     _heading(pdf, "Key figures")
     _table(pdf, pd.DataFrame(content.key_figures, columns=["Figure", "Value"]), "", (3, 1))
     _heading(pdf, "Situation overview")
-    pdf.image(render_png(s, scenario), w=pdf.epw, h=125, keep_aspect_ratio=True)
+    pdf.image(render_png(s), w=pdf.epw, h=125, keep_aspect_ratio=True)
     _table(pdf, content.areas, "No areas in this selection.")
     if content.admin_areas is not None:
         _heading(pdf, "By admin area")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data_sources.scenario import Scenario
-from geo.summary import Summary
+from model.situation import Summary
 
 from .bundle import BUNDLE_FORMATS, write_bundle
 from .content import ReportFields, build_content
@@ -18,12 +17,17 @@ DOCUMENT_FORMATS = {"pdf": render_pdf, "docx": render_docx, "html": render_html}
 FORMATS = (*DOCUMENT_FORMATS, *BUNDLE_FORMATS)
 
 
-def document(fmt: str, summary: Summary, scenario: Scenario, fields: ReportFields) -> bytes:
+def document(fmt: str, summary: Summary, fields: ReportFields) -> bytes:
     """One report document (pdf, docx or html) as bytes."""
-    return DOCUMENT_FORMATS[fmt](build_content(summary, fields), scenario)
+    return DOCUMENT_FORMATS[fmt](build_content(summary, fields))
 
 
-def write_report(summary: Summary, scenario: Scenario, fields: ReportFields, out: Path,
+def report_stem(summary: Summary) -> str:
+    """The file name stem of a report: region and the period's last day."""
+    return safe_filename(f"sitrep_{summary.region_label}_{summary.period.last_instant:%Y%m%d}")
+
+
+def write_report(summary: Summary, fields: ReportFields, out: Path,
                  formats=FORMATS, sender: str = "") -> list[Path]:
     """Write every requested format into ``out``; returns the files written."""
     unknown = set(formats) - set(FORMATS)
@@ -31,16 +35,16 @@ def write_report(summary: Summary, scenario: Scenario, fields: ReportFields, out
         raise ValueError(f"unknown format(s) {', '.join(sorted(unknown))}; "
                          f"choose from {', '.join(FORMATS)}")
     out.mkdir(parents=True, exist_ok=True)
-    stem = safe_filename(f"sitrep_{summary.region_label}_{summary.end:%Y%m%d}")
+    stem = report_stem(summary)
     written = []
     content = build_content(summary, fields)
     for fmt, render in DOCUMENT_FORMATS.items():
         if fmt in formats:
             path = out / f"{stem}.{fmt}"
-            path.write_bytes(render(content, scenario))
+            path.write_bytes(render(content))
             written.append(path)
     bundle = [f for f in formats if f in BUNDLE_FORMATS]
     if bundle:
-        written += write_bundle(summary, scenario, out, sender=sender, tlp=fields.tlp,
+        written += write_bundle(summary, out, sender=sender, tlp=fields.tlp,
                                 name=stem, formats=bundle)
     return written

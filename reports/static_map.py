@@ -16,12 +16,9 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from rasterio.enums import Resampling  # noqa: E402
 
-from data_sources.scenario import Scenario  # noqa: E402
-from geo.borders import international_borders  # noqa: E402
-from geo.summary import Summary  # noqa: E402
 from layers.builders import CATEGORY_COLOURS, FLOOD_BINS, GI_COLOURS, LEVEL_COLOURS  # noqa: E402
-
-from .content import DISCLAIMER  # noqa: E402
+from layers.html import DISCLAIMER  # noqa: E402
+from model.situation import Summary  # noqa: E402
 
 KM_PER_DEG = 111.32
 
@@ -53,7 +50,7 @@ def _north_arrow(ax):
                 arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5}, zorder=7)
 
 
-def render_png(summary: Summary, scenario: Scenario, width_in: float = 7.0,
+def render_png(summary: Summary, width_in: float = 7.0,
                dpi: int = 150) -> bytes:
     """The map of ``summary`` as PNG bytes."""
     west, south, east, north = summary.region_bounds
@@ -62,14 +59,12 @@ def render_png(summary: Summary, scenario: Scenario, width_in: float = 7.0,
     aspect = (north - south) / ((east - west) * np.cos(np.radians((north + south) / 2)))
     fig, ax = plt.subplots(figsize=(width_in, max(3.0, min(9.0, width_in * aspect))), dpi=dpi)
     ax.set_facecolor("#dfe7ee")
-    boundaries = scenario["boundaries"]
-    countries = boundaries[boundaries["admin_level"] == 0]
-    countries.plot(ax=ax, color="#f2efe9", edgecolor="#777", lw=0.4, zorder=1)
+    summary.countries.plot(ax=ax, color="#f2efe9", edgecolor="#777", lw=0.4, zorder=1)
     handles = [Line2D([], [], color="#222", lw=1.2, label="International border")]
     hazards = summary.filters.hazards
-    if "flood" in hazards and "flood" in scenario.layers:
+    if summary.flood is not None:
         bins, colours = FLOOD_BINS
-        _raster(ax, scenario["flood"], bins, colours, 0.85)
+        _raster(ax, summary.flood, bins, colours, 0.85)
         handles.append(Patch(color=colours[2], label="Flood depth ≥ 0.05 m (darker: deeper)"))
     if "cyclone" in hazards and len(summary.swaths):
         for swath, colour in zip(summary.swaths.sort_values("threshold_kt").itertuples(),
@@ -78,27 +73,29 @@ def render_png(summary: Summary, scenario: Scenario, width_in: float = 7.0,
                 if swath.geometry.geom_type == "Polygon" else None
             handles.append(Line2D([], [], color=colour, lw=1,
                                   label=f"{swath.threshold_kt} kt wind swath"))
-        tracks = scenario["tracks"]
-        tracks = tracks[tracks["storm_id"].isin(summary.cyclones["storm_id"])]
+        tracks = summary.tracks
         ax.plot(tracks.geometry.x, tracks.geometry.y, "k.-", ms=2, lw=1, zorder=4)
         handles.append(Line2D([], [], color="black", marker=".", lw=1, label="Cyclone track"))
-    international_borders(countries).plot(ax=ax, color="#222", lw=0.9, zorder=3)
+    summary.borders.plot(ax=ax, color="#222", lw=0.9, zorder=3)
     hot = summary.hotspot_cells
     hot = hot[hot["gi_class"].astype(str).str.startswith("hot")] if len(hot) else hot
     if len(hot):
-        hot.plot(ax=ax, color=hot["gi_class"].astype(str).map(GI_COLOURS), edgecolor="#555",
+        # Colours as lists: a Series would be looked up by label, and the rows'
+        # labels need not start at 0 (a KeyError on the first label otherwise).
+        hot.plot(ax=ax, color=hot["gi_class"].astype(str).map(GI_COLOURS).tolist(),
+                 edgecolor="#555",
                  lw=0.2, zorder=4)
         handles.append(Patch(color=GI_COLOURS["hot 99%"], label="Incident hotspot (Gi*)"))
     if len(summary.incidents):
         cats = summary.incidents["category"].astype(str)
-        summary.incidents.plot(ax=ax, color=cats.map(CATEGORY_COLOURS), markersize=3,
+        summary.incidents.plot(ax=ax, color=cats.map(CATEGORY_COLOURS).tolist(), markersize=3,
                                zorder=5)
         handles.append(Line2D([], [], color="#d62728", marker="o", lw=0, ms=3,
                               label="Incident (colour: category)"))
     if len(summary.alerts):
         located = summary.alerts[summary.alerts.geometry.notna()]
         located.plot(ax=ax, facecolor="none", markersize=60, lw=1.5, zorder=6,
-                     edgecolor=located["alert_level"].astype(str).map(LEVEL_COLOURS))
+                     edgecolor=located["alert_level"].astype(str).map(LEVEL_COLOURS).tolist())
         handles.append(Line2D([], [], color=LEVEL_COLOURS["red"], marker="o", lw=0, ms=7,
                               fillstyle="none", label="Alert (colour: level)"))
     ax.set_xlim(west, east)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -31,9 +33,25 @@ def write_csv(tmp_path):
     return write
 
 
+def pytest_configure(config):
+    # Generated demo files and cached grids go to a temporary folder, never the
+    # user's home; CLI tests in subprocesses inherit it.
+    os.environ["SAMON_CACHE_DIR"] = tempfile.mkdtemp(prefix="samon-test-cache-")
+    for name in ("SAMON_SOURCES", "SAMON_SCENARIO", "SAMON_STORE_PATH"):
+        os.environ.pop(name, None)
+
+
 @pytest.fixture(scope="session")
-def demo_root(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("demo-cache")
+def demo_root() -> Path:
+    return Path(os.environ["SAMON_CACHE_DIR"])
+
+
+@pytest.fixture(scope="session")
+def service(demo):
+    """The situation service on the DEMO scenario (the one the demo fixture loaded)."""
+    from service import SituationService
+
+    return SituationService()
 
 
 @pytest.fixture(scope="session")

@@ -153,7 +153,8 @@ def test_cap_non_actual_messages_are_rejected(tmp_path, status):
 
 def test_cap_example_without_prefix_and_geocode_only(shared_fixture):
     result = read_cap(shared_fixture("cap12_oasis_amber_alert_example.xml"))
-    assert result.data["language"].tolist() == ["en-US", "es-US"]
+    # One alert said in English and Spanish is one alert, with both languages.
+    assert result.data["language"].tolist() == ["en-US, es-US"]
     assert result.data.geometry.isna().all()
 
 

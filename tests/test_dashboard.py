@@ -2,6 +2,7 @@
 
 import pandas as pd
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard.data import filters
@@ -17,6 +18,7 @@ APP = str(ROOT / "dashboard" / "app.py")
 def app(demo_root, demo, monkeypatch):
     monkeypatch.setenv("SAMON_CACHE_DIR", str(demo_root))
     monkeypatch.delenv("SAMON_SCENARIO", raising=False)
+    st.cache_resource.clear()  # the service reads its settings afresh for each test
     return AppTest.from_file(APP, default_timeout=120)
 
 
@@ -30,7 +32,7 @@ def expected(demo, countries=None, **changes):
         setattr(choice, k, v)
     if countries:
         choice.countries = countries
-    region = countries_region(demo["boundaries"], [c for c in choice.countries if c != "MDV"])
+    region = countries_region(demo["boundaries"], choice.countries, demo["places"])
     return situation_summary(demo, filters(choice, region))
 
 

@@ -10,7 +10,7 @@ import shapely
 from data_sources.demo import GENERATOR_VERSION, LAYERS, write_scenario
 from data_sources.demo.cyclone import track, wind_field, wind_radii
 from data_sources.demo.geography import countries
-from data_sources.schema import INCIDENT_CATEGORIES, SAARC_ISO3
+from model.schema import INCIDENT_CATEGORIES, SAARC_ISO3
 
 
 def test_every_layer_loads_without_rejections(demo):

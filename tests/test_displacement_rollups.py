@@ -3,6 +3,9 @@ import pandas as pd
 import pytest
 
 from geo.displacement import period_figures, totals
+from model.period import Period
+
+SEPT = Period.of_days("2026-09-01", "2026-09-30")
 
 
 def records(rows):
@@ -24,20 +27,20 @@ DATA = records([
 
 
 def test_stock_is_latest_and_flow_is_sum():
-    sept = period_figures(DATA, "2026-09-01", "2026-09-30").set_index("area_name")["figure"]
+    sept = period_figures(DATA, SEPT).set_index("area_name")["figure"]
     assert sept.to_dict() == {"Dadu": 900, "Johi": 300, "Khulna": 250}
 
 
 def test_totals_with_change_against_previous_period():
-    by_country = totals(DATA, "2026-09-01", "2026-09-30", "country").set_index("country")
+    by_country = totals(DATA, SEPT, "country").set_index("country")
     # Previous period: the 29 days before 1 September: Dadu 1500 (stock), Kunar 70 (flow).
     assert by_country.loc["PAK"].tolist() == [1200, 1500, -300]
     assert by_country.loc["BGD"].tolist() == [250, 0, 250]
     assert by_country.loc["AFG"].tolist() == [0, 70, -70]
-    by_cause = totals(DATA, "2026-09-01", "2026-09-30", "cause").set_index("cause")
+    by_cause = totals(DATA, SEPT, "cause").set_index("cause")
     assert by_cause.loc["flood", "current"] == 1200
 
 
 def test_unknown_grouping():
     with pytest.raises(ValueError, match="cannot group displacement by 'colour'"):
-        totals(DATA, "2026-09-01", "2026-09-30", "colour")
+        totals(DATA, SEPT, "colour")

@@ -10,6 +10,7 @@ from libpysal.weights import W
 
 from geo.borders import international_borders
 from geo.hotspots import classify, getis_ord_gi_star, hotspots, top_hotspots
+from model.period import Period
 
 END = pd.Timestamp("2026-09-30", tz="UTC")
 
@@ -47,8 +48,8 @@ def test_cluster_is_hot_with_trend():
     cluster = [(34.11, 71.10, d) for d in (1, 2, 3, 5, 8, 13, 21, 29, 35, 40, 50, 55)]
     scattered = [(34.11 + dy, 71.10 + dx, 10) for dy, dx in
                  ((0.6, 0), (-0.6, 0), (0, 0.7), (0, -0.7), (0.5, 0.5), (-0.5, -0.5))]
-    cells = hotspots(incidents_at(cluster + scattered), 7, start=END - pd.Timedelta(days=60),
-                     end=END, trend_days=30)
+    cells = hotspots(incidents_at(cluster + scattered), 7, period=Period.ending(END, days=60),
+                     trend_days=30)
     hottest = cells.set_index("h3").loc[h3.latlng_to_cell(34.11, 71.10, 7)]
     # By hand: n = 49, mean = 18/49, S = sqrt(150/49 - mean^2) = 1.71058; the
     # cluster's star has 7 cells summing to 12:
@@ -69,21 +70,20 @@ def test_order_does_not_matter():
     rng = np.random.default_rng(3)
     pts = [(30 + rng.normal(0, 0.2), 70 + rng.normal(0, 0.2), rng.integers(0, 90))
            for _ in range(300)]
-    a = hotspots(incidents_at(pts), 6, end=END)
-    b = hotspots(incidents_at(pts[::-1]), 6, end=END)
+    a = hotspots(incidents_at(pts), 6, period=Period.ending(END, days=3650))
+    b = hotspots(incidents_at(pts[::-1]), 6, period=Period.ending(END, days=3650))
     pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
 
 
 def test_default_trend_is_period_against_previous_period():
     pts = [(30, 70, 5), (30, 70, 6), (30, 70, 15), (30, 70, 25)]
-    cells = hotspots(incidents_at(pts), 6, start=END - pd.Timedelta(days=10), end=END)
+    cells = hotspots(incidents_at(pts), 6, period=Period.ending(END, days=10))
     row = cells[cells["count"] > 0].iloc[0]
     assert (row["count"], row["recent"], row["previous"]) == (2, 2, 1)
 
 
 def test_empty_selection_is_an_empty_table():
-    cells = hotspots(incidents_at([(30, 70, 400)]), 6, start=END - pd.Timedelta(days=30),
-                     end=END)
+    cells = hotspots(incidents_at([(30, 70, 400)]), 6, period=Period.ending(END, days=30))
     assert cells.empty and "gi_class" in cells
 
 

@@ -107,7 +107,7 @@ def test_flood_overlay_is_a_png_in_web_mercator(demo):
 
 def test_full_map_has_no_cdn_and_every_layer(demo):
     summary = situation_summary(demo)
-    html = build_map(summary, demo, MapOptions(asset_base_url="/app/static/vendor")) \
+    html = build_map(summary, MapOptions(asset_base_url="/app/static/vendor")) \
         .get_root().render()
     urls = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert urls and all(u.startswith("/app/static/vendor/") for u in urls), urls

@@ -9,7 +9,7 @@ from data_sources.detect import detect_format, read_any
 @pytest.mark.parametrize("name,fmt,kind,accepted", [
     ("gdacs_rss_archive_india_orange_2012-2016.xml", "gdacs-rss", "alerts", 23),
     ("gdacs_rss_archive_global_orange_2012-2016.xml", "gdacs-rss", "alerts", 100),
-    ("cap12_oasis_amber_alert_example.xml", "cap", "alerts", 2),
+    ("cap12_oasis_amber_alert_example.xml", "cap", "alerts", 1),  # one alert, two languages
     ("ibtracs_v04r01_NI_subset_points.csv", "ibtracs", "tracks", 261),
     ("ibtracs_v04r01_lines_NI_subset.geojson", "ibtracs", "tracks", 261),
     ("idmc_idu_events_IND.csv", "idmc-idu", "displacement", 113),

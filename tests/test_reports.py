@@ -16,7 +16,9 @@ from pypdf import PdfReader
 
 from data_sources.displacement import read_hxl_displacement
 from data_sources.incidents import read_points
-from geo.summary import KEY_FIGURES, Filters, situation_summary
+from geo.summary import situation_summary
+from model.period import Period
+from model.situation import KEY_FIGURES, Filters
 from reports.bundle import write_bundle
 from reports.cap_export import alerts_to_cap
 from reports.content import DISCLAIMER, ReportFields, build_content
@@ -36,7 +38,7 @@ def summary(demo):
 
 @pytest.fixture(scope="module")
 def pdf(demo, summary):
-    return document("pdf", summary, demo, ReportFields(agency="NDMA", tlp="TLP:AMBER"))
+    return document("pdf", summary, ReportFields(agency="NDMA", tlp="TLP:AMBER"))
 
 
 def pdf_pages(data: bytes) -> list[str]:
@@ -55,7 +57,7 @@ def test_pdf_key_figures_tlp_on_every_page_and_disclaimer(pdf, summary):
 
 
 def test_docx_key_figures_tlp_and_disclaimer(demo, summary):
-    data = document("docx", summary, demo, ReportFields(tlp="TLP:RED"))
+    data = document("docx", summary, ReportFields(tlp="TLP:RED"))
     d = docx.Document(io.BytesIO(data))
     assert all("TLP:RED" in s.header.paragraphs[0].text and "TLP:RED" in
                s.footer.paragraphs[0].text for s in d.sections)
@@ -69,11 +71,11 @@ def test_figures_agree_across_summary_pdf_docx_and_csv(demo, summary, pdf, tmp_p
     pak = summary.areas.set_index("iso3").loc["PAK"]
     want = f"{pak['people_exposed_flood']:,.0f}"
     assert want in "\n".join(pdf_pages(pdf))
-    d = docx.Document(io.BytesIO(document("docx", summary, demo, ReportFields())))
+    d = docx.Document(io.BytesIO(document("docx", summary, ReportFields())))
     rows = [[c.text for c in r.cells] for t in d.tables for r in t.rows]
     pakistan = next(r for r in rows if r[0] == "Pakistan")
     assert pakistan[2] == want
-    files = write_bundle(summary, demo, tmp_path, formats=("csv",))
+    files = write_bundle(summary, tmp_path, formats=("csv",))
     areas = pd.read_csv(next(f for f in files if f.name.endswith("_areas.csv")),
                         skiprows=[1], encoding="utf-8-sig").set_index("iso3")
     assert areas.loc["PAK", "people_exposed_flood"] == pak["people_exposed_flood"]
@@ -98,7 +100,7 @@ def test_cap_exports_validate_against_the_cap_12_schema(summary):
 
 
 def test_hxl_csvs_read_back_through_our_readers(demo, summary, tmp_path):
-    files = write_bundle(summary, demo, tmp_path, formats=("csv",))
+    files = write_bundle(summary, tmp_path, formats=("csv",))
     idps = next(f for f in files if "displacement_IDP" in f.name)
     back = read_hxl_displacement(idps)
     assert back.rejected == 0
@@ -108,7 +110,7 @@ def test_hxl_csvs_read_back_through_our_readers(demo, summary, tmp_path):
 
 
 def test_bundle_formats(demo, summary, tmp_path):
-    files = write_bundle(summary, demo, tmp_path)
+    files = write_bundle(summary, tmp_path)
     names = {f.name for f in files}
     assert "sitrep.gpkg" in names and "sitrep_incidents.geojson" in names
     import pyogrio
@@ -135,7 +137,7 @@ def test_html_is_self_contained_and_escapes_text(demo, summary):
     alerts.loc[alerts.index[0], "headline"] = "<script>alert(1)</script>`"
     evil = situation_summary(demo)
     evil.alerts = alerts
-    html = document("html", evil, demo, ReportFields(title="<b>Report</b>")).decode()
+    html = document("html", evil, ReportFields(title="<b>Report</b>")).decode()
     assert "<script>alert(1)</script>" not in html.replace("&lt;script&gt;", "")
     assert "&lt;b&gt;Report&lt;/b&gt;" in html
     assert "srcdoc=" in html
@@ -143,12 +145,11 @@ def test_html_is_self_contained_and_escapes_text(demo, summary):
 
 
 def test_empty_selection_says_so(demo):
-    empty = situation_summary(demo, Filters(start=pd.Timestamp("2020-01-01", tz="UTC"),
-                                            end=pd.Timestamp("2020-01-31", tz="UTC"),
+    empty = situation_summary(demo, Filters(period=Period.of_days("2020-01-01", "2020-01-31"),
                                             hazards=frozenset({"incidents", "alerts"})))
     content = build_content(empty, ReportFields())
     assert content.empty
-    text = "\n".join(pdf_pages(document("pdf", empty, demo, ReportFields())))
+    text = "\n".join(pdf_pages(document("pdf", empty, ReportFields())))
     assert "Nothing to report for this selection" in text
 
 
@@ -164,7 +165,7 @@ def test_file_names_are_sanitised(name, expected):
 def test_unicode_place_names_survive_in_the_pdf(demo, summary):
     fields = ReportFields(sections={"Shelter": "Tents in Dadu (دادو), Dhaka (ঢাকা), "
                                               "Colombo (කොළඹ), Chennai (சென்னை)"})
-    data = document("pdf", summary, demo, fields)
+    data = document("pdf", summary, fields)
     text = "\n".join(pdf_pages(data))
     assert "ঢাকা" in text
     # Shaped Tamil, Sinhala and Nastaliq do not extract back to the same code points,

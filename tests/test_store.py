@@ -15,6 +15,7 @@ import shapely
 
 from data_sources import store as store_module
 from data_sources.store import SCHEMA_VERSION, Store, StoreError
+from model.period import Period
 from tests.conftest import ROOT
 
 
@@ -54,10 +55,11 @@ def test_round_trip_keeps_the_canonical_table(store, demo):
 def test_region_and_period_query(store, demo):
     store.upsert("incidents", demo["incidents"])
     region = shapely.box(69, 32, 72, 35)
-    got = store.query("incidents", region=region, start="2026-07-01", end="2026-09-30")
+    got = store.query("incidents", region=region,
+                      period=Period.of_days("2026-07-01", "2026-09-29"))
     inc = demo["incidents"]
     expected = inc[inc.geometry.within(region) & (inc["time"] >= "2026-07-01")
-                   & (inc["time"] <= "2026-09-30")]
+                   & (inc["time"] < "2026-09-30")]
     assert sorted(got["id"]) == sorted(expected["id"])
     assert len(got) > 10
 

@@ -9,13 +9,13 @@ from dashboard.context import current
 ctx = current()
 s = ctx.summary
 st.title("Border incidents and hotspots")
-components.demo_banner(s, ctx.scenario)
+components.demo_banner(s, ctx.scenario_name)
 components.period_caption(s)
 if "incidents" not in ctx.choice.hazards:
     components.empty_state("Incidents are switched off in the sidebar (Hazard layers).")
     st.stop()
 components.key_figures(s, ("incidents",))
-components.map_view(s, ctx.scenario, {"boundaries", "hotspots", "incidents"},
+components.map_view(s, {"boundaries", "hotspots", "incidents"},
                     ctx.choice.incident_mode, "hotspots")
 if s.incidents.empty:
     components.empty_state("No incidents match these filters. Widen the period, the region or "

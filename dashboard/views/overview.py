@@ -7,10 +7,10 @@ from dashboard.context import current
 
 ctx = current()
 st.title("Situation overview")
-components.demo_banner(ctx.summary, ctx.scenario)
+components.demo_banner(ctx.summary, ctx.scenario_name)
 components.period_caption(ctx.summary)
 components.key_figures(ctx.summary)
-components.map_view(ctx.summary, ctx.scenario, ctx.layers, ctx.choice.incident_mode, "overview",
+components.map_view(ctx.summary, ctx.layers, ctx.choice.incident_mode, "overview",
                     wind_time=ctx.choice.wind_time)
 
 st.subheader("By area")
@@ -32,5 +32,5 @@ if ctx.summary.notes:
             st.markdown(f"- {note}")
 
 st.subheader("Data freshness")
-components.feeds(data.feed_status())
+components.feeds(data.service().feed_status())
 components.freshness(ctx.summary)

@@ -10,29 +10,40 @@ import streamlit as st
 
 from dashboard import components, data
 from dashboard.context import current
+from model.situation import TLP_LEVELS
 from reports.bundle import write_bundle
-from reports.content import SECTIONS, SECTORS, TLP_LEVELS, ReportFields, default_highlights
+from reports.content import SECTIONS, SECTORS, ReportError, ReportFields, default_highlights
 from reports.csv_export import area_table_csv
-from reports.files import safe_filename
-from reports.sitrep import document
+from reports.sitrep import document, report_stem
 
 ctx = current()
 s = ctx.summary
+service = data.service()
 st.title("Reports and exports")
-components.demo_banner(s, ctx.scenario)
+components.demo_banner(s, ctx.scenario_name)
 components.period_caption(s)
 st.write("The report uses the figures shown on the overview for the same filters.")
 components.key_figures(s)
+
+# The highlights are generated from the figures: when the figures change (another
+# region, period or layer), the text follows them; edits are kept while they do not.
+generated = "\n".join(default_highlights(s))
+if st.session_state.get("report_highlights_for") != s.key:
+    st.session_state["report_highlights"] = generated
+    st.session_state["report_highlights_for"] = s.key
 
 left, right = st.columns([3, 2])
 with left:
     title = st.text_input("Title", "Situation report", key="report_title")
     agency = st.text_input("Issuing agency", key="report_agency")
     contact = st.text_input("Contact", key="report_contact")
-    tlp = st.radio("Sensitivity", TLP_LEVELS, index=2, horizontal=True, key="report_tlp")
+    allowed = TLP_LEVELS[TLP_LEVELS.index(s.tlp):]
+    if st.session_state.get("report_tlp") not in allowed:
+        st.session_state["report_tlp"] = "TLP:AMBER" if "TLP:AMBER" in allowed else allowed[0]
+    tlp = st.radio("Sensitivity", allowed, horizontal=True, key="report_tlp",
+                   help=f"The data is marked {s.tlp}: a report cannot be marked lower.")
     highlights = st.text_area("Highlights (one per line; generated from the figures)",
-                              "\n".join(default_highlights(s)), height=180,
-                              key="report_highlights")
+                              height=180, key="report_highlights")
     sections = {}
     with st.expander("Needs and response by sector, coordination"):
         for name in (*SECTORS, *SECTIONS[1:]):
@@ -40,9 +51,27 @@ with left:
 fields = ReportFields(title=title, agency=agency, contact=contact, tlp=tlp,
                       highlights=[h for h in highlights.splitlines() if h.strip()],
                       sections=sections)
-stem = safe_filename(f"sitrep_{s.region_label}_{s.end:%Y%m%d}")
+detail = repr(fields)  # what, beside the summary, a document depends on
+stem = report_stem(s)
 
-pdf = data.report_pdf(ctx.scenario, s, ctx.scenario_key, s.filters, fields)
+
+def bundle_zip() -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        files = write_bundle(s, Path(tmp), sender=agency or "sitrep@localhost", tlp=tlp,
+                             name=stem)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in files:
+                zf.write(path, path.name)
+        return buf.getvalue()
+
+
+try:
+    with st.spinner("Building the PDF…"):
+        pdf = service.document("pdf", s, detail, lambda: document("pdf", s, fields))
+except ReportError as exc:
+    st.error(f"The report cannot be made: {exc}")
+    st.stop()
 with right:
     page = pdfium.PdfDocument(pdf)[0].render(scale=1.2).to_pil()
     st.image(page, caption="First page of the PDF", width="stretch")
@@ -51,31 +80,29 @@ st.subheader("Downloads")
 c1, c2, c3, c4 = st.columns(4)
 c1.download_button("PDF", pdf, file_name=f"{stem}.pdf", mime="application/pdf",
                    key="download_pdf")
-if c2.button("Prepare Word (DOCX)", key="prepare_docx"):
-    st.session_state["docx"] = document("docx", s, ctx.scenario, fields)
-if "docx" in st.session_state:
-    c2.download_button("Word (DOCX)", st.session_state["docx"], file_name=f"{stem}.docx",
-                       key="download_docx")
-if c3.button("Prepare HTML with map", key="prepare_html"):
-    st.session_state["html"] = document("html", s, ctx.scenario, fields)
-if "html" in st.session_state:
-    c3.download_button("HTML with interactive map", st.session_state["html"],
-                       file_name=f"{stem}.html", mime="text/html", key="download_html")
-if c4.button("Prepare data bundle", key="prepare_bundle"):
-    with st.spinner("Writing GeoPackage, HXL CSVs, GeoJSON and CAP alerts…"), \
-            tempfile.TemporaryDirectory() as tmp:
-        files = write_bundle(s, ctx.scenario, Path(tmp), sender=agency or "sitrep@localhost",
-                             tlp=tlp, name=stem)
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for path in files:
-                zf.write(path, path.name)
-        st.session_state["bundle"] = buf.getvalue()
-if "bundle" in st.session_state:
-    c4.download_button("Data bundle (ZIP)", st.session_state["bundle"],
-                       file_name=f"{stem}_data.zip", mime="application/zip",
-                       key="download_bundle")
-st.download_button("Per-area table only (CSV)", area_table_csv(s), file_name=f"{stem}_areas.csv",
-                   mime="text/csv", key="download_areas")
-st.caption("Prepared files reflect the filters and text at the time you prepare them. "
-           "CAP alerts from DEMO data carry status Exercise, never Actual.")
+# Prepared files are remembered by what they were made from (the summary and the
+# fields): a change of filter, TLP or text asks for them to be prepared again.
+prepared = st.session_state.setdefault("prepared", set())
+makers = {
+    "docx": (c2, "Prepare Word (DOCX)", "Word (DOCX)", f"{stem}.docx",
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             lambda: document("docx", s, fields)),
+    "html": (c3, "Prepare HTML with map", "HTML with interactive map", f"{stem}.html",
+             "text/html", lambda: document("html", s, fields)),
+    "bundle": (c4, "Prepare data bundle", "Data bundle (ZIP)", f"{stem}_data.zip",
+               "application/zip", bundle_zip),
+}
+for kind, (col, prepare, label, file_name, mime, make) in makers.items():
+    if col.button(prepare, key=f"prepare_{kind}"):
+        with st.spinner(f"Preparing {label}…"):
+            service.document(kind, s, detail, make)
+        prepared.add((kind, s.key, detail))
+    if (kind, s.key, detail) in prepared:
+        col.download_button(label, service.document(kind, s, detail, make),
+                            file_name=file_name, mime=mime, key=f"download_{kind}")
+    elif any(p[0] == kind for p in prepared):
+        col.caption("Filters or text changed since it was prepared: prepare it again.")
+st.download_button("Per-area table only (CSV)", area_table_csv(s, tlp),
+                   file_name=f"{stem}_areas.csv", mime="text/csv", key="download_areas")
+st.caption("CAP alerts from DEMO data carry status Exercise, never Actual. Every exported "
+           "row carries the as-of time, source, DEMO flag and TLP marking.")

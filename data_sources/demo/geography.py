@@ -15,7 +15,7 @@ import rasterio.features
 from rasterio.transform import from_origin
 from scipy.ndimage import gaussian_filter
 
-from ..schema import CRS, SAARC_ISO3
+from model.schema import CRS, SAARC_ISO3
 
 # Countries drawn: the SAARC members plus neighbours, so that every
 # international border of South Asia has both sides.

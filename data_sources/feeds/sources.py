@@ -11,12 +11,13 @@ from urllib.parse import urlencode
 import pandas as pd
 import shapely
 
+from model.schema import SAARC_ISO3, ReadResult, Rejection
+
 from ..alerts import parse_xml, read_cap, read_gdacs_geojson, read_gdacs_rss
 from ..cyclones import read_ibtracs
 from ..detect import read_any
 from ..errors import FormatError
 from ..incidents import ACLED_COLUMNS, read_acled
-from ..schema import SAARC_ISO3, ReadResult, Rejection
 from ..settings import Settings
 from ..validate import conform
 from .http import Fetcher

@@ -1,0 +1,146 @@
+"""What a user asks for and what every renderer receives.
+
+``Filters`` (with a ``Region`` and a ``Period``) go into the situation service;
+a ``Summary`` comes out, carrying every figure and every geometry a map, a
+table, a report or an export shows. Renderers take a ``Summary`` only: none
+reaches into the scenario and none re-derives a figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import xarray as xr
+
+from .period import Period
+
+HAZARD_LAYERS = ("flood", "cyclone", "alerts", "incidents", "displacement")
+
+# Figure name -> label; the order is the order shown everywhere.
+KEY_FIGURES = {
+    "people_exposed_flood": "People exposed to flooding",
+    "people_exposed_cyclone": "People exposed to cyclone winds",
+    "displaced": "People displaced",
+    "incidents": "Border incidents",
+    "active_alerts": "Active alerts",
+}
+# The layer each key figure comes from: a figure whose layer is off is "off", not 0.
+FIGURE_LAYER = {"people_exposed_flood": "flood", "people_exposed_cyclone": "cyclone",
+                "displaced": "displacement", "incidents": "incidents",
+                "active_alerts": "alerts"}
+
+# FIRST TLP 2.0, least to most restricted.
+TLP_LEVELS = ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:RED")
+
+
+@dataclass(frozen=True)
+class Region:
+    """An area in EPSG:4326 with a label. ``iso3``: the countries it lies in,
+    when known; ``whole_countries``: it is exactly those countries, so a
+    record's own country attribute decides membership (a coarse coastline must
+    not drop a coastal town). ``note`` says how the area was made when it is
+    not what the label suggests (a country with no polygon at this scale)."""
+
+    label: str
+    geometry: shapely.Geometry
+    iso3: tuple[str, ...] = ()
+    whole_countries: bool = False
+    note: str | None = None
+
+    def contains(self, points: gpd.GeoSeries) -> np.ndarray:
+        """Boolean array: which points (EPSG:4326) fall inside the region."""
+        shapely.prepare(self.geometry)
+        return np.asarray(shapely.intersects(self.geometry, points.values), dtype=bool)
+
+    def key(self) -> tuple:
+        """Identity for caches: label and exact geometry."""
+        return (self.label, shapely.to_wkb(self.geometry).hex(), self.iso3,
+                self.whole_countries)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user chose. None means the scenario's default (the SAARC
+    countries; the 90 days before the data's as-of time)."""
+
+    region: Region | None = None
+    hazards: frozenset[str] = frozenset(HAZARD_LAYERS)
+    period: Period | None = None
+    flood_threshold_m: float = 0.5
+    wind_threshold_kt: float = 34.0
+    categories: tuple[str, ...] | None = None  # incident categories; None: all
+    alert_levels: tuple[str, ...] = ("green", "orange", "red")
+    alert_hazards: tuple[str, ...] | None = None  # alerts of these hazards only; None: all
+    h3_res: int = 6
+    top_n: int = 10
+    trend_days: int | None = None  # None: the period against the one before it
+
+    def key(self) -> tuple:
+        """Identity for caches (the region by its exact geometry)."""
+        return (self.region.key() if self.region else None, tuple(sorted(self.hazards)),
+                self.period, self.flood_threshold_m, self.wind_threshold_kt, self.categories,
+                self.alert_levels, self.alert_hazards, self.h3_res, self.top_n,
+                self.trend_days)
+
+
+@dataclass
+class Summary:
+    """Everything one view, report or export needs, computed once.
+
+    Tables are DataFrames; what is drawn is a GeoDataFrame in EPSG:4326.
+    ``flood`` and ``wind`` are the hazard rasters (lazily opened, native CRS)
+    when their layer is on and loaded. ``sources`` has one row per layer:
+    layer, kind, format, records, rejected, source, updated, demo.
+    """
+
+    filters: Filters
+    region: Region
+    period: Period
+    as_of: pd.Timestamp
+    demo: bool
+    tlp: str  # the marking the data carries; nothing made from it may be marked lower
+    key_figures: dict[str, float]
+    areas: pd.DataFrame  # per country: iso3, area, figures...; last row OUTSIDE
+    area_shapes: gpd.GeoDataFrame  # iso3, name, geometry: the countries clipped to the region
+    countries: gpd.GeoDataFrame  # every admin-0 outline loaded (the map's background)
+    borders: gpd.GeoDataFrame  # international borders between them
+    incidents: gpd.GeoDataFrame
+    hotspot_cells: gpd.GeoDataFrame
+    top_hotspots: pd.DataFrame
+    alerts: gpd.GeoDataFrame
+    cyclones: pd.DataFrame
+    swaths: gpd.GeoDataFrame
+    tracks: gpd.GeoDataFrame  # track points of the storms in ``cyclones``
+    flood: xr.DataArray | None
+    wind: xr.DataArray | None
+    displacement: pd.DataFrame  # per country: current, previous, change
+    displacement_by_cause: pd.DataFrame
+    displacement_records: gpd.GeoDataFrame  # the period's figure per source record
+    sources: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    admin_areas: pd.DataFrame | None = None  # per admin area, when admin boundaries are loaded
+    overlaps: pd.DataFrame | None = None  # area_a, area_b, km2: areas that overlap
+    key: str = ""  # identifies the data and filters it was computed from (set by the service)
+
+    @property
+    def region_label(self) -> str:
+        return self.region.label
+
+    @property
+    def region_bounds(self) -> tuple[float, float, float, float]:
+        """west, south, east, north (degrees)."""
+        west, south, east, north = self.region.geometry.bounds
+        return float(west), float(south), float(east), float(north)
+
+    def layer_on(self, layer: str) -> bool:
+        return layer in self.filters.hazards
+
+    def figure_text(self, name: str) -> str:
+        """A key figure as shown everywhere: '1,234', or 'off' when its layer is off."""
+        if not self.layer_on(FIGURE_LAYER[name]):
+            return "off"
+        return f"{self.key_figures[name]:,.0f}"
