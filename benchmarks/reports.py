@@ -14,11 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from data_sources.scenario import load_demo
-from geo.summary import situation_summary
 from reports.bundle import write_bundle
 from reports.content import ReportFields
 from reports.sitrep import document
+from service import SituationService
 
 
 def timed(fn, runs: int) -> tuple[float, object]:
@@ -34,15 +33,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    scenario = load_demo()
-    t_summary, summary = timed(lambda: situation_summary(scenario), 1)
+    service = SituationService()
+    service.scenario()
+    t_summary, summary = timed(service.summary, 1)
     fields = ReportFields(agency="NDMA", tlp="TLP:AMBER")
     rows = [("situation summary (first call, cold caches)", t_summary, None)]
     for fmt, goal in (("pdf", 5.0), ("docx", None), ("html", None)):
-        t, data = timed(lambda f=fmt: document(f, summary, scenario, fields), args.runs)
+        t, data = timed(lambda f=fmt: document(f, summary, fields), args.runs)
         rows.append((f"{fmt.upper()} ({len(data) / 1e6:.2f} MB)", t, goal))
     with tempfile.TemporaryDirectory() as tmp:
-        t, files = timed(lambda: write_bundle(summary, scenario, Path(tmp)), args.runs)
+        t, files = timed(lambda: write_bundle(summary, Path(tmp)), args.runs)
         size = sum(f.stat().st_size for f in files) / 1e6
         rows.append((f"data bundle: {len(files)} files, {size:.2f} MB", t, 5.0))
     for name, t, goal in rows:

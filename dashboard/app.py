@@ -27,11 +27,11 @@ try:
     service = data.service()
     token = service.token()
     added = st.session_state.get("user_results", [])
-    scenario = service.scenario_with(added)
+    options = service.options(added)
 except DataSourceError as exc:
     st.error(f"The scenario could not be loaded: {exc}")
     st.stop()
-choice, polygon = sidebar(scenario)
+choice, polygon = sidebar(options)
 
 pages = st.navigation([
     st.Page("views/overview.py", title="Situation overview",
@@ -55,7 +55,7 @@ if pages.title != "Add data":
     except RegionError as exc:
         st.error(f"The region cannot be used: {exc}")
         st.stop()
-    set_current(Context(choice, summary, scenario.name))
+    set_current(Context(choice, summary, options.scenario_name))
 if service.live:
     @st.fragment(run_every=30)
     def watch_store() -> None:

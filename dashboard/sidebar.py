@@ -7,10 +7,8 @@ import json
 import pandas as pd
 import streamlit as st
 
-from geo.borders import international_borders
-from model.scenario import Scenario
 from model.schema import ALERT_LEVELS, INCIDENT_CATEGORIES, SAARC_ISO3
-from model.situation import HAZARD_LAYERS
+from model.situation import HAZARD_LAYERS, FilterOptions
 
 from .state import H3_RESOLUTIONS, WIND_THRESHOLDS, Choice, defaults, from_query, to_query
 
@@ -23,9 +21,9 @@ def _init(key: str, value) -> None:
         st.session_state[key] = value
 
 
-def sidebar(sc: Scenario) -> tuple[Choice, dict | None]:
+def sidebar(options: FilterOptions) -> tuple[Choice, dict | None]:
     """Render the filters; returns the choice and the user polygon (GeoJSON) if any."""
-    start = from_query(dict(st.query_params), defaults(sc.as_of))
+    start = from_query(dict(st.query_params), defaults(options.as_of))
     _init("countries", start.countries)
     _init("hazards", start.hazards)
     _init("categories", start.categories)
@@ -43,28 +41,24 @@ def sidebar(sc: Scenario) -> tuple[Choice, dict | None]:
     sb.header("Filters")
     sb.multiselect("Countries", SAARC_ISO3, key="countries",
                    format_func=lambda c: f"{COUNTRY_NAMES[c]} ({c})")
-    admin = sc["boundaries"]
-    admin = admin[admin["admin_level"] > 0]
-    if admin.empty:
+    names = options.admin_areas
+    if not names:
         sb.caption("Admin areas: none loaded (add admin boundaries under Add data).")
     else:
-        names = dict(zip(admin["code"].astype(str), admin["name"].astype(str), strict=False))
         _init("admin_codes", [c for c in start.admin_codes if c in names])
         sb.multiselect("Admin areas", sorted(names), key="admin_codes",
                        format_func=lambda c: f"{names[c]} ({c})",
                        help="When chosen, the view covers these areas instead of countries")
     sb.checkbox("Border corridor", key="corridor_on")
     if st.session_state["corridor_on"]:
-        countries = sc["boundaries"][sc["boundaries"]["admin_level"] == 0]
-        borders = international_borders(countries)
-        pairs = [p for p in borders["pair"] if set(p.split("-")) & set(SAARC_ISO3)]
         sb.slider("Corridor width (km either side)", 1.0, 100.0, key="corridor_km", step=1.0)
-        sb.selectbox("Border pair", ["every border", *pairs], key="corridor_pair")
+        sb.selectbox("Border pair", ["every border", *options.border_pairs],
+                     key="corridor_pair")
     polygon = _polygon_upload(sb) or _drawing(sb)
     sb.multiselect("Hazard layers", HAZARD_LAYERS, key="hazards")
     sb.multiselect("Incident categories", INCIDENT_CATEGORIES, key="categories")
     sb.date_input("Period", key="period", min_value=pd.Timestamp("2000-01-01").date(),
-                  max_value=(sc.as_of + pd.Timedelta(days=1)).date())
+                  max_value=(options.as_of + pd.Timedelta(days=1)).date())
     sb.multiselect("Alert levels", ALERT_LEVELS, key="levels")
     with sb.expander("Thresholds and display"):
         st.slider("Flood depth threshold (m)", 0.1, 3.0, key="flood_m", step=0.1)
@@ -74,7 +68,7 @@ def sidebar(sc: Scenario) -> tuple[Choice, dict | None]:
         st.selectbox("Incidents shown as", ["auto", "markers", "clusters", "heatmap"],
                      key="incident_mode",
                      help="auto: markers up to 2,000 incidents, clusters beyond")
-        steps = _wind_steps(sc)
+        steps = options.wind_steps
         if steps:
             _init("wind_time", start.wind_time if start.wind_time in steps else "maximum")
             st.select_slider("Cyclone wind time step (UTC)", ["maximum", *steps],
@@ -99,13 +93,6 @@ def sidebar(sc: Scenario) -> tuple[Choice, dict | None]:
     )
     st.query_params.from_dict(to_query(choice))
     return choice, polygon
-
-
-def _wind_steps(sc: Scenario) -> list[str]:
-    """The wind raster's time steps (ISO, UTC), if a wind raster with time is loaded."""
-    if "wind" not in sc.layers or "time" not in sc["wind"].dims:
-        return []
-    return [pd.Timestamp(t).isoformat() for t in sc["wind"]["time"].values]
 
 
 def add_vertex(points: list[list[float]], click: dict | None) -> bool:

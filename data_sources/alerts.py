@@ -98,7 +98,7 @@ def _countries(values: pd.Series) -> pd.Series:
     return values.map(join).astype("string")
 
 
-def _finish(fmt, path, df, check, columns, geometry) -> ReadResult:
+def _finish(fmt, path, df, check, columns, geometry) -> ReadResult[gpd.GeoDataFrame]:
     idx = df.index
     columns = {k: (c.loc[idx] if isinstance(c, pd.Series) else c) for k, c in columns.items()}
     columns["id"] = columns["source"] + ":" + columns["source_id"]
@@ -126,7 +126,7 @@ def _gdacs_common(df: pd.DataFrame, check: v.RowChecker):
     }
 
 
-def read_gdacs_rss(path: str | Path) -> ReadResult:
+def read_gdacs_rss(path: str | Path) -> ReadResult[gpd.GeoDataFrame]:
     """Read a GDACS RSS feed (gdacs:, georss: and geo: namespaces)."""
     root = parse_xml(path)
     channel = _child(root, "channel") if _local(root.tag) == "rss" else None
@@ -157,7 +157,7 @@ def read_gdacs_rss(path: str | Path) -> ReadResult:
     return _finish("gdacs-rss", path, df, check, columns, points)
 
 
-def read_gdacs_geojson(path: str | Path) -> ReadResult:
+def read_gdacs_geojson(path: str | Path) -> ReadResult[gpd.GeoDataFrame]:
     """Read the GDACS events API GeoJSON (FeatureCollection of event points)."""
     text = decode(read_bytes(path), path)
     try:
@@ -233,7 +233,7 @@ def _cap_hazard(*texts: str | None) -> str:
     return next((h for word, h in _CAP_HAZARD_WORDS if word in joined), "other")
 
 
-def read_cap(path: str | Path) -> ReadResult:
+def read_cap(path: str | Path) -> ReadResult[gpd.GeoDataFrame]:
     """Read one CAP 1.2 (or 1.1) alert; one record per ``<info>`` block.
 
     ``row`` in rejections is the 1-based ``<info>`` number. Polygons are read
@@ -306,25 +306,34 @@ def read_cap(path: str | Path) -> ReadResult:
 def _one_record_per_alert(df: pd.DataFrame, columns: dict, geometry: gpd.GeoSeries
                           ) -> tuple[pd.DataFrame, pd.Series]:
     """CAP says the same alert in several languages with one ``<info>`` each:
-    those are one alert. Blocks with the same hazard, level, times and area are
-    merged into the first (English preferred), whose ``language`` then lists
-    every language, e.g. 'en-US, bn-BD'. Blocks that differ stay apart."""
+    those are one alert. Blocks with the same level, times and area, and the
+    same hazard (an event word we cannot read, such as a Bengali one, takes the
+    hazard of its siblings when they agree), are merged into the first (English
+    preferred), whose ``language`` then lists every language, e.g.
+    'bn-BD, en-US'. Blocks that differ stay apart. Updates columns["hazard"]."""
     if len(df) < 2:
         return df, columns["language"]
-    key = pd.DataFrame({
-        "hazard": df["hazard"].astype(str), "level": columns["alert_level"].astype(str),
-        "start": columns["start"].astype(str), "end": columns["end"].astype(str),
+    base = pd.DataFrame({
+        "level": columns["alert_level"].astype(str), "start": columns["start"].astype(str),
+        "end": columns["end"].astype(str),
         "area": [g.wkb_hex if g is not None else "" for g in geometry.loc[df.index]],
-    }, index=df.index)
-    group = key.groupby(list(key.columns), sort=False, dropna=False).ngroup()
+    }, index=df.index).groupby(["level", "start", "end", "area"], sort=False).ngroup()
+    named = columns["hazard"].astype("string").fillna("other")
+    known = named.where(named != "other")
+    agreed = {b: s.dropna().iloc[0] for b, s in known.groupby(base) if s.dropna().nunique() == 1}
+    hazard = named.where(named != "other", base.map(agreed).astype("string").fillna("other"))
+    group = pd.DataFrame({"base": base, "hazard": hazard}).groupby(
+        ["base", "hazard"], sort=False, dropna=False).ngroup()
     language = columns["language"].fillna("")
     english_first = (~language.str.lower().str.startswith("en")).astype(int)
     order = pd.DataFrame({"group": group, "english_first": english_first}, index=df.index)
     keep = order.sort_values(["group", "english_first"], kind="stable").drop_duplicates("group")
+    keep = keep.index.sort_values()
     languages = language.groupby(group).agg(lambda s: ", ".join(dict.fromkeys(x for x in s if x)))
-    merged = pd.Series(group.loc[keep.index].map(languages).to_numpy(), index=keep.index,
+    merged = pd.Series(group.loc[keep].map(languages).to_numpy(), index=keep,
                        dtype="string").replace("", pd.NA)
-    return df.loc[keep.index.sort_values()], merged.sort_index()
+    columns["hazard"] = hazard.loc[keep]
+    return df.loc[keep], merged
 
 
 _CAP_NS = re.compile(rb"urn:oasis:names:tc:emergency:cap:1\.[0-2]")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
 from model.schema import ReadResult
@@ -35,7 +36,7 @@ def _pick(columns, names) -> str | None:
 def read_boundaries(
     path: str | Path, *, admin_level: int | None = None, name_field: str | None = None,
     code_field: str | None = None, source: str | None = None,
-) -> ReadResult:
+) -> ReadResult[gpd.GeoDataFrame]:
     """Read admin areas (polygons) into the canonical ``boundaries`` table.
 
     ``admin_level`` is taken from an ``admin_level`` column, else from the
@@ -91,7 +92,7 @@ _PLACE_FIELDS = {
 
 
 def read_places(path: str | Path, *, source: str | None = None,
-                encoding: str | None = None) -> ReadResult:
+                encoding: str | None = None) -> ReadResult[gpd.GeoDataFrame]:
     """Read populated places (name, country, population, point) from CSV or a point file.
 
     GeoNames exports (``cities15000``) are read as they are.
@@ -107,13 +108,15 @@ def read_places(path: str | Path, *, source: str | None = None,
     missing = [k for k in needed if fields[k] is None]
     if missing:
         raise FormatError(f"is not a places file: no {', '.join(missing)} column", path=path)
+    name_col, population_col = str(fields["name"]), str(fields["population"])
     check = v.RowChecker()
-    df = check.drop(df, v.blank(df[fields["name"]]), fields["name"], "name is missing")
-    df, population = v.non_negative(df, fields["population"], check, required=True)
+    df = check.drop(df, v.blank(df[name_col]), name_col, "name is missing")
+    df, population = v.non_negative(df, population_col, check, required=True)
     country = (to_iso3(df[fields["country"]]) if fields["country"]
                else pd.Series(pd.NA, index=df.index, dtype="string"))
     if is_csv:
-        df, geometry = v.coordinates(df, fields["latitude"], fields["longitude"], check)
+        df, geometry = v.coordinates(df, str(fields["latitude"]), str(fields["longitude"]),
+                                     check)
     else:
         df, geometry = v.point_geometries(df, geometry, check)
     src = source or ("GeoNames" if "geonameid" in df.columns else path.stem)

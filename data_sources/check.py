@@ -84,7 +84,8 @@ def render_text(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def run_check(argv: list[str], out=sys.stdout) -> int:
+def run_check(argv: list[str], out=None) -> int:
+    out = out or sys.stdout  # looked up at call time, so a redirected stdout is honoured
     parser = argparse.ArgumentParser(
         prog="python -m data_sources check",
         description="Check a data file before using it: what it is, what was accepted and "

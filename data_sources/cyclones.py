@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
 from model.schema import ReadResult
@@ -37,7 +38,7 @@ def _first_numbers(df, cols, check):
 
 def read_ibtracs(
     path: str | Path, *, basin: str | None = None, encoding: str | None = None
-) -> ReadResult:
+) -> ReadResult[gpd.GeoDataFrame]:
     """Read IBTrACS track points; ``basin`` (e.g. "NI") keeps only that basin.
 
     Reads the CSV and also the official points/lines Shapefile or GeoJSON

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from model.schema import ReadResult
 
@@ -114,7 +115,7 @@ def detect_format(path: str | Path, encoding: str | None = None) -> str:
 
 
 def read_any(path: str | Path, fmt: str | None = None, *, encoding: str | None = None,
-             **options) -> ReadResult:
+             **options) -> ReadResult[Any]:
     """Read a file with the reader for ``fmt`` (detected when None)."""
     fmt = fmt or detect_format(path, encoding)
     if fmt not in READERS:

@@ -38,7 +38,7 @@ def cause_from_text(values: pd.Series) -> pd.Series:
     return out
 
 
-def _finish(fmt, path, df, check, columns, geometry=None) -> ReadResult:
+def _finish(fmt, path, df, check, columns, geometry=None) -> ReadResult[gpd.GeoDataFrame]:
     idx = df.index
     columns = {k: c.loc[idx] for k, c in columns.items()}
     columns["source_id"] = columns["source_id"].astype("string")
@@ -49,7 +49,7 @@ def _finish(fmt, path, df, check, columns, geometry=None) -> ReadResult:
     return ReadResult("displacement", fmt, str(path), data, check.sorted())
 
 
-def read_idmc_idu(path: str | Path, *, encoding: str | None = None) -> ReadResult:
+def read_idmc_idu(path: str | Path, *, encoding: str | None = None) -> ReadResult[gpd.GeoDataFrame]:
     """Read IDMC IDU events: each row is new displacements for one event and place."""
     table = read_csv_table(path, encoding)
     require_columns(table, ("id", "iso3", "figure", "displacement_date", "displacement_type"),
@@ -99,7 +99,7 @@ _FIGURE_TAGS = [
 
 def read_hxl_displacement(
     path: str | Path, *, source: str | None = None, encoding: str | None = None
-) -> ReadResult:
+) -> ReadResult[gpd.GeoDataFrame]:
     """Read displacement figures from any HXL-tagged CSV (IOM DTM included).
 
     Columns are found by tag: area (#adm2/#adm1/#loc +name, else +code),
@@ -123,7 +123,7 @@ def read_hxl_displacement(
     missing = [name for name, col in (("#affected+idps (or +displaced, +refugees, +returnees)",
                                       figure_col), ("#date", date_col), ("#adm1+name", area_col))
                if col is None]
-    if missing:
+    if missing or figure_col is None or date_col is None or area_col is None:
         raise FormatError(f"HXL tags missing: {', '.join(missing)}", path=path)
     code_col = table.column_for_tag("#adm2+code") or table.column_for_tag("#adm1+code")
     country_col = table.column_for_tag("#country+code") or table.column_for_tag("#country")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
 from model.schema import INCIDENT_CATEGORIES, LOCATION_PRECISIONS, ReadResult
@@ -84,7 +85,8 @@ def severity_from(category: pd.Series, fatalities: pd.Series) -> pd.Series:
     return (base + bump).clip(upper=5)
 
 
-def _finish(fmt: str, path, df, points, check: v.RowChecker, columns: dict) -> ReadResult:
+def _finish(fmt: str, path, df, points, check: v.RowChecker, columns: dict
+            ) -> ReadResult[gpd.GeoDataFrame]:
     """Align every parsed column to the rows that survived, derive id and severity."""
     idx = df.index
     columns = {k: c.loc[idx] for k, c in columns.items()}
@@ -112,7 +114,7 @@ def _country(df: pd.DataFrame, check: v.RowChecker, *cols: str):
     return df, country
 
 
-def read_acled(path: str | Path, *, encoding: str | None = None) -> ReadResult:
+def read_acled(path: str | Path, *, encoding: str | None = None) -> ReadResult[gpd.GeoDataFrame]:
     """Read an ACLED event export CSV (the 31-column layout)."""
     table = read_csv_table(path, encoding)
     require_columns(
@@ -143,7 +145,7 @@ def read_acled(path: str | Path, *, encoding: str | None = None) -> ReadResult:
     })
 
 
-def read_ucdp(path: str | Path, *, encoding: str | None = None) -> ReadResult:
+def read_ucdp(path: str | Path, *, encoding: str | None = None) -> ReadResult[gpd.GeoDataFrame]:
     """Read UCDP GED events: the raw CSV, or HDX's copy with an HXL tag row.
 
     Category comes from ``type_of_violence`` (state-based and non-state ->
@@ -217,7 +219,7 @@ def read_points(
     *,
     source: str | None = None,
     encoding: str | None = None,
-) -> ReadResult:
+) -> ReadResult[gpd.GeoDataFrame]:
     """Read incidents from any CSV, GeoJSON or GeoPackage of points.
 
     ``mapping`` maps canonical fields (``time``, ``latitude``, ``longitude``,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -25,8 +26,9 @@ def ingest_source(store: Store, name: str, settings: Settings, fetcher: Fetcher)
     """One run of one source. On any failure the store keeps what it had and
     the ingest log records the error (the source then shows as stale)."""
     log_id = store.log_start(name)
-    counts = {"source": name, "fetched": 0, "accepted": 0, "rejected": 0, "duplicates": 0,
-              "updated": 0, "inserted": 0, "error": None, "unchanged": False}
+    counts: dict[str, Any] = {"source": name, "fetched": 0, "accepted": 0, "rejected": 0,
+                              "duplicates": 0, "updated": 0, "inserted": 0, "error": None,
+                              "unchanged": False}
     try:
         batch = SOURCES[name](settings, fetcher)
     except DataSourceError as exc:
@@ -61,9 +63,9 @@ def add_file(store: Store, path: str, fmt: str | None = None) -> dict:
     except DataSourceError as exc:
         store.log_finish(log_id, error=exc.message)
         raise
-    counts = {"source": name, "fetched": 1, "accepted": result.accepted,
-              "rejected": result.rejected, "duplicates": 0, "updated": 0, "inserted": 0,
-              "error": None, "unchanged": False}
+    counts: dict[str, Any] = {"source": name, "fetched": 1, "accepted": result.accepted,
+                              "rejected": result.rejected, "duplicates": 0, "updated": 0,
+                              "inserted": 0, "error": None, "unchanged": False}
     with store.transaction() as db:
         if result.kind == "raster":
             meta = summarize(result)
@@ -106,7 +108,8 @@ def status(store: Store, settings: Settings, now: pd.Timestamp | None = None) ->
         rows.append({
             "source": name, "last_success": last_ok, "age_h": age_h,
             "stale": age_h is None or age_h > settings.stale_after_h or error_after_ok,
-            "last_error": last_error["error"] if error_after_ok else None,
+            "last_error": last_error["error"] if error_after_ok and last_error is not None
+            else None,
             "accepted": int(ok["accepted"].iloc[-1]) if len(ok) else 0,
         })
     return pd.DataFrame(rows, columns=["source", "last_success", "age_h", "stale", "last_error",

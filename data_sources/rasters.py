@@ -67,7 +67,10 @@ def _open_geotiff(path: Path, limit) -> xr.DataArray:
             band_tags = src.tags(1)
     except RasterioIOError as exc:
         raise FormatError(f"cannot be read as a raster: {exc}", path=path) from None
-    da = rioxarray.open_rasterio(path, masked=True)
+    opened = rioxarray.open_rasterio(path, masked=True)
+    if not isinstance(opened, xr.DataArray):  # subdatasets (HDF, NetCDF): not a GeoTIFF
+        raise FormatError("holds several subdatasets; open it as NetCDF", path=path)
+    da = opened
     if da.sizes.get("band", 1) == 1:
         da = da.squeeze("band", drop=True)
     da.attrs.update({k.lower(): v for k, v in {**tags, **band_tags}.items()
@@ -88,7 +91,7 @@ def _open_netcdf(path: Path, variable_name: str | None, limit) -> xr.DataArray:
         ds = xr.open_dataset(path, engine="netcdf4", decode_coords="all", mask_and_scale=True)
     except (OSError, ValueError) as exc:
         raise FormatError(f"cannot be read as NetCDF: {exc}", path=path) from None
-    candidates = [n for n, var in ds.data_vars.items() if var.ndim >= 2]
+    candidates = [str(n) for n, var in ds.data_vars.items() if var.ndim >= 2]
     if variable_name is None:
         if not candidates:
             raise FormatError("has no gridded variable", path=path)
@@ -127,7 +130,7 @@ def open_raster(
     units: str | None = None,
     netcdf_variable: str | None = None,
     max_cells: int | None = None,
-) -> ReadResult:
+) -> ReadResult[xr.DataArray]:
     """Open a GeoTIFF/COG or NetCDF raster lazily as a canonical DataArray.
 
     ``variable`` names what the values are (``flood_depth``, ``wind_speed`` ...)

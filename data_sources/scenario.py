@@ -95,8 +95,8 @@ def load_live(store, sources_status: pd.DataFrame | None = None, base: Scenario 
     places, population) from ``base`` (the demo's unless given), which keep
     their own DEMO marking."""
     base = base or load_demo()
-    layers = {name: base.layers[name] for name in ("boundaries", "places", "population")
-              if name in base.layers}
+    layers: dict[str, Layer] = {name: base.layers[name] for name in
+                                ("boundaries", "places", "population") if name in base.layers}
     last = None
     if sources_status is not None and len(sources_status):
         last = sources_status["last_success"].dropna().max()

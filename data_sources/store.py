@@ -350,6 +350,7 @@ class Store:
     def log_start(self, source: str) -> int:
         cur = self.db.execute("INSERT INTO ingest_log (source, started) VALUES (?, "
                               "strftime('%Y-%m-%dT%H:%M:%fZ','now'))", (source,))
+        assert cur.lastrowid is not None  # an INSERT always has one
         return cur.lastrowid
 
     def log_finish(self, log_id: int, db=None, *, error: str | None = None, **counts) -> None:
@@ -367,7 +368,9 @@ class Store:
               history: bool = False) -> gpd.GeoDataFrame:
         """Current records of ``kind`` (all versions with ``history``) in a
         bbox (west, south, east, north; degrees) or region polygon and a period."""
-        where, args, join = [], [], ""
+        where: list[str] = []
+        args: list[object] = []
+        join = ""
         if not history:
             where.append("t.current = 1")
         if region is not None:

@@ -21,7 +21,8 @@ class RowChecker:
     def __init__(self) -> None:
         self.rejections: list[Rejection] = []
 
-    def drop(self, df: pd.DataFrame, bad: pd.Series, field: str, reasons) -> pd.DataFrame:
+    def drop(self, df: pd.DataFrame, bad: pd.Series, field: str | None, reasons
+             ) -> pd.DataFrame:
         """Return ``df`` without the rows where ``bad`` is True, recording each.
 
         ``reasons`` is one string for all rows, or a Series aligned with ``df``.

@@ -90,13 +90,16 @@ def hotspots(
     previous), and the hexagon polygon (EPSG:4326).
     """
     times = incidents["time"]
-    if period is None and len(times):
-        period = Period(times.min(), times.max() + pd.Timedelta(seconds=1))
-    chosen = incidents[period.contains(times)] if period is not None else incidents
     columns = ["h3", "count", "gi_z", "gi_p", "gi_class", "recent", "previous", "change"]
+    empty = gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry",
+                             crs="EPSG:4326")
+    if times.empty:
+        return empty
+    if period is None:
+        period = Period(times.min(), times.max() + pd.Timedelta(seconds=1))
+    chosen = incidents[period.contains(times)]
     if chosen.empty:
-        return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry",
-                                crs="EPSG:4326")
+        return empty
     cells = h3_cells(chosen.geometry, res)
     counts = pd.Series(cells).value_counts()
     ring = {nb for cell in counts.index.tolist() for nb in h3i.grid_disk(cell, 1)}

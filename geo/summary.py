@@ -7,6 +7,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import xarray as xr
 
 from model.period import Period
 from model.scenario import Scenario
@@ -158,7 +159,7 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None) -> Sum
     )
 
 
-def _raster(scenario: Scenario, layer: str, on) -> object:
+def _raster(scenario: Scenario, layer: str, on) -> xr.DataArray | None:
     """A hazard raster for the map, when its layer is on and loaded."""
     wanted = "flood" if layer == "flood" else "cyclone"
     return scenario[layer] if wanted in on and layer in scenario.layers else None

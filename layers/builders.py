@@ -33,7 +33,7 @@ GI_COLOURS = {"hot 99%": "#b2182b", "hot 95%": "#ef8a62", "hot 90%": "#fddbc7",
 LEVEL_COLOURS = {"green": "#2ca02c", "orange": "#ff7f0e", "red": "#d62728"}
 FLOOD_BINS = ([0.05, 0.5, 1.0, 2.0, 3.0], ["#c6dbef", "#6baed6", "#3182bd", "#08519c",
                                            "#08306b"])
-WIND_BINS = ([34, 50, 64, 96], ["#fed976", "#fd8d3c", "#e31a1c", "#800026"])
+WIND_BINS = ([34.0, 50.0, 64.0, 96.0], ["#fed976", "#fd8d3c", "#e31a1c", "#800026"])
 DISPLACEMENT_COLOURS = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"]
 
 

@@ -39,7 +39,7 @@ def build_map(summary: Summary, options: MapOptions = MapOptions()) -> folium.Ma
     west, south, east, north = summary.region_bounds
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=5,
                    tiles=None, control_scale=True, prefer_canvas=True)
-    m.get_root().header.add_child(folium.Element(
+    m.get_root().header.add_child(folium.Element(  # type: ignore[attr-defined]
         f"<style>.leaflet-container {{ background: {PLAIN_BACKGROUND}; }}</style>"))
     if options.basemap_url:
         folium.TileLayer(options.basemap_url, attr=esc(options.basemap_attribution),

@@ -14,6 +14,7 @@ to NaN and these attributes: ``variable`` (one of ``RASTER_VARIABLES``),
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 CRS = "EPSG:4326"
 
@@ -214,21 +215,26 @@ class Rejection:
         return {"row": self.row, "field": self.field, "reason": self.reason}
 
 
+DataT = TypeVar("DataT")
+
+
 @dataclass
-class ReadResult:
-    """What a reader returns: the canonical data plus every rejected record."""
+class ReadResult(Generic[DataT]):
+    """What a reader returns: the canonical data plus every rejected record.
+    ``ReadResult[gpd.GeoDataFrame]`` for tables, ``ReadResult[xr.DataArray]``
+    for rasters."""
 
     kind: str  # a key of TABLES, or "raster"
     format: str  # e.g. "acled", "gdacs-rss", "geotiff"
     path: str
-    data: object  # GeoDataFrame or xarray.DataArray
+    data: DataT
     rejections: list[Rejection] = field(default_factory=list)
 
     @property
     def accepted(self) -> int:
         if self.kind == "raster":
             return 1
-        return len(self.data)
+        return len(self.data)  # type: ignore[arg-type]  # tables are sized
 
     @property
     def rejected(self) -> int:

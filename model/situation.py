@@ -87,6 +87,19 @@ class Filters:
                 self.trend_days)
 
 
+@dataclass(frozen=True)
+class FilterOptions:
+    """What a user can choose from, for the data at hand: the data's name and
+    as-of time, admin areas loaded (code -> name), international border pairs
+    touching a member state, and the wind raster's time steps (ISO, UTC)."""
+
+    scenario_name: str
+    as_of: pd.Timestamp
+    admin_areas: dict[str, str]
+    border_pairs: tuple[str, ...]
+    wind_steps: tuple[str, ...]
+
+
 @dataclass
 class Summary:
     """Everything one view, report or export needs, computed once.

@@ -7,7 +7,7 @@ import io
 import pandas as pd
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt, RGBColor
+from docx.shared import Cm, Pt, RGBColor
 
 from .content import SECTIONS, SECTORS, TLP_MEANING, ReportContent, cell_text
 from .static_map import render_png
@@ -58,7 +58,7 @@ def render_docx(content: ReportContent) -> bytes:
     doc.add_heading("Key figures", 1)
     _table(doc, pd.DataFrame(content.key_figures, columns=["Figure", "Value"]), "")
     doc.add_heading("Situation overview", 1)
-    doc.add_picture(io.BytesIO(render_png(s)), width=doc.sections[0].page_width * 0.7)
+    doc.add_picture(io.BytesIO(render_png(s)), width=Cm(15))
     _table(doc, content.areas, "No areas in this selection.")
     if content.admin_areas is not None:
         doc.add_heading("By admin area", 2)
@@ -73,9 +73,9 @@ def render_docx(content: ReportContent) -> bytes:
     for sector in SECTORS:
         doc.add_heading(sector, 2)
         doc.add_paragraph(f.sections.get(sector, "").strip() or "(not reported)")
-    for section in SECTIONS[1:]:
-        doc.add_heading(section, 1)
-        doc.add_paragraph(f.sections.get(section, "").strip() or "(not reported)")
+    for name in SECTIONS[1:]:
+        doc.add_heading(name, 1)
+        doc.add_paragraph(f.sections.get(name, "").strip() or "(not reported)")
     doc.add_heading("Sources and method", 1)
     _table(doc, content.sources, "")
     for note in content.notes:

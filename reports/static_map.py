@@ -60,7 +60,8 @@ def render_png(summary: Summary, width_in: float = 7.0,
     fig, ax = plt.subplots(figsize=(width_in, max(3.0, min(9.0, width_in * aspect))), dpi=dpi)
     ax.set_facecolor("#dfe7ee")
     summary.countries.plot(ax=ax, color="#f2efe9", edgecolor="#777", lw=0.4, zorder=1)
-    handles = [Line2D([], [], color="#222", lw=1.2, label="International border")]
+    handles: list[Line2D | Patch] = [
+        Line2D([], [], color="#222", lw=1.2, label="International border")]
     hazards = summary.filters.hazards
     if summary.flood is not None:
         bins, colours = FLOOD_BINS

@@ -21,6 +21,7 @@ from data_sources.ingest import status
 from data_sources.scenario import load_demo, load_live, load_scenario, with_results
 from data_sources.settings import Settings
 from data_sources.store import Store
+from geo.borders import international_borders
 from geo.regions import (
     admin_region,
     corridor_region,
@@ -30,8 +31,8 @@ from geo.regions import (
 )
 from geo.summary import situation_summary
 from model.scenario import Scenario
-from model.schema import ReadResult
-from model.situation import Filters, Region, Summary
+from model.schema import SAARC_ISO3, ReadResult
+from model.situation import FilterOptions, Filters, Region, Summary
 
 T = TypeVar("T")
 Added = Sequence[tuple[str, ReadResult]]  # user files: (source name, what was read)
@@ -63,6 +64,7 @@ class SituationService:
         self.settings = settings or Settings()
         self._scenarios = _LRU(2)
         self._summaries = _LRU(32)
+        self._options = _LRU(8)
         self._documents = _LRU(16)
 
     # -- data ---------------------------------------------------------------------------
@@ -100,6 +102,26 @@ class SituationService:
         """The current scenario plus the user's added files (for filter choices)."""
         base = self.scenario()
         return with_results(base, list(added)) if added else base
+
+    def options(self, added: Added = ()) -> FilterOptions:
+        """The choices a filter form offers for the current data plus ``added``."""
+        return self._options.get_or((self.token(), _added_key(added)),
+                                    lambda: self._make_options(added))
+
+    def _make_options(self, added: Added) -> FilterOptions:
+        sc = self.scenario_with(added)
+        boundaries = sc["boundaries"]
+        admin = boundaries[boundaries["admin_level"] > 0]
+        pairs = international_borders(boundaries[boundaries["admin_level"] == 0])["pair"]
+        wind = sc["wind"] if "wind" in sc.layers else None
+        steps = (tuple(pd.Timestamp(t).isoformat() for t in wind["time"].values)
+                 if wind is not None and "time" in wind.dims else ())
+        return FilterOptions(
+            scenario_name=sc.name, as_of=sc.as_of,
+            admin_areas=dict(zip(admin["code"].astype(str), admin["name"].astype(str),
+                                 strict=False)),
+            border_pairs=tuple(p for p in pairs if set(p.split("-")) & set(SAARC_ISO3)),
+            wind_steps=steps)
 
     def feed_status(self) -> pd.DataFrame | None:
         """Per live source: last success, age, last error, stale; None without feeds."""

@@ -6,14 +6,13 @@ import sys
 
 import pytest
 
+from data_sources.__main__ import main as data_sources_main
+from tests.cli import run
 from tests.conftest import ROOT
 
 
 def check(*args):
-    proc = subprocess.run([sys.executable, "-m", "data_sources", "check", *map(str, args)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert "Traceback" not in proc.stdout + proc.stderr
-    return proc
+    return run(data_sources_main, "check", *args)
 
 
 def test_usable_file_json(write_csv):

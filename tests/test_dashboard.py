@@ -12,6 +12,7 @@ from geo.summary import situation_summary
 from tests.conftest import ROOT
 
 APP = str(ROOT / "dashboard" / "app.py")
+pytestmark = pytest.mark.slow  # each runs the whole app (several seconds)
 
 
 @pytest.fixture

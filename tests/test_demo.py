@@ -38,6 +38,7 @@ def test_everything_synthetic_is_marked_demo(demo):
     assert demo.layers["boundaries"].updated is None
 
 
+@pytest.mark.slow
 def test_generation_is_deterministic(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     write_scenario(a)

@@ -1,8 +1,6 @@
 """``python -m geo`` as analysts run it."""
 
 import json
-import subprocess
-import sys
 
 import geopandas as gpd
 import numpy as np
@@ -11,16 +9,14 @@ import rasterio
 import shapely
 from rasterio.errors import NotGeoreferencedWarning
 
-from tests.conftest import ROOT
+from geo.__main__ import main as geo_main
+from tests.cli import run
 from tests.geo_helpers import centre, districts, raster
 from tests.test_exposure import HAZARD, PEOPLE
 
 
 def geo(*args):
-    proc = subprocess.run([sys.executable, "-m", "geo", *map(str, args)], capture_output=True,
-                          text=True, cwd=ROOT, timeout=120)
-    assert "Traceback" not in proc.stdout + proc.stderr
-    return proc
+    return run(geo_main, *args)
 
 
 @pytest.fixture

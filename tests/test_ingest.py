@@ -183,6 +183,7 @@ def test_missing_credentials_are_a_clear_error(env):
     assert result["error"] == "ACLED needs SAMON_ACLED_KEY and SAMON_ACLED_EMAIL"
 
 
+@pytest.mark.slow
 def test_ingest_and_status_commands(server, tmp_path):
     import os
     import subprocess

@@ -176,6 +176,7 @@ def test_unicode_place_names_survive_in_the_pdf(demo, summary):
         assert any(script in f for f in fonts), script
 
 
+@pytest.mark.slow
 def test_cli_writes_every_format(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "reports", "sitrep", "--region", "PAK", "--hazard", "flood",

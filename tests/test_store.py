@@ -119,6 +119,7 @@ with Store(sys.argv[1]) as store:
 """
 
 
+@pytest.mark.slow
 def test_kill_9_mid_batch_leaves_the_store_as_it_was(tmp_path, demo, demo_root):
     path = tmp_path / "crash.gpkg"
     with Store(path) as s:

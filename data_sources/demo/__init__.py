@@ -28,7 +28,7 @@ NAME = "DEMO scenario: lower Indus flood and Bay of Bengal cyclone, September 20
 MANIFEST = "manifest.json"
 
 # layer name -> (file, reader format, source, reader options)
-LAYERS = {
+LAYERS: dict[str, tuple[str, str, str, dict]] = {
     "boundaries": ("countries.geojson", "boundaries",
                    f"Natural Earth 1:110m admin-0 (pyogrio {pyogrio.__version__})", {}),
     "places": ("places_geonames.csv", "places",

@@ -7,6 +7,7 @@ asymmetry), so the wind radii in the track file agree with the raster.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -135,6 +136,7 @@ def write_wind_netcdf(path: Path, fixes: pd.DataFrame) -> None:
     ds.attrs = {"Conventions": "CF-1.8", "title": "DEMO cyclone wind field",
                 "source": "DEMO cyclone wind model (Bay of Bengal, September 2026)",
                 "demo": "true"}
-    encoding = {"wind_speed": {"zlib": True, "complevel": 4, "_FillValue": -999.0},
-                "time": {"units": "hours since 2026-09-24 00:00:00", "calendar": "standard"}}
+    encoding: dict[str, dict[str, Any]] = {
+        "wind_speed": {"zlib": True, "complevel": 4, "_FillValue": -999.0},
+        "time": {"units": "hours since 2026-09-24 00:00:00", "calendar": "standard"}}
     ds.to_netcdf(path, engine="netcdf4", encoding=encoding)

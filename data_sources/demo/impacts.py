@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -69,7 +70,7 @@ def gdacs_events(fixes: pd.DataFrame, max_depth: float) -> dict:
     """A GDACS events-API-like FeatureCollection for the flood and the cyclone."""
     landfall = fixes.iloc[(fixes["time"] - pd.Timestamp("2026-09-26T12:00Z")).abs().argmin()]
     peak = fixes["wind_kt"].max()
-    events = [
+    events: list[dict[str, Any]] = [
         {"eventtype": "FL", "eventid": 9000001, "episodeid": 3, "alertlevel": "Red",
          "name": "DEMO: Flood in Pakistan (lower Indus)",
          "description": "DEMO scenario: monsoon flooding along the lower Indus, Sindh.",

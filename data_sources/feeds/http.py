@@ -16,7 +16,10 @@ from ..errors import DataSourceError
 
 
 class FetchError(DataSourceError):
-    """A feed could not be fetched (timeout, HTTP error, body too large ...)."""
+    """A feed could not be fetched (timeout, HTTP error, body too large ...).
+    ``retry``: the failure may pass (timeout, 5xx, 429), so trying again helps."""
+
+    retry: bool = False
 
 
 @dataclass
@@ -56,7 +59,7 @@ class Fetcher:
             headers["If-None-Match"] = meta["etag"]
         if meta.get("last_modified"):
             headers["If-Modified-Since"] = meta["last_modified"]
-        last_error = None
+        last_error = FetchError(f"{redact(url)}: not fetched")
         for attempt in range(self.retries + 1):
             if attempt:
                 time.sleep(self.backoff * 2 ** (attempt - 1))
@@ -64,7 +67,7 @@ class Fetcher:
                 return self._get(url, headers, body, meta_path)
             except FetchError as exc:
                 last_error = exc
-                if not getattr(exc, "retry", False):
+                if not exc.retry:
                     raise
         raise last_error
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+import geopandas as gpd
 import pandas as pd
 import shapely
 
@@ -36,7 +37,7 @@ class Batch:
     unchanged: bool
 
 
-def _in_south_asia(result: ReadResult) -> ReadResult:
+def _in_south_asia(result: ReadResult[gpd.GeoDataFrame]) -> ReadResult[gpd.GeoDataFrame]:
     data = result.data
     located = data.geometry.notna() & ~data.geometry.is_empty
     west, south, east, north = SOUTH_ASIA
@@ -63,11 +64,12 @@ def cap_feeds(s: Settings, f: Fetcher) -> Batch:
         fetched += 1
         unchanged &= index.not_modified
         root = parse_xml(index.path)
-        links = []
+        links: list[str] = []
         for el in root.iter():
             tag = el.tag.rsplit("}", 1)[-1]
-            if tag == "link" and el.get("href"):  # Atom
-                links.append(el.get("href"))
+            href = el.get("href")
+            if tag == "link" and href:  # Atom
+                links.append(href)
             elif tag == "link" and el.text and el.text.strip().startswith("http"):  # RSS
                 links.append(el.text.strip())
         for j, link in enumerate(dict.fromkeys(links)):
@@ -121,7 +123,7 @@ def reliefweb(s: Settings, f: Fetcher) -> Batch:
                  got.not_modified and reports.not_modified)
 
 
-def _reliefweb_reports(path) -> ReadResult:
+def _reliefweb_reports(path) -> ReadResult[gpd.GeoDataFrame]:
     """ReliefWeb reports (situation reports, updates) as canonical documents."""
     doc = json.loads(path.read_text(encoding="utf-8"))
     rows, rejections = [], []
