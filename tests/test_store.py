@@ -166,3 +166,10 @@ def test_a_record_repeated_in_one_batch_keeps_the_last_as_current(store, demo):
     assert current.loc[alerts.loc[0, "source_id"], "alert_level"] == "orange"
     assert current.loc[alerts.loc[0, "source_id"], "version"] == 2
     assert len(store.query("alerts", history=True)) == 3
+
+
+def test_the_geopackage_store_is_a_feature_store(store):
+    """The port the service and the hub's PostGIS store share."""
+    from model.ports import FeatureStore
+
+    assert isinstance(store, FeatureStore)
