@@ -118,6 +118,7 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None) -> Sum
         current.loc[~current["country"].isin(areas["iso3"]), "figure"].sum())
     key["incidents"] = float(len(chosen))
     key["displaced"] = float(current["figure"].sum())
+    table = _without_layers_off(table, on)
 
     cells = hotspots.hotspots(pool, filters.h3_res, period=period,
                               trend_days=filters.trend_days)
@@ -157,6 +158,13 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None) -> Sum
         displacement_records=current.reset_index(drop=True),
         sources=scenario.sources(), notes=notes, admin_areas=admin, overlaps=overlaps,
     )
+
+
+def _without_layers_off(table: pd.DataFrame, on) -> pd.DataFrame:
+    """A layer switched off has no column (like a hazard not loaded), never a 0."""
+    off = [col for col, layer in (("incidents", "incidents"), ("displaced", "displacement"))
+           if layer not in on]
+    return table.drop(columns=off)
 
 
 def _raster(scenario: Scenario, layer: str, on) -> xr.DataArray | None:
@@ -217,7 +225,7 @@ def _admin_table(scenario: Scenario, filters: Filters, region: Region, incidents
         weights = np.ones(len(located)) if weight is None else located[weight].to_numpy(float)
         sums = np.bincount(idx + 1, weights=weights, minlength=len(admin) + 1)
         table[col] = np.roll(sums, -1).round().astype("int64")
-    return table, overlaps
+    return _without_layers_off(table, filters.hazards), overlaps
 
 
 def _cyclones(tracks, countries, region: Region, wanted: bool):

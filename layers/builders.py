@@ -34,6 +34,7 @@ LEVEL_COLOURS = {"green": "#2ca02c", "orange": "#ff7f0e", "red": "#d62728"}
 FLOOD_BINS = ([0.05, 0.5, 1.0, 2.0, 3.0], ["#c6dbef", "#6baed6", "#3182bd", "#08519c",
                                            "#08306b"])
 WIND_BINS = ([34.0, 50.0, 64.0, 96.0], ["#fed976", "#fd8d3c", "#e31a1c", "#800026"])
+AREA_OUTLINE = "#1f5fbf"
 DISPLACEMENT_COLOURS = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"]
 
 
@@ -63,9 +64,11 @@ def _popup_fields(fields: dict[str, str]):
     return dict(fields=list(fields), aliases=[esc(a) for a in fields.values()], labels=True)
 
 
-def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> Layer:
-    """Country outlines (thin) and international borders (thicker; dashed where
-    the data marks a border as disputed)."""
+def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame,
+                     areas: gpd.GeoDataFrame) -> Layer:
+    """Country outlines (thin), international borders (thicker; dashed where
+    the data marks a border as disputed), and the outline of the areas the
+    figures cover (blue: a corridor, a polygon, or the Maldives' stand-in)."""
     group = folium.FeatureGroup(name="Boundaries and borders", show=True)
     folium.GeoJson(
         _geojson(countries, {"name": countries["name"], "iso3": countries["iso3"]}),
@@ -84,8 +87,14 @@ def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> 
         tooltip=folium.GeoJsonTooltip(**_popup_fields({"pair": "Border",
                                                        "length_km": "Length (km)"})),
     ).add_to(group)
+    folium.GeoJson(
+        _geojson(areas, {"name": areas["name"]}),
+        style_function=lambda f: {"color": AREA_OUTLINE, "weight": 2, "fill": False},
+        tooltip=folium.GeoJsonTooltip(**_popup_fields({"name": "Area covered"})),
+    ).add_to(group)
     return Layer(group, legend("Boundaries", [("#222", "International border"),
-                                              ("#555", "Country outline")],
+                                              ("#555", "Country outline"),
+                                              (AREA_OUTLINE, "Area the figures cover")],
                                "Dashed: disputed, where the data marks it"))
 
 

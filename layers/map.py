@@ -53,7 +53,7 @@ def build_map(summary: Summary, options: MapOptions = MapOptions()) -> folium.Ma
             legends.append(layer.legend)
 
     if "boundaries" in wanted:
-        add(builders.boundaries_layer(summary.countries, summary.borders))
+        add(builders.boundaries_layer(summary.countries, summary.borders, summary.area_shapes))
     if "displacement" in wanted:
         figures = summary.areas.dropna(subset=["iso3"]).set_index("iso3")["displaced"]
         shapes = summary.area_shapes
