@@ -85,28 +85,31 @@ def write_bundle(summary: Summary, out: Path, *, sender: str = "",
         path.write_bytes(data)
         written.append(path)
 
-    areas = summary.area_shapes[["iso3", "geometry"]].merge(
-        summary.areas.dropna(subset=["iso3"]), on="iso3")
-    disp = summary.displacement_records
-    layers = {name: mark(frame, summary, tlp) for name, frame in {
+    # Marked once, written in every format.
+    marked = {name: mark(frame, summary, tlp) for name, frame in {
         "incidents": summary.incidents, "alerts": summary.alerts,
         "hotspots": summary.hotspot_cells, "wind_swaths": summary.swaths,
-        "areas": gpd.GeoDataFrame(areas, geometry="geometry", crs="EPSG:4326"),
-        "displacement": disp[disp.geometry.notna()],
+        "areas": summary.areas, "displacement": summary.displacement_records,
     }.items()}
     if "gpkg" in formats:
         gpkg = out / f"{stem}.gpkg"
         gpkg.unlink(missing_ok=True)
+        areas = summary.area_shapes[["iso3", "geometry"]].merge(
+            marked["areas"].dropna(subset=["iso3"]), on="iso3")
+        disp = marked["displacement"]
+        layers = {**marked, "areas": gpd.GeoDataFrame(areas, geometry="geometry",
+                                                      crs="EPSG:4326"),
+                  "displacement": disp[disp.geometry.notna()]}
         for layer, frame in layers.items():
             if len(frame):
                 _plain(frame, keep_times=True).to_file(gpkg, layer=layer, driver="GPKG")
         if gpkg.exists():
             written.append(gpkg)
     if "csv" in formats:
-        _write_csvs(summary, tlp, stem, put)
+        _write_csvs(marked, stem, put)
     if "geojson" in formats:
         for layer in ("incidents", "alerts"):
-            put(f"{stem}_{layer}.geojson", _plain(layers[layer]).to_json(
+            put(f"{stem}_{layer}.geojson", _plain(marked[layer]).to_json(
                 drop_id=True, ensure_ascii=False).encode("utf-8"))
     if "cap" in formats:
         for file, xml in alerts_to_cap(summary, sender or "sitrep@localhost", tlp).items():
@@ -114,14 +117,12 @@ def write_bundle(summary: Summary, out: Path, *, sender: str = "",
     return written
 
 
-def _write_csvs(summary: Summary, tlp: str, stem: str, put) -> None:
+def _write_csvs(marked: dict[str, pd.DataFrame], stem: str, put) -> None:
     """Every CSV, displacement with unlocated records too (they count in the totals)."""
-    put(f"{stem}_incidents.csv", hxl_csv(_with_lonlat(mark(summary.incidents, summary, tlp)),
-                                         INCIDENT_TAGS))
-    put(f"{stem}_areas.csv", hxl_csv(mark(summary.areas, summary, tlp), AREA_TAGS))
-    put(f"{stem}_alerts.csv", hxl_csv(pd.DataFrame(mark(summary.alerts, summary, tlp)),
-                                      ALERT_TAGS))
-    disp = mark(summary.displacement_records, summary, tlp)
+    put(f"{stem}_incidents.csv", hxl_csv(_with_lonlat(marked["incidents"]), INCIDENT_TAGS))
+    put(f"{stem}_areas.csv", hxl_csv(marked["areas"], AREA_TAGS))
+    put(f"{stem}_alerts.csv", hxl_csv(pd.DataFrame(marked["alerts"]), ALERT_TAGS))
+    disp = marked["displacement"]
     located = _with_lonlat(disp.assign(type=disp["type"].astype(str)))
     for kind, tag in DISPLACEMENT_FIGURE_TAGS.items():
         part = located[located["type"] == kind]
