@@ -31,6 +31,7 @@ def summarize(result: ReadResult, shown: int = SHOWN_REJECTIONS) -> dict:
         "path": result.path, "kind": result.kind, "format": result.format,
         "accepted": result.accepted, "rejected": result.rejected,
         "rejections": [r.as_dict() for r in result.rejections[:shown]],
+        "warnings": [w.as_dict() for w in result.warnings],
         "crs": None, "bounds": None, "time_range": None,
     }
     data = result.data
@@ -74,6 +75,9 @@ def render_text(summary: dict) -> str:
                      + "  (min x, min y, max x, max y)")
     if summary["time_range"]:
         lines.append(f"time:      {summary['time_range'][0]} .. {summary['time_range'][1]}")
+    for w in summary.get("warnings", []):
+        field = f" ({w['field']})" if w["field"] else ""
+        lines.append(f"note{field}: {w['reason']}")
     if summary["rejections"]:
         lines.append(f"first {len(summary['rejections'])} rejections:")
         for r in summary["rejections"]:
@@ -94,10 +98,13 @@ def run_check(argv: list[str], out=None) -> int:
     parser.add_argument("path")
     parser.add_argument("--kind", choices=sorted(READERS), help="skip detection; read as this")
     parser.add_argument("--encoding", help="text encoding when not UTF-8 (e.g. latin-1)")
+    parser.add_argument("--band", type=int, help="rasters with several bands: the band to use "
+                                                    "(1 is the first)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
+    options = {"band": args.band} if args.band is not None else {}
     try:
-        summary = summarize(read_any(args.path, args.kind, encoding=args.encoding))
+        summary = summarize(read_any(args.path, args.kind, encoding=args.encoding, **options))
     except DataSourceError as exc:
         return _fail(exc.as_dict(), args.json, out)
     except Exception as exc:  # noqa: BLE001 - a user must never see a traceback

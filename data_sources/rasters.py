@@ -16,7 +16,7 @@ import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 from rasterio.errors import RasterioIOError
 
-from model.schema import RASTER_VARIABLES, ReadResult
+from model.schema import RASTER_VARIABLES, Notice, ReadResult
 
 from .errors import CRSError, FormatError, RasterTooLargeError
 from .textio import read_bytes
@@ -57,24 +57,47 @@ def _annotate(da: xr.DataArray, variable: str | None, units: str | None, path) -
     return da
 
 
-def _open_geotiff(path: Path, limit) -> xr.DataArray:
+def _open_geotiff(path: Path, limit, band: int | None, notices: list[Notice]) -> xr.DataArray:
     try:
         with rasterio.open(path) as src:
             _refuse_if_large(src.count * src.width * src.height, path, limit)
             if src.crs is None:
                 raise CRSError("GeoTIFF has no CRS", path=path)
             tags = src.tags()
-            band_tags = src.tags(1)
+            band_tags = src.tags(band if band and 1 <= band <= src.count else 1)
     except RasterioIOError as exc:
         raise FormatError(f"cannot be read as a raster: {exc}", path=path) from None
     opened = rioxarray.open_rasterio(path, masked=True)
     if not isinstance(opened, xr.DataArray):  # subdatasets (HDF, NetCDF): not a GeoTIFF
         raise FormatError("holds several subdatasets; open it as NetCDF", path=path)
     da = opened
-    if da.sizes.get("band", 1) == 1:
-        da = da.squeeze("band", drop=True)
+    bands = da.sizes.get("band", 1)
+    if band is not None and not 1 <= band <= bands:
+        raise FormatError(f"has {bands} band(s): band {band} does not exist", path=path,
+                          field="band")
+    if bands > 1 and band is None:
+        # Summing over every band would count each cell once per band.
+        raise FormatError(f"has {bands} bands; say which one holds the values with --band N "
+                          f"(1 to {bands}; in a manifest: \"options\": {{\"band\": N}})",
+                          path=path, field="band")
+    da = da.isel(band=(band or 1) - 1, drop=True)
+    if bands > 1:
+        notices.append(Notice("band", f"band {band} of {bands} used"))
     da.attrs.update({k.lower(): v for k, v in {**tags, **band_tags}.items()
                      if k.lower() in ("variable", "units", "source", "demo")})
+    return da
+
+
+def _north_up(da: xr.DataArray, y: str, notices: list[Notice]) -> xr.DataArray:
+    """Rows from north to south, as every grid computation here expects. A file
+    stored south to north (GDAL-written NetCDF, a positive y pixel size) is
+    flipped on reading, and a notice says so."""
+    values = da[y].values
+    if values.size > 1 and values[1] > values[0]:
+        notices.append(Notice(y, "rows stored south to north; flipped to north-up"))
+        flipped = da.isel({y: slice(None, None, -1)})
+        # The transform kept from the file describes the old order: derive it anew.
+        return flipped.rio.write_transform(flipped.rio.transform(recalc=True))
     return da
 
 
@@ -86,7 +109,8 @@ def _spatial_dims(da: xr.DataArray) -> tuple[str, str]:
                       f"(it has {', '.join(map(str, da.dims))})", field=str(da.name))
 
 
-def _open_netcdf(path: Path, variable_name: str | None, limit) -> xr.DataArray:
+def _open_netcdf(path: Path, variable_name: str | None, limit, notices: list[Notice]
+                 ) -> xr.DataArray:
     try:
         ds = xr.open_dataset(path, engine="netcdf4", decode_coords="all", mask_and_scale=True)
     except (OSError, ValueError) as exc:
@@ -119,6 +143,7 @@ def _open_netcdf(path: Path, variable_name: str | None, limit) -> xr.DataArray:
                           "time, y and x", path=path, field=variable_name)
     if "time" in da.dims:
         da = da.transpose("time", y, x)
+    da = _north_up(da, y, notices)
     da.attrs.update({k: ds.attrs[k] for k in ("source", "demo") if k in ds.attrs})
     return da
 
@@ -130,24 +155,29 @@ def open_raster(
     units: str | None = None,
     netcdf_variable: str | None = None,
     max_cells: int | None = None,
+    band: int | None = None,
 ) -> ReadResult[xr.DataArray]:
     """Open a GeoTIFF/COG or NetCDF raster lazily as a canonical DataArray.
 
     ``variable`` names what the values are (``flood_depth``, ``wind_speed`` ...)
     when the file does not say so in its tags or attributes; ``units`` likewise.
-    Native CRS and transform are kept; nodata cells are NaN.
+    A GeoTIFF with several bands needs ``band`` (1-based). Native CRS and
+    transform are kept, rows run north to south (flipped when stored the other
+    way, with a notice); nodata cells are NaN.
     """
+    notices: list[Notice] = []
     path = Path(path)
     _fail_if_missing_or_empty(path)
     suffix = path.suffix.lower()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
         if suffix in NETCDF_SUFFIXES:
-            da, fmt = _open_netcdf(path, netcdf_variable, max_cells), "netcdf"
+            da, fmt = _open_netcdf(path, netcdf_variable, max_cells, notices), "netcdf"
         else:
-            da, fmt = _open_geotiff(path, max_cells), "geotiff"
+            da, fmt = _open_geotiff(path, max_cells, band, notices), "geotiff"
+            da = _north_up(da, "y", notices)
     da = _annotate(da, variable, units, path)
-    return ReadResult("raster", fmt, str(path), da, [])
+    return ReadResult("raster", fmt, str(path), da, [], notices)
 
 
 def _fail_if_missing_or_empty(path: Path) -> None:

@@ -215,6 +215,18 @@ class Rejection:
         return {"row": self.row, "field": self.field, "reason": self.reason}
 
 
+@dataclass(frozen=True)
+class Notice:
+    """Something a reader accepted but changed or assumed (a band chosen, rows
+    flipped to north-up ...): said, so that nothing is changed silently."""
+
+    field: str | None
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"field": self.field, "reason": self.reason}
+
+
 DataT = TypeVar("DataT")
 
 
@@ -229,6 +241,7 @@ class ReadResult(Generic[DataT]):
     path: str
     data: DataT
     rejections: list[Rejection] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
 
     @property
     def accepted(self) -> int:

@@ -1,0 +1,116 @@
+"""Classes of real published files that misread before (the readers issue):
+small files written here in the real layouts."""
+
+import json
+
+import numpy as np
+import pytest
+import rasterio
+import xarray as xr
+from affine import Affine
+
+from data_sources.__main__ import main as data_sources_main
+from data_sources.alerts import read_cap
+from data_sources.errors import FormatError
+from data_sources.rasters import open_raster
+from tests.cli import run
+
+
+def check_json(*args) -> dict:
+    return json.loads(run(data_sources_main, "check", *args, "--json").stdout)
+
+
+# -- Multi-band rasters: one band, chosen, or a clear refusal ---------------------------------
+
+@pytest.fixture
+def three_bands(tmp_path):
+    path = tmp_path / "rgb.tif"
+    data = np.stack([np.full((4, 5), v, dtype="float32") for v in (1, 2, 3)])
+    with rasterio.open(path, "w", driver="GTiff", width=5, height=4, count=3, dtype="float32",
+                       crs="EPSG:4326", transform=Affine(0.1, 0, 70, 0, -0.1, 30)) as dst:
+        dst.write(data)
+    return path
+
+
+def test_a_multi_band_raster_needs_a_band(three_bands):
+    with pytest.raises(FormatError, match="has 3 bands; say which one") as err:
+        open_raster(three_bands)
+    assert err.value.field == "band"
+    out = check_json(three_bands)
+    assert "has 3 bands" in out["error"]
+
+
+def test_the_chosen_band_is_used_and_said(three_bands):
+    result = open_raster(three_bands, band=2)
+    assert result.data.dims == ("y", "x") and float(result.data.max()) == 2.0
+    assert [w.as_dict() for w in result.warnings] == [
+        {"field": "band", "reason": "band 2 of 3 used"}]
+    out = check_json(three_bands, "--band", "3")
+    assert out["shape"] == [4, 5] and out["warnings"][0]["reason"] == "band 3 of 3 used"
+    with pytest.raises(FormatError, match="band 4 does not exist"):
+        open_raster(three_bands, band=4)
+
+
+# -- Rasters stored south to north: placed right, bounds ordered -----------------------------
+
+def _gdal_value(path, lon: float, lat: float, netcdf_var: str | None = None) -> float:
+    name = f"NETCDF:{path}:{netcdf_var}" if netcdf_var else str(path)
+    with rasterio.open(name) as src:
+        return float(next(src.sample([(lon, lat)]))[0])
+
+
+def test_netcdf_with_latitude_ascending_is_read_north_up(tmp_path):
+    lat = np.arange(20.05, 21.0, 0.1)  # south to north, as GDAL writes NetCDF
+    lon = np.arange(88.05, 89.0, 0.1)
+    values = np.add.outer(np.arange(len(lat)) * 10, np.arange(len(lon))).astype("float32")
+    da = xr.DataArray(values, dims=("lat", "lon"), coords={"lat": lat, "lon": lon},
+                      name="depth")
+    da["lat"].attrs = {"units": "degrees_north", "standard_name": "latitude"}
+    da["lon"].attrs = {"units": "degrees_east", "standard_name": "longitude"}
+    path = tmp_path / "south_up.nc"
+    da.to_dataset().to_netcdf(path)
+
+    result = open_raster(path, variable="flood_depth", units="m")
+    grid = result.data
+    assert grid["lat"].values[0] > grid["lat"].values[-1]  # north first
+    assert grid.rio.transform().e < 0
+    west, south, east, north = grid.rio.bounds()
+    assert (west, south, east, north) == pytest.approx((88.0, 20.0, 89.0, 21.0))
+    # The cell at 20.95 N, 88.05 E holds row 9 (northmost) col 0 of the file: 90.
+    assert float(grid.sel(lat=20.95, lon=88.05, method="nearest")) == 90.0
+    assert _gdal_value(path, 88.05, 20.95, "depth") == 90.0
+    assert any("flipped to north-up" in w.reason for w in result.warnings)
+    out = check_json(path)
+    b = out["bounds"]
+    assert b[0] < b[2] and b[1] < b[3]
+
+
+def test_geotiff_with_a_positive_y_pixel_size_is_read_north_up(tmp_path):
+    path = tmp_path / "south_up.tif"
+    values = np.arange(20, dtype="float32").reshape(4, 5)  # row 0 is the southmost here
+    with rasterio.open(path, "w", driver="GTiff", width=5, height=4, count=1, dtype="float32",
+                       crs="EPSG:4326", transform=Affine(0.1, 0, 70, 0, 0.1, 30)) as dst:
+        dst.write(values, 1)
+    grid = open_raster(path).data
+    assert grid.rio.transform().e < 0
+    assert grid.rio.bounds() == pytest.approx((70.0, 30.0, 70.5, 30.4))
+    for lon, lat in ((70.05, 30.05), (70.45, 30.35)):
+        assert float(grid.sel(x=lon, y=lat, method="nearest")) == _gdal_value(path, lon, lat)
+
+
+# -- CAP declaring another encoding ---------------------------------------------------------
+
+def test_cap_in_iso_8859_1_is_read_as_declared(tmp_path):
+    xml = ('<?xml version="1.0" encoding="ISO-8859-1"?>\n'
+           '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>SSN-1</identifier>'
+           '<sender>sismo@example.org</sender><sent>2026-09-27T06:00:00-06:00</sent>'
+           '<status>Actual</status><msgType>Alert</msgType><scope>Public</scope><info>'
+           '<language>es-MX</language><category>Geo</category><event>Sismo</event>'
+           '<urgency>Past</urgency><severity>Moderate</severity><certainty>Observed</certainty>'
+           '<headline>Sismo en Michoacán</headline><area><areaDesc>Michoacán</areaDesc>'
+           '<circle>18.5,-102.1 50</circle></area></info></alert>')
+    path = tmp_path / "ssn.xml"
+    path.write_bytes(xml.encode("latin-1"))
+    result = read_cap(path)
+    assert result.rejected == 0
+    assert result.data["headline"].iloc[0] == "Sismo en Michoacán"
