@@ -37,7 +37,8 @@ _TEXT_FORMATS = {"acled", "ucdp", "points", "ibtracs", "idmc-idu", "dtm", "hxl-d
 
 
 def _csv_format(table: CsvTable) -> str | None:
-    if table.has("event_id_cnty", "event_type"):
+    lower = {c.strip().lower() for c in table.frame.columns}
+    if {"event_id_cnty", "event_type"} <= lower:  # ACLED, old exports in upper case too
         return "acled"
     if table.has("type_of_violence", "where_prec"):
         return "ucdp"
@@ -52,7 +53,6 @@ def _csv_format(table: CsvTable) -> str | None:
         return "hxl-displacement"
     if table.has("geonameid") or (table.has("population") and not table.has("category")):
         return "places"
-    lower = {c.lower() for c in table.frame.columns}
     if lower & {"lat", "latitude", "y"} and lower & {"category", "event_type", "type"}:
         return "points"
     return None

@@ -12,7 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from model.schema import INCIDENT_CATEGORIES, LOCATION_PRECISIONS, ReadResult
+from model.schema import INCIDENT_CATEGORIES, LOCATION_PRECISIONS, Notice, ReadResult
 
 from . import validate as v
 from .countries import to_iso3
@@ -36,6 +36,15 @@ _ACLED_EVENT_TYPES = {
     "protests": "protest/unrest",
     "riots": "protest/unrest",
     "strategic developments": "other",
+    # The taxonomy before 2019 (exports of 1997-2018 data).
+    "battle-no change of territory": "armed clash",
+    "battle-government regains territory": "armed clash",
+    "battle-non-state actor overtakes territory": "armed clash",
+    "remote violence": "explosion/IED",
+    "riots/protests": "protest/unrest",
+    "strategic development": "other",
+    "headquarters or base established": "other",
+    "non-violent transfer of territory": "other",
 }
 _ACLED_SUB_EVENTS = {
     "shelling/artillery/missile attack": "cross-border firing/shelling",
@@ -115,8 +124,11 @@ def _country(df: pd.DataFrame, check: v.RowChecker, *cols: str):
 
 
 def read_acled(path: str | Path, *, encoding: str | None = None) -> ReadResult[gpd.GeoDataFrame]:
-    """Read an ACLED event export CSV (the 31-column layout)."""
+    """Read an ACLED event export CSV: today's 31-column layout, or an older one
+    (upper-case names, GWNO, no ISO, the event types before 2019). Column names
+    match whatever their case and surrounding spaces."""
     table = read_csv_table(path, encoding)
+    notices = _normalise_column_names(table)
     require_columns(
         table, ("event_id_cnty", "event_date", "event_type", "latitude", "longitude",
                 "country", "fatalities"), "ACLED export",
@@ -131,7 +143,7 @@ def read_acled(path: str | Path, *, encoding: str | None = None) -> ReadResult[g
     df, fatalities = v.non_negative(df, "fatalities", check)
     df, country = _country(df, check, "country", "iso")
     df, points = v.coordinates(df, "latitude", "longitude", check)
-    return _finish("acled", path, df, points, check, {
+    result = _finish("acled", path, df, points, check, {
         "source": _constant(df, "ACLED"),
         "source_id": v.text(df, "event_id_cnty"),
         "time": when,
@@ -143,6 +155,19 @@ def read_acled(path: str | Path, *, encoding: str | None = None) -> ReadResult[g
         "location_precision": v.text(df, "geo_precision").map(_ACLED_PRECISION),
         "notes": v.text(df, "notes"),
     })
+    result.warnings.extend(notices)
+    return result
+
+
+def _normalise_column_names(table) -> list[Notice]:
+    """Lower-case, stripped column names (older exports write EVENT_DATE, GWNO ...)."""
+    renamed = {c: c.strip().lower() for c in table.frame.columns if c != "_row"}
+    changed = [c for c, new in renamed.items() if c != new]
+    table.frame = table.frame.rename(columns=renamed)
+    if not changed:
+        return []
+    return [Notice(None, f"{len(changed)} column names matched regardless of case or spaces "
+                         f"(e.g. '{changed[0]}')")]
 
 
 def read_ucdp(path: str | Path, *, encoding: str | None = None) -> ReadResult[gpd.GeoDataFrame]:

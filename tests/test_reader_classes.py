@@ -114,3 +114,38 @@ def test_cap_in_iso_8859_1_is_read_as_declared(tmp_path):
     result = read_cap(path)
     assert result.rejected == 0
     assert result.data["headline"].iloc[0] == "Sismo en Michoacán"
+
+
+# -- Older and upper-case ACLED exports ------------------------------------------------------
+
+OLD_ACLED = [
+    "GWNO,EVENT_ID_CNTY,EVENT_ID_NO_CNTY,EVENT_DATE,YEAR,TIME_PRECISION,EVENT_TYPE,ACTOR1,"
+    "ALLY_ACTOR_1,INTER1,ACTOR2,ALLY_ACTOR_2,INTER2,INTERACTION,COUNTRY,ADMIN1,ADMIN2,ADMIN3,"
+    "LOCATION,LATITUDE,LONGITUDE,GEO_PRECISION,SOURCE,NOTES,FATALITIES",
+    "770,PAK1001,1001,18/01/2016,2016,1,Battle-No change of territory,Military Forces of "
+    "Pakistan,,1,TTP,,2,12,Pakistan,Khyber Pakhtunkhwa,Khyber,,Landi Kotal,34.0986,71.1461,"
+    "1,Dawn,Clash near the café at the crossing,3",
+    "770,PAK1002,1002,20/01/2016,2016,1,Remote violence,Unidentified Armed Group,,3,,,0,30,"
+    "Pakistan,Balochistan,Quetta,,Quetta,30.1841,67.0014,1,Dawn,IED on a convoy,0",
+    "770,PAK1003,1003,21/01/2016,2016,1,Riots/Protests,Protesters,,6,,,0,60,Pakistan,"
+    "Punjab,Lahore,,Lahore,31.5497,74.3436,1,Dawn,Traders protest,0",
+]
+
+
+def test_an_old_upper_case_latin_1_acled_export_reads_end_to_end(tmp_path):
+    path = tmp_path / "acled_2016.csv"
+    path.write_bytes("\n".join(OLD_ACLED).encode("cp1252"))
+    refused = check_json(path)
+    assert "is not UTF-8" in refused["error"] and "--encoding" in refused["error"]
+    out = check_json(path, "--encoding", "cp1252")
+    assert (out["kind"], out["format"], out["accepted"], out["rejected"]) == (
+        "incidents", "acled", 3, 0)
+    assert "matched regardless of case" in out["warnings"][0]["reason"]
+    from data_sources.incidents import read_acled
+
+    data = read_acled(path, encoding="cp1252").data
+    assert data["category"].astype(str).tolist() == ["armed clash", "explosion/IED",
+                                                     "protest/unrest"]
+    assert data["country"].tolist() == ["PAK"] * 3
+    assert data["notes"].iloc[0] == "Clash near the café at the crossing"
+    assert str(data["time"].iloc[0]) == "2016-01-18 00:00:00+00:00"
