@@ -7,12 +7,20 @@ points with a column mapping.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from model.schema import INCIDENT_CATEGORIES, LOCATION_PRECISIONS, Notice, ReadResult
+from model.schema import (
+    INCIDENT_CATEGORIES,
+    LOCATION_PRECISIONS,
+    SAARC_ISO3,
+    SOUTH_ASIA_EQDC,
+    Notice,
+    ReadResult,
+)
 
 from . import validate as v
 from .countries import to_iso3
@@ -274,7 +282,16 @@ def read_points(
         df, fatalities = v.non_negative(df, fields["fatalities"], check)
     else:
         fatalities = pd.Series(pd.NA, index=df.index, dtype="Int64")
-    df, country = _country(df, check, fields.get("country", "country"))
+    # Coordinates first: a bad coordinate is the reason shown, not a country it hides.
+    if geometry is None:
+        df, geometry = v.coordinates(df, fields["latitude"], fields["longitude"], check)
+    else:
+        df, geometry = v.point_geometries(df, geometry, check)
+    notices: list[Notice] = []
+    if "country" in fields:
+        df, country = _country(df, check, fields["country"])
+    else:
+        df, country, notices = _country_from_location(df, geometry.loc[df.index], check)
     cols = {
         "source": v.text(df, fields.get("source")).fillna(source or path.name),
         "source_id": v.text(df, fields.get("source_id")).fillna(df["_row"].astype("string")),
@@ -293,8 +310,45 @@ def read_points(
     precision = cols["location_precision"]
     df = check.drop(df, precision.notna() & ~precision.isin(LOCATION_PRECISIONS),
                     fields.get("location_precision"), "unknown value '" + precision + "'")
-    if geometry is None:
-        df, geometry = v.coordinates(df, fields["latitude"], fields["longitude"], check)
-    else:
-        df, geometry = v.point_geometries(df, geometry, check)
-    return _finish("points", path, df, geometry, check, cols)
+    result = _finish("points", path, df, geometry, check, cols)
+    result.warnings.extend(notices)
+    return result
+
+
+COAST_KM = 25.0  # a point this close to a member state's coarse coastline belongs to it
+
+
+@functools.cache
+def _member_states() -> gpd.GeoDataFrame:
+    """Natural Earth admin-0 of the member states and neighbours (shipped with pyogrio)."""
+    from .demo.geography import countries  # reference data, not the demo's synthetic layers
+
+    return countries()[["iso3", "geometry"]]
+
+
+def _country_from_location(df: pd.DataFrame, points: gpd.GeoSeries, check: v.RowChecker
+                           ) -> tuple[pd.DataFrame, pd.Series, list[Notice]]:
+    """A file with no country column: the country is the one the point lies in
+    (or within COAST_KM of, off a coarse coastline). Points in no member state
+    are rejected with that reason; a notice says the country was inferred."""
+    states = _member_states()
+    inside = gpd.sjoin(gpd.GeoDataFrame(geometry=points), states, predicate="within",
+                       how="left")
+    country = inside["iso3"].groupby(level=0).first().reindex(df.index).astype("string")
+    missing = country.isna()
+    if missing.any():
+        metric = points[missing].to_crs(SOUTH_ASIA_EQDC)
+        near = gpd.sjoin_nearest(gpd.GeoDataFrame(geometry=metric),
+                                 states.to_crs(SOUTH_ASIA_EQDC), how="left",
+                                 max_distance=COAST_KM * 1000)
+        country = country.fillna(near["iso3"].groupby(level=0).first().astype("string"))
+    df = check.drop(df, country.isna(), "latitude/longitude",
+                    "lies in no country (the file has no country column, so the country is "
+                    "taken from the location)")
+    country = country.loc[df.index]
+    foreign = ~country.isin(SAARC_ISO3)
+    df = check.drop(df, foreign, "latitude/longitude",
+                    "lies in " + country.fillna("") + ", not a member state")
+    notices = [Notice("country", "no country column: the country of each point was taken "
+                                 "from its location (Natural Earth 1:110m)")] if len(df) else []
+    return df, country.loc[df.index], notices

@@ -11,9 +11,8 @@ from __future__ import annotations
 import numpy as np
 from pyproj import Geod, Transformer
 
-SOUTH_ASIA_EQDC = (
-    "+proj=eqdc +lat_0=22 +lat_1=12 +lat_2=32 +lon_0=80 +x_0=0 +y_0=0 +datum=WGS84 +units=m"
-)
+from model.schema import SOUTH_ASIA_EQDC
+
 GEOD = Geod(ellps="WGS84")
 _FROM_EQDC = Transformer.from_crs(SOUTH_ASIA_EQDC, "EPSG:4326", always_xy=True)
 

@@ -17,6 +17,11 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 CRS = "EPSG:4326"
+# Metres across the region: equidistant conic, standard parallels 12 N and 32 N
+# (scale error under 1.5 % from 0 to 40 N). Used for buffers and nearest searches.
+SOUTH_ASIA_EQDC = (
+    "+proj=eqdc +lat_0=22 +lat_1=12 +lat_2=32 +lon_0=80 +x_0=0 +y_0=0 +datum=WGS84 +units=m"
+)
 
 SAARC_ISO3 = ("AFG", "BGD", "BTN", "IND", "MDV", "NPL", "PAK", "LKA")
 

@@ -149,3 +149,26 @@ def test_an_old_upper_case_latin_1_acled_export_reads_end_to_end(tmp_path):
     assert data["country"].tolist() == ["PAK"] * 3
     assert data["notes"].iloc[0] == "Clash near the café at the crossing"
     assert str(data["time"].iloc[0]) == "2016-01-18 00:00:00+00:00"
+
+
+# -- Points without a country column ---------------------------------------------------------
+
+def test_plain_incident_csv_takes_the_country_from_the_location(write_csv):
+    from data_sources.incidents import read_points
+
+    path = write_csv("plain.csv", ["time", "lat", "lon", "category"], [
+        ["2026-09-01", "34.10", "71.10", "armed clash"],       # Khyber, Pakistan
+        ["2026-09-02", "22.35", "91.80", "smuggling"],          # Chattogram, Bangladesh
+        ["2026-09-03", "123", "71.1", "armed clash"],           # impossible latitude
+        ["2026-09-04", "21.0", "96.0", "illegal crossing"],     # Myanmar: not a member
+        ["2026-09-05", "10.0", "60.0", "other"],                # Arabian Sea: no country
+        ["2026-09-06", "21.80", "90.30", "illegal crossing"],   # Patuakhali coast, off 1:110m
+    ])
+    result = read_points(path)
+    assert result.data["country"].tolist() == ["PAK", "BGD", "BGD"]
+    reasons = {r.row: (r.field, r.reason) for r in result.rejections}
+    assert reasons[4] == ("lat", "123 is outside -90..90")  # the coordinate, first
+    assert reasons[5] == ("latitude/longitude", "lies in MMR, not a member state")
+    assert reasons[6][1].startswith("lies in no country")
+    assert result.accepted + result.rejected == 6
+    assert "taken from its location" in result.warnings[0].reason
