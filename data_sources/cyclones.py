@@ -12,7 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from model.schema import ReadResult
+from model.schema import Notice, ReadResult
 
 from . import validate as v
 from .textio import CsvTable, read_csv_table, require_columns
@@ -25,6 +25,35 @@ _MISSING = ("-999", "-999.0", "-999.9", "-9999")
 _WIND = ("WMO_WIND", "USA_WIND")
 _PRES = ("WMO_PRES", "USA_PRES")
 _RADII_AGENCIES = ("USA", "REU", "BOM")
+# dd-mm-yy hh:mm, as some republished copies (HDX) write ISO_TIME.
+_TWO_DIGIT_YEAR = r"^(\d{1,2}[-/.]\d{1,2}[-/.])(\d{2})(\s.*)?$"
+
+
+def _four_digit_years(df: pd.DataFrame, check: v.RowChecker, notices: list[Notice]
+                      ) -> pd.DataFrame:
+    """Dates written with two-digit years get their century from the storm's
+    SEASON (the year nearest it); without a SEASON, or when no century puts the
+    date within a year of it, the row is refused with the reason. Never a 2035
+    for a storm of 1935."""
+    raw = df["ISO_TIME"].astype("string").str.strip()
+    parts = raw.str.extract(_TWO_DIGIT_YEAR)
+    short = parts[1].notna()
+    if not short.any():
+        return df
+    if "SEASON" not in df:
+        return check.drop(df, short, "ISO_TIME", "'" + raw.fillna("") + "' has a two-digit "
+                          "year and the file has no SEASON column to tell its century")
+    season = pd.to_numeric(df["SEASON"], errors="coerce")
+    yy = pd.to_numeric(parts[1], errors="coerce")
+    year = ((season - yy + 50) // 100) * 100 + yy
+    far = short & (season.isna() | ((year - season).abs() > 1))
+    df = check.drop(df, far, "ISO_TIME", "'" + raw.fillna("") + "' has a two-digit year that "
+                    "no century places within a year of SEASON " + df["SEASON"].astype(str))
+    fixed = short.loc[df.index]
+    full = (parts[0] + year.astype("Int64").astype("string") + parts[2].fillna("")).loc[df.index]
+    notices.append(Notice("ISO_TIME", f"{int(fixed.sum())} dates with two-digit years: the "
+                                      "century taken from the SEASON column"))
+    return df.assign(ISO_TIME=raw.loc[df.index].where(~fixed, full))
 
 
 def _first_numbers(df, cols, check):
@@ -56,8 +85,10 @@ def read_ibtracs(
     if basin and "BASIN" in df:
         df = df[df["BASIN"].str.strip().str.upper() == basin.upper()]
     check = v.RowChecker()
+    notices: list[Notice] = []
     df = check.drop(df, v.blank(df["SID"]), "SID", "storm id is missing")
-    df, when = v.times(df, "ISO_TIME", check)
+    df = _four_digit_years(df, check, notices)
+    df, when = v.times(df, "ISO_TIME", check, dayfirst=True)
     df, wind = _first_numbers(df, _WIND, check)
     df = check.drop(df, wind.loc[df.index] < 0, "WMO_WIND", "wind speed is negative")
     df, pressure = _first_numbers(df, _PRES, check)
@@ -66,7 +97,8 @@ def read_ibtracs(
         for q in ("ne", "se", "sw", "nw"):
             cols = [f"{a}_R{kt}_{q.upper()}" for a in _RADII_AGENCIES]
             df, radii[f"r{kt}_{q}"] = _first_numbers(df, cols, check)
-    df, points = v.coordinates(df, "LAT", "LON", check)
+    # IBTrACS writes longitudes 0..360 for some agencies and storms past the dateline.
+    df, points = v.coordinates(df, "LAT", "LON", check, wrap=True, notices=notices)
     columns = {
         "storm_id": v.text(df, "SID"),
         "source": pd.Series("IBTrACS", index=df.index, dtype="string"),
@@ -79,4 +111,4 @@ def read_ibtracs(
     }
     data = v.conform("tracks", columns, points, index=df.index)
     data = data.sort_values(["storm_id", "time"], kind="stable").reset_index(drop=True)
-    return ReadResult("tracks", "ibtracs", str(path), data, check.sorted())
+    return ReadResult("tracks", "ibtracs", str(path), data, check.sorted(), notices)

@@ -101,6 +101,19 @@ def _north_up(da: xr.DataArray, y: str, notices: list[Notice]) -> xr.DataArray:
     return da
 
 
+def _longitudes_180(da: xr.DataArray, x: str, y: str, notices: list[Notice]
+                    ) -> xr.DataArray:
+    """Longitudes written 0..360 (a NetCDF convention) become -180..180, the
+    columns reordered west to east, with a notice."""
+    lon = da[x].values
+    if lon.size == 0 or lon.max() <= 180:
+        return da
+    notices.append(Notice(x, "longitudes 0..360 normalised to -180..180"))
+    wrapped = da.assign_coords({x: ((lon + 180) % 360) - 180}).sortby(x)
+    wrapped = wrapped.rio.set_spatial_dims(x_dim=x, y_dim=y)
+    return wrapped.rio.write_transform(wrapped.rio.transform(recalc=True))
+
+
 def _spatial_dims(da: xr.DataArray) -> tuple[str, str]:
     for y, x in (("y", "x"), ("lat", "lon"), ("latitude", "longitude")):
         if y in da.dims and x in da.dims:
@@ -144,6 +157,8 @@ def _open_netcdf(path: Path, variable_name: str | None, limit, notices: list[Not
     if "time" in da.dims:
         da = da.transpose("time", y, x)
     da = _north_up(da, y, notices)
+    if da.rio.crs.is_geographic:
+        da = _longitudes_180(da, x, y, notices)
     da.attrs.update({k: ds.attrs[k] for k in ("source", "demo") if k in ds.attrs})
     return da
 

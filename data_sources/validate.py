@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from model.schema import CATEGORIES, CRS, TABLES, Rejection
+from model.schema import CATEGORIES, CRS, TABLES, Notice, Rejection
 
 
 class RowChecker:
@@ -65,18 +65,27 @@ def numbers(
 
 
 def coordinates(
-    df: pd.DataFrame, lat: str, lon: str, check: RowChecker
+    df: pd.DataFrame, lat: str, lon: str, check: RowChecker, *, wrap: bool = False,
+    notices: list[Notice] | None = None,
 ) -> tuple[pd.DataFrame, gpd.GeoSeries]:
     """Parse latitude/longitude columns into points, rejecting impossible ones.
 
     Rejected: missing or non-numeric values, |lat| > 90, |lon| > 180, and the
     exact point 0,0 (almost always a geocoding failure, never a South Asian event).
+    ``wrap``: the source writes longitudes 0..360 (IBTrACS past the dateline):
+    those over 180 become lon - 360, and a notice in ``notices`` says how many.
     """
     df, la = numbers(df, lat, check, required=True)
     df, lo = numbers(df, lon, check, required=True)
     la, lo = la.loc[df.index], lo.loc[df.index]
     df = check.drop(df, la.abs() > 90, lat, _shown(df, lat) + " is outside -90..90")
     lo = lo.loc[df.index]
+    if wrap:
+        east = (lo > 180) & (lo <= 360)
+        if east.any() and notices is not None:
+            notices.append(Notice(lon, f"{int(east.sum())} longitudes past 180° (0..360 "
+                                       "convention) normalised to -180..180"))
+        lo = lo.where(~east, lo - 360)
     df = check.drop(df, lo.abs() > 180, lon, _shown(df, lon) + " is outside -180..180")
     la, lo = la.loc[df.index], lo.loc[df.index]
     df = check.drop(df, (la == 0) & (lo == 0), f"{lat}/{lon}", "0,0 is not a real location")

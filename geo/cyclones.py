@@ -62,12 +62,30 @@ def _radii(fix: pd.Series, threshold: int) -> tuple[dict[str, float], str]:
     return {q: r for q in QUADRANTS}, "fallback from intensity"
 
 
+def track_line(lon: np.ndarray, lat: np.ndarray) -> shapely.Geometry:
+    """The line through a storm's fixes; a track that crosses the dateline is
+    split there into a MultiLineString (never a line back across the world)."""
+    lines, current = [], [(lon[0], lat[0])]
+    for i in range(1, len(lon)):
+        step = lon[i] - lon[i - 1]
+        if abs(step) > 180:  # e.g. 179.5 -> -179.5 crosses +180 going east
+            edge = 180.0 if step < 0 else -180.0
+            unwrapped = lon[i] + (360.0 if step < 0 else -360.0)
+            at = lat[i - 1] + (lat[i] - lat[i - 1]) * (edge - lon[i - 1]) / (
+                unwrapped - lon[i - 1])
+            lines.append([*current, (edge, at)])
+            current = [(-edge, at)]
+        current.append((lon[i], lat[i]))
+    lines.append(current)
+    return shapely.LineString(lines[0]) if len(lines) == 1 else shapely.MultiLineString(lines)
+
+
 def track_lines(tracks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One line per storm with name, first/last time, peak wind and lowest pressure."""
     rows = []
     for storm, fixes in tracks.sort_values("time").groupby("storm_id", sort=True):
         pts = fixes.geometry.values
-        geom = shapely.LineString(pts) if len(pts) > 1 else pts[0]
+        geom = track_line(shapely.get_x(pts), shapely.get_y(pts)) if len(pts) > 1 else pts[0]
         rows.append({"storm_id": storm, "name": fixes["name"].iloc[0],
                      "start": fixes["time"].min(), "end": fixes["time"].max(),
                      "max_wind_kt": fixes["wind_kt"].max(),

@@ -172,3 +172,77 @@ def test_plain_incident_csv_takes_the_country_from_the_location(write_csv):
     assert reasons[6][1].startswith("lies in no country")
     assert result.accepted + result.rejected == 6
     assert "taken from its location" in result.warnings[0].reason
+
+
+# -- IBTrACS: longitudes past 180, two-digit years ------------------------------------------
+
+IBTRACS_HEAD = "SID,SEASON,NUMBER,BASIN,SUBBASIN,NAME,ISO_TIME,NATURE,LAT,LON,WMO_WIND,WMO_PRES"
+
+
+def _ibtracs(write_csv, rows, name="ib.csv", header=IBTRACS_HEAD):
+    return write_csv(name, header.split(","), [r.split(",") for r in rows])
+
+
+def test_longitudes_past_180_are_normalised_and_the_track_split_at_the_dateline(write_csv):
+    from data_sources.cyclones import read_ibtracs
+    from geo.cyclones import track_lines
+
+    path = _ibtracs(write_csv, [
+        "2015001N10178,2015,1,WP,MM,PALI,2015-01-01 00:00:00,TS,10.0,178.0,40,1000",
+        "2015001N10178,2015,1,WP,MM,PALI,2015-01-01 06:00:00,TS,10.5,179.5,45,998",
+        "2015001N10178,2015,1,WP,MM,PALI,2015-01-01 12:00:00,TS,11.0,180.5,50,995",
+        "2015001N10178,2015,1,WP,MM,PALI,2015-01-01 18:00:00,TS,11.5,182.0,50,995",
+    ])
+    result = read_ibtracs(path)
+    assert result.rejected == 0
+    assert [round(x, 1) for x in result.data.geometry.x] == [178.0, 179.5, -179.5, -178.0]
+    assert "2 longitudes past 180°" in result.warnings[0].reason
+    line = track_lines(result.data).geometry.iloc[0]
+    assert line.geom_type == "MultiLineString"
+    west, east = list(line.geoms)
+    assert west.coords[-1] == pytest.approx((180.0, 10.75))  # halfway between the fixes
+    assert east.coords[0] == pytest.approx((-180.0, 10.75))
+    assert line.length == pytest.approx(4.0 + 0.0, abs=0.5)  # never ~360 degrees long
+
+
+def test_two_digit_years_take_their_century_from_the_season(write_csv):
+    from data_sources.cyclones import read_ibtracs
+
+    path = _ibtracs(write_csv, [
+        "1935150N15088,1935,1,NI,BB,UNNAMED,31-05-35 06:00,NR,15.0,88.0,,",
+        "1935150N15088,1935,1,NI,BB,UNNAMED,31-05-35 12:00,NR,15.5,88.5,,",
+        "1999300N15088,1999,2,NI,BB,ODISHA,29-10-99 06:00,NR,20.0,86.5,140,912",
+        "1999300N15088,1999,2,NI,BB,ODISHA,29-10-65 12:00,NR,20.0,86.5,140,912",
+    ])
+    result = read_ibtracs(path)
+    assert [str(t) for t in result.data["time"]] == [
+        "1935-05-31 06:00:00+00:00", "1935-05-31 12:00:00+00:00", "1999-10-29 06:00:00+00:00"]
+    assert [(r.row, r.field) for r in result.rejections] == [(5, "ISO_TIME")]
+    assert "within a year of SEASON 1999" in result.rejections[0].reason
+    assert "3 dates with two-digit years" in result.warnings[0].reason
+
+
+def test_two_digit_years_without_a_season_are_refused(write_csv):
+    from data_sources.cyclones import read_ibtracs
+
+    path = _ibtracs(write_csv, ["1935150N15088,UNNAMED,31-05-35 06:00,15.0,88.0"],
+                    header="SID,NAME,ISO_TIME,LAT,LON")
+    result = read_ibtracs(path)
+    assert result.accepted == 0
+    assert "no SEASON column" in result.rejections[0].reason
+
+
+def test_netcdf_longitudes_0_to_360_are_normalised(tmp_path):
+    lon = np.arange(0.5, 360, 1.0)
+    lat = np.arange(29.5, 19, -1.0)
+    values = np.tile(lon, (len(lat), 1)).astype("float32")  # each cell holds its longitude
+    da = xr.DataArray(values, dims=("lat", "lon"), coords={"lat": lat, "lon": lon},
+                      name="rain")
+    path = tmp_path / "global.nc"
+    da.to_dataset().to_netcdf(path)
+    result = open_raster(path, variable="rainfall", units="mm")
+    grid = result.data
+    assert grid.rio.bounds() == pytest.approx((-180.0, 19.0, 180.0, 30.0))
+    assert float(grid.sel(lon=-90.5, lat=25.5)) == 269.5  # 269.5 E is 90.5 W
+    assert float(grid.sel(lon=88.5, lat=25.5)) == 88.5
+    assert any("0..360" in w.reason for w in result.warnings)
