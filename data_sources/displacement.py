@@ -12,7 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from model.schema import CRS, ReadResult
+from model.schema import CRS, Notice, ReadResult
 
 from . import validate as v
 from .countries import to_iso3
@@ -130,7 +130,9 @@ def read_hxl_displacement(
     if fmt == "dtm" and country_col is None and "admin0Pcode" in table.frame:
         country_col = "admin0Pcode"
     df, check = table.frame, v.RowChecker()
-    df = check.drop(df, v.blank(df[area_col]), area_col, "area is missing")
+    df, area, code, notices = _totals_at_their_level(table, df, area_col, code_col, date_col,
+                                                     country_col)
+    df = check.drop(df, v.blank(area.loc[df.index]), area_col, "area is missing")
     df, figure = v.non_negative(df, figure_col, check, required=True)
     df, date = v.times(df, date_col, check)
     country = to_iso3(df[country_col]) if country_col else pd.Series(pd.NA, index=df.index)
@@ -147,10 +149,56 @@ def read_hxl_displacement(
     id_col = table.column_for_tag("#meta+id")
     src = v.text(df, table.column_for_tag("#meta+source")).fillna(
         source or ("IOM DTM" if fmt == "dtm" else Path(path).stem))
-    return _finish(fmt, path, df, check, {
+    result = _finish(fmt, path, df, check, {
         "source": src,
         "source_id": v.text(df, id_col).fillna(df["_row"].astype("string")),
-        "area_name": v.text(df, area_col), "area_code": v.text(df, code_col),
+        "area_name": area.loc[df.index], "area_code": code.loc[df.index],
         "country": country.astype("string"), "date": date, "figure": figure,
         "type": pd.Series(kind, index=df.index, dtype="string"), "cause": cause,
     }, geometry)
+    result.warnings.extend(notices)
+    return result
+
+
+def _totals_at_their_level(table: CsvTable, df: pd.DataFrame, area_col: str,
+                           code_col: str | None, date_col: str, country_col: str | None
+                           ) -> tuple[pd.DataFrame, pd.Series, pd.Series, list[Notice]]:
+    """Rows with no area at the file's finest level but one at a coarser level
+    are totals (IOM DTM writes admin-1 and admin-0 totals among admin-2 rows).
+    A total whose finer rows are in the file is not a record: counting it would
+    count its people twice, so it is left out (not rejected) and a notice says
+    so. A total with no finer rows is kept, at its own level. Returns the rows,
+    each row's area name and code, and the notices."""
+    area = v.text(df, area_col)
+    code = v.text(df, code_col)
+    coarser = [(table.column_for_tag("#adm1+name"), table.column_for_tag("#adm1+code"),
+                "admin 1"),
+               (table.column_for_tag("#country+name") or country_col, None, "admin 0")]
+    coarser = [(n, c, level) for n, c, level in coarser if n and n != area_col]
+    if not coarser:
+        return df, area, code, []
+    notices: list[Notice] = []
+    detail = area.notna()
+    dates = df[date_col].astype("string").str.strip()
+    dropped = pd.Series(False, index=df.index)
+    for name_col, level_code_col, level in coarser:
+        parent = v.text(df, name_col)
+        total = area.isna() & parent.notna() & ~dropped
+        if not total.any():
+            continue
+        has_children = pd.MultiIndex.from_arrays([parent[total], dates[total]]).isin(
+            pd.MultiIndex.from_arrays([parent[detail], dates[detail]]))
+        covered = total.copy()
+        covered[total] = has_children
+        kept = total & ~covered
+        if covered.any():
+            notices.append(Notice(name_col, f"{int(covered.sum())} {level} total rows left "
+                                            "out: the finer rows under them are counted"))
+        if kept.any():
+            notices.append(Notice(name_col, f"{int(kept.sum())} {level} total rows with no "
+                                            "finer rows kept at their own level"))
+        area = area.where(~kept, parent)
+        code = code.where(~kept, v.text(df, level_code_col) if level_code_col else pd.NA)
+        dropped |= covered
+        detail = area.notna() & ~dropped
+    return df[~dropped], area, code, notices

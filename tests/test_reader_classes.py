@@ -246,3 +246,52 @@ def test_netcdf_longitudes_0_to_360_are_normalised(tmp_path):
     assert float(grid.sel(lon=-90.5, lat=25.5)) == 269.5  # 269.5 E is 90.5 W
     assert float(grid.sel(lon=88.5, lat=25.5)) == 88.5
     assert any("0..360" in w.reason for w in result.warnings)
+
+
+# -- Totals among the rows of an IOM DTM file ------------------------------------------------
+
+DTM_HEADER = ["id", "operation", "admin0Name", "admin0Pcode", "admin1Name", "admin1Pcode",
+              "admin2Name", "admin2Pcode", "numPresentIdpInd", "reportingDate", "roundNumber",
+              "displacementReason"]
+
+
+def test_dtm_totals_are_not_records_when_their_districts_are_there(write_csv):
+    from data_sources.displacement import read_hxl_displacement
+
+    path = write_csv("dtm.csv", DTM_HEADER, [
+        ["1", "Flood", "Bangladesh", "BD", "", "", "", "", "1500", "2026-09-20", "3", "Flood"],
+        ["2", "Flood", "Bangladesh", "BD", "Khulna", "BD40", "", "", "1000", "2026-09-20", "3",
+         "Flood"],
+        ["3", "Flood", "Bangladesh", "BD", "Khulna", "BD40", "Bagerhat", "BD4001", "600",
+         "2026-09-20", "3", "Flood"],
+        ["4", "Flood", "Bangladesh", "BD", "Khulna", "BD40", "Satkhira", "BD4087", "400",
+         "2026-09-20", "3", "Flood"],
+        ["5", "Flood", "Bangladesh", "BD", "Barishal", "BD10", "", "", "500", "2026-09-20", "3",
+         "Flood"],
+        ["6", "Flood", "Bangladesh", "BD", "", "", "", "", "", "2026-09-20", "3", "Flood"],
+    ])
+    result = read_hxl_displacement(path)
+    data = result.data
+    # Khulna's districts are counted, not its total; Barishal has only its total.
+    assert sorted(zip(data["area_name"], data["figure"], strict=True)) == [
+        ("Bagerhat", 600), ("Barishal", 500), ("Satkhira", 400)]
+    assert data.set_index("area_name").loc["Barishal", "area_code"] == "BD10"
+    assert data["figure"].sum() == 1500  # equal to the file's own national total
+    assert result.rejected == 0  # totals are not rejected records
+    reasons = " | ".join(w.reason for w in result.warnings)
+    assert "1 admin 1 total rows left out" in reasons
+    assert "1 admin 1 total rows with no finer rows kept" in reasons
+    assert "2 admin 0 total rows left out" in reasons
+
+
+def test_an_hxl_tag_row_is_not_a_rejected_record(tmp_path):
+    from data_sources.displacement import read_idmc_idu
+
+    path = tmp_path / "idmc_hdx.csv"
+    path.write_text(
+        "id,iso3,country,latitude,longitude,displacement_type,figure,displacement_date\n"
+        "#event+id,#country+code,#country+name,#geo+lat,#geo+lon,#cause+type,"
+        "#affected+displaced,#date\n"
+        "1,BGD,Bangladesh,22.65,89.78,Disaster,31970,2026-09-27\n", encoding="utf-8")
+    result = read_idmc_idu(path)
+    assert (result.accepted, result.rejected) == (1, 0)
