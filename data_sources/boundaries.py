@@ -12,7 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from model.schema import ReadResult
+from model.schema import Notice, ReadResult
 
 from . import validate as v
 from .countries import to_iso3
@@ -45,11 +45,17 @@ def read_boundaries(
     """
     df, geometry = read_vector_as_text(path)
     cols = df.columns
+    code_col = code_field or _pick(cols, _CODE)
+    notices: list[Notice] = []
     name_col = name_field or _pick(cols, _NAME)
+    if name_col is None and name_field is None and code_col is not None:
+        # Some UN boundary files carry codes only: name the areas by their code, and say so.
+        name_col = code_col
+        notices.append(Notice(code_col, f"no area name column: areas are named by their "
+                                        f"code ('{code_col}')"))
     if name_col is None or name_col not in cols:
         raise FormatError("has no area name column (tried " + ", ".join(_NAME) + ")",
                           path=path, field=name_field)
-    code_col = code_field or _pick(cols, _CODE)
     iso_col = _pick(cols, _ISO3)
     check = v.RowChecker()
     kinds = geometry.geom_type.astype("string")
@@ -79,7 +85,7 @@ def read_boundaries(
     if "demo" in cols:
         columns["demo"] = df["demo"].str.lower().isin(["true", "1"])
     data = v.conform("boundaries", columns, geometry, index=df.index)
-    return ReadResult("boundaries", "vector", str(path), data, check.sorted())
+    return ReadResult("boundaries", "vector", str(path), data, check.sorted(), notices)
 
 
 _PLACE_FIELDS = {

@@ -295,3 +295,53 @@ def test_an_hxl_tag_row_is_not_a_rejected_record(tmp_path):
         "1,BGD,Bangladesh,22.65,89.78,Disaster,31970,2026-09-27\n", encoding="utf-8")
     result = read_idmc_idu(path)
     assert (result.accepted, result.rejected) == (1, 0)
+
+
+# -- Population and boundary products as published -------------------------------------------
+
+@pytest.mark.parametrize("nodata", [-99999.0, -200.0], ids=["WorldPop", "GHSL"])
+def test_population_grids_with_their_published_nodata(tmp_path, nodata):
+    path = tmp_path / "pop.tif"
+    people = np.array([[10.5, nodata, 3.0], [nodata, 7.25, 0.0]], dtype="float32")
+    with rasterio.open(path, "w", driver="GTiff", width=3, height=2, count=1, dtype="float32",
+                       crs="EPSG:4326", nodata=nodata,
+                       transform=Affine(1 / 1200, 0, 90, 0, -1 / 1200, 24)) as dst:  # 3 arc-s
+        dst.write(people, 1)
+    grid = open_raster(path, variable="population").data
+    assert int(grid.isnull().sum()) == 2
+    assert float(grid.sum()) == pytest.approx(20.75)
+
+
+def test_geoboundaries_and_cod_ab_admin_2(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from data_sources.boundaries import read_boundaries
+
+    square = shapely.box(89.5, 22.0, 90.0, 22.5)
+    gb = tmp_path / "geoBoundaries-BGD-ADM2.geojson"
+    gpd.GeoDataFrame({"shapeName": ["Bagerhat"], "shapeISO": [""], "shapeID": ["BGD-ADM2-3"],
+                      "shapeGroup": ["BGD"], "shapeType": ["ADM2"]}, geometry=[square],
+                     crs="EPSG:4326").to_file(gb)
+    cod = tmp_path / "bgd_admbnda_adm2.geojson"
+    gpd.GeoDataFrame({"ADM2_EN": ["Bagerhat"], "ADM2_PCODE": ["BD4001"], "ADM1_EN": ["Khulna"],
+                      "ADM1_PCODE": ["BD40"], "ADM0_EN": ["Bangladesh"], "ADM0_PCODE": ["BD"]},
+                     geometry=[square], crs="EPSG:4326").to_file(cod)
+    for path, code in ((gb, "BGD-ADM2-3"), (cod, "BD4001")):
+        data = read_boundaries(path).data
+        assert data[["admin_level", "iso3", "code", "name"]].values.tolist() == [
+            [2, "BGD", code, "Bagerhat"]], path.name
+
+
+def test_boundaries_without_a_name_column_are_named_by_code(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from data_sources.boundaries import read_boundaries
+
+    path = tmp_path / "un_adm1.geojson"
+    gpd.GeoDataFrame({"code": ["BD40"], "iso3": ["BGD"], "admin_level": ["1"]},
+                     geometry=[shapely.box(89, 21.5, 90, 23)], crs="EPSG:4326").to_file(path)
+    result = read_boundaries(path)
+    assert result.data["name"].tolist() == ["BD40"]
+    assert "named by their code" in result.warnings[0].reason
