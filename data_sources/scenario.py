@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from model.scenario import Layer, Scenario
-from model.schema import ReadResult
+from model.schema import ReadResult, Rejection
 
 from .demo import ensure_demo
 from .detect import read_any
@@ -31,6 +31,29 @@ def _mark_demo(result: ReadResult, source: str) -> None:
         data["source"] = source
 
 
+# The time that dates each kind of record (alerts may end later: they are forecasts).
+RECORD_TIME = {"incidents": "time", "tracks": "time", "displacement": "date", "alerts": "start",
+               "documents": "date"}
+
+
+def _not_after(result: ReadResult, as_of: pd.Timestamp) -> ReadResult:
+    """The records dated after the scenario's as-of time are refused, each with
+    the reason: data cannot describe a situation before it happened."""
+    col = RECORD_TIME.get(result.kind)
+    if col is None or col not in result.data:
+        return result
+    late = (result.data[col] > as_of).fillna(False).to_numpy(dtype=bool)
+    if not late.any():
+        return result
+    data = result.data
+    rejections = [Rejection(None, col, f"record {rid} is dated {t:%Y-%m-%d %H:%M} UTC, after "
+                                       f"the scenario's as-of time ({as_of:%Y-%m-%d %H:%M} UTC)")
+                  for rid, t in zip(data.loc[late, "id"], data.loc[late, col], strict=True)]
+    return ReadResult(result.kind, result.format, result.path,
+                      data[~late].reset_index(drop=True),
+                      result.rejections + rejections, result.warnings)
+
+
 def load_scenario(manifest_path: str | Path) -> Scenario:
     """Read every layer listed in a manifest through the ordinary readers."""
     manifest_path = Path(manifest_path)
@@ -38,8 +61,8 @@ def load_scenario(manifest_path: str | Path) -> Scenario:
     scenario = Scenario(manifest["name"], pd.Timestamp(manifest["as_of"]),
                         bool(manifest.get("demo")), tlp=manifest.get("tlp", "TLP:CLEAR"))
     for spec in manifest["layers"]:
-        result = read_any(manifest_path.parent / spec["file"], spec["format"],
-                          **spec.get("options", {}))
+        result = _not_after(read_any(manifest_path.parent / spec["file"], spec["format"],
+                                     **spec.get("options", {})), scenario.as_of)
         if spec.get("demo"):
             _mark_demo(result, spec["source"])
         scenario.layers[spec["name"]] = Layer(
@@ -67,7 +90,8 @@ def with_results(scenario: Scenario, results: list[tuple[str, ReadResult]]) -> S
     layer of its variable. The scenario stays DEMO only while demo layers remain.
     """
     layers = dict(scenario.layers)
-    for source, result in results:
+    for source, read in results:
+        result = _not_after(read, scenario.as_of)
         if result.kind == "raster":
             name = RASTER_LAYERS.get(result.data.attrs.get("variable"))
             if name is None:

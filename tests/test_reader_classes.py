@@ -345,3 +345,24 @@ def test_boundaries_without_a_name_column_are_named_by_code(tmp_path):
     result = read_boundaries(path)
     assert result.data["name"].tolist() == ["BD40"]
     assert "named by their code" in result.warnings[0].reason
+
+
+# -- Nothing dated after the scenario's as-of time is accepted silently -----------------------
+
+def test_records_after_the_as_of_time_are_refused_with_the_reason(tmp_path, write_csv):
+    from data_sources.scenario import load_scenario
+
+    write_csv("incidents.csv", ["time", "lat", "lon", "category", "country"], [
+        ["2026-09-29T10:00:00Z", "34.1", "71.1", "armed clash", "PAK"],
+        ["2035-09-29T10:00:00Z", "34.2", "71.2", "armed clash", "PAK"],  # a misread year
+    ])
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({
+        "name": "test", "as_of": "2026-09-30T06:00:00Z", "layers": [
+            {"name": "incidents", "file": "incidents.csv", "format": "points",
+             "source": "test feed"}]}), encoding="utf-8")
+    scenario = load_scenario(manifest)
+    layer = scenario.layers["incidents"]
+    assert len(layer.data) == 1 and layer.result.rejected == 1
+    reason = layer.result.rejections[0].reason
+    assert "dated 2035-09-29 10:00 UTC, after the scenario's as-of time" in reason
