@@ -93,6 +93,10 @@ def coordinates(
     return df, gpd.GeoSeries(gpd.points_from_xy(lo.loc[idx], la.loc[idx]), index=idx, crs=CRS)
 
 
+_FIRST_TIME = pd.Timestamp("1678-01-01", tz="UTC")
+_LAST_TIME = pd.Timestamp("2261-12-31", tz="UTC")
+
+
 def times(
     df: pd.DataFrame, col: str, check: RowChecker, *, required: bool = True, dayfirst=False
 ) -> tuple[pd.DataFrame, pd.Series]:
@@ -110,6 +114,11 @@ def times(
             raw[retry], errors="coerce", utc=True, format="mixed", dayfirst=dayfirst
         )
     df = check.drop(df, parsed.isna() & ~missing, col, "'" + raw + "' is not a date")
+    parsed = parsed.loc[df.index]
+    # Our tables hold nanosecond times: 1677-09-21 to 2262-04-11.
+    beyond = parsed.notna() & ((parsed < _FIRST_TIME) | (parsed > _LAST_TIME))
+    df = check.drop(df, beyond, col, "'" + raw.loc[df.index] + "' is outside the years "
+                    "1678 to 2261")
     if required:
         df = check.drop(df, missing.loc[df.index], col, "date is missing")
     return df, parsed.loc[df.index].astype("datetime64[ns, UTC]")
