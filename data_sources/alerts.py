@@ -332,6 +332,13 @@ def _one_record_per_alert(df: pd.DataFrame, columns: dict, geometry: gpd.GeoSeri
     languages = language.groupby(group).agg(lambda s: ", ".join(dict.fromkeys(x for x in s if x)))
     merged = pd.Series(group.loc[keep].map(languages).to_numpy(), index=keep,
                        dtype="string").replace("", pd.NA)
+    headline = columns["headline"].fillna("")
+    by_language = pd.DataFrame({"group": group, "language": language, "headline": headline})
+    translations = {g: json.dumps(dict(zip(part["language"], part["headline"], strict=True)),
+                                  ensure_ascii=False)
+                    for g, part in by_language.groupby("group") if len(part) > 1}
+    columns["headlines"] = pd.Series(group.loc[keep].map(translations).to_numpy(), index=keep,
+                                     dtype="string")
     columns["hazard"] = hazard.loc[keep]
     return df.loc[keep], merged
 

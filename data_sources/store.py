@@ -130,7 +130,14 @@ def _v3(db: sqlite3.Connection) -> None:
     _create_feature_table(db, "documents")
 
 
-MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3)]
+def _v4(db: sqlite3.Connection) -> None:
+    """Alerts keep their headline in every language the source gave."""
+    have = {row[1] for row in db.execute('PRAGMA table_info("alerts")')}
+    if "headlines" not in have:  # a store created by this version has it already
+        db.execute('ALTER TABLE "alerts" ADD COLUMN "headlines" TEXT')
+
+
+MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
@@ -168,17 +175,29 @@ def _iso_scalar(value) -> str:
     return _iso(pd.Series([ts if ts.tzinfo else ts.tz_localize("UTC")]))[0]
 
 
+# Columns added to a table after its first version (see content_hash).
+_ADDED_LATER = {"alerts": ("headlines",)}
+
+
 def content_hash(frame: pd.DataFrame, kind: str) -> pd.Series:
     """A 64-bit hash of every canonical field (geometry included) of each record,
     computed on the fields' text so that dtypes do not matter (pandas' fixed-key
     SipHash: stable across processes)."""
-    cols = [c for c in _columns(kind) if c not in ("demo",)]
+    optional = [c for c in _ADDED_LATER.get(kind, ()) if c in frame]
+    cols = [c for c in _columns(kind) if c not in ("demo", *optional)]
     text = pd.DataFrame({c: frame[c].astype("string").fillna("\x00") for c in cols},
                         index=frame.index)
     text["geometry"] = pd.Series(shapely.to_wkb(frame.geometry.values, hex=True),
                                  index=frame.index).fillna("")
-    hashed = pd.util.hash_pandas_object(text, index=False)
-    return hashed.map("{:016x}".format)
+    hashed = pd.util.hash_pandas_object(text, index=False).to_numpy()
+    for col in optional:
+        # Mixed in only where given: a record without it keeps the hash it had
+        # before the column existed, so an upgrade adds no spurious versions.
+        given = frame[col].notna().to_numpy()
+        extra = pd.util.hash_pandas_object(frame[col].astype("string").fillna(""),
+                                           index=False).to_numpy()
+        hashed = np.where(given, hashed ^ extra, hashed)
+    return pd.Series(hashed, index=frame.index).map("{:016x}".format)
 
 
 class Store:

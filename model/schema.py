@@ -117,7 +117,9 @@ ALERTS = [
     Column("headline", "string", "One-line summary"),
     Column("description", "string", "Longer text"),
     Column("link", "string", "URL of the source's page for the event"),
-    Column("language", "string", "Language of the text (BCP 47), when given"),
+    Column("language", "string", "Language(s) of the text (BCP 47, ', '-separated), when given"),
+    Column("headlines", "string", "The headline in each language the source gave, as JSON "
+           "{language: headline}, when it gave several"),
     Column("demo", "bool", "True for records of the embedded DEMO scenario"),
     Column("geometry", "geometry", "Footprint: point or polygon; None when only geocodes are given",
            "EPSG:4326"),

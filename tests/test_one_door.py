@@ -267,6 +267,8 @@ def test_one_alert_in_two_languages_counts_once(tmp_path):
     alert = result.data.iloc[0]
     assert alert["language"] == "bn-BD, en-US"
     assert alert["headline"] == "Cyclone warning"  # English preferred for the one record
+    assert json.loads(alert["headlines"]) == {"bn-BD": "ঘূর্ণিঝড় সতর্কবার্তা",
+                                              "en-US": "Cyclone warning"}
 
 
 def test_two_different_alerts_in_one_message_stay_two(tmp_path):

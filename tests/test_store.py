@@ -92,12 +92,35 @@ def test_migration_from_an_older_schema(tmp_path, demo, monkeypatch):
         assert old.schema_version == 1
     monkeypatch.undo()
     with Store(path) as new:
-        assert new.schema_version == SCHEMA_VERSION == 3
+        assert new.schema_version == SCHEMA_VERSION == 4
         assert new.counts()["incidents"] == 10
         indexes = {r[0] for r in new.db.execute("SELECT name FROM sqlite_master "
                                                 "WHERE type = 'index'")}
         assert "ingest_log_source" in indexes
         assert new.counts()["documents"] == 0  # the table v3 added
+
+
+def test_v4_adds_alert_headlines_without_new_versions_of_old_alerts(tmp_path, demo,
+                                                                   monkeypatch):
+    path = tmp_path / "v3.gpkg"
+    alerts = demo["alerts"]
+    v3_tables = {**store_module.TABLES,
+                 "alerts": [c for c in store_module.TABLES["alerts"] if c.name != "headlines"]}
+    monkeypatch.setattr(store_module, "TABLES", v3_tables)
+    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:3])
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 3)
+    with Store(path) as old:
+        assert old.upsert("alerts", alerts.drop(columns="headlines"))["inserted"] == 3
+    monkeypatch.undo()
+    with Store(path) as new:
+        assert new.schema_version == 4
+        # The same alerts again: duplicates, not a new version each.
+        assert new.upsert("alerts", alerts)["duplicates"] == 3
+        translated = alerts.head(1).assign(headlines='{"en": "A", "bn": "B"}')
+        assert new.upsert("alerts", translated)["updated"] == 1
+        back = new.query("alerts")
+        assert back.set_index("id").loc[alerts["id"].iloc[0], "headlines"] == \
+            '{"en": "A", "bn": "B"}'
 
 
 WRITER = """
