@@ -110,8 +110,12 @@ def normalise_tag(tag: str) -> str:
 
 
 def _is_tag_row(cells: list[str]) -> bool:
+    """A hashtag row: every filled cell starts with '#' and at least one is a
+    valid HXL tag (publishers add malformed ones, e.g. '#affected+idps (ind)';
+    those are ignored, the row is still not a record)."""
     filled = [c.strip() for c in cells if c and c.strip()]
-    return bool(filled) and all(_HXL_TAG.match(c) for c in filled)
+    return (bool(filled) and all(c.startswith("#") for c in filled)
+            and any(_HXL_TAG.match(c) for c in filled))
 
 
 def read_csv_table(path: str | Path, encoding: str | None = None) -> CsvTable:

@@ -366,3 +366,16 @@ def test_records_after_the_as_of_time_are_refused_with_the_reason(tmp_path, writ
     assert len(layer.data) == 1 and layer.result.rejected == 1
     reason = layer.result.rejections[0].reason
     assert "dated 2035-09-29 10:00 UTC, after the scenario's as-of time" in reason
+
+
+def test_a_tag_row_with_a_malformed_tag_is_still_not_a_record(tmp_path):
+    from data_sources.displacement import read_idmc_idu
+
+    path = tmp_path / "idmc_hdx.csv"
+    path.write_text(
+        "id,iso3,country,latitude,longitude,displacement_type,figure,displacement_date\n"
+        "#event+id,#country+code,#country+name,#geo+lat,#geo+lon,#cause+type,"
+        "#affected+displaced (people),#date\n"
+        "1,BGD,Bangladesh,22.65,89.78,Disaster,31970,2026-09-27\n", encoding="utf-8")
+    result = read_idmc_idu(path)
+    assert (result.accepted, result.rejected) == (1, 0)
