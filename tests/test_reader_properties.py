@@ -115,3 +115,58 @@ def test_no_reader_leaves_a_row_unaccounted_on_an_empty_looking_row(tmp_path, re
     path.write_text(f"{header}\n{',' * width}\n", encoding="utf-8")
     result = reader(path)
     assert result.accepted + result.rejected == 1
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.sampled_from(["1", "2", ""]), st.sampled_from(["1", "2", "3", "9",
+                                                                            ""]),
+                          lat, lon, day, number, country), min_size=1, max_size=30))
+def test_ucdp_reader_accounts_for_every_row(tmp_path_factory, rows):
+    from data_sources.incidents import read_ucdp
+
+    path = write(tmp_path_factory.mktemp("ucdp"), "u.csv",
+                 ["id", "type_of_violence", "latitude", "longitude", "date_start", "best",
+                  "country"], [list(r) for r in rows])
+    assert_every_row_accounted(read_ucdp(path), len(rows))
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.sampled_from(["7", ""]), country, number, day,
+                          st.sampled_from(["Disaster", "Conflict", "", "Aliens"]), lat, lon),
+                min_size=1, max_size=30))
+def test_idmc_reader_accounts_for_every_row(tmp_path_factory, rows):
+    from data_sources.displacement import read_idmc_idu
+
+    path = write(tmp_path_factory.mktemp("idmc"), "i.csv",
+                 ["id", "iso3", "figure", "displacement_date", "displacement_type", "latitude",
+                  "longitude"], [list(r) for r in rows])
+    assert_every_row_accounted(read_idmc_idu(path), len(rows))
+
+
+RSS_ITEM = """<item><title>{title}</title>
+<gdacs:fromdate>{start}</gdacs:fromdate><gdacs:eventtype>{kind}</gdacs:eventtype>
+<gdacs:alertlevel>{level}</gdacs:alertlevel><gdacs:eventid>{eid}</gdacs:eventid>
+<gdacs:iso3>{iso}</gdacs:iso3><georss:point>{lat} {lon}</georss:point></item>"""
+
+
+@SETTINGS
+@given(st.lists(st.fixed_dictionaries({
+    "title": st.text("abc <>&", max_size=10), "start": st.sampled_from([
+        "Tue, 14 Jun 2022 00:00:00 GMT", "", "soon"]),
+    "kind": st.sampled_from(["FL", "TC", "EQ", "XX", ""]),
+    "level": st.sampled_from(["Green", "Orange", "Red", "Purple", ""]),
+    "eid": st.sampled_from(["1102", ""]), "iso": st.sampled_from(["PAK", "BGD", ""]),
+    "lat": lat, "lon": lon}), min_size=1, max_size=20))
+def test_gdacs_rss_reader_accounts_for_every_item(tmp_path_factory, items):
+    from xml.sax.saxutils import escape
+
+    from data_sources.alerts import read_gdacs_rss
+
+    body = "".join(RSS_ITEM.format(**{k: escape(v) for k, v in item.items()})
+                   for item in items)
+    path = tmp_path_factory.mktemp("rss") / "feed.xml"
+    path.write_text('<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+                    'xmlns:gdacs="http://www.gdacs.org" '
+                    'xmlns:georss="http://www.georss.org/georss"><channel>'
+                    f"{body}</channel></rss>", encoding="utf-8")
+    assert_every_row_accounted(read_gdacs_rss(path), len(items), first_row=1)
