@@ -77,9 +77,9 @@ def _open_geotiff(path: Path, limit, band: int | None, notices: list[Notice]) ->
                           field="band")
     if bands > 1 and band is None:
         # Summing over every band would count each cell once per band.
-        raise FormatError(f"has {bands} bands; say which one holds the values with --band N "
-                          f"(1 to {bands}; in a manifest: \"options\": {{\"band\": N}})",
-                          path=path, field="band")
+        raise FormatError(f"has {bands} bands; say which one (1 to {bands}) holds the values: "
+                          "--band N on the command line, Band under Add data, or "
+                          "\"options\": {\"band\": N} in a manifest", path=path, field="band")
     da = da.isel(band=(band or 1) - 1, drop=True)
     if bands > 1:
         notices.append(Notice("band", f"band {band} of {bands} used"))

@@ -240,3 +240,21 @@ def test_drawn_area_becomes_the_region(app):
     assert not at.exception
     assert at.caption[0].value.startswith("user polygon")
     assert metrics(at)["People exposed to cyclone winds"] == "0"
+
+
+def test_add_data_takes_a_band_for_a_multi_band_raster(app, tmp_path):
+    import numpy as np
+    import rasterio
+    from affine import Affine
+
+    path = tmp_path / "depth3.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=4, height=3, count=3, dtype="float32",
+                       crs="EPSG:4326", transform=Affine(0.1, 0, 68, 0, -0.1, 26)) as dst:
+        dst.write(np.stack([np.full((3, 4), v, dtype="float32") for v in (1, 2, 3)]))
+    at = app.run()
+    at.switch_page("views/add_data.py").run()
+    at.file_uploader(key="add_data_file").upload("depth3.tif", path.read_bytes()).run()
+    assert any("has 3 bands" in e.value and "Band under Add data" in e.value for e in at.error)
+    at.number_input(key="add_data_band").set_value(2).run()
+    assert not at.error
+    assert metrics(at)["Accepted"] == "1"

@@ -379,3 +379,15 @@ def test_a_tag_row_with_a_malformed_tag_is_still_not_a_record(tmp_path):
         "1,BGD,Bangladesh,22.65,89.78,Disaster,31970,2026-09-27\n", encoding="utf-8")
     result = read_idmc_idu(path)
     assert (result.accepted, result.rejected) == (1, 0)
+
+
+def test_a_manifest_chooses_the_band(tmp_path, three_bands):
+    from data_sources.scenario import load_scenario
+
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"name": "t", "as_of": "2026-09-30T00:00:00Z", "layers": [
+        {"name": "flood", "file": three_bands.name, "format": "raster", "source": "test",
+         "options": {"band": 2, "variable": "flood_depth"}}]}), encoding="utf-8")
+    layer = load_scenario(manifest).layers["flood"]
+    assert float(layer.data.max()) == 2.0 and layer.result.warnings[0].reason == \
+        "band 2 of 3 used"

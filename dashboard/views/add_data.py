@@ -9,6 +9,7 @@ import streamlit as st
 from data_sources.check import summarize
 from data_sources.detect import READERS, read_any
 from data_sources.errors import DataSourceError
+from data_sources.rasters import NETCDF_SUFFIXES, TIFF_SUFFIXES
 
 st.title("Add data")
 st.write("Upload a file exactly as the agency published it (ACLED, UCDP, IBTrACS, GDACS, CAP, "
@@ -17,6 +18,8 @@ st.write("Upload a file exactly as the agency published it (ACLED, UCDP, IBTrACS
 upload = st.file_uploader("File", key="add_data_file")
 kind = st.selectbox("Kind", ["detect automatically", *sorted(READERS)], key="add_data_kind")
 encoding = st.text_input("Text encoding (leave empty for UTF-8)", key="add_data_encoding")
+band = st.number_input("Band (rasters with several bands; 0: the only band)", min_value=0,
+                       step=1, key="add_data_band")
 
 if upload is not None:
     folder = Path(tempfile.mkdtemp(prefix="samon-upload-"))
@@ -24,8 +27,10 @@ if upload is not None:
     path.write_bytes(upload.getvalue())
     try:
         with st.spinner(f"Checking {upload.name}…"):
+            is_raster = path.suffix.lower() in TIFF_SUFFIXES + NETCDF_SUFFIXES
+            options = {"band": int(band)} if band and is_raster else {}
             result = read_any(path, None if kind == "detect automatically" else kind,
-                              encoding=encoding or None)
+                              encoding=encoding or None, **options)
     except DataSourceError as exc:
         st.error(f"{upload.name} cannot be used: {exc.reason}"
                  + (f" (row {exc.row})" if exc.row else "")
