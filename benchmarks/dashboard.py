@@ -69,11 +69,6 @@ def rendered(page, minimum_layers: int) -> None:
         timeout=120_000)
 
 
-def layer_count(page) -> int:
-    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
-    return frame.evaluate("Object.keys(window.map._layers).length")
-
-
 def count_frame(sizes: dict, event: dict) -> None:
     """Websocket bytes: binary frames arrive base64-encoded from CDP, and with
     enableWebsocketCompression they travel deflated (estimated with zlib)."""
@@ -84,18 +79,27 @@ def count_frame(sizes: dict, event: dict) -> None:
     sizes["websocket_deflated"] += len(zlib.compress(data, 6))
 
 
-def wait_for_new_map(page, old_count: int, timeout: float = 30.0) -> None:
-    """The map frame may be replaced on a rerun: poll whichever frame holds it."""
+def mark_map(page) -> None:
+    """Tag the Leaflet map now shown, so that its replacement can be told apart
+    (layer counts need not change between two maps)."""
+    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    frame.evaluate("window.map._samonOld = true")
+
+
+def wait_for_new_map(page, timeout: float = 30.0) -> None:
+    """Until a map without the tag is drawn, whichever frame holds it (the
+    frame may be replaced on a rerun, or the map re-created inside it)."""
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
         for frame in page.frames:
             if "streamlit_folium" not in frame.url:
                 continue
             try:
-                count = frame.evaluate("window.map ? Object.keys(window.map._layers).length : 0")
+                fresh = frame.evaluate("!!(window.map && !window.map._samonOld && "
+                                       "Object.keys(window.map._layers).length > 1)")
             except Exception:  # noqa: BLE001 - detached while we looked
                 continue
-            if count and count != old_count:
+            if fresh:
                 return
         time.sleep(0.02)
     raise TimeoutError("the map was not redrawn")
@@ -148,14 +152,14 @@ def main() -> None:
             page.goto(url)
             rendered(page, 300)
             old = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
-            before = layer_count(page)
+            mark_map(page)
             t0 = time.perf_counter()
             page.locator('button[aria-label="Remove Bangladesh (BGD)"]').click()
             page.wait_for_function(
                 "old => JSON.stringify([...document.querySelectorAll("
                 "'[data-testid=stMetricValue]')].map(e => e.innerText)) !== old",
                 arg=json.dumps(old), timeout=30_000)
-            wait_for_new_map(page, before)
+            wait_for_new_map(page)
             results["filter change (remove one country)"] = time.perf_counter() - t0
         finally:
             proc.terminate()
