@@ -54,11 +54,14 @@ def blank(values: pd.Series) -> pd.Series:
 def numbers(
     df: pd.DataFrame, col: str, check: RowChecker, *, required: bool, missing=()
 ) -> tuple[pd.DataFrame, pd.Series]:
-    """Parse ``col`` as float. Blank (or a value in ``missing``) is NaN unless required."""
+    """Parse ``col`` as float. Blank (or a value in ``missing``) is NaN unless
+    required. Infinite values ('inf', '1e400') are rejected: no figure is infinite."""
     raw = df[col].astype("string").str.strip()
     is_missing = blank(raw) | raw.isin([str(m) for m in missing])
-    values = pd.to_numeric(raw.where(~is_missing), errors="coerce")
+    values = pd.to_numeric(raw.where(~is_missing), errors="coerce").astype("float64")
     df = check.drop(df, values.isna() & ~is_missing, col, "'" + raw + "' is not a number")
+    df = check.drop(df, np.isinf(values.loc[df.index]), col,
+                    "'" + raw.loc[df.index] + "' is not a finite number")
     if required:
         df = check.drop(df, is_missing.loc[df.index], col, "value is missing")
     return df, values.loc[df.index].astype("float64")
@@ -124,12 +127,18 @@ def times(
     return df, parsed.loc[df.index].astype("datetime64[ns, UTC]")
 
 
+MAX_COUNT = 10_000_000_000  # no count of people or events reaches the world's population
+
+
 def non_negative(
     df: pd.DataFrame, col: str, check: RowChecker, *, required: bool = False
 ) -> tuple[pd.DataFrame, pd.Series]:
-    """Parse a count (people, fatalities): whole and >= 0."""
+    """Parse a count (people, fatalities): whole, >= 0, and at most MAX_COUNT."""
     df, values = numbers(df, col, check, required=required)
     df = check.drop(df, values < 0, col, _shown(df, col) + " is negative")
+    values = values.loc[df.index]
+    df = check.drop(df, values > MAX_COUNT, col,
+                    _shown(df, col) + f" is more than {MAX_COUNT:,} (more people than live)")
     values = values.loc[df.index]
     df = check.drop(
         df, values.notna() & (values != values.round()), col,
