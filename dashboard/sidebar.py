@@ -10,7 +10,16 @@ import streamlit as st
 from model.schema import ALERT_LEVELS, INCIDENT_CATEGORIES, SAARC_ISO3
 from model.situation import HAZARD_LAYERS, FilterOptions
 
-from .state import H3_RESOLUTIONS, WIND_THRESHOLDS, Choice, defaults, from_query, to_query
+from .state import (
+    CORRIDOR_KM,
+    FLOOD_M,
+    H3_RESOLUTIONS,
+    WIND_THRESHOLDS,
+    Choice,
+    defaults,
+    from_query,
+    to_query,
+)
 
 COUNTRY_NAMES = {"AFG": "Afghanistan", "BGD": "Bangladesh", "BTN": "Bhutan", "IND": "India",
                  "MDV": "Maldives", "NPL": "Nepal", "PAK": "Pakistan", "LKA": "Sri Lanka"}
@@ -51,7 +60,7 @@ def sidebar(options: FilterOptions) -> tuple[Choice, dict | None]:
                        help="When chosen, the view covers these areas instead of countries")
     sb.checkbox("Border corridor", key="corridor_on")
     if st.session_state["corridor_on"]:
-        sb.slider("Corridor width (km either side)", 1.0, 100.0, key="corridor_km", step=1.0)
+        sb.slider("Corridor width (km either side)", *CORRIDOR_KM, key="corridor_km", step=1.0)
         sb.selectbox("Border pair", ["every border", *options.border_pairs],
                      key="corridor_pair")
     polygon = _polygon_upload(sb) or _drawing(sb)
@@ -61,7 +70,7 @@ def sidebar(options: FilterOptions) -> tuple[Choice, dict | None]:
                   max_value=(options.as_of + pd.Timedelta(days=1)).date())
     sb.multiselect("Alert levels", ALERT_LEVELS, key="levels")
     with sb.expander("Thresholds and display"):
-        st.slider("Flood depth threshold (m)", 0.1, 3.0, key="flood_m", step=0.1)
+        st.slider("Flood depth threshold (m)", *FLOOD_M, key="flood_m", step=0.1)
         st.selectbox("Cyclone wind threshold (kt)", WIND_THRESHOLDS, key="wind_kt")
         st.selectbox("Hotspot H3 resolution", H3_RESOLUTIONS, key="h3_res",
                      help="Higher is finer: 5 ≈ 250 km², 6 ≈ 36 km², 7 ≈ 5 km² per hexagon")

@@ -7,6 +7,8 @@ a link, and a link opened later restores them.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -45,6 +47,31 @@ def defaults(as_of: pd.Timestamp) -> Choice:
                   "auto")
 
 
+FLOOD_M = (0.1, 3.0)  # the sidebar's slider range
+CORRIDOR_KM = (1.0, 100.0)
+FIRST_DAY = pd.Timestamp("2000-01-01", tz="UTC")
+_PAIR = re.compile(r"^[A-Za-z]{3}-[A-Za-z]{3}$")
+
+
+def _number(text: str | None, low: float, high: float) -> float | None:
+    """A finite number within [low, high] from a link, else None."""
+    try:
+        value = float(text) if text is not None else math.nan
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and low <= value <= high else None
+
+
+def _day(text: str | None, default: pd.Timestamp) -> pd.Timestamp:
+    """A day from a link between 2000 and the default's year + 1, else the default."""
+    try:
+        day = pd.Timestamp(text).tz_localize("UTC").normalize() if text else default
+    except (ValueError, TypeError, OverflowError):
+        return default
+    latest = pd.Timestamp(year=default.year + 1, month=12, day=31, tz="UTC")
+    return day if FIRST_DAY <= day <= latest else default
+
+
 def _split(value: str, allowed) -> list[str]:
     return [v for v in value.split(",") if v in allowed] if value else []
 
@@ -61,27 +88,23 @@ def from_query(params: dict, base: Choice) -> Choice:
         c.categories = [x for x in params["categories"].split("|") if x in INCIDENT_CATEGORIES]
     if "levels" in params:
         c.alert_levels = _split(params["levels"], ALERT_LEVELS)
-    for key, attr in (("from", "start"), ("to", "end")):
-        try:
-            if key in params:
-                setattr(c, attr, pd.Timestamp(params[key]).tz_localize("UTC"))
-        except (ValueError, TypeError):
-            pass
+    start, end = (_day(params.get("from"), base.start), _day(params.get("to"), base.end))
+    if start <= end:  # a period that ends before it starts is not taken from a link
+        c.start, c.end = start, end
     if params.get("corridor"):
-        parts = params["corridor"].split(":")
-        try:
-            c.corridor_km = float(parts[-1])
-            c.corridor_pair = parts[0] if len(parts) == 2 and parts[0] else None
-        except ValueError:
-            pass
-    for key, attr, cast, allowed in (("flood", "flood_m", float, None),
-                                     ("wind", "wind_kt", int, WIND_THRESHOLDS),
-                                     ("h3", "h3_res", int, H3_RESOLUTIONS)):
-        try:
-            if key in params and (allowed is None or cast(params[key]) in allowed):
-                setattr(c, attr, cast(params[key]))
-        except ValueError:
-            pass
+        *pair, km = params["corridor"].split(":")
+        width = _number(km, *CORRIDOR_KM)
+        if width is not None and (not pair or not pair[0] or _PAIR.match(pair[0])):
+            c.corridor_km = width
+            c.corridor_pair = pair[0].upper() if pair and pair[0] else None
+    flood = _number(params.get("flood"), *FLOOD_M)
+    if flood is not None:
+        c.flood_m = flood
+    for key, attr, allowed in (("wind", "wind_kt", WIND_THRESHOLDS),
+                               ("h3", "h3_res", H3_RESOLUTIONS)):
+        value = _number(params.get(key), min(allowed), max(allowed))
+        if value is not None and int(value) in allowed:
+            setattr(c, attr, int(value))
     if params.get("mode") in ("auto", "markers", "clusters", "heatmap"):
         c.incident_mode = params["mode"]
     if params.get("admin"):

@@ -258,3 +258,20 @@ def test_add_data_takes_a_band_for_a_multi_band_raster(app, tmp_path):
     at.number_input(key="add_data_band").set_value(2).run()
     assert not at.error
     assert metrics(at)["Accepted"] == "1"
+
+
+HOSTILE_LINKS = [{"flood": "99"}, {"flood": "nan"}, {"corridor": ":nan"}, {"corridor": "-5"},
+                 {"corridor": "XXX-YYY:25"}, {"corridor": "AFG-PAK:1e9"}, {"wind": "7"},
+                 {"h3": "99"}, {"from": "2026-13-45"}, {"from": "2026-09-30", "to": "2026-01-01"},
+                 {"from": "0001-01-01"}, {"countries": "MDV,XXX"}, {"admin": "ZZ9"},
+                 {"wt": "garbage"}, {"levels": "purple"}, {"categories": "<script>"}]
+
+
+@pytest.mark.parametrize("query", HOSTILE_LINKS, ids=lambda q: "&".join(f"{k}={v}" for k, v
+                                                                          in q.items()))
+def test_a_shared_link_never_breaks_the_page(app, query):
+    for key, value in query.items():
+        app.query_params[key] = value
+    at = app.run()
+    assert not at.exception, at.exception[0].value if at.exception else ""
+    assert at.metric or at.error or at.info  # figures, or a clear message
