@@ -10,6 +10,8 @@ import argparse
 import re
 import sys
 
+import pandas as pd
+
 from .check import run_check
 
 
@@ -50,8 +52,9 @@ def run_status(argv: list[str]) -> int:
     if table.empty:
         print("no source has run yet")
     for r in table.itertuples():
-        when = f"{r.last_success:%Y-%m-%d %H:%M} UTC ({r.age_h:.1f} h ago)" if r.age_h is not \
-            None else "never"
+        # A table column holds "never" as NaT/NaN, not None.
+        when = (f"{r.last_success:%Y-%m-%d %H:%M} UTC ({r.age_h:.1f} h ago)"
+                if pd.notna(r.last_success) else "never")
         flag = "STALE" if r.stale else "ok"
         error = f" — last error: {r.last_error}" if r.last_error else ""
         print(f"{r.source:14} {flag:5} last success {when}, {r.accepted:,} records{error}")

@@ -101,7 +101,8 @@ def main(argv: list[str]) -> int:
     e.add_argument("--json", action="store_true")
     h = sub.add_parser("hotspots", help="Gi* hotspots of incidents on H3 cells")
     h.add_argument("incidents")
-    h.add_argument("--h3-res", type=int, default=6)
+    h.add_argument("--h3-res", type=int, default=6, choices=range(16), metavar="0..15",
+                   help="H3 resolution, 0 (coarsest) to 15")
     h.add_argument("--from", dest="date_from")
     h.add_argument("--to", dest="date_to")
     h.add_argument("--top", type=int, default=10)
@@ -114,7 +115,7 @@ def main(argv: list[str]) -> int:
     except DataSourceError as exc:
         return _fail(exc.message, args.json)
     except (ExposureError, GridError, RegionError, ValueError) as exc:
-        return _fail(str(exc), args.json)
+        return _fail(str(exc) or type(exc).__name__, args.json)
     if args.json:
         print(json.dumps(out, ensure_ascii=False, default=str))
     else:

@@ -76,6 +76,10 @@ def main(argv: list[str], service: SituationService | None = None) -> int:
     except (DataSourceError, RegionError, ReportError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # --out is a file, or not writable, or the disk is full
+        print(f"error: cannot write the report to {args.out}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

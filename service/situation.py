@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import geopandas as gpd
 import pandas as pd
 
+from data_sources.errors import FileAccessError
 from data_sources.ingest import status
 from data_sources.scenario import load_demo, load_live, load_scenario, with_results
 from data_sources.settings import Settings
@@ -81,7 +82,12 @@ class SituationService:
             with Store(self.settings.store_path) as store:
                 return "store:" + store.change_token()
         if self.settings.scenario:
-            return f"manifest:{self.settings.scenario}:{self.settings.scenario.stat().st_mtime_ns}"
+            try:
+                changed = self.settings.scenario.stat().st_mtime_ns
+            except OSError as exc:
+                raise FileAccessError(f"the scenario manifest (SAMON_SCENARIO) cannot be read: "
+                                      f"{exc.strerror}", path=self.settings.scenario) from None
+            return f"manifest:{self.settings.scenario}:{changed}"
         return "demo"
 
     def scenario(self, token: str | None = None) -> Scenario:

@@ -49,3 +49,42 @@ def test_an_infinite_wind_speed_is_refused(write_csv):
     code, out = check(path, "--kind", "ibtracs")
     assert code == 0 and (out["accepted"], out["rejected"]) == (1, 1)
     assert out["rejections"][0]["field"] == "WMO_WIND"
+
+
+def test_status_with_a_source_that_never_ran(tmp_path, monkeypatch):
+    from data_sources.store import Store
+
+    path = tmp_path / "s.gpkg"
+    with Store(path) as store:
+        done = store.log_start("gdacs-events")
+        store.log_finish(done, fetched=1, accepted=3)
+    monkeypatch.setenv("SAMON_STORE_PATH", str(path))
+    monkeypatch.setenv("SAMON_SOURCES", '["gdacs-events", "ibtracs"]')
+    proc = run(data_sources_main, "status")
+    assert proc.returncode == 0
+    lines = {line.split()[0]: line for line in proc.stdout.splitlines()[2:]}
+    assert "last success never" in lines["ibtracs"] and "STALE" in lines["ibtracs"]
+    assert "3 records" in lines["gdacs-events"]
+
+
+def test_geo_hotspots_with_an_impossible_resolution_says_why(tmp_path):
+    from geo.__main__ import main as geo_main
+
+    path = tmp_path / "i.csv"
+    path.write_text("time,lat,lon,category,country\n2026-09-01,34.1,71.1,armed clash,PAK\n",
+                    encoding="utf-8")
+    proc = run(geo_main, "hotspots", path, "--h3-res", "99", "--json")
+    assert proc.returncode == 2 and "invalid choice: 99" in proc.stderr
+
+
+def test_sitrep_onto_a_file_or_with_a_missing_manifest_is_a_clear_error(tmp_path, monkeypatch):
+    from reports.__main__ import main as reports_main
+
+    occupied = tmp_path / "report.pdf"
+    occupied.write_bytes(b"%PDF")
+    proc = run(reports_main, "sitrep", "--region", "PAK", "--format", "csv", "--out", occupied)
+    assert proc.returncode == 2 and "cannot write the report to" in proc.stderr
+    monkeypatch.setenv("SAMON_SCENARIO", str(tmp_path / "gone.json"))
+    proc = run(reports_main, "sitrep", "--out", tmp_path / "out")
+    assert proc.returncode == 2
+    assert "scenario manifest (SAMON_SCENARIO) cannot be read" in proc.stderr
