@@ -87,7 +87,9 @@ def with_results(scenario: Scenario, results: list[tuple[str, ReadResult]]) -> S
     """A copy of ``scenario`` with user data added: (source name, result) pairs.
 
     Tables are appended to the layer of their kind; a raster replaces the
-    layer of its variable. The scenario stays DEMO only while demo layers remain.
+    layer of its variable; boundaries replace the loaded areas of the same
+    admin level and country (two outlines of one country would count it twice).
+    The scenario stays DEMO only while demo layers remain.
     """
     layers = dict(scenario.layers)
     for source, read in results:
@@ -101,7 +103,12 @@ def with_results(scenario: Scenario, results: list[tuple[str, ReadResult]]) -> S
         name = result.kind
         if name in layers:
             base = layers[name]
-            merged = pd.concat([base.data, result.data], ignore_index=True)
+            kept = base.data
+            if name == "boundaries":
+                replaced = pd.MultiIndex.from_frame(result.data[["admin_level", "iso3"]])
+                kept = kept[~pd.MultiIndex.from_frame(kept[["admin_level", "iso3"]]).isin(
+                    replaced)]
+            merged = pd.concat([kept, result.data], ignore_index=True)
             combined = ReadResult(result.kind, "mixed", base.result.path, merged,
                                   base.result.rejections + result.rejections)
             layers[name] = Layer(name, f"{base.source} + {source}", base.updated,

@@ -189,7 +189,8 @@ class Exposure:
 
 def area_overlaps(areas: gpd.GeoDataFrame, area_field: str) -> pd.DataFrame:
     """Pairs of areas whose interiors overlap, with the shared area in km² (on
-    the ellipsoid). Areas that only touch along an edge do not overlap."""
+    the ellipsoid): area_a, area_b (names), km2, and a, b (their positions).
+    Areas that only touch along an edge do not overlap."""
     geoms = areas.to_crs("EPSG:4326").geometry.values
     a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     pairs = a < b
@@ -199,7 +200,7 @@ def area_overlaps(areas: gpd.GeoDataFrame, area_field: str) -> pd.DataFrame:
     names = areas[area_field].astype(str).to_numpy()
     km2 = [abs(GEOD.geometry_area_perimeter(g)[0]) / 1e6
            for g in shapely.intersection(geoms[a], geoms[b])]
-    return pd.DataFrame({"area_a": names[a], "area_b": names[b], "km2": km2})
+    return pd.DataFrame({"area_a": names[a], "area_b": names[b], "km2": km2, "a": a, "b": b})
 
 
 def overlap_notes(overlaps: pd.DataFrame) -> list[str]:
@@ -268,9 +269,7 @@ def exposure(
     if overlaps.empty:
         parts = [(areas, np.arange(len(areas)))]
     else:
-        index = {name: i for i, name in enumerate(areas[area_field].astype(str))}
-        groups = _groups(len(areas), [(index[x], index[y]) for x, y in
-                                      zip(overlaps["area_a"], overlaps["area_b"], strict=True)])
+        groups = _groups(len(areas), list(zip(overlaps["a"], overlaps["b"], strict=True)))
         union = gpd.GeoDataFrame({area_field: ["any area"]}, crs=areas.crs,
                                  geometry=[shapely.union_all(areas.geometry.values)])
         parts = [(areas.iloc[g], np.array(g)) for g in groups] + [(union, np.array([-1]))]
@@ -340,7 +339,7 @@ def exposure(
                                "populated places whose cell is in the footprint"
                                if places is not None else "not computed (no population given)"))
     return Exposure(table, threshold, hazard2d.attrs.get("units", ""), inside,
-                    overlaps, notes)
+                    overlaps.drop(columns=["a", "b"], errors="ignore"), notes)
 
 
 def _by_zone(values: np.ndarray, runs: Runs, n: int) -> np.ndarray:

@@ -88,3 +88,18 @@ def test_sitrep_onto_a_file_or_with_a_missing_manifest_is_a_clear_error(tmp_path
     proc = run(reports_main, "sitrep", "--out", tmp_path / "out")
     assert proc.returncode == 2
     assert "scenario manifest (SAMON_SCENARIO) cannot be read" in proc.stderr
+
+
+def test_uploaded_country_outlines_replace_those_loaded_never_double_them(service, tmp_path):
+    from data_sources.boundaries import read_boundaries
+    from data_sources.demo.geography import countries
+
+    path = tmp_path / "adm0.geojson"
+    outlines = countries()
+    outlines[outlines["iso3"].isin(["PAK", "AFG"])].drop(columns="pop_est").to_file(path)
+    added = [("adm0.geojson", read_boundaries(path))]
+    before = service.summary()
+    after = service.summary(added=added)
+    assert after.areas["iso3"].dropna().tolist().count("PAK") == 1
+    assert after.key_figures == before.key_figures
+    assert after.areas["incidents"].sum() == before.areas["incidents"].sum()
