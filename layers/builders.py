@@ -279,9 +279,9 @@ def alerts_layer(alerts: gpd.GeoDataFrame) -> Layer:
     group = folium.FeatureGroup(name="Alerts", show=True)
     located = alerts[alerts.geometry.notna()]
     if len(located):
-        links = located["link"].map(safe_url)
-        more = links.map(lambda u: f'<a href="{u}" target="_blank" rel="noopener">source page</a>'
-                         if u else "")
+        # A list, not Series.map: pandas turns a None from safe_url into NaN, which is truthy.
+        more = [f'<a href="{u}" target="_blank" rel="noopener">source page</a>' if u else ""
+                for u in (safe_url(v) for v in located["link"])]
         props = {"headline": located["headline"], "level": located["alert_level"].astype(str),
                  "hazard": located["hazard"].astype(str), "source": located["source"],
                  "start": located["start"].dt.strftime("%Y-%m-%d"),

@@ -2,6 +2,7 @@
 
 import json
 
+import pandas as pd
 import pytest
 
 from data_sources.__main__ import main as data_sources_main
@@ -103,3 +104,26 @@ def test_uploaded_country_outlines_replace_those_loaded_never_double_them(servic
     assert after.areas["iso3"].dropna().tolist().count("PAK") == 1
     assert after.key_figures == before.key_figures
     assert after.areas["incidents"].sum() == before.areas["incidents"].sum()
+
+
+def test_alerts_with_and_without_links_and_mixed_shapes_render(service):
+    import shapely
+
+    from layers import builders
+    from layers.map import build_map
+    from reports.static_map import render_png
+    from tests.test_layers import render
+
+    summary = service.summary()
+    alerts = summary.alerts.copy()
+    alerts["link"] = alerts["link"].astype(object)
+    alerts.loc[0, "link"] = None
+    alerts.loc[1, "link"] = "https://www.gdacs.org/report.aspx?eventid=1"
+    cap = alerts.iloc[[2]].assign(id="CAP:x", geometry=[shapely.box(88, 21, 90, 23)])
+    mixed = type(alerts)(pd.concat([alerts, cap], ignore_index=True),
+                         crs=alerts.crs).iloc[[3, 1, 0]]  # labels not starting at 0
+    html = render(builders.alerts_layer(mixed))
+    assert html.count("source page") == 1
+    view = type(summary)(**{**vars(summary), "alerts": mixed})
+    assert render_png(view)[:4] == b"\x89PNG"
+    assert build_map(view).get_root().render()
