@@ -5,7 +5,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +24,38 @@ _BOMS = [
 ]
 
 
+# Limits checked before the work (override with the environment variable named).
+MAX_TEXT_BYTES = 1_000_000_000  # SAMON_MAX_TEXT_BYTES: a text file is read whole
+MAX_COLUMNS = 2_000  # SAMON_MAX_COLUMNS: the widest table a reader parses
+
+
+def limit(name: str, default: int) -> int:
+    return int(os.environ.get(f"SAMON_{name}", default))
+
+
+def regular_file(path: Path) -> os.stat_result:
+    """The file's status; only a regular file (a link to one included) is read:
+    never a device (/dev/zero), a pipe or a folder, which could be read forever."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise FileAccessError("file does not exist", path=path) from None
+    except OSError as exc:
+        raise FileAccessError(f"cannot be read ({exc.strerror})", path=path) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise FileAccessError("is a folder, not a file", path=path)
+    if not stat.S_ISREG(info.st_mode):
+        raise FileAccessError("is not a regular file (a device or a pipe): refused", path=path)
+    return info
+
+
 def read_bytes(path: str | Path) -> bytes:
     path = Path(path)
+    size = regular_file(path).st_size
+    most = limit("MAX_TEXT_BYTES", MAX_TEXT_BYTES)
+    if size > most:
+        raise FileAccessError(f"is {size:,} bytes, over the limit of {most:,} for a file read "
+                              "whole (set SAMON_MAX_TEXT_BYTES to raise it)", path=path)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -121,6 +153,11 @@ def _is_tag_row(cells: list[str]) -> bool:
 def read_csv_table(path: str | Path, encoding: str | None = None) -> CsvTable:
     """Read a CSV as all-text cells; recognise an HXL tag row as the second row."""
     text = read_text(path, encoding)
+    header = next(csv.reader(io.StringIO(text[:1_000_000].split("\n", 1)[0])), [])
+    widest = limit("MAX_COLUMNS", MAX_COLUMNS)
+    if len(header) > widest:
+        raise FormatError(f"has {len(header):,} columns, over the limit of {widest:,} "
+                          "(set SAMON_MAX_COLUMNS to raise it)", path=path)
     try:
         frame = pd.read_csv(
             io.StringIO(text), dtype=str, keep_default_na=False, index_col=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,13 +14,30 @@ import pyogrio.errors
 from model.schema import CRS
 
 from .errors import CRSError, EmptyFileError, FormatError
-from .textio import read_bytes
+from .textio import limit, read_bytes
 
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".zip", ".shp")
 
 
 def _gdal_path(path: Path) -> str:
     return f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+
+
+MAX_UNZIPPED_BYTES = 2_000_000_000  # SAMON_MAX_UNZIPPED_BYTES
+
+
+def _refuse_zip_bomb(path: Path) -> None:
+    """A zipped Shapefile is read through GDAL's /vsizip/: check what its members
+    declare before GDAL inflates them."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            declared = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise FormatError(f"is not a readable zip file ({exc})", path=path) from None
+    most = limit("MAX_UNZIPPED_BYTES", MAX_UNZIPPED_BYTES)
+    if declared > most:
+        raise FormatError(f"unzips to {declared:,} bytes, over the limit of {most:,} "
+                          "(set SAMON_MAX_UNZIPPED_BYTES to raise it)", path=path)
 
 
 def read_vector(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -29,7 +47,9 @@ def read_vector(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     except GeoJSON, which is EPSG:4326 by definition (RFC 7946).
     """
     path = Path(path)
-    read_bytes(path)  # clear errors for missing or empty files
+    read_bytes(path)  # clear errors for missing, empty or oversized files
+    if path.suffix.lower() == ".zip":
+        _refuse_zip_bomb(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)

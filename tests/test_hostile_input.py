@@ -127,3 +127,46 @@ def test_alerts_with_and_without_links_and_mixed_shapes_render(service):
     view = type(summary)(**{**vars(summary), "alerts": mixed})
     assert render_png(view)[:4] == b"\x89PNG"
     assert build_map(view).get_root().render()
+
+
+# -- Unbounded work from a small input: refused before the work ------------------------------
+
+@pytest.mark.parametrize("kind", ["link to /dev/zero", "fifo"])
+def test_only_regular_files_are_read(tmp_path, kind):
+    import os
+
+    path = tmp_path / "incidents.csv"
+    if kind == "fifo":
+        os.mkfifo(path)  # opening it for reading would wait for a writer forever
+    else:
+        path.symlink_to("/dev/zero")
+    code, out = check(path)
+    assert code == 2 and "not a regular file" in out["error"]
+
+
+def test_a_csv_with_100000_columns_is_refused_from_its_header(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"c{i}" for i in range(100_000)) + "\n" + "1," * 99_999 + "1\n",
+                    encoding="utf-8")
+    code, out = check(path, "--kind", "points")
+    assert code == 2 and "100,000 columns, over the limit of 2,000" in out["error"]
+
+
+def test_a_zip_that_unzips_past_the_limit_is_refused_before_gdal(tmp_path, monkeypatch):
+    import zipfile
+
+    import geopandas as gpd
+    import shapely
+
+    shp = tmp_path / "shp"
+    shp.mkdir()
+    gpd.GeoDataFrame({"name": ["A"]}, geometry=[shapely.box(70, 30, 71, 31)],
+                     crs="EPSG:4326").to_file(shp / "areas.shp")
+    path = tmp_path / "areas.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member in shp.iterdir():
+            archive.write(member, member.name)
+    assert check(path)[0] == 0  # within the default limit
+    monkeypatch.setenv("SAMON_MAX_UNZIPPED_BYTES", "100")
+    code, out = check(path)
+    assert code == 2 and "unzips to" in out["error"] and "over the limit of 100" in out["error"]

@@ -68,6 +68,7 @@ def test_server_error_then_success_is_retried(server, env):
     assert server.requests.count("/gdacs") == 2
 
 
+@pytest.mark.slow
 def test_timeout_keeps_last_good_data_and_marks_stale(server, env):
     url = server.serve("/gdacs", gdacs((1, "FL", "Orange", 68.2, 26.5)))
     settings, store, fetcher = env(gdacs_events_url=url)

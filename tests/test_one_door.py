@@ -45,7 +45,7 @@ def read_hxl(path) -> pd.DataFrame:
 
 # -- 1. Bangladesh reports crashed when the region's only alert was not the first row ---------
 
-@pytest.mark.parametrize("region", ["BGD", "BGD,IND"])
+@pytest.mark.parametrize("region", ["BGD", pytest.param("BGD,IND", marks=pytest.mark.slow)])
 def test_bangladesh_sitrep_with_alerts_is_written(service, region, tmp_path, capsys):
     summary = service.summary(Filters(region=service.parse_region(region)))
     assert len(summary.alerts) == 1 and summary.alerts["id"].iloc[0] == "GDACS:TC9000002"

@@ -13,6 +13,8 @@ from data_sources.cyclones import read_ibtracs
 from data_sources.displacement import read_hxl_displacement
 from data_sources.incidents import read_acled, read_points
 
+pytestmark = pytest.mark.slow  # generated files, many examples each
+
 SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 

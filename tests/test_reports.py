@@ -162,6 +162,7 @@ def test_file_names_are_sanitised(name, expected):
     assert safe_filename(name) == expected
 
 
+@pytest.mark.slow
 def test_unicode_place_names_survive_in_the_pdf(demo, summary):
     fields = ReportFields(sections={"Shelter": "Tents in Dadu (دادو), Dhaka (ঢাকা), "
                                               "Colombo (කොළඹ), Chennai (சென்னை)"})
