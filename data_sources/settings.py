@@ -31,6 +31,10 @@ class Settings(BaseSettings):
                              "?alertlevel=Green;Orange;Red&eventlist=EQ;TC;FL;DR;WF")
     gdacs_rss_url: str = "https://www.gdacs.org/xml/rss.xml"
     cap_feeds: list[str] = []  # RSS or Atom indexes of CAP messages
+    # CAP messages are fetched from the index's own host, plus these hosts; never
+    # from private, loopback or link-local addresses unless cap_allow_private.
+    cap_link_hosts: list[str] = []
+    cap_allow_private: bool = False
     reliefweb_url: str = "https://api.reliefweb.int/v2/disasters"
     reliefweb_reports_url: str = "https://api.reliefweb.int/v2/reports"
     reliefweb_appname: str = ""

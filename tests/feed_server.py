@@ -1,5 +1,6 @@
 """A local HTTP server (127.0.0.1 only) serving feed files in their real
-formats, with switches for the failures feeds have: 304, 5xx, slowness."""
+formats, with switches for the failures feeds have: 304, 5xx, slowness,
+redirects."""
 
 from __future__ import annotations
 
@@ -32,9 +33,14 @@ class FeedServer:
                     self.send_response(500)
                     self.end_headers()
                     return
+                if route.get("redirect"):
+                    self.send_response(302)
+                    self.send_header("Location", route["redirect"])
+                    self.end_headers()
+                    return
                 if route.get("delay"):
                     time.sleep(route["delay"])
-                body = route["body"]
+                body = route.get("body", b"")
                 etag = '"' + hashlib.sha1(body).hexdigest() + '"'
                 if route.get("etag", True) and self.headers.get("If-None-Match") == etag:
                     self.send_response(304)
@@ -56,7 +62,7 @@ class FeedServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
-    def serve(self, path: str, body: bytes, **options) -> str:
+    def serve(self, path: str, body: bytes = b"", **options) -> str:
         self.routes[path] = {"body": body, **options}
         return self.url + path
 

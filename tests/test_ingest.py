@@ -234,3 +234,51 @@ def test_real_published_samples_over_http(server, env, shared_fixture):
     assert store.counts()["alerts"] == ours["id"].nunique()
     assert len(store.query("alerts", history=True)) == alerts["inserted"] + alerts["updated"]
     assert ingest_source(store, "ibtracs", settings, fetcher)["inserted"] == 261
+
+
+def _atom(*links: str) -> bytes:
+    entries = "".join(f"<entry><title>x</title><link href='{link}'/></entry>" for link in links)
+    return ("<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><title>IMD</title>"
+            f"{entries}</feed>").encode()
+
+
+def test_cap_links_only_from_allowed_hosts_and_never_into_the_network(server, env):
+    good = server.serve("/cap/1.xml", CAP.format(status="Actual").encode())
+    port = server.url.rsplit(":", 1)[1]
+    other_host = f"http://localhost:{port}/cap/2.xml"  # same machine, another host name
+    server.serve("/cap/2.xml", CAP.format(status="Actual").replace("IMD-2026", "X-2026")
+                 .encode())
+    metadata = "http://169.254.169.254/latest/meta-data/"
+    bounce = server.serve("/cap/3.xml", redirect=other_host)
+    broken = server.serve("/cap/4.xml", b"<alert>not closed")
+    index_url = server.serve("/cap/index.atom", _atom(good, other_host, metadata, bounce,
+                                                      broken, "file:///etc/passwd"))
+    settings, store, fetcher = env(cap_feeds=[index_url])
+    result = ingest_source(store, "cap", settings, fetcher)
+    assert result["error"] is None  # one bad link never fails the source
+    assert result["accepted"] == 2  # the good message's two info blocks
+    log = {r.row: r.reason for r in fetcher_results(settings, fetcher)}
+    assert "host localhost is not the index's host" in log[2]
+    assert "host 169.254.169.254 is not the index's host" in log[3]
+    assert "redirects to http://localhost" in log[4] and "not allowed" in log[4]
+    assert "not well-formed XML" in log[5]
+    assert "scheme 'file' is not fetched" in log[6]
+    assert "/cap/2.xml" not in server.requests  # neither by link nor by redirect
+
+    # Allowed by name, but it resolves to loopback: refused unless private addresses are allowed.
+    settings, store, fetcher = env(cap_feeds=[index_url], cap_link_hosts=["localhost"])
+    log = {r.row: r.reason for r in fetcher_results(settings, fetcher)}
+    assert "resolves to a private, loopback or link-local address" in log[2]
+    settings, store, fetcher = env(cap_feeds=[index_url], cap_link_hosts=["localhost"],
+                                   cap_allow_private=True)
+    log = {r.row: r.reason for r in fetcher_results(settings, fetcher)}
+    assert 2 not in log and "/cap/2.xml" in server.requests
+
+
+def fetcher_results(settings, fetcher):
+    """The rejections the CAP source reports for its index (links it did not read)."""
+    from data_sources.feeds.sources import cap_feeds
+
+    batch = cap_feeds(settings, fetcher)
+    return [r for result in batch.results if result.path.endswith("index.atom")
+            for r in result.rejections]

@@ -29,6 +29,9 @@ class Fetched:
     status: int
 
 
+MAX_REDIRECTS = 5
+
+
 def redact(url: str) -> str:
     """The URL without its query string: API keys never reach logs or screens."""
     parts = urlsplit(url)
@@ -49,8 +52,11 @@ class Fetcher:
     def _meta_path(self, name: str) -> Path:
         return self.cache_dir / f"{name}.meta.json"
 
-    def fetch(self, url: str, name: str, suffix: str) -> Fetched:
-        """GET ``url`` (conditionally, when we have a previous copy named ``name``)."""
+    def fetch(self, url: str, name: str, suffix: str,
+              allowed_hosts: frozenset[str] | None = None) -> Fetched:
+        """GET ``url`` (conditionally, when we have a previous copy named ``name``).
+        ``allowed_hosts``: redirects are followed only to these hosts (links taken
+        from a feed's content); None follows any (the configured feed URLs)."""
         body = self.cache_dir / f"{name}{suffix}"
         meta_path = self._meta_path(name)
         meta = json.loads(meta_path.read_text()) if meta_path.exists() and body.exists() else {}
@@ -64,19 +70,28 @@ class Fetcher:
             if attempt:
                 time.sleep(self.backoff * 2 ** (attempt - 1))
             try:
-                return self._get(url, headers, body, meta_path)
+                return self._get(url, headers, body, meta_path, allowed_hosts)
             except FetchError as exc:
                 last_error = exc
                 if not exc.retry:
                     raise
         raise last_error
 
-    def _get(self, url: str, headers: dict, body: Path, meta_path: Path) -> Fetched:
+    def _get(self, url: str, headers: dict, body: Path, meta_path: Path,
+             allowed_hosts: frozenset[str] | None = None, hops: int = 0) -> Fetched:
         shown = redact(url)
         try:
-            with self.client.stream("GET", url, headers=headers) as response:
+            with self.client.stream("GET", url, headers=headers,
+                                    follow_redirects=allowed_hosts is None) as response:
                 if response.status_code == 304:
                     return Fetched(body, True, 304)
+                if response.is_redirect and allowed_hosts is not None:
+                    target = str(response.url.join(response.headers.get("location", "")))
+                    host = urlsplit(target).hostname or ""
+                    if host not in allowed_hosts or hops >= MAX_REDIRECTS:
+                        raise FetchError(f"{shown} redirects to {redact(target)}, which is not "
+                                         "allowed for this source")
+                    return self._get(target, headers, body, meta_path, allowed_hosts, hops + 1)
                 if response.status_code >= 500 or response.status_code == 429:
                     error = FetchError(f"{shown} answered HTTP {response.status_code}")
                     error.retry = True

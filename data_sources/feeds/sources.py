@@ -3,10 +3,12 @@ ordinary readers, returning canonical ReadResults."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import geopandas as gpd
 import pandas as pd
@@ -17,11 +19,11 @@ from model.schema import SAARC_ISO3, ReadResult, Rejection
 from ..alerts import parse_xml, read_cap, read_gdacs_geojson, read_gdacs_rss
 from ..cyclones import read_ibtracs
 from ..detect import read_any
-from ..errors import FormatError
+from ..errors import DataSourceError, FormatError
 from ..incidents import ACLED_COLUMNS, read_acled
 from ..settings import Settings
 from ..validate import conform
-from .http import Fetcher
+from .http import Fetcher, redact
 
 # South Asia and its seas (west, south, east, north): what regional feeds keep.
 SOUTH_ASIA = (60.0, -2.0, 98.0, 40.0)
@@ -72,14 +74,54 @@ def cap_feeds(s: Settings, f: Fetcher) -> Batch:
                 links.append(href)
             elif tag == "link" and el.text and el.text.strip().startswith("http"):  # RSS
                 links.append(el.text.strip())
-        for j, link in enumerate(dict.fromkeys(links)):
+        index_host = urlsplit(index_url).hostname or ""
+        allowed = frozenset({index_host, *s.cap_link_hosts})
+        refused: list[Rejection] = []
+        for j, link in enumerate(dict.fromkeys(links), start=1):
             if link.rstrip("/") == index_url.rstrip("/"):
                 continue
-            msg = f.fetch(link, f"cap-{i}-{j}", ".xml")
-            fetched += 1
-            unchanged &= msg.not_modified
-            results.append(read_cap(msg.path))
+            # One bad link or message is one rejection; the other messages are read.
+            reason = _link_refused(link, index_host, allowed, s.cap_allow_private)
+            if reason:
+                refused.append(Rejection(j, "link", f"{redact(link)}: {reason}"))
+                continue
+            try:
+                msg = f.fetch(link, f"cap-{i}-{j}", ".xml", allowed_hosts=allowed)
+                fetched += 1
+                unchanged &= msg.not_modified
+                results.append(read_cap(msg.path))
+            except DataSourceError as exc:
+                refused.append(Rejection(j, "link", f"{redact(link)}: {exc.message}"))
+        if refused:
+            results.append(ReadResult("alerts", "cap", redact(index_url),
+                                      conform("alerts", {}, gpd.GeoSeries([], crs="EPSG:4326")),
+                                      refused))
     return Batch(results, fetched, unchanged)
+
+
+def _link_refused(link: str, index_host: str, allowed: frozenset[str],
+                  allow_private: bool) -> str | None:
+    """Why a link found in a CAP index must not be fetched, or None. Links go to
+    the index's host or a configured one, over http(s); a host other than the
+    index's never resolves to a private, loopback or link-local address unless
+    configured (a feed must not make this server reach into its own network)."""
+    parts = urlsplit(link)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https"):
+        return f"scheme '{parts.scheme}' is not fetched"
+    if host not in allowed:
+        return f"host {host} is not the index's host nor one allowed (SAMON_CAP_LINK_HOSTS)"
+    if host == index_host or allow_private:
+        return None
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, parts.port or 80)}
+    except OSError:
+        return f"host {host} cannot be resolved"
+    inner = [a for a in map(str, addresses) if not ipaddress.ip_address(a.split("%")[0]).is_global]
+    if inner:
+        return (f"host {host} resolves to a private, loopback or link-local address "
+                f"({inner[0]}); set SAMON_CAP_ALLOW_PRIVATE to allow it")
+    return None
 
 
 # ReliefWeb disaster type codes -> GDACS event types (read by the GDACS reader).
