@@ -53,7 +53,13 @@ class FeedServer:
                     self.send_header("ETag", etag)
                 self.end_headers()
                 try:
-                    self.wfile.write(body)
+                    if route.get("drip"):  # a byte at a time, forever slow
+                        for i in range(len(body)):
+                            self.wfile.write(body[i:i + 1])
+                            self.wfile.flush()
+                            time.sleep(route["drip"])
+                    else:
+                        self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

@@ -282,3 +282,15 @@ def fetcher_results(settings, fetcher):
     batch = cap_feeds(settings, fetcher)
     return [r for result in batch.results if result.path.endswith("index.atom")
             for r in result.rejections]
+
+
+def test_a_feed_that_drips_or_redirects_in_a_loop_is_a_recorded_failure(server, env):
+    drip = server.serve("/gdacs", gdacs((1, "FL", "Orange", 68.2, 26.5)), drip=0.2)
+    settings, store, fetcher = env(gdacs_events_url=drip)
+    result = ingest_source(store, "gdacs-events", settings, fetcher)
+    assert "took over 3 s to send its body" in result["error"]
+    loop = server.serve("/loop", redirect="/loop")
+    settings, store, fetcher = env(gdacs_events_url=loop)
+    result = ingest_source(store, "gdacs-events", settings, fetcher)
+    assert "TooManyRedirects" in result["error"]
+    assert store.ingest_log()["error"].notna().all()

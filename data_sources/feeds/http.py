@@ -30,6 +30,7 @@ class Fetched:
 
 
 MAX_REDIRECTS = 5
+BODY_DEADLINE_TIMEOUTS = 3  # a whole body may take this many timeouts
 
 
 def redact(url: str) -> str:
@@ -104,14 +105,21 @@ class Fetcher:
                                      f"{self.max_bytes:,}")
                 tmp = body.with_suffix(body.suffix + ".part")
                 size = 0
+                # The timeout bounds each read; a server that drips a byte at a time
+                # would never trip it, so the whole body has a deadline too.
+                deadline = time.monotonic() + BODY_DEADLINE_TIMEOUTS * self.timeout
                 with tmp.open("wb") as out:
                     for chunk in response.iter_bytes():
                         size += len(chunk)
-                        if size > self.max_bytes:
+                        problem = (f"sent more than {self.max_bytes:,} bytes; refused"
+                                   if size > self.max_bytes else
+                                   f"took over {BODY_DEADLINE_TIMEOUTS * self.timeout:g} s to "
+                                   "send its body; refused" if time.monotonic() > deadline
+                                   else None)
+                        if problem:
                             out.close()
                             tmp.unlink(missing_ok=True)
-                            raise FetchError(f"{shown} sent more than {self.max_bytes:,} bytes; "
-                                             "refused")
+                            raise FetchError(f"{shown} {problem}")
                         out.write(chunk)
                 tmp.replace(body)  # the last good copy is only ever replaced whole
                 meta_path.write_text(json.dumps({
@@ -126,6 +134,8 @@ class Fetcher:
             error = FetchError(f"{shown} cannot be reached ({type(exc).__name__})")
             error.retry = True
             raise error from None
+        except httpx.HTTPError as exc:  # redirect loops, malformed URLs or headers ...
+            raise FetchError(f"{shown} failed ({type(exc).__name__}: {exc})") from None
 
     def close(self) -> None:
         self.client.close()
