@@ -275,3 +275,12 @@ def test_a_shared_link_never_breaks_the_page(app, query):
     at = app.run()
     assert not at.exception, at.exception[0].value if at.exception else ""
     assert at.metric or at.error or at.info  # figures, or a clear message
+
+
+def test_an_upload_named_dot_dot_is_a_clear_message_not_a_traceback(app):
+    at = app.run()
+    at.switch_page("views/add_data.py").run()
+    at.file_uploader(key="add_data_file").upload("..", b"time,lat,lon\n").run()
+    assert not at.exception
+    assert any("upload cannot be used" in e.value or ".. cannot be used" in e.value
+               for e in at.error)

@@ -170,3 +170,34 @@ def test_a_zip_that_unzips_past_the_limit_is_refused_before_gdal(tmp_path, monke
     monkeypatch.setenv("SAMON_MAX_UNZIPPED_BYTES", "100")
     code, out = check(path)
     assert code == 2 and "unzips to" in out["error"] and "over the limit of 100" in out["error"]
+
+
+# -- Uploads: safe names, nothing left behind -------------------------------------------------
+
+@pytest.mark.parametrize("name,expected", [("..", "upload"), (".", "upload"), ("", "upload"),
+                                           ("../../etc/passwd", "passwd"),
+                                           ("C:\\\\temp\\\\évents 2026.csv", "évents_2026.csv"),
+                                           ("<img src=x>.csv", "_img_src_x_.csv")])
+def test_upload_names_are_made_safe(name, expected):
+    from data_sources.uploads import safe_name
+
+    assert safe_name(name) == expected
+
+
+def test_an_uploaded_table_leaves_no_file_and_a_raster_stays_for_its_session(tmp_path):
+    import numpy as np
+    import rasterio
+    from affine import Affine
+
+    from data_sources.uploads import read_upload
+
+    csv = b"time,lat,lon,category,country\n2026-09-01,34.1,71.1,armed clash,PAK\n"
+    result = read_upload("../../incidents.csv", csv, tmp_path / "session", kind="points")
+    assert result.accepted == 1 and list((tmp_path / "session").iterdir()) == []
+    source = tmp_path / "depth.tif"
+    with rasterio.open(source, "w", driver="GTiff", width=2, height=2, count=1,
+                       dtype="float32", crs="EPSG:4326",
+                       transform=Affine(0.1, 0, 68, 0, -0.1, 26)) as dst:
+        dst.write(np.ones((1, 2, 2), dtype="float32"))
+    grid = read_upload("depth.tif", source.read_bytes(), tmp_path / "session").data
+    assert float(grid.sum()) == 4.0 and (tmp_path / "session" / "depth.tif").exists()

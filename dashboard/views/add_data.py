@@ -1,5 +1,6 @@
 """Add data: check a file, see what is accepted and rejected, then use it."""
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -7,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from data_sources.check import summarize
-from data_sources.detect import READERS, read_any
+from data_sources.detect import READERS
 from data_sources.errors import DataSourceError
-from data_sources.rasters import NETCDF_SUFFIXES, TIFF_SUFFIXES
+from data_sources.uploads import read_upload
 
 st.title("Add data")
 st.write("Upload a file exactly as the agency published it (ACLED, UCDP, IBTrACS, GDACS, CAP, "
@@ -20,27 +21,34 @@ kind = st.selectbox("Kind", ["detect automatically", *sorted(READERS)], key="add
 encoding = st.text_input("Text encoding (leave empty for UTF-8)", key="add_data_encoding")
 band = st.number_input("Band (rasters with several bands; 0: the only band)", min_value=0,
                        step=1, key="add_data_band")
+# One folder per session for the rasters it adds (tables are read into memory).
+folder = Path(st.session_state.setdefault("upload_folder",
+                                          tempfile.mkdtemp(prefix="samon-upload-")))
 
 if upload is not None:
-    folder = Path(tempfile.mkdtemp(prefix="samon-upload-"))
-    path = folder / Path(upload.name).name  # never a path from the browser
-    path.write_bytes(upload.getvalue())
-    try:
-        with st.spinner(f"Checking {upload.name}…"):
-            is_raster = path.suffix.lower() in TIFF_SUFFIXES + NETCDF_SUFFIXES
-            options = {"band": int(band)} if band and is_raster else {}
-            result = read_any(path, None if kind == "detect automatically" else kind,
-                              encoding=encoding or None, **options)
-    except DataSourceError as exc:
-        st.error(f"{upload.name} cannot be used: {exc.reason}"
-                 + (f" (row {exc.row})" if exc.row else "")
-                 + (f" (field '{exc.field}')" if exc.field else ""))
-        st.stop()
+    # Checked once per file and choice: a rerun neither re-reads nor re-writes it.
+    wanted = (upload.file_id, kind, encoding, int(band))
+    checked = st.session_state.get("add_data_checked")
+    if checked is None or checked[0] != wanted:
+        try:
+            with st.spinner(f"Checking {upload.name}…"):
+                result = read_upload(upload.name, upload.getvalue(), folder,
+                                     kind=None if kind == "detect automatically" else kind,
+                                     encoding=encoding or None, band=int(band) or None)
+        except DataSourceError as exc:
+            st.error(f"{upload.name} cannot be used: {exc.reason}"
+                     + (f" (row {exc.row})" if exc.row else "")
+                     + (f" (field '{exc.field}')" if exc.field else ""))
+            st.stop()
+        checked = st.session_state["add_data_checked"] = (wanted, result)
+    result = checked[1]
     report = summarize(result, shown=1000)
     c1, c2, c3 = st.columns(3)
     c1.metric("Kind", f"{report['kind']} ({report['format']})")
     c2.metric("Accepted", f"{report['accepted']:,}")
     c3.metric("Rejected", f"{report['rejected']:,}")
+    for note in report["warnings"]:
+        st.info(f"Changed or assumed on reading ({note['field'] or 'file'}): {note['reason']}")
     details = {k: report[k] for k in ("crs", "bounds", "time_range") if report.get(k)}
     if details:
         st.json(details, expanded=False)
@@ -63,5 +71,6 @@ if added:
                  hide_index=True, width="stretch")
     if st.button("Remove all added data", key="add_data_clear"):
         st.session_state["user_results"] = []
+        shutil.rmtree(folder, ignore_errors=True)  # the rasters they kept on disk
         st.rerun()
 
