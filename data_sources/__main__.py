@@ -71,7 +71,7 @@ def run_add(argv: list[str]) -> int:
     parser.add_argument("path")
     parser.add_argument("--kind")
     args = parser.parse_args(argv)
-    with Store(Settings().store_path) as store:
+    with Store(Settings().store_path, verify=True) as store:
         try:
             print(summary_line(add_file(store, args.path, args.kind)))
         except DataSourceError as exc:
@@ -88,7 +88,13 @@ def main(argv: list[str]) -> int:
         sys.stderr.write("usage: python -m data_sources {check,ingest,status,add} ...\n"
                          + __doc__)
         return 2
-    return COMMANDS[argv[0]](argv[1:])
+    from .errors import DataSourceError
+
+    try:
+        return COMMANDS[argv[0]](argv[1:])
+    except DataSourceError as exc:  # the store locked, damaged, foreign, or its disk full
+        print(f"error: {exc}")
+        return 2
 
 
 if __name__ == "__main__":

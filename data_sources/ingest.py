@@ -35,6 +35,10 @@ def ingest_source(store: Store, name: str, settings: Settings, fetcher: Fetcher)
         counts["error"] = exc.message
         store.log_finish(log_id, error=exc.message)
         return counts
+    except Exception as exc:  # noqa: BLE001 - one broken feed never stops the others
+        counts["error"] = f"{name} failed unexpectedly ({type(exc).__name__}: {exc})"
+        store.log_finish(log_id, error=counts["error"])
+        return counts
     counts["fetched"], counts["unchanged"] = batch.fetched, batch.unchanged
     with store.transaction() as db:
         for result in batch.results:
@@ -127,7 +131,7 @@ def run(settings: Settings, names: list[str], every_s: float | None, out=print) 
             "or pass --source); the dashboard uses the DEMO scenario.")
         return 0
     fetcher = fetcher_for(settings)
-    with Store(settings.store_path) as store:
+    with Store(settings.store_path, verify=True) as store:
         while True:
             failures = 0
             for i, name in enumerate(names, start=1):

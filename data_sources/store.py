@@ -46,6 +46,9 @@ SRS_4326 = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.2572
             'PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]')
 
 
+LOCK_TIMEOUT_S = 30.0  # how long a writer waits for another one
+
+
 class StoreError(DataSourceError):
     """The store file cannot be used (locked, corrupt, from a newer version ...)."""
 
@@ -203,11 +206,21 @@ def content_hash(frame: pd.DataFrame, kind: str) -> pd.Series:
 class Store:
     """The GeoPackage store at ``path`` (created, or migrated, on open)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, verify: bool = False):
+        """``verify``: check every page first (PRAGMA quick_check; for writers,
+        so that nothing is written into a damaged file)."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        existed = self.path.exists() and self.path.stat().st_size > 0
         try:
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT_S, isolation_level=None)
+            if existed:
+                self._refuse_foreign()
+            if verify:
+                problems = [r[0] for r in self.db.execute("PRAGMA quick_check(5)")]
+                if problems != ["ok"]:
+                    raise StoreError(f"is damaged ({'; '.join(problems)}); restore it from a "
+                                     "backup or move it away to start a new one", path=self.path)
             # The GeoPackage marks live in the file header: write them before WAL mode,
             # so readers that look at the header (GDAL) see them at once.
             if self.db.execute("PRAGMA application_id").fetchone()[0] != GPKG_APPLICATION_ID:
@@ -228,17 +241,53 @@ class Store:
     def __exit__(self, *exc):
         self.close()
 
+    def _refuse_foreign(self) -> None:
+        """An existing SQLite file that is not our store (another program's
+        database, or a GeoPackage we did not write) is never converted."""
+        tables = {r[0] for r in self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "schema_version" not in tables:
+            raise StoreError("is an SQLite database of another program (no schema_version "
+                             "table); refusing to change it: choose another SAMON_STORE_PATH",
+                             path=self.path)
+
     @contextmanager
     def transaction(self):
-        """One batch: everything in it is written, or nothing is."""
-        self.db.execute("BEGIN IMMEDIATE")
+        """One batch: everything in it is written, or nothing is. Failures of the
+        file itself (locked, disk full, damaged) become a StoreError saying so."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise self._error(exc) from None
         try:
             yield self.db
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
+            raise self._error(exc) from None
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
         else:
-            self.db.execute("COMMIT")
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                self._rollback()
+                raise self._error(exc) from None
+
+    def _rollback(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+
+    def _error(self, exc: sqlite3.DatabaseError) -> StoreError:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            reason = (f"is locked by another writer for more than {LOCK_TIMEOUT_S:g} s; "
+                      "nothing was written")
+        elif "full" in text:
+            reason = "cannot be written: the disk is full; nothing was written"
+        else:
+            reason = f"cannot be written ({text}); nothing was written"
+        return StoreError(reason, path=self.path)
 
     @property
     def schema_version(self) -> int:

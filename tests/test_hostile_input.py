@@ -201,3 +201,61 @@ def test_an_uploaded_table_leaves_no_file_and_a_raster_stays_for_its_session(tmp
         dst.write(np.ones((1, 2, 2), dtype="float32"))
     grid = read_upload("depth.tif", source.read_bytes(), tmp_path / "session").data
     assert float(grid.sum()) == 4.0 and (tmp_path / "session" / "depth.tif").exists()
+
+
+# -- Stores that are locked, damaged or not ours --------------------------------------------
+
+def test_a_foreign_sqlite_file_is_never_converted(tmp_path, monkeypatch):
+    import sqlite3
+
+    path = tmp_path / "theirs.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE patients (name TEXT)")
+    before = path.read_bytes()
+    monkeypatch.setenv("SAMON_STORE_PATH", str(path))
+    proc = run(data_sources_main, "status")
+    assert proc.returncode == 2 and "SQLite database of another program" in proc.stdout
+    assert path.read_bytes() == before
+
+
+def test_a_damaged_store_is_refused_before_anything_is_written(tmp_path, monkeypatch, demo):
+    from data_sources.store import Store
+
+    path = tmp_path / "store.gpkg"
+    with Store(path) as store:
+        store.upsert("incidents", demo["incidents"].head(200))
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with Store(path) as store:
+        root, = store.db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'incidents'"
+                                 ).fetchone()
+        page_size, = store.db.execute("PRAGMA page_size").fetchone()
+    data = bytearray(path.read_bytes())
+    start = (root - 1) * page_size  # the incidents table's root page: flip its header
+    data[start: start + 12] = b"\xff" * 12
+    path.write_bytes(bytes(data))
+    incidents = tmp_path / "more.csv"
+    incidents.write_text("time,lat,lon,category,country\n2026-09-01,34.1,71.1,armed clash,PAK\n",
+                         encoding="utf-8")
+    monkeypatch.setenv("SAMON_STORE_PATH", str(path))
+    proc = run(data_sources_main, "add", incidents)
+    assert proc.returncode == 2 and "is damaged" in proc.stdout
+    assert path.read_bytes() == bytes(data)
+
+
+def test_a_store_locked_by_another_writer_is_a_clear_error(tmp_path, monkeypatch, demo):
+    import sqlite3
+
+    from data_sources import store as store_module
+    from data_sources.store import Store, StoreError
+
+    monkeypatch.setattr(store_module, "LOCK_TIMEOUT_S", 0.2)
+    path = tmp_path / "store.gpkg"
+    Store(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    try:
+        with pytest.raises(StoreError, match="locked by another writer"), Store(path) as store:
+            store.upsert("incidents", demo["incidents"].head(5))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
