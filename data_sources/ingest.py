@@ -31,14 +31,13 @@ def ingest_source(store: Store, name: str, settings: Settings, fetcher: Fetcher)
                               "unchanged": False}
     try:
         batch = SOURCES[name](settings, fetcher)
-    except DataSourceError as exc:
-        counts["error"] = exc.message
-        store.log_finish(log_id, error=exc.message)
-        return counts
     except Exception as exc:  # noqa: BLE001 - one broken feed never stops the others
-        counts["error"] = f"{name} failed unexpectedly ({type(exc).__name__}: {exc})"
+        fetcher.rollback()  # the last good copies stay the last good copies
+        counts["error"] = (exc.message if isinstance(exc, DataSourceError) else
+                           f"{name} failed unexpectedly ({type(exc).__name__}: {exc})")
         store.log_finish(log_id, error=counts["error"])
         return counts
+    fetcher.commit()
     counts["fetched"], counts["unchanged"] = batch.fetched, batch.unchanged
     with store.transaction() as db:
         for result in batch.results:

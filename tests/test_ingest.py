@@ -94,6 +94,11 @@ def test_malformed_body_is_rejected_and_logged_store_unchanged(server, env):
                                   after.drop(columns="geometry"))
     log = store.ingest_log()
     assert log["error"].iloc[-1] == result["error"]
+    # The last good copy is still the good body, and the server's fixed feed is read again.
+    good = gdacs((1, "FL", "Orange", 68.2, 26.5))
+    assert (settings.store_path.parent / "feeds" / "gdacs-events.geojson").read_bytes() == good
+    server.serve("/gdacs", gdacs((1, "FL", "Red", 68.2, 26.5)))
+    assert ingest_source(store, "gdacs-events", settings, fetcher)["updated"] == 1
 
 
 def test_duplicate_delivery_adds_nothing(server, env):

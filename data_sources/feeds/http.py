@@ -49,6 +49,8 @@ class Fetcher:
             max_bytes
         self.client = httpx.Client(timeout=timeout, follow_redirects=True, transport=transport,
                                    headers={"User-Agent": "south-asia-monitor/0.1"})
+        # Copies replaced in this run: (path, where the previous one waits, or None).
+        self._set_aside: list[tuple[Path, Path | None]] = []
 
     def _meta_path(self, name: str) -> Path:
         return self.cache_dir / f"{name}.meta.json"
@@ -121,6 +123,7 @@ class Fetcher:
                             tmp.unlink(missing_ok=True)
                             raise FetchError(f"{shown} {problem}")
                         out.write(chunk)
+                self._keep_previous(body, meta_path)
                 tmp.replace(body)  # the last good copy is only ever replaced whole
                 meta_path.write_text(json.dumps({
                     "etag": response.headers.get("etag"),
@@ -136,6 +139,34 @@ class Fetcher:
             raise error from None
         except httpx.HTTPError as exc:  # redirect loops, malformed URLs or headers ...
             raise FetchError(f"{shown} failed ({type(exc).__name__}: {exc})") from None
+
+    def _keep_previous(self, body: Path, meta_path: Path) -> None:
+        """Set the copy about to be replaced aside until the run that fetched
+        the new one has read it (``commit``) or failed on it (``rollback``)."""
+        for path in (body, meta_path):
+            backup = path.with_name(path.name + ".previous")
+            if path.exists() and not backup.exists():
+                path.replace(backup)
+                self._set_aside.append((path, backup))
+            elif not path.exists():
+                self._set_aside.append((path, None))
+
+    def commit(self) -> None:
+        """The new bodies were read: they are the last good copies now."""
+        for _, backup in self._set_aside:
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+        self._set_aside.clear()
+
+    def rollback(self) -> None:
+        """The new bodies could not be read: the previous good copies come back
+        (and their ETags, so the next run fetches the body again)."""
+        for path, backup in reversed(self._set_aside):
+            if backup is None:
+                path.unlink(missing_ok=True)
+            else:
+                backup.replace(path)
+        self._set_aside.clear()
 
     def close(self) -> None:
         self.client.close()
