@@ -36,27 +36,38 @@ from model.schema import SAARC_ISO3, ReadResult
 from model.situation import FilterOptions, Filters, Region, Summary
 
 T = TypeVar("T")
+HEAVY_AT_ONCE = 2  # the machines this runs on have two cores
 Added = Sequence[tuple[str, ReadResult]]  # user files: (source name, what was read)
 
 
 class _LRU:
-    """A small thread-safe least-recently-used cache."""
+    """A small thread-safe least-recently-used cache. A value is made once
+    even when several sessions ask for it at the same moment: the others wait
+    for it (per key), while requests for other keys go on."""
 
     def __init__(self, size: int):
         self.size = size
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._making: dict[Hashable, threading.Lock] = {}
 
     def get_or(self, key: Hashable, make: Callable[[], T]) -> T:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        value = make()  # outside the lock: other users are not held up
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            making = self._making.setdefault(key, threading.Lock())
+        with making:
+            with self._lock:
+                if key in self._items:  # made by another session while we waited
+                    self._items.move_to_end(key)
+                    return self._items[key]
+            value = make()  # outside the cache's lock: other keys are not held up
+            with self._lock:
+                self._items[key] = value
+                self._making.pop(key, None)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
         return value
 
 
@@ -67,6 +78,9 @@ class SituationService:
         self._summaries = _LRU(32)
         self._options = _LRU(8)
         self._documents = _LRU(16)
+        # Heavy work (a summary) runs at most this many at once, whatever the
+        # number of sessions: the others wait, and the server keeps answering.
+        self._heavy = threading.BoundedSemaphore(HEAVY_AT_ONCE)
 
     # -- data ---------------------------------------------------------------------------
 
@@ -176,7 +190,8 @@ class SituationService:
         def make() -> Summary:
             base = self.scenario(token)
             sc = with_results(base, list(added)) if added else base
-            summary = situation_summary(sc, filters)
+            with self._heavy:
+                summary = situation_summary(sc, filters)
             summary.key = key
             return summary
 

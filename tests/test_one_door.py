@@ -371,3 +371,54 @@ def app(demo_root, demo, monkeypatch):
     st.cache_resource.clear()
     return AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120)
 
+
+
+def test_summaries_for_many_sessions_are_computed_two_at_a_time(monkeypatch, demo):
+    import threading
+    import time
+
+    from service import situation as situation_module
+
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    def slow_summary(scenario, filters):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+        return type("S", (), {"key": ""})()
+
+    monkeypatch.setattr(situation_module, "situation_summary", slow_summary)
+    svc = SituationService()
+    threads = [threading.Thread(target=svc.summary, args=(Filters(h3_res=r),))
+               for r in range(4, 10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == situation_module.HEAVY_AT_ONCE
+
+
+def test_a_value_asked_for_by_many_sessions_at_once_is_made_once():
+    import threading
+    import time
+
+    from service.situation import _LRU
+
+    made = []
+    cache = _LRU(4)
+
+    def make():
+        made.append(1)
+        time.sleep(0.05)
+        return "summary"
+
+    threads = [threading.Thread(target=cache.get_or, args=("same", make)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(made) == 1 and cache.get_or("same", make) == "summary"
