@@ -1,0 +1,85 @@
+"""Concurrent sessions: page time for 1, 5 and 10 visitors arriving together.
+
+    python -m benchmarks.load [--sessions 1,5,10]
+
+Starts the dashboard on the DEMO (demo files cached), warms it with one visit,
+then opens N pages in headless Debian Chromium at the same moment, each with
+its own region (so each needs its own summary, as different users would), and
+times each page until its key figures and map are drawn. Meanwhile the health
+endpoint is polled: the longest wait for it is reported. Prints p50 and p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import threading
+import time
+
+import httpx
+from playwright.sync_api import sync_playwright
+
+from benchmarks.dashboard import ARGS, rendered, start
+
+REGIONS = ["PAK", "IND", "BGD", "AFG", "NPL", "LKA", "BTN", "PAK,AFG", "IND,BGD", "NPL,BTN"]
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def health_watch(url: str, stop: threading.Event, worst: list[float]) -> None:
+    while not stop.is_set():
+        t0 = time.perf_counter()
+        try:
+            httpx.get(f"{url}/_stcore/health", timeout=30)
+        except httpx.HTTPError:
+            pass
+        worst[0] = max(worst[0], time.perf_counter() - t0)
+        time.sleep(0.2)
+
+
+def one_round(browser, url: str, sessions: int) -> tuple[list[float], float]:
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000})
+                for _ in range(sessions)]
+    pages = [c.new_page() for c in contexts]
+    stop, worst = threading.Event(), [0.0]
+    watcher = threading.Thread(target=health_watch, args=(url, stop, worst), daemon=True)
+    watcher.start()
+    t0 = time.perf_counter()
+    for page, region in zip(pages, REGIONS, strict=False):
+        page.goto(f"{url}/?countries={region}", wait_until="commit")
+    times = []
+    for page in pages:  # pages load in parallel in the browser; collect each finish
+        rendered(page, 10)
+        times.append(time.perf_counter() - t0)
+    stop.set()
+    watcher.join()
+    for c in contexts:
+        c.close()
+    return times, worst[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sessions", default="1,5,10")
+    args = parser.parse_args()
+    proc, url, _ = start({})
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                        args=ARGS)
+            one_round(browser, url, 1)  # warm: the demo loaded, the first overlay built
+            print(f"{'sessions':>8} {'p50 s':>7} {'p95 s':>7} {'slowest health s':>17}")
+            for n in (int(x) for x in args.sessions.split(",")):
+                times, worst = one_round(browser, url, n)
+                print(f"{n:8d} {statistics.median(times):7.2f} {p95(times):7.2f} {worst:17.2f}")
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+if __name__ == "__main__":
+    main()
