@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from data_sources.errors import FileAccessError
 from data_sources.ingest import status
@@ -215,9 +216,12 @@ def _added_key(added: Added) -> tuple:
 
 
 def _frame_digest(data) -> str:
-    if isinstance(data, pd.DataFrame):
-        hashed = pd.util.hash_pandas_object(data.drop(columns=data.geometry.name, errors="ignore")
-                                            .astype(str), index=False)
+    """Every cell and every geometry: two uploads that differ only in where a
+    point lies are two different data sets."""
+    if isinstance(data, gpd.GeoDataFrame):
+        text = pd.DataFrame(data.drop(columns=data.geometry.name)).astype(str)
+        text["__geometry"] = shapely.to_wkb(data.geometry.values, hex=True)
+        hashed = pd.util.hash_pandas_object(text, index=False)
         return hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()[:16]
     return str(id(data))  # a lazily opened raster: one object per upload
 

@@ -422,3 +422,16 @@ def test_a_value_asked_for_by_many_sessions_at_once_is_made_once():
     for t in threads:
         t.join()
     assert len(made) == 1 and cache.get_or("same", make) == "summary"
+
+
+def test_added_files_that_differ_only_in_location_are_different_data(service, tmp_path):
+    from data_sources.incidents import read_points
+
+    rows = "time,lat,lon,category,country\n2026-09-20,{lat},{lon},armed clash,{c}\n"
+    first = tmp_path / "a.csv"
+    first.write_text(rows.format(lat=34.1, lon=71.1, c="PAK"), encoding="utf-8")
+    corridor = Filters(region=service.parse_region("border:AFG-PAK:10km"))
+    before = service.summary(corridor, added=[("a.csv", read_points(first))])
+    first.write_text(rows.format(lat=34.12, lon=71.08, c="PAK"), encoding="utf-8")  # moved
+    after = service.summary(corridor, added=[("a.csv", read_points(first))])
+    assert before.key != after.key  # same file name, path and attributes: not the same data
