@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from model.scenario import Layer, Scenario
-from model.schema import ReadResult, Rejection
+from model.schema import RECORD_TIME, ReadResult, Rejection
 
 from .demo import ensure_demo
 from .detect import read_any
@@ -29,11 +29,6 @@ def _mark_demo(result: ReadResult, source: str) -> None:
     else:
         data["demo"] = True
         data["source"] = source
-
-
-# The time that dates each kind of record (alerts may end later: they are forecasts).
-RECORD_TIME = {"incidents": "time", "tracks": "time", "displacement": "date", "alerts": "start",
-               "documents": "date"}
 
 
 def _not_after(result: ReadResult, as_of: pd.Timestamp) -> ReadResult:

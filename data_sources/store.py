@@ -30,7 +30,7 @@ import pandas as pd
 import shapely
 
 from model.period import Period
-from model.schema import CATEGORIES, TABLES
+from model.schema import CATEGORIES, RECORD_TIME, TABLES
 
 from .errors import DataSourceError
 
@@ -38,8 +38,6 @@ FEATURE_TABLES = ("incidents", "alerts", "tracks", "displacement", "documents")
 KEYS = {"incidents": ("source", "source_id"), "alerts": ("source", "source_id"),
         "displacement": ("source", "source_id"), "tracks": ("storm_id", "time"),
         "documents": ("source", "source_id")}
-TIME_COLUMN = {"incidents": "time", "alerts": "start", "tracks": "time", "displacement": "date",
-               "documents": "date"}
 GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
 GPKG_USER_VERSION = 10400  # GeoPackage 1.4
 SRS_4326 = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],'
@@ -75,7 +73,7 @@ def _create_feature_table(db: sqlite3.Connection, kind: str) -> None:
                'current INTEGER NOT NULL, ingested_at DATETIME NOT NULL)')
     key = ", ".join(f'"{k}"' for k in KEYS[kind])
     db.execute(f'CREATE INDEX "{kind}_key" ON "{kind}" ({key}, current)')
-    db.execute(f'CREATE INDEX "{kind}_time" ON "{kind}" ("{TIME_COLUMN[kind]}") WHERE current = 1')
+    db.execute(f'CREATE INDEX "{kind}_time" ON "{kind}" ("{RECORD_TIME[kind]}") WHERE current = 1')
     db.execute(f'CREATE VIRTUAL TABLE "rtree_{kind}_geom" USING rtree(id, minx, maxx, miny, maxy)')
     db.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
                "VALUES (?, 'features', ?, 4326)", (kind, kind))
@@ -447,7 +445,7 @@ class Store:
             join = f' JOIN "rtree_{kind}_geom" r ON r.id = t.fid'
             where += ["r.maxx >= ?", "r.minx <= ?", "r.maxy >= ?", "r.miny <= ?"]
             args += [bbox[0], bbox[2], bbox[1], bbox[3]]
-        col = TIME_COLUMN[kind]
+        col = RECORD_TIME[kind]
         if period is not None:
             where += [f't."{col}" >= ?', f't."{col}" < ?']
             args += [_iso_scalar(period.start), _iso_scalar(period.end)]

@@ -196,6 +196,11 @@ TABLES: dict[str, list[Column]] = {
     "documents": DOCUMENTS,
 }
 
+# The time that dates each kind of record: periods, store indexes and the
+# scenario's as-of check use it (an alert's end may lie later: it is a forecast).
+RECORD_TIME = {"incidents": "time", "alerts": "start", "tracks": "time", "displacement": "date",
+               "documents": "date"}
+
 CATEGORIES: dict[tuple[str, str], tuple[str, ...]] = {
     ("incidents", "category"): INCIDENT_CATEGORIES,
     ("incidents", "location_precision"): LOCATION_PRECISIONS,
