@@ -78,6 +78,7 @@ def test_geo_hotspots_with_an_impossible_resolution_says_why(tmp_path):
     assert proc.returncode == 2 and "invalid choice: 99" in proc.stderr
 
 
+@pytest.mark.slow
 def test_sitrep_onto_a_file_or_with_a_missing_manifest_is_a_clear_error(tmp_path, monkeypatch):
     from reports.__main__ import main as reports_main
 
@@ -91,6 +92,7 @@ def test_sitrep_onto_a_file_or_with_a_missing_manifest_is_a_clear_error(tmp_path
     assert "scenario manifest (SAMON_SCENARIO) cannot be read" in proc.stderr
 
 
+@pytest.mark.slow
 def test_uploaded_country_outlines_replace_those_loaded_never_double_them(service, tmp_path):
     from data_sources.boundaries import read_boundaries
     from data_sources.demo.geography import countries
@@ -106,6 +108,7 @@ def test_uploaded_country_outlines_replace_those_loaded_never_double_them(servic
     assert after.areas["incidents"].sum() == before.areas["incidents"].sum()
 
 
+@pytest.mark.slow
 def test_alerts_with_and_without_links_and_mixed_shapes_render(service):
     import shapely
 
@@ -218,6 +221,7 @@ def test_a_foreign_sqlite_file_is_never_converted(tmp_path, monkeypatch):
     assert path.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_a_damaged_store_is_refused_before_anything_is_written(tmp_path, monkeypatch, demo):
     from data_sources.store import Store
 

@@ -128,6 +128,7 @@ def test_maldives_link_in_the_dashboard_shows_the_note(app):
 # -- 5. The bundle shows what the summary shows ----------------------------------------------
 
 @pytest.mark.parametrize("hazards", [ALL_LAYERS, ALL_LAYERS - {"displacement"}])
+@pytest.mark.slow
 def test_corridor_bundle_displacement_equals_the_summary(service, hazards, tmp_path):
     region = service.parse_region("border:AFG-PAK:25km")
     summary = service.summary(Filters(region=region, hazards=hazards))
@@ -373,6 +374,7 @@ def app(demo_root, demo, monkeypatch):
 
 
 
+@pytest.mark.slow
 def test_summaries_for_many_sessions_are_computed_two_at_a_time(monkeypatch, demo):
     import threading
     import time
@@ -424,6 +426,7 @@ def test_a_value_asked_for_by_many_sessions_at_once_is_made_once():
     assert len(made) == 1 and cache.get_or("same", make) == "summary"
 
 
+@pytest.mark.slow
 def test_added_files_that_differ_only_in_location_are_different_data(service, tmp_path):
     from data_sources.incidents import read_points
 
