@@ -3,10 +3,12 @@
     python -m data_sources check PATH [--kind KIND] [--json]
     python -m data_sources ingest [--source NAME] [--once | --every 15m]
     python -m data_sources status
-    python -m data_sources add PATH [--kind KIND]   (a file into the store; rasters are catalogued)
+    python -m data_sources add PATH [--kind KIND] [--tlp LEVEL] [--share agency|country|group:NAME|members|public] [--token T]
+        (a file into the store, marked as the token's agency's; rasters are catalogued)
 """
 
 import argparse
+import os
 import re
 import sys
 
@@ -62,21 +64,32 @@ def run_status(argv: list[str]) -> int:
 
 
 def run_add(argv: list[str]) -> int:
+    from model.access import AccessError, MarkingError
+    from service.situation import SituationService
+
     from .errors import DataSourceError
-    from .ingest import add_file, summary_line
-    from .settings import Settings
-    from .store import Store
+    from .ingest import summary_line
 
     parser = argparse.ArgumentParser(prog="python -m data_sources add")
     parser.add_argument("path")
     parser.add_argument("--kind")
+    parser.add_argument("--tlp", default="AMBER", help="CLEAR, GREEN, AMBER (default), "
+                        "AMBER+STRICT or RED")
+    parser.add_argument("--share", default="country", help="who may see it: agency, country "
+                        "(default), group:NAME, members or public")
+    parser.add_argument("--token", default=os.environ.get("SAMON_TOKEN"),
+                        help="your bearer token (default: SAMON_TOKEN)")
     args = parser.parse_args(argv)
-    with Store(Settings().store_path, verify=True) as store:
-        try:
-            print(summary_line(add_file(store, args.path, args.kind)))
-        except DataSourceError as exc:
-            print(f"error: {exc.message}")
-            return 2
+    service = SituationService()
+    try:
+        viewer = service.access.from_token(args.token)
+        print(summary_line(service.add_file(args.path, args.kind, viewer, args.tlp, args.share)))
+    except DataSourceError as exc:
+        print(f"error: {exc.message}")
+        return 2
+    except (AccessError, MarkingError) as exc:
+        print(f"error: {exc}")
+        return 2
     return 0
 
 

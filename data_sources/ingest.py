@@ -9,9 +9,12 @@ from typing import Any
 
 import pandas as pd
 
+from model.access import MARKING_COLUMNS, Marking, widest_share
+
 from .errors import DataSourceError
 from .feeds.http import Fetcher
 from .feeds.sources import SOURCES
+from .marking import stamp
 from .settings import Settings
 from .store import FEATURE_TABLES, Store
 
@@ -20,6 +23,12 @@ def fetcher_for(settings: Settings) -> Fetcher:
     return Fetcher(settings.store_path.parent / "feeds", timeout=settings.timeout_s,
                    retries=settings.retries, backoff=settings.backoff_s,
                    max_bytes=settings.max_bytes)
+
+
+def feed_marking(name: str, settings: Settings) -> Marking:
+    """Public feeds: the node's data TLP (TLP:CLEAR unless set), shared as widely
+    as that allows; the feed is the originating agency."""
+    return Marking(name, "", settings.data_tlp, widest_share(settings.data_tlp))
 
 
 def ingest_source(store: Store, name: str, settings: Settings, fetcher: Fetcher) -> dict:
@@ -45,7 +54,8 @@ def ingest_source(store: Store, name: str, settings: Settings, fetcher: Fetcher)
             if result.kind not in FEATURE_TABLES:
                 continue
             counts["accepted"] += result.accepted
-            for key, value in store.upsert(result.kind, result.data, db).items():
+            marked = stamp(result, feed_marking(name, settings)).data
+            for key, value in store.upsert(result.kind, marked, db).items():
                 counts[key] += value
         store.log_finish(log_id, db, **{k: v for k, v in counts.items()
                                         if k in ("fetched", "accepted", "rejected",
@@ -53,16 +63,17 @@ def ingest_source(store: Store, name: str, settings: Settings, fetcher: Fetcher)
     return counts
 
 
-def add_file(store: Store, path: str, fmt: str | None = None) -> dict:
-    """Add one file: tables are upserted (one transaction), rasters are catalogued
-    (the raster stays where it is). Logged in the ingest log as 'file:<name>'."""
+def add_file(store: Store, path: str, fmt: str | None = None, *, marking: Marking) -> dict:
+    """Add one file with its marking: tables are upserted (one transaction),
+    rasters are catalogued (the raster stays where it is). Logged in the ingest
+    log as 'file:<name>'."""
     from .check import summarize
     from .detect import read_any
 
     name = f"file:{Path(path).name}"
     log_id = store.log_start(name)
     try:
-        result = read_any(path, fmt)
+        result = stamp(read_any(path, fmt), marking)
     except DataSourceError as exc:
         store.log_finish(log_id, error=exc.message)
         raise
@@ -72,7 +83,8 @@ def add_file(store: Store, path: str, fmt: str | None = None) -> dict:
     with store.transaction() as db:
         if result.kind == "raster":
             meta = summarize(result)
-            meta.update(source=result.data.attrs.get("source"), demo=result.data.attrs.get("demo"))
+            meta.update(source=result.data.attrs.get("source"), demo=result.data.attrs.get("demo"),
+                        **{c: getattr(marking, c) for c in MARKING_COLUMNS})
             store.add_raster(str(Path(path).resolve()), meta, db)
             counts["inserted"] = 1
         elif result.kind in FEATURE_TABLES:

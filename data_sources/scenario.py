@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from model.access import MARKING_COLUMNS, Marking, widest_share
 from model.scenario import Layer, Scenario
 from model.schema import RECORD_TIME, ReadResult, Rejection
 
 from .demo import ensure_demo
 from .detect import read_any
+from .marking import stamp
 
 
 def _mark_demo(result: ReadResult, source: str) -> None:
@@ -50,14 +52,25 @@ def _not_after(result: ReadResult, as_of: pd.Timestamp) -> ReadResult:
 
 
 def load_scenario(manifest_path: str | Path) -> Scenario:
-    """Read every layer listed in a manifest through the ordinary readers."""
+    """Read every layer listed in a manifest through the ordinary readers.
+
+    A layer's ``marking`` (agency, agency_country, tlp, share; ``per_country``:
+    each record is its country's agency's) says who may see it; without one,
+    the layer's source is the originating agency and the manifest's TLP is
+    shared as widely as it allows."""
     manifest_path = Path(manifest_path)
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     scenario = Scenario(manifest["name"], pd.Timestamp(manifest["as_of"]),
                         bool(manifest.get("demo")), tlp=manifest.get("tlp", "TLP:CLEAR"))
     for spec in manifest["layers"]:
-        result = _not_after(read_any(manifest_path.parent / spec["file"], spec["format"],
-                                     **spec.get("options", {})), scenario.as_of)
+        given = dict(spec.get("marking", {}))
+        per_country = bool(given.pop("per_country", False))
+        marking = Marking(**{"agency": spec["source"], "agency_country": "",
+                             "tlp": scenario.tlp, "share": widest_share(scenario.tlp),
+                             **given})
+        result = _not_after(stamp(read_any(manifest_path.parent / spec["file"], spec["format"],
+                                           **spec.get("options", {})),
+                                  marking, per_country=per_country), scenario.as_of)
         if spec.get("demo"):
             _mark_demo(result, spec["source"])
         scenario.layers[spec["name"]] = Layer(
@@ -136,7 +149,8 @@ def load_live(store, sources_status: pd.DataFrame | None = None, base: Scenario 
         name = RASTER_LAYERS.get(row.variable)
         if name is None or not Path(row.path).exists():
             continue
-        result = read_any(row.path, "raster")
+        result = stamp(read_any(row.path, "raster"),
+                       Marking(*(getattr(row, c) for c in MARKING_COLUMNS)))
         layers[name] = Layer(name, row.source or Path(row.path).name,
                              pd.Timestamp(row.added_at), bool(row.demo), result)
     as_of = pd.Timestamp.now(tz="UTC").floor("min")

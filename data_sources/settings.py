@@ -45,3 +45,15 @@ class Settings(BaseSettings):
                         "climate-stewardship-ibtracs/v04r01/access/csv/ibtracs.NI.list.v04r01.csv")
     hdx_url: str = "https://data.humdata.org/api/3/action/package_show"
     hdx_datasets: list[str] = []  # CKAN dataset ids (IOM DTM, IDMC ...)
+
+    # Access control (service.access). "on" or "off"; unset: on once any user exists.
+    access: str | None = None
+    anonymous: str = "none"  # what visitors who have not logged in see: "none" or "clear"
+    session_hours: float = 8.0
+    lockout_failures: int = 5  # failed logins in a row that lock an account ...
+    lockout_minutes: float = 15.0  # ... for this long
+    # OpenID Connect (st.login): the claims naming a user's agency and role; the
+    # agency's country comes from our agency registry.
+    oidc_agency_claim: str = "agency"
+    oidc_role_claim: str = "role"
+    oidc_name_claim: str = "preferred_username"

@@ -29,9 +29,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from model.access import MARKING_COLUMNS
 from model.period import Period
 from model.schema import CATEGORIES, RECORD_TIME, TABLES
 
+from . import accounts
 from .errors import DataSourceError
 
 FEATURE_TABLES = ("incidents", "alerts", "tracks", "displacement", "documents")
@@ -53,6 +55,11 @@ class StoreError(DataSourceError):
 
 def _columns(kind: str) -> list[str]:
     return [c.name for c in TABLES[kind] if c.name != "geometry"]
+
+
+def _stored(kind: str) -> list[str]:
+    """The canonical columns and each record's marking (who may see it)."""
+    return [*_columns(kind), *MARKING_COLUMNS]
 
 
 def _sql_type(dtype: str) -> str:
@@ -138,7 +145,20 @@ def _v4(db: sqlite3.Connection) -> None:
         db.execute('ALTER TABLE "alerts" ADD COLUMN "headlines" TEXT')
 
 
-MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4)]
+def _v5(db: sqlite3.Connection) -> None:
+    """Every record and raster carries its marking (originating agency and its
+    country, TLP, distribution); agencies, users, sharing groups, tokens and the
+    audit log. Records stored before markings existed were shown to every
+    visitor: they stay public (TLP:CLEAR), their source as the originating agency."""
+    for table in (*FEATURE_TABLES, "raster_catalogue"):
+        for col in MARKING_COLUMNS:
+            db.execute(f'ALTER TABLE "{table}" ADD COLUMN "{col}" TEXT')
+        db.execute(f"""UPDATE "{table}" SET agency = coalesce(source, 'unknown'),
+                       agency_country = '', tlp = 'TLP:CLEAR', share = 'public'""")
+    accounts.create_tables(db)
+
+
+MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
@@ -370,7 +390,10 @@ class Store:
         return counts
 
     def _insert(self, db, kind, frame, hashes, versions) -> None:
-        cols = _columns(kind)
+        unmarked = [c for c in MARKING_COLUMNS if c not in frame or frame[c].isna().any()]
+        if unmarked:  # a programming error: data enters marked (data_sources.marking)
+            raise ValueError(f"{kind} records without a marking ({', '.join(unmarked)})")
+        cols = _stored(kind)
         table = pd.DataFrame(index=frame.index)
         for col in cols:
             values = frame[col]
@@ -401,12 +424,13 @@ class Store:
                    " WHERE table_name = ?", (kind,))
 
     def add_raster(self, path: str, meta: dict, db=None) -> None:
+        """Catalogue a raster file; ``meta`` carries its marking (MARKING_COLUMNS)."""
         sql = ("INSERT INTO raster_catalogue (path, variable, units, crs, bounds, time_range, "
-               "source, demo, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-               "strftime('%Y-%m-%dT%H:%M:%fZ','now'))")
+               "source, demo, agency, agency_country, tlp, share, added_at) VALUES "
+               "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))")
         args = (path, meta.get("variable"), meta.get("units"), meta.get("crs"),
                 str(meta.get("bounds")), str(meta.get("time_range")), meta.get("source"),
-                int(bool(meta.get("demo"))))
+                int(bool(meta.get("demo"))), *(meta[c] for c in MARKING_COLUMNS))
         (db or self.db).execute(sql, args)
 
     def rasters(self) -> pd.DataFrame:
@@ -449,12 +473,12 @@ class Store:
         if period is not None:
             where += [f't."{col}" >= ?', f't."{col}" < ?']
             args += [_iso_scalar(period.start), _iso_scalar(period.end)]
-        cols = ", ".join(f't."{c}"' for c in _columns(kind))
+        cols = ", ".join(f't."{c}"' for c in _stored(kind))
         sql = f'SELECT t.geom, {cols}, t.version, t.current FROM "{kind}" t{join}'
         if where:
             sql += " WHERE " + " AND ".join(where)
         rows = self.db.execute(sql, args).fetchall()
-        frame = pd.DataFrame(rows, columns=["geom", *_columns(kind), "version", "current"])
+        frame = pd.DataFrame(rows, columns=["geom", *_stored(kind), "version", "current"])
         out = self._to_canonical(kind, frame)
         if region is not None and len(out):
             shapely.prepare(region)
@@ -464,6 +488,8 @@ class Store:
     def _to_canonical(self, kind: str, frame: pd.DataFrame) -> gpd.GeoDataFrame:
         geometry = _from_gpkg(frame["geom"])
         out = gpd.GeoDataFrame(frame.drop(columns="geom"), geometry=geometry, crs="EPSG:4326")
+        for name in MARKING_COLUMNS:
+            out[name] = out[name].astype("string")
         for col in TABLES[kind]:
             if col.name == "geometry":
                 continue

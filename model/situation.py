@@ -33,8 +33,6 @@ FIGURE_LAYER = {"people_exposed_flood": "flood", "people_exposed_cyclone": "cycl
                 "displaced": "displacement", "incidents": "incidents",
                 "active_alerts": "alerts"}
 
-# FIRST TLP 2.0, least to most restricted.
-TLP_LEVELS = ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:RED")
 
 
 @dataclass(frozen=True)
@@ -138,6 +136,11 @@ class Summary:
     admin_areas: pd.DataFrame | None = None  # per admin area, when admin boundaries are loaded
     overlaps: pd.DataFrame | None = None  # area_a, area_b, km2: areas that overlap
     key: str = ""  # identifies the data and filters it was computed from (set by the service)
+    # Who it was computed for, and the restricted distributions of what it
+    # contains ('country IND', 'agency DEMO-PAK' ...): no copy may go wider.
+    viewer: str = ""
+    made_for: tuple = ()  # the viewer's Viewer.key(): documents are made only for them
+    audience: tuple[str, ...] = ()
 
     @property
     def region_label(self) -> str:

@@ -18,7 +18,8 @@ from data_sources.errors import DataSourceError
 from geo.regions import RegionError
 from model.period import Period
 from model.schema import HAZARDS
-from model.situation import HAZARD_LAYERS, TLP_LEVELS, Filters
+from model.access import TLP_LEVELS
+from model.situation import HAZARD_LAYERS, Filters
 from service import SituationService
 
 from .content import ReportError, ReportFields

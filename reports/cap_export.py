@@ -17,7 +17,7 @@ CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 SEVERITY = {"red": "Extreme", "orange": "Severe", "green": "Minor"}
 CATEGORY = {"flood": "Met", "cyclone": "Met", "drought": "Env", "earthquake": "Geo",
             "landslide": "Geo", "wildfire": "Fire", "other": "Other"}
-RESTRICTED = ("TLP:AMBER", "TLP:RED")
+RESTRICTED = ("TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED")
 
 
 def cap_time(ts) -> str:

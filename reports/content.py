@@ -11,13 +11,16 @@ import pandas as pd
 
 from geo.exposure import OUTSIDE
 from layers.html import DISCLAIMER
-from model.situation import KEY_FIGURES, TLP_LEVELS, Summary
+from model.access import TLP_LEVELS
+from model.situation import KEY_FIGURES, Summary
 
 TLP_MEANING = {
     "TLP:CLEAR": "Disclosure is not limited.",
     "TLP:GREEN": "Limited disclosure: recipients may share within their community.",
     "TLP:AMBER": "Limited disclosure: recipients may share only within their organisation and "
                  "its clients on a need-to-know basis.",
+    "TLP:AMBER+STRICT": "Limited disclosure: recipients may share only within their "
+                        "organisation.",
     "TLP:RED": "For the eyes and ears of individual recipients only; no further disclosure.",
 }
 # OCHA situation report sections a coordinator writes.

@@ -22,7 +22,7 @@ th { background: #eee; }
 iframe { width: 100%; height: 600px; border: 1px solid #999; }
 """
 TLP_TEXT = {"TLP:CLEAR": "#fff", "TLP:GREEN": "#33ff00", "TLP:AMBER": "#ffc000",
-            "TLP:RED": "#ff2b2b"}
+            "TLP:AMBER+STRICT": "#ffc000", "TLP:RED": "#ff2b2b"}
 
 
 def _table(frame: pd.DataFrame, empty: str) -> str:

@@ -21,7 +21,9 @@ FALLBACKS = {  # family -> file; tried in order for characters NotoSans lacks
 }
 # FIRST TLP 2.0 colours: (text, background)
 TLP_COLOURS = {"TLP:CLEAR": ((255, 255, 255), (0, 0, 0)), "TLP:GREEN": ((51, 255, 0), (0, 0, 0)),
-               "TLP:AMBER": ((255, 192, 0), (0, 0, 0)), "TLP:RED": ((255, 43, 43), (0, 0, 0))}
+               "TLP:AMBER": ((255, 192, 0), (0, 0, 0)),
+               "TLP:AMBER+STRICT": ((255, 192, 0), (0, 0, 0)),
+               "TLP:RED": ((255, 43, 43), (0, 0, 0))}
 
 
 class _Doc(FPDF):

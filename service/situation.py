@@ -19,7 +19,8 @@ import pandas as pd
 import shapely
 
 from data_sources.errors import FileAccessError
-from data_sources.ingest import status
+from data_sources.ingest import add_file, status
+from data_sources.marking import stamp
 from data_sources.scenario import load_demo, load_live, load_scenario, with_results
 from data_sources.settings import Settings
 from data_sources.store import Store
@@ -32,9 +33,21 @@ from geo.regions import (
     polygon_region,
 )
 from geo.summary import situation_summary
-from model.scenario import Scenario
-from model.schema import SAARC_ISO3, ReadResult
+from model.access import (
+    MARKING_COLUMNS,
+    AccessError,
+    Marking,
+    Viewer,
+    highest_tlp,
+    parse_share,
+    tlp_level,
+    visible,
+)
+from model.scenario import Layer, Scenario
+from model.schema import SAARC_ISO3, Notice, ReadResult
 from model.situation import FilterOptions, Filters, Region, Summary
+
+from .access import AccessService
 
 T = TypeVar("T")
 HEAVY_AT_ONCE = 2  # the machines this runs on have two cores
@@ -75,7 +88,10 @@ class _LRU:
 class SituationService:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings()
+        self.access = AccessService(self.settings)
         self._scenarios = _LRU(2)
+        self._restricted = _LRU(8)  # per data token and what a viewer may see
+        self._viewed: set[tuple[str, str]] = set()  # (user, summary key) audited already
         self._summaries = _LRU(32)
         self._options = _LRU(8)
         self._documents = _LRU(16)
@@ -105,11 +121,18 @@ class SituationService:
             return f"manifest:{self.settings.scenario}:{changed}"
         return "demo"
 
-    def scenario(self, token: str | None = None) -> Scenario:
-        """The live scenario from the store when feeds are configured; else the
-        manifest named in the settings; else the DEMO scenario."""
+    def scenario(self, viewer: Viewer | None = None, token: str | None = None) -> Scenario:
+        """What ``viewer`` may see (default: ``access.nobody()``) of the live
+        scenario from the store when feeds are configured; else of the manifest
+        named in the settings; else of the DEMO scenario. Every figure, map and
+        export starts from this: nothing is computed from a record its viewer
+        may not see."""
+        viewer = viewer or self.access.nobody()
+        viewer.require("see")
         token = token or self.token()
-        return self._scenarios.get_or(token, self._load)
+        whole = self._scenarios.get_or(token, self._load)
+        return self._restricted.get_or((token, viewer.key()),
+                                       lambda: restricted(whole, viewer))
 
     def _load(self) -> Scenario:
         if self.live:
@@ -119,18 +142,19 @@ class SituationService:
             return load_scenario(self.settings.scenario)
         return load_demo()
 
-    def scenario_with(self, added: Added = ()) -> Scenario:
-        """The current scenario plus the user's added files (for filter choices)."""
-        base = self.scenario()
+    def scenario_with(self, added: Added = (), viewer: Viewer | None = None) -> Scenario:
+        """What ``viewer`` may see of the current scenario, plus their added files."""
+        base = self.scenario(viewer)
         return with_results(base, list(added)) if added else base
 
-    def options(self, added: Added = ()) -> FilterOptions:
+    def options(self, added: Added = (), viewer: Viewer | None = None) -> FilterOptions:
         """The choices a filter form offers for the current data plus ``added``."""
-        return self._options.get_or((self.token(), _added_key(added)),
-                                    lambda: self._make_options(added))
+        viewer = viewer or self.access.nobody()
+        return self._options.get_or((self.token(), _added_key(added), viewer.key()),
+                                    lambda: self._make_options(added, viewer))
 
-    def _make_options(self, added: Added) -> FilterOptions:
-        sc = self.scenario_with(added)
+    def _make_options(self, added: Added, viewer: Viewer) -> FilterOptions:
+        sc = self.scenario_with(added, viewer)
         boundaries = sc["boundaries"]
         admin = boundaries[boundaries["admin_level"] > 0]
         pairs = international_borders(boundaries[boundaries["admin_level"] == 0])["pair"]
@@ -153,19 +177,20 @@ class SituationService:
 
     # -- regions ------------------------------------------------------------------------
 
-    def parse_region(self, spec: str) -> Region:
+    def parse_region(self, spec: str, viewer: Viewer | None = None) -> Region:
         """A region written as text (ISO3 codes, admin codes, a GeoJSON path,
         border:AFG-PAK:25km)."""
-        sc = self.scenario()
+        sc = self.scenario(viewer)
         return parse_region(spec, sc["boundaries"], _places(sc))
 
     def region(self, *, countries: Sequence[str] = (), admin_codes: Sequence[str] = (),
                corridor_km: float | None = None, corridor_pair: str | None = None,
-               polygon: dict | None = None, added: Added = ()) -> Region | None:
+               polygon: dict | None = None, added: Added = (),
+               viewer: Viewer | None = None) -> Region | None:
         """The region chosen: a polygon, else admin areas, else a border corridor,
         else countries; None (every member state) when nothing is chosen.
         ``added``: the user's files (uploaded admin boundaries)."""
-        sc = self.scenario_with(added)
+        sc = self.scenario_with(added, viewer)
         boundaries = sc["boundaries"]
         if polygon:
             return polygon_region(polygon)
@@ -180,30 +205,166 @@ class SituationService:
 
     # -- figures ------------------------------------------------------------------------
 
-    def summary(self, filters: Filters | None = None, added: Added = ()) -> Summary:
+    def summary(self, filters: Filters | None = None, added: Added = (),
+                viewer: Viewer | None = None) -> Summary:
         """The situation for ``filters`` (default: every member state, the last
-        90 days) over the current data plus ``added`` user files. Every figure
-        shown or exported comes from this object."""
+        90 days) over what ``viewer`` may see of the current data plus their
+        ``added`` files. Every figure shown or exported comes from this object;
+        its TLP is the highest of what it contains."""
         filters = filters or Filters()
+        viewer = viewer or self.access.nobody()
         token = self.token()
-        key = _digest((token, _added_key(added), filters.key()))
+        key = _digest((token, _added_key(added), filters.key(), viewer.key()))
 
         def make() -> Summary:
-            base = self.scenario(token)
+            base = self.scenario(viewer, token)
             sc = with_results(base, list(added)) if added else base
             with self._heavy:
                 summary = situation_summary(sc, filters)
             summary.key = key
+            summary.viewer, summary.made_for = viewer.name, viewer.key()
+            summary.tlp = highest_tlp([sc.tlp, *_contained_tlps(summary)])
+            summary.audience = _audience(summary)
             return summary
 
-        return self._summaries.get_or(key, make)
+        summary = self._summaries.get_or(key, make)
+        if summary.audience and viewer.kind == "user" and (viewer.name, key) not in self._viewed:
+            # Restricted records seen: once per user and summary, not per redraw.
+            self._viewed.add((viewer.name, key))
+            self.access.record(viewer, "view", {"filters": _filters_text(filters),
+                                                "tlp": summary.tlp,
+                                                "restricted": list(summary.audience)})
+        return summary
+
+    # -- data in ------------------------------------------------------------------------
+
+    def upload_marking(self, viewer: Viewer, tlp: str = "TLP:AMBER",
+                       share: str = "country") -> Marking:
+        """The marking of a file ``viewer`` adds (default: TLP:AMBER to the
+        uploader's country); refused unless they may upload."""
+        viewer.require("upload")
+        share = parse_share(share)
+        if share.startswith("group:") and viewer.kind == "user" and \
+                share[6:] not in viewer.groups:
+            raise AccessError(f"{viewer.agency} is not in the sharing group {share[6:]}")
+        if viewer.kind == "open":  # access control off: no agency to name
+            return Marking("local", "", tlp_level(tlp), share)
+        return Marking(viewer.agency, viewer.country, tlp_level(tlp), share)
+
+    def mark_upload(self, name: str, result: ReadResult, viewer: Viewer,
+                    tlp: str = "TLP:AMBER", share: str = "country") -> ReadResult:
+        """A file a user added in their session, marked as theirs (audited)."""
+        marked = stamp(result, self.upload_marking(viewer, tlp, share))
+        self.access.record(viewer, "upload", {"file": name, "kind": result.kind,
+                                              "records": result.accepted, "tlp": tlp_level(tlp),
+                                              "share": share})
+        return marked
+
+    def add_file(self, path: str, fmt: str | None, viewer: Viewer, tlp: str = "TLP:AMBER",
+                 share: str = "country") -> dict:
+        """A file into the store, marked as ``viewer``'s (audited)."""
+        marking = self.upload_marking(viewer, tlp, share)
+        with Store(self.settings.store_path, verify=True) as store:
+            counts = add_file(store, path, fmt, marking=marking)
+        self.access.record(viewer, "upload", {"file": str(path), "tlp": marking.tlp,
+                                              "share": marking.share,
+                                              "inserted": counts["inserted"]})
+        return counts
 
     def document(self, kind: str, summary: Summary, detail: Hashable,
-                 make: Callable[[], T]) -> T:
-        """A rendered document (PDF, DOCX, bundle ...) of ``summary``, cached by
-        the summary and ``detail`` (the report fields): a changed filter or
-        field never returns the old file."""
-        return self._documents.get_or((kind, summary.key, detail), make)
+                 make: Callable[[], T], viewer: Viewer | None = None) -> T:
+        """A rendered document (PDF, DOCX, bundle ...) of ``summary`` for
+        ``viewer`` (reports need a coordinator, data exports an analyst), cached
+        by the summary and ``detail`` (the report fields): a changed filter or
+        field never returns the old file. Each one made is in the audit log."""
+        viewer = viewer or self.access.nobody()
+        viewer.require("report" if kind in REPORT_KINDS else "export")
+        if summary.made_for != viewer.key():
+            raise AccessError("this summary was computed for another viewer's rights; "
+                              "a document is made only from the viewer's own")
+        document = self._documents.get_or((kind, summary.key, detail), make)
+        self.access.record(viewer, "export", {"kind": kind, "tlp": summary.tlp,
+                                              "filters": _filters_text(summary.filters),
+                                              "restricted": list(summary.audience)})
+        return document
+
+
+REPORT_KINDS = ("pdf", "docx", "html")
+
+
+def restricted(sc: Scenario, viewer: Viewer) -> Scenario:
+    """The layers and records of ``sc`` that ``viewer`` may see. Rejection
+    texts of a layer with hidden records are dropped (they quote the records)."""
+    if viewer.kind == "open":
+        return sc
+    layers: dict[str, Layer] = {}
+    for name, layer in sc.layers.items():
+        result = layer.result
+        if result.kind == "raster":
+            attrs = result.data.attrs
+            marks = pd.DataFrame([{c: attrs.get(c) for c in MARKING_COLUMNS}])
+            if visible(marks, viewer)[0]:
+                layers[name] = layer
+            continue
+        keep = visible(result.data, viewer)
+        if keep.all():
+            layers[name] = layer
+            continue
+        hidden = int((~keep).sum())
+        notices = result.warnings + [Notice(None, f"{hidden} records you may not see are "
+                                                  "left out")]
+        if result.rejections:
+            notices.append(Notice(None, f"{len(result.rejections)} rejected rows are not "
+                                        "listed: the file holds records you may not see"))
+        layers[name] = Layer(layer.name, layer.source, layer.updated, layer.demo,
+                             ReadResult(result.kind, result.format, result.path,
+                                        result.data[keep].reset_index(drop=True), [], notices))
+    return Scenario(sc.name, sc.as_of, sc.demo, layers, sc.tlp)
+
+
+def _contained_tlps(summary: Summary) -> list[str]:
+    """The TLP of every record and raster a summary holds."""
+    levels: list[str] = []
+    for frame in (summary.incidents, summary.alerts, summary.tracks,
+                  summary.displacement_records):
+        if "tlp" in frame:
+            levels.extend(frame["tlp"].dropna().astype(str).unique())
+    for raster in (summary.flood, summary.wind):
+        if raster is not None and raster.attrs.get("tlp"):
+            levels.append(str(raster.attrs["tlp"]))
+    return levels
+
+
+def _audience(summary: Summary) -> tuple[str, ...]:
+    """The restricted distributions of what a summary holds ('country IND',
+    'agency DEMO-PAK', 'group INDUS', 'members'): public data adds none."""
+    found: set[str] = set()
+    for frame in (summary.incidents, summary.alerts, summary.tracks,
+                  summary.displacement_records):
+        if not {"share", "agency", "agency_country"} <= set(frame.columns):
+            continue
+        for share, agency, country in frame[["share", "agency", "agency_country"]] \
+                .drop_duplicates().itertuples(index=False):
+            if share == "country":
+                found.add(f"country {country}")
+            elif share == "agency":
+                found.add(f"agency {agency}")
+            elif isinstance(share, str) and share.startswith("group:"):
+                found.add(f"group {share[6:]}")
+            elif share == "members":
+                found.add("members")
+    for raster in (summary.flood, summary.wind):
+        share = raster.attrs.get("share") if raster is not None else None
+        if share and share != "public":
+            found.add(share if share == "members" else f"{share} {raster.attrs.get('agency')}")
+    return tuple(sorted(found))
+
+
+def _filters_text(filters: Filters) -> dict:
+    """What an audit entry says of the filters."""
+    return {"region": filters.region.label if filters.region else "SAARC",
+            "period": filters.period.label if filters.period else "last 90 days",
+            "hazards": sorted(filters.hazards)}
 
 
 def _places(sc: Scenario) -> gpd.GeoDataFrame | None:

@@ -381,8 +381,11 @@ def test_summaries_for_many_sessions_are_computed_two_at_a_time(monkeypatch, dem
 
     from service import situation as situation_module
 
+    import copy
+
     running, most = [0], [0]
     lock = threading.Lock()
+    real = SituationService().summary()
 
     def slow_summary(scenario, filters):
         with lock:
@@ -391,7 +394,7 @@ def test_summaries_for_many_sessions_are_computed_two_at_a_time(monkeypatch, dem
         time.sleep(0.05)
         with lock:
             running[0] -= 1
-        return type("S", (), {"key": ""})()
+        return copy.copy(real)
 
     monkeypatch.setattr(situation_module, "situation_summary", slow_summary)
     svc = SituationService()

@@ -87,13 +87,18 @@ def test_migration_from_an_older_schema(tmp_path, demo, monkeypatch):
     path = tmp_path / "old.gpkg"
     monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(store_module, "MARKING_COLUMNS", ())
     with Store(path) as old:
         old.upsert("incidents", demo["incidents"].head(10))
         assert old.schema_version == 1
     monkeypatch.undo()
     with Store(path) as new:
-        assert new.schema_version == SCHEMA_VERSION == 4
+        assert new.schema_version == SCHEMA_VERSION == 5
         assert new.counts()["incidents"] == 10
+        # v5: records from before markings were shown to everyone, and stay public.
+        marks = new.query("incidents")[["agency", "agency_country", "tlp", "share"]]
+        assert marks.drop_duplicates().values.tolist() == [["DEMO scenario", "", "TLP:CLEAR",
+                                                            "public"]]
         indexes = {r[0] for r in new.db.execute("SELECT name FROM sqlite_master "
                                                 "WHERE type = 'index'")}
         assert "ingest_log_source" in indexes
@@ -109,11 +114,12 @@ def test_v4_adds_alert_headlines_without_new_versions_of_old_alerts(tmp_path, de
     monkeypatch.setattr(store_module, "TABLES", v3_tables)
     monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:3])
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(store_module, "MARKING_COLUMNS", ())
     with Store(path) as old:
         assert old.upsert("alerts", alerts.drop(columns="headlines"))["inserted"] == 3
     monkeypatch.undo()
     with Store(path) as new:
-        assert new.schema_version == 4
+        assert new.schema_version == 5
         # The same alerts again: duplicates, not a new version each.
         assert new.upsert("alerts", alerts)["duplicates"] == 3
         translated = alerts.head(1).assign(headlines='{"en": "A", "bn": "B"}')
@@ -164,19 +170,25 @@ def test_kill_9_mid_batch_leaves_the_store_as_it_was(tmp_path, demo, demo_root):
 def test_add_command_catalogues_rasters_and_upserts_tables(tmp_path, demo):
     from data_sources.ingest import add_file
     from data_sources.scenario import load_live
+    from model.access import Marking
 
+    marking = Marking("NDMA-PK", "PAK", "TLP:AMBER", "country")
     with Store(tmp_path / "s.gpkg") as s:
         flood = demo.layers["flood"].result.path
-        assert add_file(s, flood)["inserted"] == 1
+        assert add_file(s, flood, marking=marking)["inserted"] == 1
         catalogue = s.rasters()
         assert catalogue["variable"].tolist() == ["flood_depth"]
         assert catalogue["crs"].iloc[0] == "EPSG:32642"
         incidents = demo.layers["incidents"].result.path
-        assert add_file(s, incidents)["inserted"] == 3000
-        assert add_file(s, incidents)["duplicates"] == 3000
+        assert add_file(s, incidents, marking=marking)["inserted"] == 3000
+        assert add_file(s, incidents, marking=marking)["duplicates"] == 3000
         live = load_live(s, base=demo)
         assert live["flood"].attrs["variable"] == "flood_depth"
+        assert live["flood"].attrs["agency"] == "NDMA-PK"
         assert len(live["incidents"]) == 3000
+        # The file's marking, on every record (the file itself names no agency).
+        assert live["incidents"][["agency", "agency_country", "tlp", "share"]] \
+            .drop_duplicates().values.tolist() == [["NDMA-PK", "PAK", "TLP:AMBER", "country"]]
         assert s.ingest_log()["source"].tolist()[-1] == "file:DEMO_incidents.csv"
 
 

@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import components, data
 from dashboard.context import current
-from model.situation import TLP_LEVELS
+from model.access import TLP_LEVELS
 from reports.bundle import write_bundle
 from reports.content import SECTIONS, SECTORS, ReportError, ReportFields, default_highlights
 from reports.csv_export import area_table_csv

@@ -21,7 +21,7 @@ import pandas as pd
 import pyogrio
 
 # Bump when the generator's output changes, so caches are rebuilt.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SEED = 20260930
 AS_OF = pd.Timestamp("2026-09-30T06:00:00Z")
 NAME = "DEMO scenario: lower Indus flood and Bay of Bengal cyclone, September 2026"
@@ -42,6 +42,17 @@ LAYERS: dict[str, tuple[str, str, str, dict]] = {
     "alerts": ("DEMO_gdacs_events.geojson", "gdacs-geojson", "DEMO GDACS-like alerts", {}),
 }
 REAL_LAYERS = {"boundaries", "places"}
+# Who may see what in the DEMO (the rest is public): each member state's DEMO
+# agency shares its border incidents within its country (TLP:AMBER) and its
+# displacement figures with every member state (TLP:GREEN). Agency codes
+# are DEMO-<ISO3>; ``service.access`` creates these agencies and their users.
+DEMO_AGENCY = "DEMO"
+MARKINGS = {
+    "incidents": {"agency": DEMO_AGENCY, "tlp": "TLP:AMBER", "share": "country",
+                  "per_country": True},
+    "displacement": {"agency": DEMO_AGENCY, "tlp": "TLP:GREEN", "share": "members",
+                     "per_country": True},
+}
 
 
 def cache_root() -> Path:
@@ -85,7 +96,8 @@ def write_scenario(directory: Path) -> Path:
             {"name": name, "file": spec[0], "format": spec[1], "source": spec[2],
              "options": spec[3], "demo": name not in REAL_LAYERS,
              # Reference layers carry their package's vintage, not the scenario time.
-             "updated": None if name in REAL_LAYERS else AS_OF.isoformat()}
+             "updated": None if name in REAL_LAYERS else AS_OF.isoformat(),
+             **({"marking": MARKINGS[name]} if name in MARKINGS else {})}
             for name, spec in LAYERS.items()
         ],
     }
