@@ -15,8 +15,8 @@ import streamlit as st
 # project's packages live one level up.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard import data  # noqa: E402
-from dashboard.context import Context, set_current  # noqa: E402
+from dashboard import data, login  # noqa: E402
+from dashboard.context import Context, set_current, set_viewer  # noqa: E402
 from dashboard.sidebar import sidebar  # noqa: E402
 from data_sources.errors import DataSourceError  # noqa: E402
 from geo.regions import RegionError  # noqa: E402
@@ -26,11 +26,17 @@ st.set_page_config(page_title="South Asia Monitor", layout="wide")
 try:
     service = data.service()
     token = service.token()
+    viewer = login.viewer(service)
+    if not viewer.may("see") or st.session_state.pop("show_login", False):
+        login.login_page(service)
+        st.stop()
     added = st.session_state.get("user_results", [])
-    options = service.options(added)
+    options = service.options(added, viewer)
 except DataSourceError as exc:
     st.error(f"The scenario could not be loaded: {exc}")
     st.stop()
+set_viewer(viewer)
+login.account_box(service, viewer)
 choice, polygon = sidebar(options)
 
 pages = st.navigation([
@@ -49,9 +55,9 @@ if pages.title != "Add data":
         region = service.region(countries=choice.countries, admin_codes=choice.admin_codes,
                                 corridor_km=choice.corridor_km,
                                 corridor_pair=choice.corridor_pair, polygon=polygon,
-                                added=added)
+                                added=added, viewer=viewer)
         with st.spinner("Computing the situation…"):
-            summary = service.summary(data.filters(choice, region), added)
+            summary = service.summary(data.filters(choice, region), added, viewer)
     except RegionError as exc:
         st.error(f"The region cannot be used: {exc}")
         st.stop()

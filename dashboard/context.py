@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from model.access import Viewer
 from model.situation import Summary
 
 from .state import Choice
@@ -28,3 +29,12 @@ def set_current(ctx: Context) -> None:
 
 def current() -> Context:
     return st.session_state["_context"]
+
+
+def set_viewer(viewer: Viewer) -> None:
+    st.session_state["_viewer"] = viewer
+
+
+def current_viewer() -> Viewer:
+    """Who is at the screen in this run (set by app.py before any view runs)."""
+    return st.session_state["_viewer"]

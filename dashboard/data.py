@@ -27,7 +27,7 @@ BASEMAP_ATTRIBUTION = "© OpenStreetMap contributors © CARTO"
 @st.cache_resource(show_spinner="Loading the data (the demo is generated on first start)…")
 def service() -> SituationService:
     svc = SituationService()
-    svc.scenario()  # load now, under the spinner
+    svc.warm()  # load now, under the spinner
     return svc
 
 

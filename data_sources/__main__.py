@@ -3,7 +3,8 @@
     python -m data_sources check PATH [--kind KIND] [--json]
     python -m data_sources ingest [--source NAME] [--once | --every 15m]
     python -m data_sources status
-    python -m data_sources add PATH [--kind KIND] [--tlp LEVEL] [--share agency|country|group:NAME|members|public] [--token T]
+    python -m data_sources add PATH [--kind KIND] [--tlp LEVEL] [--token T]
+        [--share agency|country|group:NAME|members|public]
         (a file into the store, marked as the token's agency's; rasters are catalogued)
 """
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from data_sources.boundaries import read_places
@@ -68,7 +69,8 @@ def _hotspots(args) -> dict:
     if len(times) and (args.date_from or args.date_to):
         period = Period.of_days(args.date_from or times.min(), args.date_to or times.max())
     cells = hotspots(result.data, args.h3_res, period=period)
-    boundaries = SituationService().scenario()["boundaries"]
+    service = SituationService()
+    boundaries = service.scenario(service.access.from_token(args.token))["boundaries"]
     top = top_hotspots(cells, international_borders(boundaries[boundaries["admin_level"] == 0]),
                        args.top)
     classes = cells["gi_class"].value_counts().reindex(cells["gi_class"].cat.categories)
@@ -107,6 +109,8 @@ def main(argv: list[str]) -> int:
     h.add_argument("--to", dest="date_to")
     h.add_argument("--top", type=int, default=10)
     h.add_argument("--json", action="store_true")
+    h.add_argument("--token", default=os.environ.get("SAMON_TOKEN"),
+                   help="your bearer token (default: SAMON_TOKEN)")
     args = parser.parse_args(argv)
     run, show = ((_exposure, _print_exposure) if args.command == "exposure"
                  else (_hotspots, _print_hotspots))
@@ -114,7 +118,7 @@ def main(argv: list[str]) -> int:
         out = run(args)
     except DataSourceError as exc:
         return _fail(exc.message, args.json)
-    except (ExposureError, GridError, RegionError, ValueError) as exc:
+    except (ExposureError, GridError, RegionError, ValueError, PermissionError) as exc:
         return _fail(str(exc) or type(exc).__name__, args.json)
     if args.json:
         print(json.dumps(out, ensure_ascii=False, default=str))

@@ -1,24 +1,26 @@
 """Command line for scheduled reports:
 
     python -m reports sitrep --region PAK --hazard flood --from 2026-08-01 --to 2026-09-15
-        --tlp AMBER --format pdf,docx,html,gpkg,csv,cap --out DIR
+        --tlp AMBER --format pdf,docx,html,gpkg,csv,cap --out DIR [--token T]
 
 It reports on the data the dashboard shows (the situation service): the live
 store when feeds are configured (SAMON_SOURCES), else the manifest named by
-SAMON_SCENARIO, else the DEMO scenario.
+SAMON_SCENARIO, else the DEMO scenario; and only what the token's user may see
+(SAMON_TOKEN; reports need a coordinator, data formats an analyst).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from data_sources.errors import DataSourceError
 from geo.regions import RegionError
+from model.access import TLP_LEVELS, AccessError, tlp_level
 from model.period import Period
 from model.schema import HAZARDS
-from model.access import TLP_LEVELS
 from model.situation import HAZARD_LAYERS, Filters
 from service import SituationService
 
@@ -27,7 +29,8 @@ from .sitrep import FORMATS, write_report
 
 
 def _sitrep(args, service: SituationService) -> int:
-    region = service.parse_region(args.region) if args.region else None
+    viewer = service.access.from_token(args.token)
+    region = service.parse_region(args.region, viewer) if args.region else None
     chosen = [h.strip() for h in args.hazard.split(",")] if args.hazard else []
     unknown = set(chosen) - set(HAZARDS) - set(HAZARD_LAYERS)
     if unknown:
@@ -45,13 +48,14 @@ def _sitrep(args, service: SituationService) -> int:
         period = Period.of_days(args.date_from, args.date_to)
     filters = Filters(region=region, hazards=frozenset(hazards), period=period,
                       alert_hazards=tuple(natural) if natural else None)
-    summary = service.summary(filters)
-    tlp = args.tlp.upper()
-    tlp = tlp if tlp.startswith("TLP:") else f"TLP:{tlp}"
-    fields = ReportFields(title=args.title, agency=args.agency, contact=args.contact, tlp=tlp)
+    summary = service.summary(filters, viewer=viewer)
+    fields = ReportFields(title=args.title, agency=args.agency, contact=args.contact,
+                          tlp=tlp_level(args.tlp))
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    service.may_export(formats, summary, viewer)
     for path in write_report(summary, fields, Path(args.out), formats, args.sender):
         print(path)
+    service.record_export(formats, summary, viewer, fields.tlp)
     return 0
 
 
@@ -71,10 +75,12 @@ def main(argv: list[str], service: SituationService | None = None) -> int:
     s.add_argument("--agency", default="")
     s.add_argument("--contact", default="")
     s.add_argument("--sender", default="", help="CAP sender (e-mail of the issuing agency)")
+    s.add_argument("--token", default=os.environ.get("SAMON_TOKEN"),
+                   help="your bearer token (default: SAMON_TOKEN)")
     args = parser.parse_args(argv)
     try:
         return _sitrep(args, service or SituationService())
-    except (DataSourceError, RegionError, ReportError, ValueError) as exc:
+    except (DataSourceError, RegionError, ReportError, AccessError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # --out is a file, or not writable, or the disk is full

@@ -77,6 +77,9 @@ class AccessService:
         mode = (self.settings.access or "").strip().lower()
         if mode in ("on", "off"):
             return mode == "on"
+        return self.users_exist()
+
+    def users_exist(self) -> bool:
         if not self.settings.store_path.exists():
             return False
         with self._store() as store:

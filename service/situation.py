@@ -121,6 +121,10 @@ class SituationService:
             return f"manifest:{self.settings.scenario}:{changed}"
         return "demo"
 
+    def warm(self) -> None:
+        """Load the current data now (before anyone asks)."""
+        self._scenarios.get_or(self.token(), self._load)
+
     def scenario(self, viewer: Viewer | None = None, token: str | None = None) -> Scenario:
         """What ``viewer`` may see (default: ``access.nobody()``) of the live
         scenario from the store when feeds are configured; else of the manifest
@@ -274,19 +278,31 @@ class SituationService:
     def document(self, kind: str, summary: Summary, detail: Hashable,
                  make: Callable[[], T], viewer: Viewer | None = None) -> T:
         """A rendered document (PDF, DOCX, bundle ...) of ``summary`` for
-        ``viewer`` (reports need a coordinator, data exports an analyst), cached
-        by the summary and ``detail`` (the report fields): a changed filter or
-        field never returns the old file. Each one made is in the audit log."""
+        ``viewer``, cached by the summary and ``detail`` (the report fields): a
+        changed filter or field never returns the old file. Refused unless the
+        viewer may export ``kind`` (see ``may_export``)."""
+        self.may_export([kind], summary, viewer)
+        return self._documents.get_or((kind, summary.key, detail), make)
+
+    def may_export(self, kinds: Sequence[str], summary: Summary,
+                   viewer: Viewer | None = None) -> None:
+        """Refuse unless ``viewer`` may export these formats (reports need a
+        coordinator, data an analyst) of a summary computed for their rights."""
         viewer = viewer or self.access.nobody()
-        viewer.require("report" if kind in REPORT_KINDS else "export")
+        for kind in kinds:
+            viewer.require("report" if kind in REPORT_KINDS else "export")
         if summary.made_for != viewer.key():
             raise AccessError("this summary was computed for another viewer's rights; "
                               "a document is made only from the viewer's own")
-        document = self._documents.get_or((kind, summary.key, detail), make)
-        self.access.record(viewer, "export", {"kind": kind, "tlp": summary.tlp,
-                                              "filters": _filters_text(summary.filters),
-                                              "restricted": list(summary.audience)})
-        return document
+
+    def record_export(self, kinds: Sequence[str], summary: Summary, viewer: Viewer | None,
+                      tlp: str) -> None:
+        """An export handed over (a download, files written): into the audit log."""
+        self.may_export(kinds, summary, viewer)
+        self.access.record(viewer or self.access.nobody(), "export",
+                           {"formats": list(kinds), "tlp": tlp,
+                            "filters": _filters_text(summary.filters),
+                            "restricted": list(summary.audience)})
 
 
 REPORT_KINDS = ("pdf", "docx", "html")
@@ -338,25 +354,26 @@ def _contained_tlps(summary: Summary) -> list[str]:
 def _audience(summary: Summary) -> tuple[str, ...]:
     """The restricted distributions of what a summary holds ('country IND',
     'agency DEMO-PAK', 'group INDUS', 'members'): public data adds none."""
-    found: set[str] = set()
+    marks: list[tuple[str, str, str]] = []
     for frame in (summary.incidents, summary.alerts, summary.tracks,
                   summary.displacement_records):
-        if not {"share", "agency", "agency_country"} <= set(frame.columns):
-            continue
-        for share, agency, country in frame[["share", "agency", "agency_country"]] \
-                .drop_duplicates().itertuples(index=False):
-            if share == "country":
-                found.add(f"country {country}")
-            elif share == "agency":
-                found.add(f"agency {agency}")
-            elif isinstance(share, str) and share.startswith("group:"):
-                found.add(f"group {share[6:]}")
-            elif share == "members":
-                found.add("members")
+        if {"share", "agency", "agency_country"} <= set(frame.columns):
+            cols = frame[["share", "agency", "agency_country"]].astype("string").fillna("")
+            marks.extend(cols.drop_duplicates().itertuples(index=False, name=None))
     for raster in (summary.flood, summary.wind):
-        share = raster.attrs.get("share") if raster is not None else None
-        if share and share != "public":
-            found.add(share if share == "members" else f"{share} {raster.attrs.get('agency')}")
+        if raster is not None:
+            marks.append(tuple(str(raster.attrs.get(c, "")) for c in  # type: ignore[arg-type]
+                               ("share", "agency", "agency_country")))
+    found = set()
+    for share, agency, country in marks:
+        if share == "country":
+            found.add(f"country {country}")
+        elif share == "agency":
+            found.add(f"agency {agency}")
+        elif share.startswith("group:"):
+            found.add(f"group {share[6:]}")
+        elif share == "members":
+            found.add("members")
     return tuple(sorted(found))
 
 

@@ -376,12 +376,11 @@ def app(demo_root, demo, monkeypatch):
 
 @pytest.mark.slow
 def test_summaries_for_many_sessions_are_computed_two_at_a_time(monkeypatch, demo):
+    import copy
     import threading
     import time
 
     from service import situation as situation_module
-
-    import copy
 
     running, most = [0], [0]
     lock = threading.Lock()

@@ -7,12 +7,20 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard import data
+from dashboard.context import current_viewer
 from data_sources.check import summarize
 from data_sources.detect import READERS
 from data_sources.errors import DataSourceError
 from data_sources.uploads import read_upload
+from model.access import TLP_LEVELS, AccessError, MarkingError
 
 st.title("Add data")
+viewer = current_viewer()
+if not viewer.may("upload"):
+    st.info(f"Adding data needs the role analyst or higher; you are {viewer.role.name}."
+            if viewer.kind == "user" else "Log in as an analyst to add data.")
+    st.stop()
 st.write("Upload a file exactly as the agency published it (ACLED, UCDP, IBTrACS, GDACS, CAP, "
          "IDMC, IOM DTM or any HXL CSV, GeoTIFF, NetCDF, boundaries). It is checked first; "
          "nothing joins your layers until you confirm.")
@@ -55,9 +63,27 @@ if upload is not None:
     if report["rejected"]:
         st.subheader("Rejected rows")
         st.dataframe(pd.DataFrame(report["rejections"]), hide_index=True, width="stretch")
+    if report["accepted"]:
+        owner = "your agency" if viewer.kind == "user" else "this node"
+        st.subheader("Sharing")
+        c1, c2 = st.columns(2)
+        tlp = c1.selectbox("TLP", TLP_LEVELS, index=TLP_LEVELS.index("TLP:AMBER"),
+                           key="add_data_tlp")
+        shares = ["agency", "country", *(f"group:{g}" for g in sorted(viewer.groups)),
+                  "members", "public"]
+        share = c2.selectbox(f"Who may see it (data of {owner})", shares, index=1,
+                             key="add_data_share",
+                             help="agency: your agency only; country: agencies of your "
+                                  "country; group: a sharing group; members: every member "
+                                  "state; public: anyone (TLP:CLEAR only)")
     if report["accepted"] and st.button(f"Add {report['accepted']:,} accepted records "
                                         "to this session", key="add_data_confirm"):
-        st.session_state.setdefault("user_results", []).append((upload.name, result))
+        try:
+            marked = data.service().mark_upload(upload.name, result, viewer, tlp, share)
+        except (AccessError, MarkingError) as exc:
+            st.error(f"{upload.name} cannot be shared so: {exc}")
+            st.stop()
+        st.session_state.setdefault("user_results", []).append((upload.name, marked))
         st.success(f"{upload.name} added. Figures and maps now include it.")
         st.rerun()
     elif not report["accepted"]:

@@ -9,7 +9,7 @@ import pypdfium2 as pdfium
 import streamlit as st
 
 from dashboard import components, data
-from dashboard.context import current
+from dashboard.context import current, current_viewer
 from model.access import TLP_LEVELS
 from reports.bundle import write_bundle
 from reports.content import SECTIONS, SECTORS, ReportError, ReportFields, default_highlights
@@ -19,11 +19,21 @@ from reports.sitrep import document, report_stem
 ctx = current()
 s = ctx.summary
 service = data.service()
+viewer = current_viewer()
 st.title("Reports and exports")
 components.demo_banner(s, ctx.scenario_name)
 components.period_caption(s)
 st.write("The report uses the figures shown on the overview for the same filters.")
 components.key_figures(s)
+if s.audience:
+    st.caption("Contains data shared only with: " + "; ".join(s.audience)
+               + ". Send it no further than that.")
+if not viewer.may("export"):
+    st.info("Reports need the role coordinator, data exports the role analyst; you are "
+            f"{viewer.role.name}." if viewer.kind == "user" else
+            "Log in as a coordinator to make reports.")
+    st.stop()
+may_report = viewer.may("report")
 
 # The highlights are generated from the figures: when the figures change (another
 # region, period or layer), the text follows them; edits are kept while they do not.
@@ -66,20 +76,29 @@ def bundle_zip() -> bytes:
         return buf.getvalue()
 
 
-try:
-    with st.spinner("Building the PDF…"):
-        pdf = service.document("pdf", s, detail, lambda: document("pdf", s, fields))
-except ReportError as exc:
-    st.error(f"The report cannot be made: {exc}")
-    st.stop()
-with right:
-    page = pdfium.PdfDocument(pdf)[0].render(scale=1.2).to_pil()
-    st.image(page, caption="First page of the PDF", width="stretch")
+def audited(kind: str) -> dict:
+    """A download button's click goes into the audit log (what, filters, TLP)."""
+    return {"on_click": service.record_export, "args": ([kind], s, viewer, tlp)}
+
 
 st.subheader("Downloads")
 c1, c2, c3, c4 = st.columns(4)
-c1.download_button("PDF", pdf, file_name=f"{stem}.pdf", mime="application/pdf",
-                   key="download_pdf")
+if may_report:
+    try:
+        with st.spinner("Building the PDF…"):
+            pdf = service.document("pdf", s, detail, lambda: document("pdf", s, fields), viewer)
+    except ReportError as exc:
+        st.error(f"The report cannot be made: {exc}")
+        st.stop()
+    with right:
+        page = pdfium.PdfDocument(pdf)[0].render(scale=1.2).to_pil()
+        st.image(page, caption="First page of the PDF", width="stretch")
+    c1.download_button("PDF", pdf, file_name=f"{stem}.pdf", mime="application/pdf",
+                       key="download_pdf", **audited("pdf"))
+else:
+    with right:
+        st.info("Reports (PDF, Word, HTML) need the role coordinator: you may download the "
+                "data.")
 # Prepared files are remembered by what they were made from (the summary and the
 # fields): a change of filter, TLP or text asks for them to be prepared again.
 prepared = st.session_state.setdefault("prepared", set())
@@ -93,16 +112,21 @@ makers = {
                "application/zip", bundle_zip),
 }
 for kind, (col, prepare, label, file_name, mime, make) in makers.items():
+    if kind in ("docx", "html") and not may_report:
+        continue
     if col.button(prepare, key=f"prepare_{kind}"):
         with st.spinner(f"Preparing {label}…"):
-            service.document(kind, s, detail, make)
+            service.document(kind, s, detail, make, viewer)
         prepared.add((kind, s.key, detail))
     if (kind, s.key, detail) in prepared:
-        col.download_button(label, service.document(kind, s, detail, make),
-                            file_name=file_name, mime=mime, key=f"download_{kind}")
+        col.download_button(label, service.document(kind, s, detail, make, viewer),
+                            file_name=file_name, mime=mime, key=f"download_{kind}",
+                            **audited(kind))
     elif any(p[0] == kind for p in prepared):
         col.caption("Filters or text changed since it was prepared: prepare it again.")
-st.download_button("Per-area table only (CSV)", area_table_csv(s, tlp),
-                   file_name=f"{stem}_areas.csv", mime="text/csv", key="download_areas")
+st.download_button("Per-area table only (CSV)",
+                   service.document("csv", s, tlp, lambda: area_table_csv(s, tlp), viewer),
+                   file_name=f"{stem}_areas.csv", mime="text/csv", key="download_areas",
+                   **audited("csv"))
 st.caption("CAP alerts from DEMO data carry status Exercise, never Actual. Every exported "
            "row carries the as-of time, source, DEMO flag and TLP marking.")
