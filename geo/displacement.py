@@ -11,6 +11,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from model.access import MARKING_COLUMNS
 from model.period import Period
 
 STOCK_TYPES = ("IDP stock", "refugees")
@@ -18,17 +19,21 @@ GROUPS = ("country", "area_name", "cause", "type")
 
 
 def period_figures(displacement: gpd.GeoDataFrame, period: Period) -> gpd.GeoDataFrame:
-    """One record per (source, area, type, cause) holding that period's figure."""
+    """One record per (source, area, type, cause) holding that period's figure,
+    with its marking: a stock is its latest record (and that record's marking);
+    flows add up per marking, so each figure keeps who may see it."""
     chosen = displacement[period.contains(displacement["date"])]
     keys = ["source", "country", "area_name", "type", "cause"]
+    marks = [c for c in MARKING_COLUMNS if c in chosen]
     stock = chosen[chosen["type"].isin(STOCK_TYPES)].sort_values("date")
     latest = stock.groupby(keys, observed=True, dropna=False).tail(1)
     flow = chosen[~chosen["type"].isin(STOCK_TYPES)]
-    flows = flow.groupby(keys, observed=True, dropna=False).agg(
+    flows = flow.groupby([*keys, *marks], observed=True, dropna=False).agg(
         figure=("figure", "sum"), date=("date", "max"), geometry=("geometry", "first"),
     ).reset_index()
     flows = gpd.GeoDataFrame(flows, geometry="geometry", crs=displacement.crs)
-    out = pd.concat([latest[[*keys, "figure", "date", "geometry"]], flows], ignore_index=True)
+    out = pd.concat([latest[[*keys, *marks, "figure", "date", "geometry"]], flows],
+                    ignore_index=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=displacement.crs)
 
 

@@ -125,13 +125,16 @@ class AccessService:
             except (VerificationError, InvalidHashError):
                 ok = False
             now = _now()
+            refusal = None
+            # The outcome is written first, then told: a refusal raised inside
+            # the transaction would roll back the failure count and its audit entry.
             with store.transaction() as db:
                 if user is not None and user.locked_until is not None and \
                         user.locked_until > now:
                     accounts.append_audit(db, name, "login refused", {"reason": "locked"})
-                    raise LoginError(f"the account {name} is locked after repeated failed "
-                                     f"logins until {user.locked_until:%H:%M} UTC")
-                if not ok or user is None:
+                    refusal = (f"the account {name} is locked after repeated failed logins "
+                               f"until {user.locked_until:%H:%M} UTC")
+                elif not ok or user is None:
                     locked = None
                     if user is not None and user.failures + 1 >= self.settings.lockout_failures:
                         locked = now + pd.Timedelta(minutes=self.settings.lockout_minutes)
@@ -139,12 +142,15 @@ class AccessService:
                         accounts.login_failed(db, name, locked)
                     accounts.append_audit(db, name, "login failed",
                                           {"locked": locked is not None})
-                    raise LoginError("wrong user name or password")
-                if user.disabled:
+                    refusal = "wrong user name or password"
+                elif user.disabled:
                     accounts.append_audit(db, name, "login refused", {"reason": "disabled"})
-                    raise LoginError(f"the account {name} is disabled")
-                accounts.login_succeeded(db, name)
-                accounts.append_audit(db, name, "login", {"method": "password"})
+                    refusal = f"the account {name} is disabled"
+                else:
+                    accounts.login_succeeded(db, name)
+                    accounts.append_audit(db, name, "login", {"method": "password"})
+            if refusal is not None or user is None:
+                raise LoginError(refusal or "wrong user name or password")
             if _HASHER.check_needs_rehash(stored):
                 with store.transaction() as db:
                     accounts.set_password(db, name, _HASHER.hash(password))
@@ -161,14 +167,15 @@ class AccessService:
         with self._store() as store:
             accounts = Accounts(store)
             agency = accounts.agency(agency_code)
-            with store.transaction() as db:
-                if not name or agency is None:
+            if not name or agency is None:
+                with store.transaction() as db:
                     accounts.append_audit(db, name or "?", "login refused",
                                           {"method": "oidc", "agency": agency_code})
-                    raise LoginError(f"the identity provider names no agency known here "
-                                     f"(claim '{s.oidc_agency_claim}': '{agency_code}'); "
-                                     "ask an administrator to add it")
-                role = Role.parse(role_text)
+                raise LoginError(f"the identity provider names no agency known here "
+                                 f"(claim '{s.oidc_agency_claim}': '{agency_code}'); "
+                                 "ask an administrator to add it")
+            role = Role.parse(role_text)
+            with store.transaction() as db:
                 accounts.append_audit(db, name, "login", {"method": "oidc",
                                                           "agency": agency_code,
                                                           "role": role.name})

@@ -37,7 +37,8 @@ def pytest_configure(config):
     # Generated demo files and cached grids go to a temporary folder, never the
     # user's home; CLI tests in subprocesses inherit it.
     os.environ["SAMON_CACHE_DIR"] = tempfile.mkdtemp(prefix="samon-test-cache-")
-    for name in ("SAMON_SOURCES", "SAMON_SCENARIO", "SAMON_STORE_PATH"):
+    for name in ("SAMON_SOURCES", "SAMON_SCENARIO", "SAMON_STORE_PATH", "SAMON_ACCESS",
+                 "SAMON_TOKEN"):
         os.environ.pop(name, None)
 
 

@@ -1,0 +1,388 @@
+"""Sharing with trust: markings, viewers, logins, tokens, the audit log, and the
+rule that no output holds a record its viewer may not see."""
+
+from __future__ import annotations
+
+import io
+import re
+import sqlite3
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from access.__main__ import run as access_main
+from data_sources.settings import Settings
+from model.access import (
+    OPEN,
+    TLP_LEVELS,
+    AccessError,
+    MarkingError,
+    Role,
+    Viewer,
+    check_marking,
+    highest_tlp,
+    narrower,
+    tlp_level,
+    visible,
+)
+from model.situation import Filters
+from service.access import AccessService, LoginError
+from tests.cli import run
+
+PASSWORD = "a long enough password"
+
+
+# -- the rule ---------------------------------------------------------------------------
+
+def test_tlp_levels_are_read_as_people_write_them():
+    assert tlp_level("amber") == "TLP:AMBER"
+    assert tlp_level(" TLP:amber+strict ") == "TLP:AMBER+STRICT"
+    with pytest.raises(MarkingError, match="unknown TLP level 'WHITE'"):
+        tlp_level("WHITE")  # TLP 1.0's WHITE is CLEAR in TLP 2.0
+    assert highest_tlp(["TLP:GREEN", "TLP:RED", "TLP:CLEAR"]) == "TLP:RED"
+    assert highest_tlp([]) == "TLP:CLEAR"
+
+
+@pytest.mark.parametrize("tlp, share, ok", [
+    ("TLP:CLEAR", "public", True), ("TLP:GREEN", "public", False),
+    ("TLP:GREEN", "members", True), ("TLP:AMBER", "country", True),
+    ("TLP:AMBER+STRICT", "members", False), ("TLP:AMBER+STRICT", "group:INDUS", True),
+    ("TLP:RED", "country", False), ("TLP:RED", "agency", True),
+])
+def test_a_tlp_level_limits_how_widely_data_can_be_shared(tlp, share, ok):
+    if ok:
+        check_marking(tlp, share)
+    else:
+        with pytest.raises(MarkingError, match="cannot be shared"):
+            check_marking(tlp, share)
+
+
+def test_re_sharing_never_widens():
+    assert narrower("members", "country") and narrower("country", "agency")
+    assert not narrower("country", "members") and not narrower("agency", "public")
+    assert not narrower("group:A", "group:B") and narrower("group:A", "group:A")
+
+
+RECORDS = pd.DataFrame({
+    "id": ["r1", "r2", "r3", "r4", "r5", "r6"],
+    "agency": ["NDMA-PK", "NDMA-PK", "NDMA-IN", "NDMA-IN", "BSF", "GDACS"],
+    "agency_country": ["PAK", "PAK", "IND", "IND", "IND", ""],
+    "tlp": ["TLP:AMBER", "TLP:RED", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER", "TLP:CLEAR"],
+    "share": ["country", "agency", "members", "group:INDUS", "country", "public"],
+})
+
+
+@pytest.mark.parametrize("viewer, seen", [
+    (Viewer("pk", agency="NDMA-PK", country="PAK"), ["r1", "r2", "r3", "r6"]),
+    (Viewer("pk2", agency="PDMA-PUNJAB", country="PAK"), ["r1", "r3", "r6"]),
+    (Viewer("pk3", agency="PDMA-PUNJAB", country="PAK", groups=frozenset({"INDUS"})),
+     ["r1", "r3", "r4", "r6"]),
+    (Viewer("in", agency="NDMA-IN", country="IND"), ["r3", "r4", "r5", "r6"]),
+    (Viewer("ocha", agency="OCHA", country="INT"), ["r6"]),
+    (Viewer("anon", kind="anonymous", anonymous_clear=True), ["r6"]),
+    (Viewer("anon", kind="anonymous"), []),
+    (OPEN, ["r1", "r2", "r3", "r4", "r5", "r6"]),
+])
+def test_who_sees_which_record(viewer, seen):
+    assert RECORDS["id"][visible(RECORDS, viewer)].tolist() == seen
+
+
+def test_records_without_a_marking_are_seen_by_nobody_but_the_open_viewer():
+    unmarked = RECORDS.drop(columns="share")
+    assert not visible(unmarked, Viewer("pk", agency="NDMA-PK", country="PAK")).any()
+    assert visible(unmarked, OPEN).all()
+
+
+AGENCIES = {"A-PAK": "PAK", "B-PAK": "PAK", "C-IND": "IND", "D-INT": "INT"}
+GROUPS = ("G1", "G2")
+
+
+@st.composite
+def markings(draw):
+    agency = draw(st.sampled_from(sorted(AGENCIES)))
+    tlp = draw(st.sampled_from(TLP_LEVELS))
+    share = draw(st.sampled_from(["agency", "country", "members", "public",
+                                  *(f"group:{g}" for g in GROUPS)]))
+    try:
+        check_marking(tlp, share)
+    except MarkingError:
+        share = "agency"
+    return {"agency": agency, "agency_country": AGENCIES[agency], "tlp": tlp, "share": share}
+
+
+@st.composite
+def viewers(draw):
+    kind = draw(st.sampled_from(["user", "user", "user", "anonymous"]))
+    agency = draw(st.sampled_from(sorted(AGENCIES)))
+    return Viewer("v", kind=kind, agency=agency, country=AGENCIES[agency],
+                  groups=frozenset(draw(st.sets(st.sampled_from(GROUPS)))),
+                  anonymous_clear=draw(st.booleans()))
+
+
+def _may_see(record: dict, viewer: Viewer) -> bool:
+    """The rule as the issue states it, one record at a time (the oracle)."""
+    if viewer.kind == "anonymous":
+        return viewer.anonymous_clear and record["share"] == "public" and \
+            record["tlp"] == "TLP:CLEAR"
+    share = record["share"]
+    return (share == "public" or record["agency"] == viewer.agency
+            or (share == "country" and record["agency_country"] == viewer.country)
+            or (share == "members" and viewer.country in ("PAK", "IND"))
+            or (share.startswith("group:") and share[6:] in viewer.groups))
+
+
+@given(st.lists(markings(), max_size=30), viewers())
+def test_visible_follows_the_rule_for_any_records_and_viewer(records, viewer):
+    frame = pd.DataFrame(records, columns=["agency", "agency_country", "tlp", "share"])
+    assert visible(frame, viewer).tolist() == [_may_see(r, viewer) for r in records]
+
+
+def test_roles_can_do_what_the_roles_below_them_can():
+    analyst = Viewer("a", agency="X", country="PAK", role=Role.analyst)
+    assert analyst.may("upload") and analyst.may("export") and not analyst.may("report")
+    with pytest.raises(AccessError, match="needs the role coordinator"):
+        analyst.require("publish")
+    with pytest.raises(AccessError, match="log in first"):
+        Viewer("anon", kind="anonymous", anonymous_clear=True).require("export")
+
+
+# -- accounts, logins, tokens, audit ----------------------------------------------------
+
+@pytest.fixture
+def node(tmp_path, monkeypatch):
+    """A node with its own store, access control on, two agencies and their users."""
+    monkeypatch.setenv("SAMON_STORE_PATH", str(tmp_path / "store.gpkg"))
+    monkeypatch.setenv("SAMON_LOCKOUT_FAILURES", "3")
+    monkeypatch.delenv("SAMON_TOKEN", raising=False)
+    access = AccessService(Settings())
+    access.add_agency("NDMA-PK", "PAK", "National Disaster Management Authority")
+    access.add_agency("NDMA-IN", "IND", "National Disaster Management Authority")
+    for name, agency, role in (("ali", "NDMA-PK", "viewer"), ("sana", "NDMA-PK", "analyst"),
+                               ("ravi", "NDMA-IN", "coordinator")):
+        access.add_user(name, agency, role, PASSWORD)
+    return access
+
+
+def test_access_control_turns_on_once_a_user_exists(tmp_path, monkeypatch):
+    monkeypatch.setenv("SAMON_STORE_PATH", str(tmp_path / "store.gpkg"))
+    access = AccessService(Settings())
+    assert not access.enabled and access.nobody() is OPEN
+    access.add_agency("NDMA-PK", "PAK", "NDMA")
+    access.add_user("ali", "NDMA-PK", "viewer", PASSWORD)
+    assert access.enabled and access.nobody().kind == "anonymous"
+    monkeypatch.setenv("SAMON_ACCESS", "off")
+    assert AccessService(Settings()).nobody() is OPEN
+
+
+def test_a_login_gives_a_session_that_expires(node, monkeypatch):
+    session = node.login("ali", PASSWORD)
+    assert node.current(session) == session.viewer
+    assert session.viewer.agency == "NDMA-PK" and session.viewer.country == "PAK"
+    assert session.expires - pd.Timestamp.now(tz="UTC") <= pd.Timedelta(hours=8)
+    expired = type(session)(session.viewer, pd.Timestamp.now(tz="UTC") - pd.Timedelta(1, "s"),
+                            "password")
+    assert node.current(expired).kind == "anonymous"
+    node.disable_user("ali")
+    assert node.current(session).kind == "anonymous"  # disabled: the session ends at once
+
+
+def test_repeated_failures_lock_the_account(node):
+    with pytest.raises(LoginError, match="wrong user name or password"):
+        node.login("nobody-here", PASSWORD)
+    for _ in range(3):
+        with pytest.raises(LoginError, match="wrong user name or password"):
+            node.login("ali", "not the password at all")
+    with pytest.raises(LoginError, match="locked"):
+        node.login("ali", PASSWORD)  # even the right password, until the lock ends
+    actions = node.audit(user="ali")["action"].tolist()
+    assert actions == ["login failed"] * 3 + ["login refused"]
+
+
+def test_passwords_are_stored_as_argon2_hashes(node):
+    with sqlite3.connect(node.settings.store_path) as db:
+        stored = db.execute("SELECT password_hash FROM users WHERE name = 'ali'").fetchone()[0]
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    with pytest.raises(AccessError, match="at least 12"):
+        node.add_user("short", "NDMA-PK", "viewer", "2short")
+
+
+def test_tokens_expired_revoked_or_unknown_are_refused(node):
+    token = node.create_token("sana", hours=1)
+    assert node.from_token(token).name == "sana"
+    with pytest.raises(LoginError, match="not known"):
+        node.from_token(token + "x")
+    node.revoke_token(1)
+    with pytest.raises(LoginError, match="revoked"):
+        node.from_token(token)
+    old = node.create_token("sana", hours=1)
+    with sqlite3.connect(node.settings.store_path) as db:
+        db.execute("UPDATE tokens SET expires = '2026-01-01T00:00:00+00:00' WHERE id = 2")
+    with pytest.raises(LoginError, match="expired"):
+        node.from_token(old)
+    with sqlite3.connect(node.settings.store_path) as db:  # stored as digests only
+        assert db.execute("SELECT count(*) FROM tokens WHERE digest = ?",
+                          (token,)).fetchone()[0] == 0
+
+
+def test_the_audit_log_detects_a_changed_byte_and_a_deleted_entry(node):
+    assert run(access_main, "audit", "verify").returncode == 0
+    n = len(node.audit())
+    assert n == 5  # two agencies, three users
+    path = node.settings.store_path
+    with sqlite3.connect(path) as db:
+        detail = db.execute("SELECT detail FROM audit_log WHERE id = 3").fetchone()[0]
+        db.execute("UPDATE audit_log SET detail = ? WHERE id = 3",
+                   (detail.replace("viewer", "admin"),))
+    broken = run(access_main, "audit", "verify")
+    assert broken.returncode == 1 and "entry 3: its content was changed" in broken.stdout
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE audit_log SET detail = ? WHERE id = 3", (detail,))
+    assert run(access_main, "audit", "verify").returncode == 0
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM audit_log WHERE id = 2")
+    broken = run(access_main, "audit", "verify")
+    assert broken.returncode == 1 and "entry 3" in broken.stdout
+
+
+def test_the_access_command_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("SAMON_STORE_PATH", str(tmp_path / "store.gpkg"))
+    assert run(access_main, "agency", "add", "NDMA-PK", "--country", "pak",
+               "--name", "NDMA Pakistan").returncode == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    out = run(access_main, "user", "add", "ali", "--agency", "NDMA-PK", "--role", "analyst",
+              "--password-stdin")
+    assert out.returncode == 0 and "ali added" in out.stdout
+    bad = run(access_main, "user", "add", "bob", "--agency", "NOPE", "--role", "viewer")
+    assert bad.returncode == 2 and "no agency NOPE" in bad.stdout
+    assert run(access_main, "group", "add", "INDUS", "--agencies", "NDMA-PK").returncode == 0
+    token = run(access_main, "token", "create", "ali", "--expires", "2h").stdout.strip()
+    assert token.startswith("samon_")
+    shown = run(access_main, "audit", "show", "--user", "operator:" + __import__(
+        "getpass").getuser()).stdout
+    assert "token create" in shown and token not in shown
+    assert AccessService(Settings()).from_token(token).groups == frozenset({"INDUS"})
+
+
+def test_demo_accounts_need_a_chosen_password(tmp_path, monkeypatch):
+    monkeypatch.setenv("SAMON_STORE_PATH", str(tmp_path / "store.gpkg"))
+    access = AccessService(Settings())
+    with pytest.raises(AccessError, match="at least 12"):
+        access.create_demo_accounts("")
+    made = access.create_demo_accounts(PASSWORD)
+    assert made == ["demo-admin", "demo-coordinator", "demo-analyst", "demo-viewer",
+                    "demo-partner"]
+    users = access.users().set_index("name")
+    assert users["demo"].all() and users.loc["demo-viewer", "agency"] == "DEMO-PAK"
+    assert access.login("demo-coordinator", PASSWORD).viewer.role == Role.coordinator
+
+
+# -- enforcement in the service ---------------------------------------------------------
+
+def test_a_summary_holds_only_what_its_viewer_may_see(service):
+    everything = service.summary(viewer=OPEN)
+    india = Viewer("in", agency="DEMO-IND", country="IND")
+    mine = service.summary(viewer=india)
+    expected = everything.incidents[everything.incidents["agency_country"] == "IND"]
+    assert sorted(mine.incidents["id"]) == sorted(expected["id"])
+    assert mine.key_figures["incidents"] == len(expected) > 0
+    # Displacement figures are shared with every member state: all of them.
+    assert mine.key_figures["displaced"] == everything.key_figures["displaced"]
+    assert mine.tlp == "TLP:AMBER" and mine.audience == ("country IND", "members")
+    partner = service.summary(viewer=Viewer("o", agency="DEMO-OCHA", country="INT"))
+    assert partner.key_figures["incidents"] == partner.key_figures["displaced"] == 0
+    assert partner.tlp == "TLP:CLEAR" and partner.audience == ()
+    # Public hazard layers: the same exposure figures for everyone.
+    assert partner.key_figures["people_exposed_flood"] == \
+        everything.key_figures["people_exposed_flood"]
+    with pytest.raises(AccessError, match="log in first"):
+        service.summary(viewer=Viewer("anon", kind="anonymous"))
+
+
+def test_a_document_is_made_only_for_the_viewer_the_summary_was_made_for(service):
+    india = Viewer("in", agency="DEMO-IND", country="IND", role=Role.coordinator)
+    pakistan = Viewer("pk", agency="DEMO-PAK", country="PAK", role=Role.coordinator)
+    summary = service.summary(viewer=india)
+    with pytest.raises(AccessError, match="another viewer"):
+        service.document("pdf", summary, "x", lambda: b"", pakistan)
+    with pytest.raises(AccessError, match="needs the role coordinator"):
+        service.document("pdf", service.summary(viewer=Viewer("v", agency="DEMO-IND",
+                                                              country="IND")),
+                         "x", lambda: b"", Viewer("v", agency="DEMO-IND", country="IND"))
+    assert service.document("pdf", summary, "x", lambda: b"made", india) == b"made"
+
+
+@pytest.mark.slow
+@settings(max_examples=6, deadline=None, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1), viewer=viewers())
+def test_no_output_holds_a_record_beyond_its_viewers_rights(demo, tmp_path_factory, seed,
+                                                             viewer):
+    """Random markings on the DEMO incidents and displacement, a random viewer:
+    the summary, every export format and the key figures hold only records the
+    viewer may see."""
+    from data_sources.scenario import with_results
+    from model.scenario import Scenario
+    from reports.content import ReportFields
+    from reports.sitrep import FORMATS, write_report
+    from service import SituationService
+
+    rng = np.random.default_rng(seed)
+    layers = dict(demo.layers)
+    hidden_ids: list[str] = []
+    for kind in ("incidents", "displacement"):
+        result = layers[kind].result
+        data = result.data.copy()
+        agencies = rng.choice(sorted(AGENCIES), len(data))
+        data["agency"] = agencies
+        data["agency_country"] = [AGENCIES[a] for a in agencies]
+        data["tlp"] = "TLP:AMBER"
+        data["share"] = rng.choice(["agency", "country", "members", "group:G1"], len(data))
+        hidden_ids += data.loc[~visible(data, viewer), "id"].tolist()
+        layers[kind] = type(layers[kind])(kind, layers[kind].source, layers[kind].updated,
+                                          True, type(result)(kind, result.format, result.path,
+                                                             data))
+    scenario = Scenario(demo.name, demo.as_of, True, layers, demo.tlp)
+    svc = SituationService()
+    svc._load = lambda: with_results(scenario, [])  # type: ignore[method-assign]
+    if not viewer.may("see"):
+        with pytest.raises(AccessError):
+            svc.summary(viewer=viewer)
+        return
+    summary = svc.summary(Filters(), viewer=viewer)
+    for frame in (summary.incidents, summary.displacement_records):
+        assert visible(frame, viewer).all()
+    assert not set(summary.incidents["id"]) & set(hidden_ids)
+    assert summary.key_figures["incidents"] == len(summary.incidents)
+    out = tmp_path_factory.mktemp("exports")
+    allowed = Viewer(viewer.name, kind=viewer.kind, agency=viewer.agency, country=viewer.country,
+                     role=Role.coordinator, groups=viewer.groups) if viewer.kind == "user" \
+        else viewer
+    if allowed.kind != "user":
+        return
+    summary = svc.summary(Filters(), viewer=allowed)
+    svc.may_export(FORMATS, summary, allowed)
+    files = write_report(summary, ReportFields(tlp=summary.tlp), out, FORMATS)
+    hidden = {i.split(":", 1)[1] for i in hidden_ids}
+    shown = set()
+    for path in files:
+        ids = set(re.findall(r"DEMO-(?:INC|IDP)-\d+", _text(path)))
+        assert not ids & hidden, path.name
+        shown |= ids
+    assert shown  # the check looked where the records are
+
+
+def _text(path) -> str:
+    """Everything a file says, unpacked (DOCX is a ZIP; PDF text is compressed)."""
+    import zipfile
+
+    from pypdf import PdfReader
+
+    if path.suffix == ".docx":
+        with zipfile.ZipFile(path) as z:
+            return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+    if path.suffix == ".pdf":
+        return "".join(page.extract_text() for page in PdfReader(path).pages)
+    return path.read_bytes().decode("utf-8", "replace")
