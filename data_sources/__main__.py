@@ -6,6 +6,8 @@
     python -m data_sources add PATH [--kind KIND] [--tlp LEVEL] [--token T]
         [--share agency|country|group:NAME|members|public]
         (a file into the store, marked as the token's agency's; rasters are catalogued)
+    python -m data_sources share KIND ID[,ID...] --tlp LEVEL --share DISTRIBUTION [--token T]
+        (change who may see your agency's records; coordinators)
 """
 
 import argparse
@@ -94,12 +96,36 @@ def run_add(argv: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"check": run_check, "ingest": run_ingest, "status": run_status, "add": run_add}
+def run_share(argv: list[str]) -> int:
+    from model.access import AccessError, MarkingError
+    from service.situation import SituationService
+
+    parser = argparse.ArgumentParser(prog="python -m data_sources share")
+    parser.add_argument("kind", help="incidents, alerts, displacement or documents")
+    parser.add_argument("ids", help="record ids, comma-separated")
+    parser.add_argument("--tlp", required=True)
+    parser.add_argument("--share", required=True)
+    parser.add_argument("--token", default=os.environ.get("SAMON_TOKEN"))
+    args = parser.parse_args(argv)
+    service = SituationService()
+    try:
+        viewer = service.access.from_token(args.token)
+        ids = [i.strip() for i in args.ids.split(",") if i.strip()]
+        changed = service.reshare(args.kind, ids, viewer, args.tlp, args.share)
+    except (AccessError, MarkingError) as exc:
+        print(f"error: {exc}")
+        return 2
+    print(f"{changed} {args.kind} records now {args.tlp.upper()}, shared with {args.share}")
+    return 0
+
+
+COMMANDS = {"check": run_check, "ingest": run_ingest, "status": run_status, "add": run_add,
+            "share": run_share}
 
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
-        sys.stderr.write("usage: python -m data_sources {check,ingest,status,add} ...\n"
+        sys.stderr.write("usage: python -m data_sources {check,ingest,status,add,share} ...\n"
                          + __doc__)
         return 2
     from .errors import DataSourceError

@@ -423,6 +423,19 @@ class Store:
         db.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
                    " WHERE table_name = ?", (kind,))
 
+    def set_marking(self, db, kind: str, ids: list[str], tlp: str, share: str) -> int:
+        """Change the TLP and distribution of current records (by ``id``); returns
+        how many changed. Not a new version: the record says the same, only who
+        may see it changes (the audit log keeps the change)."""
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS marking_ids (id TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM marking_ids")
+        db.executemany("INSERT OR IGNORE INTO marking_ids VALUES (?)", [(i,) for i in ids])
+        cur = db.execute(f'UPDATE "{kind}" SET tlp = ?, share = ? WHERE current = 1 AND '
+                         'id IN (SELECT id FROM marking_ids)', (tlp, share))
+        db.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+                   " WHERE table_name = ?", (kind,))
+        return cur.rowcount
+
     def add_raster(self, path: str, meta: dict, db=None) -> None:
         """Catalogue a raster file; ``meta`` carries its marking (MARKING_COLUMNS)."""
         sql = ("INSERT INTO raster_catalogue (path, variable, units, crs, bounds, time_range, "

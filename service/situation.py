@@ -23,7 +23,7 @@ from data_sources.ingest import add_file, status
 from data_sources.marking import stamp
 from data_sources.scenario import load_demo, load_live, load_scenario, with_results
 from data_sources.settings import Settings
-from data_sources.store import Store
+from data_sources.store import FEATURE_TABLES, Store
 from geo.borders import international_borders
 from geo.regions import (
     admin_region,
@@ -38,6 +38,7 @@ from model.access import (
     AccessError,
     Marking,
     Viewer,
+    check_marking,
     highest_tlp,
     parse_share,
     tlp_level,
@@ -274,6 +275,37 @@ class SituationService:
                                               "share": marking.share,
                                               "inserted": counts["inserted"]})
         return counts
+
+    def reshare(self, kind: str, ids: Sequence[str], viewer: Viewer, tlp: str,
+                share: str) -> int:
+        """Change who may see records of the store: only a coordinator of the
+        originating agency may, on records they can see (audited, old and new
+        marking). Returns how many records changed."""
+        viewer.require("share")
+        tlp, share = tlp_level(tlp), parse_share(share)
+        check_marking(tlp, share)
+        with Store(self.settings.store_path, verify=True) as store:
+            if kind not in FEATURE_TABLES or kind == "tracks":
+                raise AccessError(f"records of kind '{kind}' are not shared one by one")
+            records = store.query(kind)
+            records = records[records["id"].isin(list(ids))]
+            missing = sorted(set(ids) - set(records["id"]))
+            if missing:
+                raise AccessError(f"no current {kind} record {', '.join(missing[:5])}")
+            if viewer.kind != "open":
+                foreign = records[~visible(records, viewer) |
+                                  (records["agency"] != viewer.agency)]
+                if len(foreign):
+                    raise AccessError(f"{len(foreign)} of these records are not your agency's "
+                                      f"({foreign['id'].iloc[0]} ...): only the originating "
+                                      "agency changes how its data is shared")
+            before = records.groupby(["tlp", "share"]).size()
+            with store.transaction() as db:
+                changed = store.set_marking(db, kind, list(ids), tlp, share)
+        self.access.record(viewer, "share", {
+            "kind": kind, "records": changed, "tlp": tlp, "share": share,
+            "before": {f"{t} {s}": int(n) for (t, s), n in before.items()}})
+        return changed
 
     def document(self, kind: str, summary: Summary, detail: Hashable,
                  make: Callable[[], T], viewer: Viewer | None = None) -> T:

@@ -386,3 +386,63 @@ def _text(path) -> str:
     if path.suffix == ".pdf":
         return "".join(page.extract_text() for page in PdfReader(path).pages)
     return path.read_bytes().decode("utf-8", "replace")
+
+
+# -- the data command lines take a token -------------------------------------------------
+
+def test_command_lines_act_with_the_tokens_rights(node, tmp_path, monkeypatch):
+    from data_sources.__main__ import main as data_main
+    from reports.__main__ import main as reports_main
+    from service import SituationService
+
+    node.add_user("noor", "NDMA-PK", "coordinator", PASSWORD)
+    token = {name: node.create_token(name, hours=1) for name in ("ali", "sana", "noor", "ravi")}
+    incidents = tmp_path / "incidents.csv"
+    incidents.write_text("time,lat,lon,category,country,id\n"
+                         "2026-09-20,34.1,71.1,armed clash,PAK,k1\n"
+                         "2026-09-21,34.2,71.2,smuggling/trafficking,PAK,k2\n", encoding="utf-8")
+    refused = run(data_main, "add", incidents, "--token", token["ali"])
+    assert refused.returncode == 2 and "needs the role analyst" in refused.stdout
+    added = run(data_main, "add", incidents, "--token", token["sana"], "--tlp", "amber",
+                "--share", "agency")
+    assert added.returncode == 0 and "2 new" in added.stdout
+    bad = run(data_main, "add", incidents, "--token", token["sana"], "--tlp", "amber",
+              "--share", "public")
+    assert bad.returncode == 2 and "cannot be shared with 'public'" in bad.stdout
+
+    monkeypatch.setenv("SAMON_SOURCES", '["acled"]')  # live: the data is the store's
+    service = SituationService()
+    pakistan, india = node.from_token(token["ali"]), node.from_token(token["ravi"])
+    ids = service.scenario(pakistan)["incidents"]["id"].tolist()
+    assert len(ids) == 2 and service.scenario(india)["incidents"].empty
+
+    foreign = run(data_main, "share", "incidents", ",".join(ids), "--tlp", "green",
+                  "--share", "members", "--token", token["ravi"])
+    assert foreign.returncode == 2 and "no current incidents record" not in foreign.stdout
+    assert "not your agency's" in foreign.stdout
+    shared = run(data_main, "share", "incidents", ",".join(ids), "--tlp", "green",
+                 "--share", "members", "--token", token["noor"])
+    assert shared.returncode == 0 and shared.stdout.startswith("2 incidents records")
+    assert sorted(SituationService().scenario(india)["incidents"]["id"]) == sorted(ids)
+
+    out = tmp_path / "out"
+    viewer_pdf = run(reports_main, "sitrep", "--out", out, "--format", "pdf",
+                     "--token", token["ali"])
+    assert viewer_pdf.returncode == 2 and "needs the role coordinator" in viewer_pdf.stderr
+    assert not out.exists() or not list(out.iterdir())
+    analyst_csv = run(reports_main, "sitrep", "--out", out, "--format", "csv", "--tlp", "green",
+                      "--token", token["sana"])
+    assert analyst_csv.returncode == 0, analyst_csv.stderr
+    low = run(reports_main, "sitrep", "--out", out, "--format", "pdf", "--tlp", "clear",
+              "--token", token["noor"])
+    assert low.returncode == 2 and "cannot be marked TLP:CLEAR" in low.stderr
+    audit = node.audit()
+    assert audit["action"].tolist().count("upload") == 1
+    assert audit["action"].tolist().count("share") == 1
+    export = audit[audit["action"] == "export"]
+    assert len(export) == 1 and '"csv"' in export["detail"].iloc[0] \
+        and export["user"].iloc[0] == "sana"
+    node.revoke_token(2)  # sana's
+    revoked = run(reports_main, "sitrep", "--out", out, "--format", "csv",
+                  "--token", token["sana"])
+    assert revoked.returncode == 2 and "revoked" in revoked.stderr
