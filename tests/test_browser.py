@@ -8,6 +8,7 @@ tests/artifacts/ for a person to look at.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -38,14 +39,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(demo_root, demo):
-    port = free_port()
-    env = {**os.environ, "SAMON_CACHE_DIR": str(demo_root), "SAMON_BASEMAP_URL": ""}
-    env.pop("SAMON_SCENARIO", None)
+@contextlib.contextmanager
+def streamlit_app(env: dict[str, str], *args: str, port: int | None = None):
+    """The dashboard in its own process on 127.0.0.1; yields its URL."""
+    port = port or free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.port",
-         str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+         str(port), "--server.address", "127.0.0.1", "--server.headless", "true", *args],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -58,9 +58,19 @@ def server(demo_root, demo):
     else:
         proc.kill()
         pytest.fail("streamlit did not start: " + proc.stdout.read().decode()[-2000:])
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(demo_root, demo):
+    env = {**os.environ, "SAMON_CACHE_DIR": str(demo_root), "SAMON_BASEMAP_URL": ""}
+    env.pop("SAMON_SCENARIO", None)
+    with streamlit_app(env) as url:
+        yield url
 
 
 @pytest.fixture

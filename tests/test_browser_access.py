@@ -1,0 +1,174 @@
+"""Sharing with trust in a real browser: the dashboard with access control on,
+logins by password and through a real OpenID Connect provider on 127.0.0.1,
+and what each role and agency sees and may download."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import httpx
+import pytest
+
+from data_sources.settings import Settings
+from model.access import Role, Viewer
+from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, OIDCProvider
+from tests.test_browser import ARTIFACTS, free_port, metric, page, streamlit_app  # noqa: F401
+
+pytestmark = [pytest.mark.browser]
+PASSWORD = "a long enough password"
+USERS = {"pk-viewer": ("DEMO-PAK", "viewer"), "in-coordinator": ("DEMO-IND", "coordinator"),
+         "bd-analyst": ("DEMO-BGD", "analyst")}
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory, demo_root):
+    """A store with the DEMO agencies and a user of three roles."""
+    from service.access import AccessService
+
+    store = tmp_path_factory.mktemp("node") / "store.gpkg"
+    access = AccessService(Settings(store_path=store))
+    access.create_demo_accounts(PASSWORD)
+    for name, (agency, role) in USERS.items():
+        access.add_user(name, agency, role, PASSWORD)
+    return access
+
+
+@pytest.fixture(scope="module")
+def idp():
+    with OIDCProvider({"amina": ("idp password", {"agency": "DEMO-PAK",
+                                                   "role": "analyst"})}) as provider:
+        yield provider
+
+
+@pytest.fixture(scope="module")
+def server(node, idp, demo_root, tmp_path_factory):
+    port = free_port()
+    secrets_file = tmp_path_factory.mktemp("secrets") / "secrets.toml"
+    secrets_file.write_text(f"""[auth]
+redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
+cookie_secret = "{secrets.token_urlsafe(32)}"
+client_id = "{CLIENT_ID}"
+client_secret = "{CLIENT_SECRET}"
+server_metadata_url = "{idp.issuer}/.well-known/openid-configuration"
+""", encoding="utf-8")
+    env = {**os.environ, "SAMON_CACHE_DIR": str(demo_root), "SAMON_BASEMAP_URL": "",
+           "SAMON_STORE_PATH": str(node.settings.store_path), "SAMON_ACCESS": "on"}
+    env.pop("SAMON_SCENARIO", None)
+    with streamlit_app(env, "--secrets.files", str(secrets_file), port=port) as url:
+        yield url
+
+
+def expected_incidents(node, agency: str, country: str) -> str:
+    """The key figure the dashboard's default filters give this agency's users."""
+    from dashboard.data import filters
+    from dashboard.state import defaults
+    from service import SituationService
+
+    service = SituationService(node.settings)
+    viewer = Viewer("x", agency=agency, country=country)
+    choice = defaults(service.options(viewer=viewer).as_of)
+    region = service.region(countries=choice.countries, viewer=viewer)
+    return service.summary(filters(choice, region), viewer=viewer).figure_text("incidents")
+
+
+def log_in(pg, server: str, name: str, password: str = PASSWORD) -> None:
+    pg.goto(server)
+    pg.get_by_label("User name").fill(name)
+    pg.get_by_label("Password", exact=True).fill(password)
+    pg.get_by_role("button", name="Log in", exact=True).click()
+    pg.get_by_text(f"Logged in as {name}").wait_for(timeout=60_000)
+
+
+def test_visitors_see_only_the_login_page(page, server):  # noqa: F811
+    page.goto(server)
+    page.get_by_label("User name").wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stMetric"]').count() == 0
+    assert page.get_by_text("Access control is off").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "access_login_page.png"))
+    assert page.left_localhost == []
+
+
+def test_each_agency_sees_its_own_figures(page, server, node):  # noqa: F811
+    log_in(page, server, "pk-viewer")
+    page.get_by_text("Border incidents").first.wait_for(timeout=60_000)
+    pakistan = metric(page, "Border incidents")
+    assert pakistan == expected_incidents(node, "DEMO-PAK", "PAK")
+    page.screenshot(path=str(ARTIFACTS / "access_pk_viewer_overview.png"))
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_label("User name").wait_for(timeout=60_000)
+    log_in(page, server, "in-coordinator")
+    page.get_by_text("Border incidents").first.wait_for(timeout=60_000)
+    india = metric(page, "Border incidents")
+    assert india == expected_incidents(node, "DEMO-IND", "IND") != pakistan
+
+
+def test_a_viewer_cannot_download_or_add_data(page, server):  # noqa: F811
+    log_in(page, server, "pk-viewer")
+    page.get_by_role("link", name="Reports and exports").click()
+    page.get_by_text("Reports need the role coordinator").wait_for(timeout=60_000)
+    assert page.get_by_role("button", name="PDF").count() == 0
+    page.get_by_role("link", name="Add data").click()
+    page.get_by_text("Adding data needs the role analyst").wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stMain"] [data-testid="stFileUploader"]').count() == 0
+
+
+def test_an_analyst_exports_data_but_no_report(page, server, node):  # noqa: F811
+    log_in(page, server, "bd-analyst")
+    page.get_by_role("link", name="Reports and exports").click()
+    page.get_by_text("Reports (PDF, Word, HTML) need the role coordinator").wait_for(
+        timeout=60_000)
+    assert page.get_by_role("button", name="PDF", exact=True).count() == 0
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Per-area table only (CSV)").click()
+    assert download.value.suggested_filename.endswith("_areas.csv")
+    page.wait_for_timeout(500)
+    exports = node.audit(user="bd-analyst")
+    assert exports["action"].tolist()[-1] == "export" and '"csv"' in exports["detail"].iloc[-1]
+    page.get_by_role("link", name="Add data").click()
+    page.get_by_text("Upload a file exactly as").wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stMain"] [data-testid="stFileUploader"]').count() == 1
+
+
+def test_a_coordinator_downloads_the_report_and_it_is_audited(page, server, node):  # noqa: F811
+    log_in(page, server, "in-coordinator")
+    page.get_by_role("link", name="Reports and exports").click()
+    page.get_by_text("Contains data shared only with").wait_for(timeout=60_000)
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="PDF", exact=True).click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    page.wait_for_timeout(500)
+    last = node.audit(user="in-coordinator").iloc[-1]
+    assert last["action"] == "export" and '"pdf"' in last["detail"] \
+        and "country IND" in last["detail"]
+    page.screenshot(path=str(ARTIFACTS / "access_coordinator_reports.png"))
+    ok, broken = node.verify_audit()
+    assert broken is None and ok > 0
+
+
+def test_login_through_openid_connect(page, server, idp, node):  # noqa: F811
+    page.goto(server)
+    page.get_by_role("button", name="Log in with your organisation's account").click()
+    page.get_by_text("Test identity provider").wait_for(timeout=30_000)
+    page.get_by_label("User").fill("amina")
+    page.get_by_label("Password", exact=True).fill("idp password")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Logged in as amina").wait_for(timeout=60_000)
+    assert "analyst, DEMO-PAK, PAK" in page.get_by_text("Logged in as amina").inner_text()
+    assert idp.logins == ["amina"]
+    assert metric(page, "Border incidents") == expected_incidents(node, "DEMO-PAK", "PAK")
+    page.screenshot(path=str(ARTIFACTS / "access_oidc_login.png"))
+    assert node.audit(user="amina")["action"].tolist()[0] == "login"
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_label("User name").wait_for(timeout=60_000)
+
+
+def test_xsrf_protection_refuses_an_upload_without_the_token(server):
+    response = httpx.put(f"{server}/_stcore/upload_file/session/file",
+                         files={"file": ("a.csv", b"x")})
+    assert response.status_code == 403
+
+
+def test_role_of_a_demo_user_is_what_the_accounts_say(node):
+    session = node.login("demo-coordinator", PASSWORD)
+    assert session.viewer.role == Role.coordinator and session.viewer.agency == "DEMO-IND"
