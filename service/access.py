@@ -17,6 +17,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -27,10 +28,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from data_sources.accounts import Accounts, User
 from data_sources.settings import Settings
 from data_sources.store import Store
-from model.access import OPEN, AccessError, Role, Viewer, parse_share
+from model.access import OPEN, AccessError, MarkingError, Role, Viewer, parse_share
 from model.schema import SAARC_ISO3
 
 MIN_PASSWORD = 12
+ENABLED_CHECK_S = 10.0
 _HASHER = PasswordHasher()
 # Verified against when the user does not exist, so that a wrong name takes as
 # long as a wrong password (no way to learn which names exist).
@@ -65,6 +67,7 @@ def token_digest(token: str) -> str:
 class AccessService:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings()
+        self._enabled_at: tuple[float, bool] | None = None  # (monotonic time, answer)
 
     def _store(self) -> Store:
         return Store(self.settings.store_path)
@@ -77,7 +80,12 @@ class AccessService:
         mode = (self.settings.access or "").strip().lower()
         if mode in ("on", "off"):
             return mode == "on"
-        return self.users_exist()
+        # Asked on every page run: the store is looked at once every few seconds.
+        now = time.monotonic()
+        if self._enabled_at is None or now - self._enabled_at[0] > ENABLED_CHECK_S or \
+                not self._enabled_at[1]:
+            self._enabled_at = (now, self.users_exist())
+        return self._enabled_at[1]
 
     def users_exist(self) -> bool:
         if not self.settings.store_path.exists():
@@ -158,8 +166,17 @@ class AccessService:
 
     def login_oidc(self, claims: Mapping[str, object]) -> Session:
         """A login through OpenID Connect: the provider vouched for the claims;
-        the agency they name must be one of ours, the role one of the four."""
+        the agency they name must be one of ours, the role one of the four. The
+        session runs from the sign-in at the provider (the ID token's ``iat``):
+        Streamlit keeps its login cookie for 30 days, our sessions end sooner."""
         s = self.settings
+        issued = claims.get("iat")
+        signed_in = (pd.Timestamp(int(issued), unit="s", tz="UTC")  # type: ignore[call-overload]
+                     if issued is not None else _now())
+        expires = signed_in + pd.Timedelta(hours=s.session_hours)
+        if expires <= _now():
+            raise LoginError(f"your sign-in at {signed_in:%Y-%m-%d %H:%M} UTC is older than "
+                             f"{s.session_hours:g} h: log out and sign in again")
         name = str(claims.get(s.oidc_name_claim) or claims.get("email") or
                    claims.get("sub") or "")
         agency_code = str(claims.get(s.oidc_agency_claim) or "")
@@ -174,7 +191,11 @@ class AccessService:
                 raise LoginError(f"the identity provider names no agency known here "
                                  f"(claim '{s.oidc_agency_claim}': '{agency_code}'); "
                                  "ask an administrator to add it")
-            role = Role.parse(role_text)
+            try:
+                role = Role.parse(role_text)
+            except MarkingError as exc:
+                raise LoginError(f"the identity provider's role claim "
+                                 f"('{s.oidc_role_claim}'): {exc}") from None
             with store.transaction() as db:
                 accounts.append_audit(db, name, "login", {"method": "oidc",
                                                           "agency": agency_code,
@@ -182,7 +203,7 @@ class AccessService:
             groups = accounts.groups_of(agency_code)
         viewer = Viewer(name, agency=agency_code, country=agency["country"], role=role,
                         groups=groups)
-        return Session(viewer, _now() + pd.Timedelta(hours=s.session_hours), "oidc")
+        return Session(viewer, expires, "oidc")
 
     def logout(self, session: Session) -> None:
         self.record(session.viewer, "logout", {})

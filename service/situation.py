@@ -92,7 +92,9 @@ class SituationService:
         self.access = AccessService(self.settings)
         self._scenarios = _LRU(2)
         self._restricted = _LRU(8)  # per data token and what a viewer may see
-        self._viewed: set[tuple[str, str]] = set()  # (user, summary key) audited already
+        # (user, summary key) pairs whose view is in the audit log already (bounded:
+        # an old pair seen again is simply audited again).
+        self._viewed: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._summaries = _LRU(32)
         self._options = _LRU(8)
         self._documents = _LRU(16)
@@ -235,7 +237,9 @@ class SituationService:
         summary = self._summaries.get_or(key, make)
         if summary.audience and viewer.kind == "user" and (viewer.name, key) not in self._viewed:
             # Restricted records seen: once per user and summary, not per redraw.
-            self._viewed.add((viewer.name, key))
+            self._viewed[(viewer.name, key)] = None
+            while len(self._viewed) > 10_000:
+                self._viewed.popitem(last=False)
             self.access.record(viewer, "view", {"filters": _filters_text(filters),
                                                 "tlp": summary.tlp,
                                                 "restricted": list(summary.audience)})

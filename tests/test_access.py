@@ -446,3 +446,25 @@ def test_command_lines_act_with_the_tokens_rights(node, tmp_path, monkeypatch):
     revoked = run(reports_main, "sitrep", "--out", out, "--format", "csv",
                   "--token", token["sana"])
     assert revoked.returncode == 2 and "revoked" in revoked.stderr
+
+
+def test_openid_connect_claims_name_a_known_agency_and_a_role(node):
+    import time
+
+    node.add_group("INDUS", ["NDMA-PK", "NDMA-IN"])
+    now = int(time.time())
+    session = node.login_oidc({"preferred_username": "amina", "agency": "NDMA-PK",
+                               "role": "analyst", "iat": now})
+    viewer = session.viewer
+    assert (viewer.name, viewer.country, viewer.role, viewer.groups) == \
+        ("amina", "PAK", Role.analyst, frozenset({"INDUS"}))
+    assert session.expires == pd.Timestamp(now, unit="s", tz="UTC") + pd.Timedelta(hours=8)
+    with pytest.raises(LoginError, match="names no agency known here"):
+        node.login_oidc({"preferred_username": "eve", "agency": "NOPE", "iat": now})
+    with pytest.raises(LoginError, match="older than 8 h"):  # the cookie outlives the session
+        node.login_oidc({"preferred_username": "amina", "agency": "NDMA-PK",
+                         "iat": now - 9 * 3600})
+    with pytest.raises(LoginError, match="unknown role 'superuser'"):
+        node.login_oidc({"preferred_username": "amina", "agency": "NDMA-PK",
+                         "role": "superuser", "iat": now})
+    assert node.audit()["action"].tolist()[-2:] == ["login", "login refused"]
