@@ -113,6 +113,16 @@ class ReportContent:
     notes: list[str]
 
     @property
+    def marking_line(self) -> str:
+        """The TLP and its meaning, and the distributions of what the report
+        holds: the same line in every format."""
+        line = f"{self.fields.tlp}: {TLP_MEANING[self.fields.tlp]}"
+        if self.summary.audience:
+            line += (" Holds data shared only with: " + "; ".join(self.summary.audience)
+                     + ": send it no further.")
+        return line
+
+    @property
     def empty(self) -> bool:
         k = self.summary.key_figures
         return not any(k[n] for n in KEY_FIGURES)

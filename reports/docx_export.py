@@ -9,7 +9,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
-from .content import SECTIONS, SECTORS, TLP_MEANING, ReportContent, cell_text
+from .content import SECTIONS, SECTORS, ReportContent, cell_text
 from .static_map import render_png
 
 
@@ -42,7 +42,7 @@ def render_docx(content: ReportContent) -> bytes:
     doc.add_paragraph(f"As of {content.as_of_utc:%Y-%m-%d %H:%M} UTC "
                       f"({content.as_of_local:%Y-%m-%d %H:%M} {content.as_of_local.tzname()}) · "
                       f"period {s.period.label} · region: {s.region_label}")
-    doc.add_paragraph(f"{f.tlp}: {TLP_MEANING[f.tlp]}")
+    doc.add_paragraph(content.marking_line)
     if s.demo:
         run = doc.add_paragraph().add_run(
             "DEMO DATA: hazards, incidents, displacement and alerts in this report are "

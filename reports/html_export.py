@@ -10,7 +10,7 @@ from layers.assets import standalone_html
 from layers.html import esc
 from layers.map import MapOptions, build_map
 
-from .content import SECTIONS, SECTORS, TLP_MEANING, ReportContent, cell_text
+from .content import SECTIONS, SECTORS, ReportContent, cell_text
 
 STYLE = """
 body { font-family: "Noto Sans", sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
@@ -47,7 +47,7 @@ def render_html(content: ReportContent) -> bytes:
         f"<p>As of {content.as_of_utc:%Y-%m-%d %H:%M} UTC ({content.as_of_local:%Y-%m-%d %H:%M} "
         f"{esc(content.as_of_local.tzname())}) · period {s.period.label}"
         f" · region: {esc(s.region_label)}</p>",
-        f"<p><small>{esc(f.tlp)}: {esc(TLP_MEANING[f.tlp])}</small></p></header>",
+        f"<p><small>{esc(content.marking_line)}</small></p></header>",
     ]
     if s.demo:
         parts.append('<p class="demo">DEMO DATA: hazards, incidents, displacement and alerts '

@@ -9,7 +9,7 @@ import pandas as pd
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from .content import SECTIONS, SECTORS, TLP_MEANING, ReportContent, cell_text
+from .content import SECTIONS, SECTORS, ReportContent, cell_text
 from .static_map import render_png
 
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -103,7 +103,7 @@ def render_pdf(content: ReportContent) -> bytes:
     _para(pdf, f"As of {content.as_of_utc:%Y-%m-%d %H:%M} UTC "
                f"({content.as_of_local:%Y-%m-%d %H:%M} {content.as_of_local.tzname()}) · "
                f"period {s.period.label} · region: {s.region_label}")
-    _para(pdf, f"{f.tlp}: {TLP_MEANING[f.tlp]}", 8)
+    _para(pdf, content.marking_line, 8)
     if s.demo:
         pdf.set_text_color(176, 0, 32)
         _para(pdf, "DEMO DATA: hazards, incidents, displacement and alerts in this report are "

@@ -468,3 +468,15 @@ def test_openid_connect_claims_name_a_known_agency_and_a_role(node):
         node.login_oidc({"preferred_username": "amina", "agency": "NDMA-PK",
                          "role": "superuser", "iat": now})
     assert node.audit()["action"].tolist()[-2:] == ["login", "login refused"]
+
+
+def test_a_report_says_whom_its_data_was_shared_with(service):
+    from reports.content import ReportError, ReportFields
+    from reports.sitrep import document
+
+    summary = service.summary(viewer=Viewer("in", agency="DEMO-IND", country="IND",
+                                            role=Role.coordinator))
+    html = document("html", summary, ReportFields(tlp="TLP:AMBER")).decode()
+    assert "Holds data shared only with: country IND; members: send it no further." in html
+    with pytest.raises(ReportError, match="cannot be marked TLP:GREEN"):
+        document("html", summary, ReportFields(tlp="TLP:GREEN"))

@@ -158,6 +158,7 @@ def test_login_through_openid_connect(page, server, idp, node):  # noqa: F811
     assert idp.logins == ["amina"]
     assert metric(page, "Border incidents") == expected_incidents(node, "DEMO-PAK", "PAK")
     page.screenshot(path=str(ARTIFACTS / "access_oidc_login.png"))
+    assert CLIENT_SECRET not in page.content()  # secrets never reach a page
     assert node.audit(user="amina")["action"].tolist()[0] == "login"
     page.get_by_role("button", name="Log out").click()
     page.get_by_label("User name").wait_for(timeout=60_000)
@@ -172,3 +173,19 @@ def test_xsrf_protection_refuses_an_upload_without_the_token(server):
 def test_role_of_a_demo_user_is_what_the_accounts_say(node):
     session = node.login("demo-coordinator", PASSWORD)
     assert session.viewer.role == Role.coordinator and session.viewer.agency == "DEMO-IND"
+
+
+def test_an_administrator_reads_users_and_verifies_the_audit_log(page, server):  # noqa: F811
+    log_in(page, server, "demo-admin")
+    page.get_by_role("link", name="Access and audit").click()
+    page.get_by_role("tab", name="Users").click()
+    page.get_by_text("8 users, 0 disabled").wait_for(timeout=60_000)  # ours and the DEMO's
+    page.get_by_role("tab", name="Audit log").click()
+    page.get_by_role("button", name="Verify the audit log").click()
+    page.get_by_text("The audit log is intact").wait_for(timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "access_admin_audit.png"))
+
+
+def test_only_administrators_have_the_access_view(page, server):  # noqa: F811
+    log_in(page, server, "in-coordinator")
+    assert page.get_by_role("link", name="Access and audit").count() == 0
