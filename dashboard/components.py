@@ -29,8 +29,9 @@ def demo_banner(summary: Summary, scenario_name: str) -> None:
 def period_caption(summary: Summary) -> None:
     if summary.region.note:
         st.info(summary.region.note)
+    shared = f" · shared only with: {'; '.join(summary.audience)}" if summary.audience else ""
     st.caption(f"{summary.region_label} · {summary.period.label} · "
-               f"data as of {summary.as_of:%Y-%m-%d %H:%M} UTC")
+               f"data as of {summary.as_of:%Y-%m-%d %H:%M} UTC · {summary.tlp}{shared}")
 
 
 def key_figures(summary: Summary, names=tuple(KEY_FIGURES)) -> None:
