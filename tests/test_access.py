@@ -480,3 +480,13 @@ def test_a_report_says_whom_its_data_was_shared_with(service):
     assert "Holds data shared only with: country IND; members: send it no further." in html
     with pytest.raises(ReportError, match="cannot be marked TLP:GREEN"):
         document("html", summary, ReportFields(tlp="TLP:GREEN"))
+
+
+def test_the_hotspot_command_line_needs_a_login_when_access_is_on(node, demo, monkeypatch):
+    from geo.__main__ import main as geo_main
+
+    path = demo.layers["incidents"].result.path
+    anonymous = run(geo_main, "hotspots", path)
+    assert anonymous.returncode == 2 and "log in first" in anonymous.stdout
+    monkeypatch.setenv("SAMON_TOKEN", node.create_token("ali", hours=1))
+    assert run(geo_main, "hotspots", path).returncode == 0
