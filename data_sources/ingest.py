@@ -3,6 +3,7 @@ upsert it into the store in one transaction per source run."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from model.access import MARKING_COLUMNS, Marking, widest_share
+from model.schema import ReadResult
 
 from .errors import DataSourceError
 from .feeds.http import Fetcher
@@ -88,6 +90,45 @@ def add_file(store: Store, path: str, fmt: str | None = None, *, marking: Markin
             store.add_raster(str(Path(path).resolve()), meta, db)
             counts["inserted"] = 1
         elif result.kind in FEATURE_TABLES:
+            for key, value in store.upsert(result.kind, result.data, db).items():
+                counts[key] += value
+        store.log_finish(log_id, db, fetched=1, accepted=result.accepted,
+                         rejected=result.rejected, duplicates=counts["duplicates"],
+                         updated=counts["updated"])
+    return counts
+
+
+def keep_result(store: Store, name: str, result: ReadResult) -> dict:
+    """Keep a file a user has already checked and marked (``stamp``): tables are
+    upserted; a raster is copied under ``uploads/<agency>/`` beside the store
+    (stored per agency; served back to nobody: only its figures are) and
+    catalogued. Logged in the ingest log as 'upload:<agency>:<name>'."""
+    from .check import summarize
+    from .uploads import safe_name
+
+    if result.kind != "raster" and result.kind not in FEATURE_TABLES:
+        raise DataSourceError(f"{result.kind} stay in your session: the store keeps "
+                              f"{', '.join(FEATURE_TABLES)} and rasters", path=name)
+    agency = (result.data.attrs if result.kind == "raster" else result.data)["agency"]
+    agency = agency if isinstance(agency, str) else str(agency.iloc[0])
+    source = f"upload:{agency}:{safe_name(name)}"
+    log_id = store.log_start(source)
+    counts: dict[str, Any] = {"source": source, "fetched": 1, "accepted": result.accepted,
+                              "rejected": result.rejected, "duplicates": 0, "updated": 0,
+                              "inserted": 0, "error": None, "unchanged": False}
+    with store.transaction() as db:
+        if result.kind == "raster":
+            folder = store.path.parent / "uploads" / safe_name(agency)
+            folder.mkdir(parents=True, exist_ok=True)
+            kept = folder / safe_name(Path(result.path).name)
+            shutil.copyfile(result.path, kept)
+            attrs = result.data.attrs
+            meta = summarize(result)
+            meta.update(source=attrs.get("source") or name, demo=attrs.get("demo"),
+                        **{c: attrs[c] for c in MARKING_COLUMNS})
+            store.add_raster(str(kept.resolve()), meta, db)
+            counts["inserted"] = 1
+        else:
             for key, value in store.upsert(result.kind, result.data, db).items():
                 counts[key] += value
         store.log_finish(log_id, db, fetched=1, accepted=result.accepted,

@@ -106,7 +106,7 @@ def with_results(scenario: Scenario, results: list[tuple[str, ReadResult]]) -> S
             name = RASTER_LAYERS.get(result.data.attrs.get("variable"))
             if name is None:
                 continue
-            layers[name] = Layer(name, source, None, False, result)
+            layers[name] = Layer(name, source, None, False, result, layers.get(name))
             continue
         name = result.kind
         if name in layers:
@@ -145,6 +145,15 @@ def load_live(store, sources_status: pd.DataFrame | None = None, base: Scenario 
         result = ReadResult(kind, "store", str(store.path), data)
         layers[kind] = Layer(kind, f"live feeds ({names})", last if pd.notna(last) else None,
                              False, result)
+    layers.update(_catalogued_rasters(store))
+    as_of = pd.Timestamp.now(tz="UTC").floor("min")
+    return Scenario("Live data from the store", as_of,
+                    any(layer.demo for layer in layers.values()), layers, tlp)
+
+
+def _catalogued_rasters(store) -> dict[str, Layer]:
+    """The newest catalogued raster of each variable, with its marking."""
+    layers: dict[str, Layer] = {}
     for row in store.rasters().drop_duplicates("variable").itertuples():
         name = RASTER_LAYERS.get(row.variable)
         if name is None or not Path(row.path).exists():
@@ -153,6 +162,26 @@ def load_live(store, sources_status: pd.DataFrame | None = None, base: Scenario 
                        Marking(*(getattr(row, c) for c in MARKING_COLUMNS)))
         layers[name] = Layer(name, row.source or Path(row.path).name,
                              pd.Timestamp(row.added_at), bool(row.demo), result)
-    as_of = pd.Timestamp.now(tz="UTC").floor("min")
-    return Scenario("Live data from the store", as_of,
-                    any(layer.demo for layer in layers.values()), layers, tlp)
+    return layers
+
+
+def with_store(base: Scenario, store) -> Scenario:
+    """``base`` (the DEMO or a manifest's scenario) plus what users kept in the
+    node's store: its records are added to their layers, its rasters replace
+    the layers of their variable."""
+    from .store import FEATURE_TABLES
+
+    results = []
+    for kind in FEATURE_TABLES:
+        data = store.query(kind).drop(columns=["version", "current"])
+        if len(data):
+            results.append(("the node's store", ReadResult(kind, "store", str(store.path), data)))
+    rasters = _catalogued_rasters(store)
+    if not results and not rasters:
+        return base
+    scenario = with_results(base, results)
+    for name, layer in rasters.items():
+        layer.replaced = scenario.layers.get(name)
+        scenario.layers[name] = layer
+    scenario.demo = any(layer.demo for layer in scenario.layers.values())
+    return scenario

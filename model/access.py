@@ -21,6 +21,7 @@ see only TLP:CLEAR public records, and only when the node allows it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -213,7 +214,7 @@ def visible(frame: pd.DataFrame, viewer: Viewer) -> np.ndarray:
     return public | own | same_country | members | groups
 
 
-def may_see(marking: Marking, viewer: Viewer) -> bool:
-    """The same rule for one marking (a raster layer, a file)."""
-    frame = pd.DataFrame([{c: getattr(marking, c) for c in MARKING_COLUMNS}])
+def may_see(marking: Mapping[str, object], viewer: Viewer) -> bool:
+    """The same rule for one marking (a raster's attributes, a file's)."""
+    frame = pd.DataFrame([{c: marking.get(c) for c in MARKING_COLUMNS}])
     return bool(visible(frame, viewer)[0])

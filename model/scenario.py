@@ -17,6 +17,9 @@ class Layer:
     updated: pd.Timestamp | None  # None for static reference data
     demo: bool
     result: ReadResult
+    # The layer this one replaced (an added raster replaces the loaded one of its
+    # variable): shown instead to viewers who may not see this one.
+    replaced: Layer | None = None
 
     @property
     def data(self):

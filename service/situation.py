@@ -19,9 +19,15 @@ import pandas as pd
 import shapely
 
 from data_sources.errors import FileAccessError
-from data_sources.ingest import add_file, status
+from data_sources.ingest import add_file, keep_result, status
 from data_sources.marking import stamp
-from data_sources.scenario import load_demo, load_live, load_scenario, with_results
+from data_sources.scenario import (
+    load_demo,
+    load_live,
+    load_scenario,
+    with_results,
+    with_store,
+)
 from data_sources.settings import Settings
 from data_sources.store import FEATURE_TABLES, Store
 from geo.borders import international_borders
@@ -34,12 +40,12 @@ from geo.regions import (
 )
 from geo.summary import situation_summary
 from model.access import (
-    MARKING_COLUMNS,
     AccessError,
     Marking,
     Viewer,
     check_marking,
     highest_tlp,
+    may_see,
     parse_share,
     tlp_level,
     visible,
@@ -110,19 +116,24 @@ class SituationService:
         return bool(self.settings.sources)
 
     def token(self) -> str:
-        """Changes whenever the data changes: the store's change token when live,
-        else the manifest's path and modification time, else 'demo'."""
+        """Changes whenever the data changes: the store's change token when live;
+        else the manifest's path and modification time, or 'demo', and the
+        store's change token when the store exists (files users kept in it)."""
         if self.live:
             with Store(self.settings.store_path) as store:
                 return "store:" + store.change_token()
+        kept = ""
+        if self.settings.store_path.exists():
+            with Store(self.settings.store_path) as store:
+                kept = "|kept:" + store.change_token()
         if self.settings.scenario:
             try:
                 changed = self.settings.scenario.stat().st_mtime_ns
             except OSError as exc:
                 raise FileAccessError(f"the scenario manifest (SAMON_SCENARIO) cannot be read: "
                                       f"{exc.strerror}", path=self.settings.scenario) from None
-            return f"manifest:{self.settings.scenario}:{changed}"
-        return "demo"
+            return f"manifest:{self.settings.scenario}:{changed}{kept}"
+        return "demo" + kept
 
     def warm(self) -> None:
         """Load the current data now (before anyone asks)."""
@@ -145,9 +156,11 @@ class SituationService:
         if self.live:
             with Store(self.settings.store_path) as store:
                 return load_live(store, status(store, self.settings), tlp=self.settings.data_tlp)
-        if self.settings.scenario:
-            return load_scenario(self.settings.scenario)
-        return load_demo()
+        base = load_scenario(self.settings.scenario) if self.settings.scenario else load_demo()
+        if not self.settings.store_path.exists():
+            return base
+        with Store(self.settings.store_path) as store:
+            return with_store(base, store)
 
     def scenario_with(self, added: Added = (), viewer: Viewer | None = None) -> Scenario:
         """What ``viewer`` may see of the current scenario, plus their added files."""
@@ -311,6 +324,18 @@ class SituationService:
             "before": {f"{t} {s}": int(n) for (t, s), n in before.items()}})
         return changed
 
+    def keep_upload(self, name: str, result: ReadResult, viewer: Viewer) -> dict:
+        """Keep a file a user added (already marked by ``mark_upload``) in the
+        node's store, where it stays after the session and other users see it
+        as its marking allows (audited)."""
+        viewer.require("upload")
+        with Store(self.settings.store_path, verify=True) as store:
+            counts = keep_result(store, name, result)
+        self.access.record(viewer, "upload kept", {"file": name, "kind": result.kind,
+                                                   "inserted": counts["inserted"],
+                                                   "updated": counts["updated"]})
+        return counts
+
     def document(self, kind: str, summary: Summary, detail: Hashable,
                  make: Callable[[], T], viewer: Viewer | None = None) -> T:
         """A rendered document (PDF, DOCX, bundle ...) of ``summary`` for
@@ -353,10 +378,11 @@ def restricted(sc: Scenario, viewer: Viewer) -> Scenario:
     for name, layer in sc.layers.items():
         result = layer.result
         if result.kind == "raster":
-            attrs = result.data.attrs
-            marks = pd.DataFrame([{c: attrs.get(c) for c in MARKING_COLUMNS}])
-            if visible(marks, viewer)[0]:
-                layers[name] = layer
+            shown: Layer | None = layer
+            while shown is not None and not may_see(shown.data.attrs, viewer):
+                shown = shown.replaced  # the layer it replaced, which they may see
+            if shown is not None:
+                layers[name] = shown
             continue
         keep = visible(result.data, viewer)
         if keep.all():

@@ -490,3 +490,35 @@ def test_the_hotspot_command_line_needs_a_login_when_access_is_on(node, demo, mo
     assert anonymous.returncode == 2 and "log in first" in anonymous.stdout
     monkeypatch.setenv("SAMON_TOKEN", node.create_token("ali", hours=1))
     assert run(geo_main, "hotspots", path).returncode == 0
+
+
+def test_a_kept_upload_is_shared_as_marked_and_a_hidden_raster_falls_back(node, demo,
+                                                                           tmp_path):
+    from data_sources.incidents import read_points
+    from data_sources.rasters import open_raster
+    from service import SituationService
+
+    service = SituationService(node.settings)
+    sana = node.from_token(node.create_token("sana", hours=1))  # analyst, NDMA-PK
+    pakistan = Viewer("p", agency="PDMA-PUNJAB", country="PAK")
+    india = Viewer("i", agency="NDMA-IN", country="IND")
+    before = {v.name: service.summary(viewer=v) for v in (pakistan, india)}
+    path = tmp_path / "incidents.csv"
+    path.write_text("time,lat,lon,category,country,id\n"
+                    "2026-09-20,34.1,71.1,armed clash,PAK,k1\n"
+                    "2026-09-21,34.2,71.2,armed clash,PAK,k2\n", encoding="utf-8")
+    marked = service.mark_upload("incidents.csv", read_points(path), sana, "amber", "country")
+    assert service.keep_upload("incidents.csv", marked, sana)["inserted"] == 2
+    flood = demo.layers["flood"].result.path
+    raster = service.mark_upload("flood.tif", open_raster(flood), sana, "red", "agency")
+    service.keep_upload("flood.tif", raster, sana)
+    assert (node.settings.store_path.parent / "uploads" / "NDMA-PK").is_dir()
+
+    after = {v.name: service.summary(viewer=v) for v in (pakistan, india, sana)}
+    # Same country: the two kept incidents join the DEMO's (no SAMON_SOURCES: DEMO + store).
+    assert after["p"].key_figures["incidents"] == before["p"].key_figures["incidents"] + 2
+    assert after["i"].key_figures["incidents"] == before["i"].key_figures["incidents"]
+    # The TLP:RED flood raster is NDMA-PK's only: others keep the public one it replaced.
+    assert after["sana"].flood.attrs["agency"] == "NDMA-PK" and after["sana"].tlp == "TLP:RED"
+    assert after["p"].flood.attrs["share"] == "public" and after["p"].tlp == "TLP:AMBER"
+    assert node.audit(user="sana")["action"].tolist().count("upload kept") == 2

@@ -89,13 +89,36 @@ if upload is not None:
     elif not report["accepted"]:
         st.error("Nothing in this file is usable; see the rejected rows above.")
 
+if "add_data_kept" in st.session_state:
+    st.success(st.session_state.pop("add_data_kept"))
 added = st.session_state.get("user_results", [])
 if added:
     st.subheader("Added in this session")
     st.dataframe(pd.DataFrame([{"file": name, "kind": r.kind, "records": r.accepted,
                                 "rejected": r.rejected} for name, r in added]),
                  hide_index=True, width="stretch")
-    if st.button("Remove all added data", key="add_data_clear"):
+    st.caption("Added files are yours, for this session only. Keep them in the node's store "
+               "to share them as marked: other users then see them as their marking allows "
+               "(figures and maps, never the file itself).")
+    keep, clear = st.columns(2)
+    if keep.button("Keep them in the node's store", key="add_data_keep"):
+        service = data.service()
+        kept, left = [], []
+        for name, result in added:
+            try:
+                counts = service.keep_upload(name, result, viewer)
+            except (DataSourceError, AccessError) as exc:
+                st.error(f"{name} was not kept: {exc}")
+                left.append((name, result))
+            else:
+                kept.append(f"{name} ({counts['inserted']:,} new, {counts['updated']:,} "
+                            "updated)")
+        # Kept files now come from the store: in the session too they would count twice.
+        st.session_state["user_results"] = left
+        if kept:
+            st.session_state["add_data_kept"] = "Kept in the node's store: " + "; ".join(kept)
+            st.rerun()
+    if clear.button("Remove all added data", key="add_data_clear"):
         st.session_state["user_results"] = []
         shutil.rmtree(folder, ignore_errors=True)  # the rasters they kept on disk
         st.rerun()
