@@ -284,3 +284,26 @@ def test_an_upload_named_dot_dot_is_a_clear_message_not_a_traceback(app):
     assert not at.exception
     assert any("upload cannot be used" in e.value or ".. cannot be used" in e.value
                for e in at.error)
+
+
+def test_added_data_kept_in_the_store_outlives_the_session(app, demo, tmp_path, monkeypatch):
+    from data_sources.store import Store
+
+    store_path = tmp_path / "store.gpkg"
+    monkeypatch.setenv("SAMON_STORE_PATH", str(store_path))
+    at = app.run()
+    before = int(metrics(at)["Border incidents"].replace(",", ""))
+    at.switch_page("views/add_data.py").run()
+    csv = "time,lat,lon,category,country\n2026-09-20,34.10,71.10,armed clash,AFG\n"
+    at.file_uploader(key="add_data_file").upload("border_log.csv", csv.encode()).run()
+    at.button(key="add_data_confirm").click().run()
+    at.button(key="add_data_keep").click().run()
+    assert not at.exception
+    assert "Kept in the node's store: border_log.csv (1 new, 0 updated)" in \
+        [s.value for s in at.success]
+    with Store(store_path) as store:
+        kept = store.query("incidents")
+    assert kept[["agency", "tlp", "share"]].values.tolist() == [["local", "TLP:AMBER",
+                                                                  "country"]]
+    fresh = AppTest.from_file(APP, default_timeout=120).run()  # another session
+    assert int(metrics(fresh)["Border incidents"].replace(",", "")) == before + 1
