@@ -313,6 +313,13 @@ class Store:
         return row[0] or 0
 
     def _migrate(self) -> None:
+        # Most opens find the store up to date: a plain read, so that readers (every
+        # page run opens the store) never queue for the write lock.
+        try:
+            if self.schema_version == SCHEMA_VERSION:
+                return
+        except sqlite3.OperationalError:  # a new file: no schema_version table yet
+            pass
         with self.transaction() as db:
             db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
                        "applied_at DATETIME NOT NULL)")
