@@ -203,3 +203,24 @@ def test_an_administrator_reads_users_and_verifies_the_audit_log(page, server): 
 def test_only_administrators_have_the_access_view(page, server):  # noqa: F811
     log_in(page, server, "in-coordinator")
     assert page.get_by_role("link", name="Access and audit").count() == 0
+
+
+def test_first_start_makes_the_demo_accounts_with_a_chosen_password(page, demo_root,  # noqa: F811
+                                                                    tmp_path):
+    env = {**os.environ, "SAMON_CACHE_DIR": str(demo_root), "SAMON_BASEMAP_URL": "",
+           "SAMON_STORE_PATH": str(tmp_path / "store.gpkg"), "SAMON_ACCESS": "on"}
+    env.pop("SAMON_SCENARIO", None)
+    with streamlit_app(env) as url:
+        page.goto(url)
+        page.get_by_text("No accounts yet").wait_for(timeout=60_000)
+        page.get_by_label("Password for the DEMO users").fill("short")
+        page.get_by_label("The same password again").fill("short")
+        page.get_by_role("button", name="Create the DEMO accounts").click()
+        page.get_by_text("at least 12 characters").wait_for(timeout=30_000)
+        page.get_by_label("Password for the DEMO users").fill(PASSWORD)
+        page.get_by_label("The same password again").fill(PASSWORD)
+        page.get_by_role("button", name="Create the DEMO accounts").click()
+        page.get_by_text("Created: demo-admin").wait_for(timeout=30_000)
+        log_in(page, url, "demo-viewer")
+        page.get_by_text("Border incidents").first.wait_for(timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / "access_first_start_viewer.png"))
