@@ -13,7 +13,14 @@ import pytest
 from data_sources.settings import Settings
 from model.access import Role, Viewer
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, OIDCProvider
-from tests.test_browser import ARTIFACTS, free_port, metric, page, streamlit_app  # noqa: F401
+from tests.test_browser import (  # noqa: F401
+    ARTIFACTS,
+    free_port,
+    metric,
+    page,
+    streamlit_app,
+    wait_for_map,
+)
 
 pytestmark = [pytest.mark.browser]
 PASSWORD = "a long enough password"
@@ -122,6 +129,7 @@ def test_each_agency_sees_its_own_figures(page, server, node):  # noqa: F811
     figures_shown(page)
     pakistan = metric(page, "Border incidents")
     assert pakistan == expected_incidents(node.settings, "DEMO-PAK", "PAK")
+    wait_for_map(page)
     page.screenshot(path=str(ARTIFACTS / "access_pk_viewer_overview.png"))
     page.get_by_role("button", name="Log out").click()
     page.get_by_label("User name").wait_for(timeout=60_000)
