@@ -1,0 +1,52 @@
+"""Writing CAP 1.2 (OASIS Common Alerting Protocol) elements: the pieces every
+CAP message we send is made of (exported alerts, our own warnings)."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pandas as pd
+import shapely
+
+CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
+
+
+def cap_time(ts) -> str:
+    """CAP dateTime: explicit offset, no fractional seconds, never 'Z'."""
+    return pd.Timestamp(ts).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def cap_identifier(value: str) -> str:
+    # CAP identifiers may not contain spaces, commas or restricted characters (< and &).
+    return re.sub(r"[\s,<&]", "_", value)
+
+
+def element(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
+    el = ET.SubElement(parent, f"{{{CAP_NS}}}{tag}")
+    el.text = text
+    return el
+
+
+def cap_area(info: ET.Element, description: str, geometry) -> None:
+    """An <area>: its description, and a polygon per part (or a circle for a point)."""
+    area = element(info, "area")
+    element(area, "areaDesc", description or "see headline")
+    if geometry is None or geometry.is_empty:
+        return
+    if geometry.geom_type == "Point":
+        element(area, "circle", f"{geometry.y:.4f},{geometry.x:.4f} 0")
+        return
+    for polygon in shapely.get_parts(geometry):
+        if polygon.geom_type == "Polygon":  # CAP writes latitude first
+            element(area, "polygon",
+                    " ".join(f"{y:.4f},{x:.4f}" for x, y in polygon.exterior.coords))
+
+
+def new_message() -> ET.Element:
+    ET.register_namespace("", CAP_NS)
+    return ET.Element(f"{{{CAP_NS}}}alert")
+
+
+def to_bytes(root: ET.Element) -> bytes:
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)

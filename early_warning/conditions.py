@@ -1,0 +1,116 @@
+"""Each rule, evaluated on a scenario at one moment: a ``Finding`` per area it
+watches that meets its condition, with the figures and the reason in words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.stats import poisson
+
+from geo.displacement import period_figures
+from model.period import Period
+from model.scenario import Scenario
+from model.schema import ALERT_LEVELS
+
+from .rules import Rule
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    key: str  # the area (ISO3) or event (alert id) the condition holds for
+    area: str  # in words, for the warning's areaDesc
+    geometry: shapely.Geometry | None
+    figures: dict = field(hash=False)
+    explanation: str = ""
+    hazard: str = "other"
+    demo: bool = False
+
+
+def evaluate(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[Finding]:
+    """The findings of ``rule`` at time ``at`` (UTC): only records dated up to
+    ``at`` count, so a replay sees what was known then."""
+    return {"hazard_alert": _hazard_alerts, "incident_surge": _incident_surges,
+            "displacement_jump": _displacement_jumps}[rule.kind](rule, scenario, at)
+
+
+def _countries(scenario: Scenario) -> dict[str, tuple[str, shapely.Geometry]]:
+    b = scenario["boundaries"]
+    level0 = b[b["admin_level"] == 0]
+    return {str(r.iso3): (str(r.name), r.geometry) for r in level0.itertuples()}
+
+
+def _hazard_alerts(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[Finding]:
+    alerts = scenario["alerts"]
+    rank = {level: n for n, level in enumerate(ALERT_LEVELS)}
+    minimum = rank[rule.params["min_level"]]
+    level = alerts["alert_level"].astype(str).map(rank)
+    active = (alerts["start"] <= at) & (alerts["end"].isna() | (alerts["end"] > at)) & \
+        (level >= minimum)
+    watched = alerts["countries"].fillna("").astype(str).apply(
+        lambda text: bool(set(text.split(";")) & set(rule.countries)))
+    out = []
+    for a in alerts[active & watched].itertuples():
+        out.append(Finding(
+            rule, str(a.id), str(a.countries), a.geometry,
+            {"alert_level": str(a.alert_level), "source": str(a.source),
+             "severity_value": None if pd.isna(a.severity_value) else float(a.severity_value)},
+            f"{a.source} raised a {a.alert_level} {a.hazard} alert ({a.headline}); the rule "
+            f"warns from level {rule.params['min_level']}", str(a.hazard), bool(a.demo)))
+    return out
+
+
+def _incident_surges(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[Finding]:
+    p = rule.params
+    incidents = scenario["incidents"]
+    recent_period = Period(at - pd.Timedelta(days=p["days"]), at)
+    places = _countries(scenario)
+    out = []
+    for iso3 in rule.countries:
+        mine = incidents[incidents["country"] == iso3]
+        recent = int(recent_period.contains(mine["time"]).sum())
+        before = [int(Period(recent_period.start - pd.Timedelta(weeks=k),
+                             recent_period.end - pd.Timedelta(weeks=k))
+                      .contains(mine["time"]).sum())
+                  for k in range(1, p["baseline_weeks"] + 1)]
+        expected = float(np.mean(before))
+        # P(X >= recent) under Poisson(expected): how unlikely the rise is by chance.
+        chance = float(poisson.sf(recent - 1, expected)) if expected > 0 else \
+            (0.0 if recent else 1.0)
+        if recent < p["min_count"] or chance >= p["p_value"]:
+            continue
+        name, geometry = places.get(iso3, (iso3, None))
+        out.append(Finding(
+            rule, iso3, name, geometry,
+            {"incidents": recent, "expected": round(expected, 2), "p_value": chance},
+            f"{recent} border incidents in {name} in the {p['days']} days to "
+            f"{at:%Y-%m-%d %H:%M} UTC against {expected:.1f} expected (the mean of the same "
+            f"{p['days']} days in each of the {p['baseline_weeks']} weeks before); Poisson test "
+            f"p = {chance:.2g} < {p['p_value']:g}", "other",
+            bool(mine["demo"].any()) if len(mine) else scenario.demo))
+    return out
+
+
+def _displacement_jumps(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[Finding]:
+    p = rule.params
+    displacement = scenario["displacement"]
+    now = Period(at - pd.Timedelta(days=p["days"]), at)
+    places = _countries(scenario)
+    current = period_figures(displacement, now).groupby("country")["figure"].sum()
+    previous = period_figures(displacement, now.before()).groupby("country")["figure"].sum()
+    out = []
+    for iso3 in rule.countries:
+        cur, prev = int(current.get(iso3, 0)), int(previous.get(iso3, 0))
+        if cur - prev < p["min_people"] or cur < prev * p["min_ratio"]:
+            continue
+        name, geometry = places.get(iso3, (iso3, None))
+        out.append(Finding(
+            rule, iso3, name, geometry, {"displaced": cur, "before": prev},
+            f"{cur:,} people displaced in {name} in the {p['days']} days to {at:%Y-%m-%d} "
+            f"against {prev:,} in the {p['days']} days before (rule: up by "
+            f"{p['min_people']:,} and x{p['min_ratio']:g})", "other",
+            bool(displacement["demo"].any()) if len(displacement) else scenario.demo))
+    return out

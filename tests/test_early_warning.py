@@ -1,0 +1,162 @@
+"""Early warning: rules files, conditions on hand-checkable data, the warning
+lifecycle, CAP 1.2 validity, and the DEMO timeline replayed."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from lxml import etree
+
+from early_warning.__main__ import main as early_warning_main
+from early_warning.cap import message_to_cap
+from early_warning.conditions import Finding, evaluate
+from early_warning.lifecycle import Engine
+from early_warning.replay import replay_timeline
+from early_warning.rules import Rule, RuleError, load_rules
+from model.scenario import Layer, Scenario
+from model.schema import ReadResult
+from tests.cli import run
+from tests.test_reports import CAP_XSD
+
+NS = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
+SURGE = """version = 2
+[[rule]]
+id = "surge"
+kind = "incident_surge"
+countries = ["PAK"]
+days = 7
+baseline_weeks = 4
+p_value = 0.01
+min_count = 5
+clear_after = 2
+"""
+
+
+def test_a_rules_file_names_the_rule_and_field_it_cannot_use(tmp_path):
+    path = tmp_path / "rules.toml"
+    for text, message in [
+        ("[[rule]]\nid='a'\nkind='hazard_alert'\nmin_level='red'\n", "'version = N'"),
+        ("version=1\n[[rule]]\nid='a'\nkind='tsunami'\n", "rule a: kind 'tsunami'"),
+        ("version=1\n[[rule]]\nid='a'\nkind='hazard_alert'\n", "'min_level' is required"),
+        ("version=1\n[[rule]]\nid='a'\nkind='incident_surge'\ndays='x'\nbaseline_weeks=4\n"
+         "p_value=0.01\nmin_count=3\n", "'days' must be a int"),
+        ("version=1\n[[rule]]\nid='a'\nkind='hazard_alert'\nmin_level='red'\ntlp='AMBER'\n"
+         "share='public'\n", "cannot be shared with 'public'"),
+        ("version=1\n[[rule]]\nid='a'\nkind='hazard_alert'\nmin_level='red'\n"
+         "countries=['XYZ']\n", "country 'XYZ'"),
+    ]:
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(RuleError, match=message):
+            load_rules(path)
+    path.write_text(SURGE, encoding="utf-8")
+    rules = load_rules(path)
+    assert rules.version == 2 and rules.rules[0].params["min_count"] == 5
+
+
+def _scenario(weekly: list[int], at: pd.Timestamp) -> Scenario:
+    """PAK incidents: ``weekly[i]`` of them in the i-th week before ``at`` (0: the last)."""
+    times = [at - pd.Timedelta(days=7 * week + 1 + n % 6, hours=n % 5)
+             for week, count in enumerate(weekly) for n in range(count)]
+    incidents = gpd.GeoDataFrame({
+        "id": [f"t:{n}" for n in range(len(times))], "time": pd.to_datetime(times, utc=True),
+        "country": "PAK", "demo": False}, geometry=[shapely.Point(70, 30)] * len(times),
+        crs="EPSG:4326")
+    boundaries = gpd.GeoDataFrame({"admin_level": [0], "iso3": ["PAK"], "name": ["Pakistan"]},
+                                  geometry=[shapely.box(60, 23, 78, 37)], crs="EPSG:4326")
+    layers = {name: Layer(name, "test", None, False, ReadResult(name, "test", "", data))
+              for name, data in (("incidents", incidents), ("boundaries", boundaries))}
+    return Scenario("test", at, False, layers)
+
+
+def test_an_incident_surge_is_a_poisson_test_against_the_weeks_before(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text(SURGE, encoding="utf-8")
+    rule = load_rules(path).rules[0]
+    at = pd.Timestamp("2026-09-30T00:00Z")
+    (finding,) = evaluate(rule, _scenario([10, 2, 2, 2, 2], at), at)
+    # 10 against a mean of 2: P(X >= 10 | Poisson(2)) = 4.65e-5 (by hand: 1 - sum_0^9 e^-2 2^k/k!)
+    assert finding.figures["incidents"] == 10 and finding.figures["expected"] == 2.0
+    assert finding.figures["p_value"] == pytest.approx(4.6498e-5, rel=1e-3)
+    assert "p = 4.6e-05 < 0.01" in finding.explanation
+    assert evaluate(rule, _scenario([5, 2, 2, 2, 2], at), at) == []  # p = 0.053: chance
+    assert evaluate(rule, _scenario([4, 0, 0, 0, 0], at), at) == []  # under min_count
+
+
+def _finding(rule: Rule, figures: dict) -> Finding:
+    return Finding(rule, "PAK", "Pakistan", shapely.box(60, 23, 78, 37), figures, "why")
+
+
+def test_a_warning_lives_alert_update_cancel_and_never_repeats():
+    rule = Rule("surge", "incident_surge", ("PAK",), {}, clear_after=2)
+    engine, t = Engine(), pd.Timestamp("2026-09-01T00:00Z")
+    day = pd.Timedelta(days=1)
+    steps = [[_finding(rule, {"n": 10})],  # starts: Alert
+             [_finding(rule, {"n": 10})],  # holds, unchanged: nothing
+             [_finding(rule, {"n": 14})],  # holds, changed: Update
+             [],                           # absent once: nothing (flapping suppressed)
+             [_finding(rule, {"n": 14})],  # back: the same warning, unchanged: nothing
+             [], []]                       # absent twice in a row: Cancel
+    sent = [[(m.kind, len(m.references)) for m in engine.step(f, t + n * day, {"surge"})]
+            for n, f in enumerate(steps)]
+    assert sent == [[("Alert", 0)], [], [("Update", 1)], [], [], [], [("Cancel", 2)]]
+    assert engine.active == {}
+
+
+def test_warnings_are_valid_cap_12_with_their_lifecycle_and_marking():
+    schema = etree.XMLSchema(etree.parse(str(CAP_XSD)))
+    rule = Rule("surge", "incident_surge", ("PAK",), {}, tlp="TLP:AMBER", share="members",
+                clear_after=1)
+    engine, t = Engine(), pd.Timestamp("2026-09-01T00:00Z")
+    messages = [*engine.step([_finding(rule, {"n": 10})], t),
+                *engine.step([_finding(rule, {"n": 12})], t + pd.Timedelta(hours=6)),
+                *engine.step([], t + pd.Timedelta(hours=12), {"surge"})]
+    docs = [etree.fromstring(message_to_cap(m, "ew@ndma.example")) for m in messages]
+    for doc in docs:
+        assert schema.validate(doc), schema.error_log.last_error
+    assert [d.findtext("cap:msgType", namespaces=NS) for d in docs] == \
+        ["Alert", "Update", "Cancel"]
+    first = docs[0].findtext("cap:identifier", namespaces=NS)
+    assert docs[1].findtext("cap:references", namespaces=NS) == \
+        f"ew@ndma.example,{first},2026-09-01T00:00:00+00:00"
+    assert docs[2].findtext("cap:references", namespaces=NS).count(",") == 4  # both earlier
+    assert {d.findtext("cap:scope", namespaces=NS) for d in docs} == {"Restricted"}
+    assert docs[0].findtext("cap:restriction", namespaces=NS) == "TLP:AMBER, shared with members"
+    assert docs[2].findtext("cap:info/cap:responseType", namespaces=NS) == "AllClear"
+
+
+def test_the_demo_timeline_replayed(demo, tmp_path):
+    from early_warning.__main__ import DEMO_RULES
+
+    rules = load_rules(DEMO_RULES)
+    messages, log = replay_timeline(demo, rules, demo.as_of - pd.Timedelta(days=30),
+                                    demo.as_of, pd.Timedelta(days=1))
+    sequence = [(f"{m.sent:%m-%d}", m.kind, m.finding.rule.id, m.finding.key) for m in messages]
+    assert sequence == [
+        ("08-31", "Alert", "hazard-orange", "GDACS:FL9000001"),  # the Indus flood, red
+        ("08-31", "Alert", "displacement-jump", "PAK"),
+        ("09-08", "Update", "displacement-jump", "PAK"),          # 976,600 -> 1,627,670
+        ("09-22", "Alert", "hazard-orange", "GDACS:TC9000002"),  # the cyclone, red
+        ("09-23", "Cancel", "displacement-jump", "PAK"),
+        ("09-28", "Alert", "displacement-jump", "BGD"),
+        ("09-29", "Cancel", "hazard-orange", "GDACS:TC9000002"),
+    ]
+    assert messages[2].finding.figures == {"displaced": 1627670, "before": 976600}
+    out = tmp_path / "replay"
+    proc = run(early_warning_main, "replay", "--out", out)
+    assert proc.returncode == 0 and proc.stdout.startswith("7 messages over 30 days")
+    files = sorted(out.glob("*.xml"))
+    assert len(files) == 7 and (out / "log.txt").read_text().count("Alert ") == 4
+    schema = etree.XMLSchema(etree.parse(str(CAP_XSD)))
+    for path in files:
+        doc = etree.parse(str(path))
+        assert schema.validate(doc), (path.name, schema.error_log.last_error)
+        assert doc.findtext("cap:status", namespaces=NS) == "Exercise"  # DEMO, never Actual
+
+
+def test_replay_refuses_a_broken_rules_file(tmp_path):
+    bad = tmp_path / "rules.toml"
+    bad.write_text("version = 1\n", encoding="utf-8")
+    proc = run(early_warning_main, "replay", "--out", tmp_path / "o", "--rules", bad)
+    assert proc.returncode == 2 and "no [[rule]]" in proc.stdout
