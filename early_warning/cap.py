@@ -9,7 +9,7 @@ from .lifecycle import Message
 CATEGORY = {"flood": "Met", "cyclone": "Met", "drought": "Env", "earthquake": "Geo",
             "landslide": "Geo", "wildfire": "Fire"}
 EVENT = {"hazard_alert": "{hazard} alert", "incident_surge": "Surge of border incidents",
-         "displacement_jump": "Rise in displacement"}
+         "displacement_jump": "Rise in displacement", "exposure": "{hazard} impact"}
 RESTRICTED = ("TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED")
 
 

@@ -11,11 +11,12 @@ import shapely
 from scipy.stats import poisson
 
 from geo.displacement import period_figures
+from geo.exposure import ExposureError, exposure
 from model.period import Period
 from model.scenario import Scenario
 from model.schema import ALERT_LEVELS
 
-from .rules import Rule
+from .rules import HAZARD_LAYERS, Rule
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,8 @@ def evaluate(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[Finding]:
     """The findings of ``rule`` at time ``at`` (UTC): only records dated up to
     ``at`` count, so a replay sees what was known then."""
     return {"hazard_alert": _hazard_alerts, "incident_surge": _incident_surges,
-            "displacement_jump": _displacement_jumps}[rule.kind](rule, scenario, at)
+            "displacement_jump": _displacement_jumps,
+            "exposure": _exposures}[rule.kind](rule, scenario, at)
 
 
 def _countries(scenario: Scenario) -> dict[str, tuple[str, shapely.Geometry]]:
@@ -113,4 +115,47 @@ def _displacement_jumps(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> lis
             f"against {prev:,} in the {p['days']} days before (rule: up by "
             f"{p['min_people']:,} and x{p['min_ratio']:g})", "other",
             bool(displacement["demo"].any()) if len(displacement) else scenario.demo))
+    return out
+
+
+def _exposures(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[Finding]:
+    """People where the hazard reaches the threshold, per country: a raster with
+    time steps counts the steps up to ``at`` (the swath so far); one without
+    counts from its layer's update time."""
+    p = rule.params
+    name = HAZARD_LAYERS[p["hazard"]]
+    if name not in scenario.layers or "population" not in scenario.layers:
+        return []
+    layer = scenario.layers[name]
+    raster = layer.data
+    if "time" in raster.dims:
+        known = raster["time"].values <= np.datetime64(at.tz_convert("UTC").tz_localize(None))
+        if not known.any():
+            return []
+        raster = raster.isel(time=np.flatnonzero(known))
+    elif layer.updated is not None and layer.updated > at:
+        return []
+    b = scenario["boundaries"]
+    areas = b[(b["admin_level"] == 0) & b["iso3"].isin(rule.countries)][["iso3", "name",
+                                                                          "geometry"]]
+    try:
+        result = exposure(raster, p["threshold"], areas, "iso3",
+                          population=scenario["population"])
+    except ExposureError:  # the hazard does not reach these countries
+        return []
+    table = result.table.set_index("area")
+    names = dict(zip(areas["iso3"], areas["name"], strict=True))
+    unit = "m" if p["hazard"] == "flood" else "kt"
+    out = []
+    for iso3, row in table.iterrows():
+        people = int(round(row["people_exposed"]))
+        if iso3 not in names or people < p["min_people"]:
+            continue
+        geometry = areas.loc[areas["iso3"] == iso3, "geometry"].iloc[0]
+        out.append(Finding(
+            rule, str(iso3), names[iso3], geometry,
+            {"people_exposed": people, "hazard_km2": round(float(row["hazard_km2"]), 1)},
+            f"{people:,} people in {names[iso3]} live where the {p['hazard']} reaches "
+            f"{p['threshold']:g} {unit} ({row['hazard_km2']:,.0f} km², {layer.source}); the rule "
+            f"warns from {p['min_people']:,}", p["hazard"], layer.demo))
     return out

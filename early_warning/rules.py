@@ -23,7 +23,10 @@ distribution, as for data)::
 Kinds: ``hazard_alert`` (an alert of ``min_level`` or higher from any source),
 ``incident_surge`` (a rise of incidents per country, Poisson test against the
 same window in the weeks before), ``displacement_jump`` (a country's displaced
-people up by ``min_ratio`` and ``min_people`` against the window before).
+people up by ``min_ratio`` and ``min_people`` against the window before),
+``exposure`` (at least ``min_people`` in a country live where the ``hazard``,
+flood depth in m or cyclone wind in kt, reaches ``threshold``; from the exposure
+engine, over what the hazard raster says up to that moment).
 """
 
 from __future__ import annotations
@@ -39,7 +42,9 @@ KINDS: dict[str, dict[str, type]] = {
     "hazard_alert": {"min_level": str},
     "incident_surge": {"days": int, "baseline_weeks": int, "p_value": float, "min_count": int},
     "displacement_jump": {"days": int, "min_ratio": float, "min_people": int},
+    "exposure": {"hazard": str, "threshold": float, "min_people": int},
 }
+HAZARD_LAYERS = {"flood": "flood", "cyclone": "wind"}  # an exposure rule's hazard -> layer
 SEVERITIES = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
 URGENCIES = ("Immediate", "Expected", "Future", "Past", "Unknown")
 CERTAINTIES = ("Observed", "Likely", "Possible", "Unlikely", "Unknown")
@@ -110,6 +115,8 @@ def load_rules(path: str | Path) -> RuleSet:
                 raise RuleError(f"{where}: '{name}' must be a {kind_of.__name__}") from None
         if kind == "hazard_alert":
             _choice(where, "min_level", params["min_level"], ALERT_LEVELS)
+        if kind == "exposure":
+            _choice(where, "hazard", params["hazard"], tuple(HAZARD_LAYERS))
         try:
             tlp, share = tlp_level(spec.get("tlp", "TLP:CLEAR")), \
                 parse_share(spec.get("share", "public"))

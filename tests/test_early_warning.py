@@ -139,15 +139,19 @@ def test_the_demo_timeline_replayed(demo, tmp_path):
         ("09-08", "Update", "displacement-jump", "PAK"),          # 976,600 -> 1,627,670
         ("09-22", "Alert", "hazard-orange", "GDACS:TC9000002"),  # the cyclone, red
         ("09-23", "Cancel", "displacement-jump", "PAK"),
+        ("09-26", "Alert", "cyclone-impact", "BGD"),              # 64-kt winds reach land
+        ("09-27", "Update", "cyclone-impact", "BGD"),             # the swath grows
         ("09-28", "Alert", "displacement-jump", "BGD"),
         ("09-29", "Cancel", "hazard-orange", "GDACS:TC9000002"),
+        ("09-30", "Alert", "flood-impact", "PAK"),                # the flood map of 30 Sep
     ]
     assert messages[2].finding.figures == {"displaced": 1627670, "before": 976600}
+    assert [m.finding.figures["people_exposed"] for m in messages[5:7]] == [1641660, 5385367]
     out = tmp_path / "replay"
     proc = run(early_warning_main, "replay", "--out", out)
-    assert proc.returncode == 0 and proc.stdout.startswith("7 messages over 30 days")
+    assert proc.returncode == 0 and proc.stdout.startswith("10 messages over 30 days")
     files = sorted(out.glob("*.xml"))
-    assert len(files) == 7 and (out / "log.txt").read_text().count("Alert ") == 4
+    assert len(files) == 10 and (out / "log.txt").read_text().count("Alert ") == 6
     schema = etree.XMLSchema(etree.parse(str(CAP_XSD)))
     for path in files:
         doc = etree.parse(str(path))
