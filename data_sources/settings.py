@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     hdx_url: str = "https://data.humdata.org/api/3/action/package_show"
     hdx_datasets: list[str] = []  # CKAN dataset ids (IOM DTM, IDMC ...)
 
+    # Early-warning rules (TOML; early_warning/rules.py); None: the DEMO's rules.
+    rules: Path | None = None
+    warning_days: int = 30  # the rules are evaluated over this many days to the data's as-of
+
     # Access control (service.access). "on" or "off"; unset: on once any user exists.
     access: str | None = None
     anonymous: str = "none"  # what visitors who have not logged in see: "none" or "clear"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-DEMO_RULES = Path(__file__).resolve().parent / "rules" / "demo.toml"
+from .rules import DEMO_RULES
 
 
 def _hours(text: str) -> pd.Timedelta:

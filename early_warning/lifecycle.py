@@ -13,6 +13,7 @@ import pandas as pd
 from data_sources.capxml import cap_identifier
 
 from .conditions import Finding
+from .rules import RuleSet
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,28 @@ class Engine:
                     f"(rule {key[0]})"))
                 del self.active[key]
         return out
+
+
+@dataclass(frozen=True)
+class Warnings:
+    """What the rules raised along a timeline: every message in order, and the
+    log of every evaluation."""
+
+    rules: RuleSet
+    messages: list[Message]
+    log: list[str]
+
+    def issued(self, message: Message) -> pd.Timestamp:
+        """When the warning ``message`` belongs to was first sent."""
+        return message.references[0][1] if message.references else message.sent
+
+    def active(self) -> list[Message]:
+        """The latest message of each warning not cancelled, newest first."""
+        latest: dict[tuple[str, str], Message] = {}
+        for m in self.messages:
+            latest[(m.finding.rule.id, m.finding.key)] = m
+        return sorted((m for m in latest.values() if m.kind != "Cancel"),
+                      key=lambda m: m.sent, reverse=True)
 
 
 def _identifier(finding: Finding, at: pd.Timestamp) -> str:

@@ -45,6 +45,7 @@ KINDS: dict[str, dict[str, type]] = {
     "exposure": {"hazard": str, "threshold": float, "min_people": int},
 }
 HAZARD_LAYERS = {"flood": "flood", "cyclone": "wind"}  # an exposure rule's hazard -> layer
+DEMO_RULES = Path(__file__).resolve().parent / "rules" / "demo.toml"
 SEVERITIES = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
 URGENCIES = ("Immediate", "Expected", "Future", "Past", "Unknown")
 CERTAINTIES = ("Observed", "Likely", "Possible", "Unlikely", "Unknown")
@@ -123,6 +124,9 @@ def load_rules(path: str | Path) -> RuleSet:
             check_marking(tlp, share)
         except ValueError as exc:
             raise RuleError(f"{where}: {exc}") from None
+        if share in ("agency", "country"):  # a rule belongs to the node, not to one agency
+            raise RuleError(f"{where}: a rule's warnings go to 'public', 'members' or a "
+                            "'group:NAME'")
         rules.append(Rule(
             rule_id, kind, countries, params,
             _choice(where, "severity", spec.get("severity", "Severe"), SEVERITIES),

@@ -30,6 +30,9 @@ from data_sources.scenario import (
 )
 from data_sources.settings import Settings
 from data_sources.store import FEATURE_TABLES, Store
+from early_warning.lifecycle import Warnings
+from early_warning.replay import replay_timeline
+from early_warning.rules import DEMO_RULES, load_rules
 from geo.borders import international_borders
 from geo.regions import (
     admin_region,
@@ -104,6 +107,7 @@ class SituationService:
         self._summaries = _LRU(32)
         self._options = _LRU(8)
         self._documents = _LRU(16)
+        self._warnings = _LRU(8)
         # Heavy work (a summary) runs at most this many at once, whatever the
         # number of sessions: the others wait, and the server keeps answering.
         self._heavy = threading.BoundedSemaphore(HEAVY_AT_ONCE)
@@ -257,6 +261,35 @@ class SituationService:
                                                 "tlp": summary.tlp,
                                                 "restricted": list(summary.audience)})
         return summary
+
+    # -- early warning ------------------------------------------------------------------
+
+    def warnings(self, viewer: Viewer | None = None) -> Warnings:
+        """The warnings the rules raise over what ``viewer`` may see, evaluated
+        daily over the last ``warning_days`` days to the data's as-of time (the
+        same data gives the same warnings); those of rules shared beyond the
+        viewer's reach are left out."""
+        viewer = viewer or self.access.nobody()
+        path = self.settings.rules or DEMO_RULES
+        try:
+            changed = path.stat().st_mtime_ns
+        except OSError as exc:
+            raise FileAccessError(f"the rules file cannot be read: {exc.strerror}",
+                                  path=path) from None
+        token = self.token()
+
+        def make() -> Warnings:
+            rules = load_rules(path)
+            sc = self.scenario(viewer, token)
+            start = sc.as_of - pd.Timedelta(days=self.settings.warning_days)
+            with self._heavy:
+                messages, log = replay_timeline(sc, rules, start, sc.as_of, pd.Timedelta(days=1))
+            mine = [m for m in messages if may_see(
+                {"agency": "", "agency_country": "", "tlp": m.finding.rule.tlp,
+                 "share": m.finding.rule.share}, viewer)]
+            return Warnings(rules, mine, log)
+
+        return self._warnings.get_or((token, viewer.key(), str(path), changed), make)
 
     # -- data in ------------------------------------------------------------------------
 

@@ -199,3 +199,14 @@ def test_draw_an_area_on_the_map(page, server):
     page.get_by_text("Using the drawn area instead of countries").wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "drawn_area.png"), full_page=True)
     assert page.left_localhost == []
+
+
+def test_the_warnings_view_lists_what_the_rules_raised(page, server):
+    page.goto(server)
+    page.get_by_role("link", name="Warnings").click()
+    page.get_by_text("Active (4)").wait_for(timeout=90_000)
+    for text in ("Pakistan: rule flood-impact", "Bangladesh: rule cyclone-impact",
+                 "5,385,367 people in Bangladesh live where the cyclone reaches 64 kt"):
+        assert page.get_by_text(text).count() >= 1, text
+    page.screenshot(path=str(ARTIFACTS / "warnings.png"), full_page=True)
+    assert page.left_localhost == []

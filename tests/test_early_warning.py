@@ -164,3 +164,18 @@ def test_replay_refuses_a_broken_rules_file(tmp_path):
     bad.write_text("version = 1\n", encoding="utf-8")
     proc = run(early_warning_main, "replay", "--out", tmp_path / "o", "--rules", bad)
     assert proc.returncode == 2 and "no [[rule]]" in proc.stdout
+
+
+def test_the_service_gives_each_viewer_the_warnings_over_what_they_may_see(service):
+    from model.access import OPEN, Viewer
+
+    everything = service.warnings(OPEN)
+    assert [(m.finding.rule.id, m.finding.key) for m in everything.active()] == [
+        ("flood-impact", "PAK"), ("displacement-jump", "BGD"), ("cyclone-impact", "BGD"),
+        ("hazard-orange", "GDACS:FL9000001")]
+    assert everything.issued(everything.active()[2]) == pd.Timestamp("2026-09-26T06:00Z")
+    # A partner outside the member states sees neither the displacement figures nor the
+    # warnings shared with members only.
+    partner = service.warnings(Viewer("o", agency="DEMO-OCHA", country="INT"))
+    assert [m.finding.rule.id for m in partner.active()] == ["flood-impact", "cyclone-impact",
+                                                            "hazard-orange"]
