@@ -203,6 +203,7 @@ def test_draw_an_area_on_the_map(page, server):
 
 def test_the_warnings_view_lists_what_the_rules_raised(page, server):
     page.goto(server)
+    wait_for_map(page)
     page.get_by_role("link", name="Warnings").click()
     page.get_by_text("Active (4)").wait_for(timeout=90_000)
     for text in ("Pakistan: rule flood-impact", "Bangladesh: rule cyclone-impact",

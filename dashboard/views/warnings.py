@@ -8,8 +8,9 @@ from dashboard.context import current_viewer
 from data_sources.errors import DataSourceError
 from early_warning.rules import RuleError
 
-SEVERITY_ICON = {"Extreme": "🟥", "Severe": "🟧", "Moderate": "🟨", "Minor": "🟩",
-                 "Unknown": "⬜"}
+# Streamlit badge colours (text, no emoji: air-gapped machines often lack emoji fonts).
+SEVERITY_COLOUR = {"Extreme": "red", "Severe": "orange", "Moderate": "violet", "Minor": "blue",
+                   "Unknown": "gray"}
 
 viewer = current_viewer()
 service = data.service()
@@ -33,7 +34,7 @@ if not active:
 for m in active:
     rule, f = m.finding.rule, m.finding
     with st.container(border=True):
-        st.markdown(f"{SEVERITY_ICON.get(rule.severity, '')} **{rule.severity}** · "
+        st.markdown(f":{SEVERITY_COLOUR[rule.severity]}-badge[{rule.severity}] · "
                     f"{rule.urgency} · {rule.certainty} · response: {rule.response} · "
                     f"{rule.tlp}, shared with {rule.share}")
         st.text(f"{f.area}: rule {rule.id}")
