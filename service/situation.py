@@ -54,7 +54,7 @@ from model.access import (
     visible,
 )
 from model.scenario import Layer, Scenario
-from model.schema import SAARC_ISO3, Notice, ReadResult
+from model.schema import SAARC_ISO3, ReadResult
 from model.situation import FilterOptions, Filters, Region, Summary
 
 from .access import AccessService
@@ -403,8 +403,9 @@ REPORT_KINDS = ("pdf", "docx", "html")
 
 
 def restricted(sc: Scenario, viewer: Viewer) -> Scenario:
-    """The layers and records of ``sc`` that ``viewer`` may see. Rejection
-    texts of a layer with hidden records are dropped (they quote the records)."""
+    """The layers and records of ``sc`` that ``viewer`` may see. Nothing says
+    what was left out, not even how much; the rejections of a layer with hidden
+    records are dropped too (they quote the records)."""
     if viewer.kind == "open":
         return sc
     layers: dict[str, Layer] = {}
@@ -421,15 +422,10 @@ def restricted(sc: Scenario, viewer: Viewer) -> Scenario:
         if keep.all():
             layers[name] = layer
             continue
-        hidden = int((~keep).sum())
-        notices = result.warnings + [Notice(None, f"{hidden} records you may not see are "
-                                                  "left out")]
-        if result.rejections:
-            notices.append(Notice(None, f"{len(result.rejections)} rejected rows are not "
-                                        "listed: the file holds records you may not see"))
         layers[name] = Layer(layer.name, layer.source, layer.updated, layer.demo,
                              ReadResult(result.kind, result.format, result.path,
-                                        result.data[keep].reset_index(drop=True), [], notices))
+                                        result.data[keep].reset_index(drop=True), [],
+                                        result.warnings))
     return Scenario(sc.name, sc.as_of, sc.demo, layers, sc.tlp)
 
 
