@@ -43,9 +43,24 @@ def cap_area(info: ET.Element, description: str, geometry) -> None:
                     " ".join(f"{y:.4f},{x:.4f}" for x, y in polygon.exterior.coords))
 
 
-def new_message() -> ET.Element:
+def new_message(*, identifier: str, sender: str, sent, msg_type: str, source: str,
+                demo: bool, restriction: str | None, note: str) -> ET.Element:
+    """A message's head: DEMO messages are Exercises, never Actual; with a
+    ``restriction`` the scope is Restricted (``note`` is said of DEMO ones)."""
     ET.register_namespace("", CAP_NS)
-    return ET.Element(f"{{{CAP_NS}}}alert")
+    root = ET.Element(f"{{{CAP_NS}}}alert")
+    element(root, "identifier", identifier)
+    element(root, "sender", sender)
+    element(root, "sent", cap_time(sent))
+    element(root, "status", "Exercise" if demo else "Actual")
+    element(root, "msgType", msg_type)
+    element(root, "source", source)
+    element(root, "scope", "Restricted" if restriction else "Public")
+    if restriction:
+        element(root, "restriction", restriction)
+    if demo:
+        element(root, "note", note)
+    return root
 
 
 def to_bytes(root: ET.Element) -> bytes:

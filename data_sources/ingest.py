@@ -69,7 +69,6 @@ def add_file(store: Store, path: str, fmt: str | None = None, *, marking: Markin
     """Add one file with its marking: tables are upserted (one transaction),
     rasters are catalogued (the raster stays where it is). Logged in the ingest
     log as 'file:<name>'."""
-    from .check import summarize
     from .detect import read_any
 
     name = f"file:{Path(path).name}"
@@ -79,23 +78,7 @@ def add_file(store: Store, path: str, fmt: str | None = None, *, marking: Markin
     except DataSourceError as exc:
         store.log_finish(log_id, error=exc.message)
         raise
-    counts: dict[str, Any] = {"source": name, "fetched": 1, "accepted": result.accepted,
-                              "rejected": result.rejected, "duplicates": 0, "updated": 0,
-                              "inserted": 0, "error": None, "unchanged": False}
-    with store.transaction() as db:
-        if result.kind == "raster":
-            meta = summarize(result)
-            meta.update(source=result.data.attrs.get("source"), demo=result.data.attrs.get("demo"),
-                        **{c: getattr(marking, c) for c in MARKING_COLUMNS})
-            store.add_raster(str(Path(path).resolve()), meta, db)
-            counts["inserted"] = 1
-        elif result.kind in FEATURE_TABLES:
-            for key, value in store.upsert(result.kind, result.data, db).items():
-                counts[key] += value
-        store.log_finish(log_id, db, fetched=1, accepted=result.accepted,
-                         rejected=result.rejected, duplicates=counts["duplicates"],
-                         updated=counts["updated"])
-    return counts
+    return _write(store, log_id, name, result, Path(path))
 
 
 def keep_result(store: Store, name: str, result: ReadResult) -> dict:
@@ -103,7 +86,6 @@ def keep_result(store: Store, name: str, result: ReadResult) -> dict:
     upserted; a raster is copied under ``uploads/<agency>/`` beside the store
     (stored per agency; served back to nobody: only its figures are) and
     catalogued. Logged in the ingest log as 'upload:<agency>:<name>'."""
-    from .check import summarize
     from .uploads import safe_name
 
     if result.kind != "raster" and result.kind not in FEATURE_TABLES:
@@ -112,23 +94,33 @@ def keep_result(store: Store, name: str, result: ReadResult) -> dict:
     agency = (result.data.attrs if result.kind == "raster" else result.data)["agency"]
     agency = agency if isinstance(agency, str) else str(agency.iloc[0])
     source = f"upload:{agency}:{safe_name(name)}"
-    log_id = store.log_start(source)
+    raster = None
+    if result.kind == "raster":
+        folder = store.path.parent / "uploads" / safe_name(agency)
+        folder.mkdir(parents=True, exist_ok=True)
+        raster = folder / safe_name(Path(result.path).name)
+        shutil.copyfile(result.path, raster)
+    return _write(store, store.log_start(source), source, result, raster)
+
+
+def _write(store: Store, log_id: int, source: str, result: ReadResult,
+           raster: Path | None) -> dict:
+    """One marked result into the store in one transaction: a table upserted, a
+    raster (at ``raster``) catalogued with its marking; the ingest log finished."""
+    from .check import summarize
+
     counts: dict[str, Any] = {"source": source, "fetched": 1, "accepted": result.accepted,
                               "rejected": result.rejected, "duplicates": 0, "updated": 0,
                               "inserted": 0, "error": None, "unchanged": False}
     with store.transaction() as db:
-        if result.kind == "raster":
-            folder = store.path.parent / "uploads" / safe_name(agency)
-            folder.mkdir(parents=True, exist_ok=True)
-            kept = folder / safe_name(Path(result.path).name)
-            shutil.copyfile(result.path, kept)
+        if result.kind == "raster" and raster is not None:
             attrs = result.data.attrs
             meta = summarize(result)
-            meta.update(source=attrs.get("source") or name, demo=attrs.get("demo"),
+            meta.update(source=attrs.get("source") or source, demo=attrs.get("demo"),
                         **{c: attrs[c] for c in MARKING_COLUMNS})
-            store.add_raster(str(kept.resolve()), meta, db)
+            store.add_raster(str(raster.resolve()), meta, db)
             counts["inserted"] = 1
-        else:
+        elif result.kind in FEATURE_TABLES:
             for key, value in store.upsert(result.kind, result.data, db).items():
                 counts[key] += value
         store.log_finish(log_id, db, fetched=1, accepted=result.accepted,

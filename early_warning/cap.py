@@ -17,20 +17,12 @@ def message_to_cap(message: Message, sender: str) -> bytes:
     """One CAP 1.2 message. DEMO-based warnings are Exercises, never Actual;
     a restricted rule's warnings are scope Restricted with its marking."""
     f, rule = message.finding, message.finding.rule
-    root = new_message()
-    element(root, "identifier", message.identifier)
-    element(root, "sender", sender)
-    element(root, "sent", cap_time(message.sent))
-    element(root, "status", "Exercise" if f.demo else "Actual")
-    element(root, "msgType", message.kind)
-    element(root, "source", f"rule {rule.id}")
-    if rule.tlp in RESTRICTED or rule.share != "public":
-        element(root, "scope", "Restricted")
-        element(root, "restriction", f"{rule.tlp}, shared with {rule.share}")
-    else:
-        element(root, "scope", "Public")
-    if f.demo:
-        element(root, "note", "DEMO DATA: raised from the demonstration scenario")
+    restricted = rule.tlp in RESTRICTED or rule.share != "public"
+    root = new_message(
+        identifier=message.identifier, sender=sender, sent=message.sent,
+        msg_type=message.kind, source=f"rule {rule.id}", demo=f.demo,
+        restriction=f"{rule.tlp}, shared with {rule.share}" if restricted else None,
+        note="DEMO DATA: raised from the demonstration scenario")
     if message.references:
         element(root, "references", " ".join(f"{sender},{ref},{cap_time(sent)}"
                                              for ref, sent in message.references))

@@ -29,25 +29,16 @@ def alerts_to_cap(summary: Summary, sender: str, tlp: str) -> dict[str, bytes]:
     DEMO alerts are sent with status "Exercise", never "Actual". Under
     TLP:AMBER or TLP:RED the scope is "Restricted" with the marking as restriction.
     """
-    sent = cap_time(pd.Timestamp.now(tz="UTC").floor("s"))
+    sent = pd.Timestamp.now(tz="UTC").floor("s")
     out = {}
     for alert in summary.alerts.itertuples():
-        root = new_message()
-        sub = element
         identifier = cap_identifier(f"samon-{alert.id}")
-        sub(root, "identifier", identifier)
-        sub(root, "sender", sender)
-        sub(root, "sent", sent)
-        sub(root, "status", "Exercise" if alert.demo else "Actual")
-        sub(root, "msgType", "Alert")
-        sub(root, "source", str(alert.source))
-        if tlp in RESTRICTED:
-            sub(root, "scope", "Restricted")
-            sub(root, "restriction", f"{tlp}: share only as that marking allows")
-        else:
-            sub(root, "scope", "Public")
-        if alert.demo:
-            sub(root, "note", "DEMO DATA: synthetic alert from the demonstration scenario")
+        root = new_message(
+            identifier=identifier, sender=sender, sent=sent, msg_type="Alert",
+            source=str(alert.source), demo=bool(alert.demo),
+            restriction=f"{tlp}: share only as that marking allows" if tlp in RESTRICTED
+            else None, note="DEMO DATA: synthetic alert from the demonstration scenario")
+        sub = element
         info = sub(root, "info", None)
         sub(info, "language", str(alert.language) if pd.notna(alert.language) else "en")
         sub(info, "category", CATEGORY.get(str(alert.hazard), "Other"))
