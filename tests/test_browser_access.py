@@ -160,6 +160,8 @@ def test_an_analyst_exports_data_but_no_report(page, server, node):  # noqa: F81
     assert download.value.suggested_filename.endswith("_areas.csv")
     assert '"csv"' in last_audit(node, "bd-analyst", "export")["detail"]
     open_view(page, "Add data", "Upload a file exactly as")
+    page.locator('[data-testid="stMain"] [data-testid="stFileUploader"]').wait_for(
+        timeout=30_000)
     assert uploaders(page) == 1
 
 
