@@ -179,3 +179,29 @@ def test_the_service_gives_each_viewer_the_warnings_over_what_they_may_see(servi
     partner = service.warnings(Viewer("o", agency="DEMO-OCHA", country="INT"))
     assert [m.finding.rule.id for m in partner.active()] == ["flood-impact", "cyclone-impact",
                                                             "hazard-orange"]
+
+
+def test_a_cap_feed_consumer_follows_the_warnings_feed_and_refuses_demo_exercises(tmp_path):
+    """Another node (here: our own 'cap' source) follows the replay's Atom feed
+    over HTTP to every message, and refuses each as what it is: a DEMO
+    exercise, never a real alert."""
+    from data_sources.feeds.sources import cap_feeds
+    from data_sources.ingest import fetcher_for
+    from data_sources.settings import Settings
+    from tests.feed_server import FeedServer
+
+    server = FeedServer()
+    try:
+        base = server.serve("/warnings/probe").rsplit("/", 1)[0]
+        out = tmp_path / "replay"
+        assert run(early_warning_main, "replay", "--out", out, "--base-url", base).returncode == 0
+        for path in out.iterdir():
+            server.serve(f"/warnings/{path.name}", path.read_bytes())
+        settings = Settings(store_path=tmp_path / "store.gpkg", cap_feeds=[f"{base}/feed.atom"],
+                            timeout_s=2.0, retries=1, backoff_s=0.0)
+        batch = cap_feeds(settings, fetcher_for(settings))
+    finally:
+        server.close()
+    assert batch.fetched == 11  # the feed and its ten messages
+    reasons = [r.reason for result in batch.results for r in result.rejections]
+    assert reasons == ["status 'Exercise' is not a real alert"] * 10
