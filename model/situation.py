@@ -136,10 +136,10 @@ class Summary:
     admin_areas: pd.DataFrame | None = None  # per admin area, when admin boundaries are loaded
     overlaps: pd.DataFrame | None = None  # area_a, area_b, km2: areas that overlap
     key: str = ""  # identifies the data and filters it was computed from (set by the service)
-    # Who it was computed for, and the restricted distributions of what it
-    # contains ('country IND', 'agency DEMO-PAK' ...): no copy may go wider.
-    viewer: str = ""
-    made_for: tuple = ()  # the viewer's Viewer.key(): documents are made only for them
+    # Whose rights it was computed with (Viewer.key(): users of one agency share
+    # it; documents are made only for them), and the restricted distributions of
+    # what it contains ('country IND', 'agency DEMO-PAK' ...): no copy may go wider.
+    made_for: tuple = ()
     audience: tuple[str, ...] = ()
 
     @property

@@ -246,7 +246,7 @@ class SituationService:
             with self._heavy:
                 summary = situation_summary(sc, filters)
             summary.key = key
-            summary.viewer, summary.made_for = viewer.name, viewer.key()
+            summary.made_for = viewer.key()
             summary.tlp = highest_tlp([sc.tlp, *_contained_tlps(summary)])
             summary.audience = _audience(summary)
             return summary
