@@ -67,7 +67,6 @@ class Accounts:
     """The access tables of one open store (``data_sources.store.Store``)."""
 
     def __init__(self, store) -> None:
-        self.store = store
         self.db: sqlite3.Connection = store.db
 
     # -- agencies, groups ---------------------------------------------------------------

@@ -117,13 +117,6 @@ def widest_share(tlp: str) -> str:
     return "agency" if widest == "group" else widest
 
 
-def narrower(old: str, new: str) -> bool:
-    """True when ``new`` reaches no further than ``old`` (re-sharing never widens)."""
-    if share_kind(old) == share_kind(new) == "group":
-        return old == new
-    return _REACH[share_kind(new)] <= _REACH[share_kind(old)]
-
-
 class Role(IntEnum):
     """Each role can do what the ones below it can."""
 
