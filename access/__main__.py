@@ -9,6 +9,7 @@
     python -m access group add NAME --agencies CODE,CODE
     python -m access group list
     python -m access token create NAME [--expires 8h]     (prints a bearer token)
+    python -m access token list                (ids, users, expiry; never the tokens)
     python -m access token revoke ID
     python -m access demo --password-stdin     (the DEMO agencies and a user of each role)
     python -m access audit verify              (exit 0 intact, 1 broken, naming the entry)
@@ -79,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("name")
     t.add_argument("--expires", type=_hours, help="e.g. 30m, 8h (default: the session "
                    "length, SAMON_SESSION_HOURS), 7d")
+    token.add_parser("list")
     r = token.add_parser("revoke")
     r.add_argument("id", type=int)
 
@@ -130,6 +132,8 @@ def run(argv: list[str]) -> int:
             _table(access.groups())
         elif command == ("token", "create"):
             print(access.create_token(args.name, args.expires))
+        elif command == ("token", "list"):
+            _table(access.tokens())
         elif command == ("token", "revoke"):
             access.revoke_token(args.id)
             print(f"token {args.id} revoked")

@@ -383,6 +383,11 @@ class AccessService:
         with self._store() as store:
             return Accounts(store).groups()
 
+    def tokens(self) -> pd.DataFrame:
+        """Every token: id, user, created, expires, revoked (never the token itself)."""
+        with self._store() as store:
+            return Accounts(store).tokens()
+
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
