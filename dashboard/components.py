@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from layers.map import MapOptions, build_map
+from layers.map import MapOptions, build_map, warnings_map
 from model.situation import KEY_FIGURES, Summary
 
 from . import data
@@ -60,6 +60,16 @@ def map_view(summary: Summary, layers, incident_mode: str, key: str,
                                          result.get("last_clicked")):
         st.rerun()
 
+
+def warnings_map_view(active: pd.DataFrame, *, demo: bool, key: str) -> None:
+    """The active warnings' areas; panning and zooming do not rerun."""
+    data.static_assets()
+    options = MapOptions(asset_base_url=data.ASSET_URL, basemap_url=data.basemap_url(),
+                         basemap_attribution=data.BASEMAP_ATTRIBUTION, height=460)
+    with st.spinner("Drawing the map…"):
+        m = warnings_map(active, options, demo=demo)
+    st_folium(m, key=key, height=options.height, use_container_width=True,
+              returned_objects=[])
 
 
 def feeds(status: pd.DataFrame | None) -> None:

@@ -28,25 +28,31 @@ def element(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element
     return el
 
 
-def cap_area(info: ET.Element, description: str, geometry) -> None:
-    """An <area>: its description, and a polygon per part (or a circle for a point)."""
+def cap_area(info: ET.Element, description: str, geometry,
+             geocodes: dict[str, str] | None = None) -> None:
+    """An <area>: its description, a polygon per part (or a circle for a
+    point), and its geocodes (valueName -> value)."""
     area = element(info, "area")
     element(area, "areaDesc", description or "see headline")
-    if geometry is None or geometry.is_empty:
-        return
-    if geometry.geom_type == "Point":
+    if geometry is not None and geometry.geom_type == "Point":
         element(area, "circle", f"{geometry.y:.4f},{geometry.x:.4f} 0")
-        return
-    for polygon in shapely.get_parts(geometry):
-        if polygon.geom_type == "Polygon":  # CAP writes latitude first
-            element(area, "polygon",
-                    " ".join(f"{y:.4f},{x:.4f}" for x, y in polygon.exterior.coords))
+    elif geometry is not None and not geometry.is_empty:
+        for polygon in shapely.get_parts(geometry):
+            if polygon.geom_type == "Polygon":  # CAP writes latitude first
+                element(area, "polygon",
+                        " ".join(f"{y:.4f},{x:.4f}" for x, y in polygon.exterior.coords))
+    for name, value in (geocodes or {}).items():
+        geocode = element(area, "geocode")
+        element(geocode, "valueName", name)
+        element(geocode, "value", value)
 
 
 def new_message(*, identifier: str, sender: str, sent, msg_type: str, source: str,
-                demo: bool, restriction: str | None, note: str) -> ET.Element:
+                demo: bool, restriction: str | None, note: str,
+                addresses: list[str] | None = None) -> ET.Element:
     """A message's head: DEMO messages are Exercises, never Actual; with a
-    ``restriction`` the scope is Restricted (``note`` is said of DEMO ones)."""
+    ``restriction`` the scope is Restricted, with ``addresses`` Private (to
+    them alone); ``note`` is said of DEMO ones."""
     ET.register_namespace("", CAP_NS)
     root = ET.Element(f"{{{CAP_NS}}}alert")
     element(root, "identifier", identifier)
@@ -55,9 +61,13 @@ def new_message(*, identifier: str, sender: str, sent, msg_type: str, source: st
     element(root, "status", "Exercise" if demo else "Actual")
     element(root, "msgType", msg_type)
     element(root, "source", source)
-    element(root, "scope", "Restricted" if restriction else "Public")
-    if restriction:
+    element(root, "scope", "Private" if addresses else "Restricted" if restriction
+            else "Public")
+    if restriction and not addresses:
         element(root, "restriction", restriction)
+    if addresses:
+        # CAP separates addresses with spaces; one with a space is quoted.
+        element(root, "addresses", " ".join(f'"{a}"' if " " in a else a for a in addresses))
     if demo:
         element(root, "note", note)
     return root

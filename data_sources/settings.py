@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     # Early-warning rules (TOML; early_warning/rules.py); None: the DEMO's rules.
     rules: Path | None = None
     warning_days: int = 30  # the rules are evaluated over this many days to the data's as-of
+    # Sending warnings (python -m early_warning run / serve)
+    warning_sender: str = "early-warning@localhost"  # CAP sender, e-mail From
+    warning_base_url: str = "http://127.0.0.1:8600"  # where `early_warning serve` is reached
+    smtp_url: str | None = None  # smtp://host:port
+    mqtt_url: str | None = None  # mqtt://host:port
 
     # Access control (service.access). "on" or "off"; unset: on once any user exists.
     access: str | None = None

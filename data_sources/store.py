@@ -33,7 +33,7 @@ from model.access import MARKING_COLUMNS
 from model.period import Period
 from model.schema import CATEGORIES, RECORD_TIME, TABLES
 
-from . import accounts
+from . import accounts, warning_log
 from .errors import DataSourceError
 
 FEATURE_TABLES = ("incidents", "alerts", "tracks", "displacement", "documents")
@@ -158,7 +158,12 @@ def _v5(db: sqlite3.Connection) -> None:
     accounts.create_tables(db)
 
 
-MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5)]
+def _v6(db: sqlite3.Connection) -> None:
+    """The early-warning engine's messages, state, deliveries and acknowledgements."""
+    warning_log.create_tables(db)
+
+
+MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5), (6, _v6)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

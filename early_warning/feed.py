@@ -7,14 +7,13 @@ import xml.etree.ElementTree as ET
 
 import pandas as pd
 
-from .lifecycle import Message
-
 ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
-def atom_feed(messages: list[Message], links: dict[str, str], *, title: str,
+def atom_feed(messages: pd.DataFrame, links: dict[str, str], *, title: str,
               feed_id: str) -> bytes:
-    """``links``: each message's identifier -> the URL of its CAP file."""
+    """``messages``: rows of ``lifecycle.message_row``; ``links``: each
+    message's identifier -> the URL of its CAP file."""
     ET.register_namespace("", ATOM_NS)
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs) -> ET.Element:
@@ -28,12 +27,12 @@ def atom_feed(messages: list[Message], links: dict[str, str], *, title: str,
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
     sub(feed, "id", feed_id)
     sub(feed, "title", title)
-    newest = max((m.sent for m in messages), default=pd.Timestamp.now(tz="UTC"))
+    newest = messages["sent"].max() if len(messages) else pd.Timestamp.now(tz="UTC")
     sub(feed, "updated", when(newest))
-    for m in sorted(messages, key=lambda m: m.sent, reverse=True):
+    for m in messages.sort_values("sent", ascending=False, kind="stable").itertuples():
         entry = sub(feed, "entry")
         sub(entry, "id", f"urn:samon:warning:{m.identifier}")
-        sub(entry, "title", f"{m.kind}: {m.finding.area} (rule {m.finding.rule.id})")
+        sub(entry, "title", f"{m.kind}: {m.area} (rule {m.rule_id})")
         sub(entry, "updated", when(m.sent))
         sub(entry, "summary", m.reason)
         sub(entry, "link", href=links[m.identifier], type="application/cap+xml")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
+import shapely
 
 from data_sources.capxml import cap_identifier
 
@@ -39,6 +40,9 @@ class Engine:
     """The state of every active warning, stepped along time."""
 
     active: dict[tuple[str, str], _Active] = field(default_factory=dict)
+    # The moment last evaluated: evaluating it again (a run repeated) counts no
+    # absence twice.
+    last_at: pd.Timestamp | None = None
 
     def step(self, findings: list[Finding], at: pd.Timestamp,
              rule_ids: set[str] | None = None) -> list[Message]:
@@ -64,8 +68,12 @@ class Engine:
                 current.messages.append((identifier, at))
             current.finding = finding
         evaluated = rule_ids if rule_ids is not None else {k[0] for k in self.active}
+        again = self.last_at is not None and at <= self.last_at
+        self.last_at = at if self.last_at is None else max(at, self.last_at)
         for key in [k for k in self.active if k not in seen and k[0] in evaluated]:
             current = self.active[key]
+            if again:
+                continue
             current.missed += 1
             if current.missed >= current.finding.rule.clear_after:
                 out.append(Message(
@@ -77,26 +85,47 @@ class Engine:
         return out
 
 
+def message_row(message: Message, rules_version: int, cap: bytes = b"") -> dict:
+    """A message as the store keeps it (``data_sources.warning_log``) and as the
+    dashboard lists it; ``warning`` is the identifier of the warning's Alert."""
+    f, rule = message.finding, message.finding.rule
+    return {"identifier": message.identifier,
+            "warning": message.references[0][0] if message.references else message.identifier,
+            "kind": message.kind, "sent": message.sent, "rule_id": rule.id,
+            "rules_version": rules_version, "area_key": f.key, "area": f.area,
+            "severity": rule.severity, "urgency": rule.urgency, "response": rule.response,
+            "tlp": rule.tlp, "share": rule.share, "figures": f.figures, "reason": message.reason,
+            "geometry": None if f.geometry is None else shapely.to_wkt(f.geometry, 5),
+            "demo": f.demo, "cap": cap}
+
+
 @dataclass(frozen=True)
 class Warnings:
-    """What the rules raised along a timeline: every message in order, and the
-    log of every evaluation."""
+    """Warnings as a user sees them: every message (rows of ``message_row``,
+    oldest first), from the node's runs or, where none ran, replayed over the
+    data; the evaluations' log and the acknowledgements."""
 
     rules: RuleSet
-    messages: list[Message]
+    messages: pd.DataFrame
     log: list[str]
+    source: str  # "runs" (python -m early_warning run) or "replay"
+    acks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["warning", "agency", "user", "via", "time"]))
 
-    def issued(self, message: Message) -> pd.Timestamp:
-        """When the warning ``message`` belongs to was first sent."""
-        return message.references[0][1] if message.references else message.sent
-
-    def active(self) -> list[Message]:
-        """The latest message of each warning not cancelled, newest first."""
-        latest: dict[tuple[str, str], Message] = {}
-        for m in self.messages:
-            latest[(m.finding.rule.id, m.finding.key)] = m
-        return sorted((m for m in latest.values() if m.kind != "Cancel"),
-                      key=lambda m: m.sent, reverse=True)
+    def active(self) -> pd.DataFrame:
+        """The latest message of each warning not cancelled, newest first, with
+        when the warning was ``issued`` and the agencies that ``acknowledged`` it."""
+        m = self.messages
+        if m.empty:
+            return m.assign(issued=pd.Series(dtype="datetime64[ns, UTC]"),
+                            acknowledged=pd.Series(dtype=object))
+        issued = m.groupby("warning")["sent"].min()
+        latest = m.groupby("warning").tail(1)
+        latest = latest[latest["kind"] != "Cancel"].copy()
+        latest["issued"] = latest["warning"].map(issued)
+        by = {w: ", ".join(sorted(a)) for w, a in self.acks.groupby("warning")["agency"]}
+        latest["acknowledged"] = [by.get(w, "") for w in latest["warning"]]
+        return latest.sort_values("sent", ascending=False, kind="stable")
 
 
 def _identifier(finding: Finding, at: pd.Timestamp) -> str:

@@ -20,6 +20,33 @@ distribution, as for data)::
     tlp = "TLP:AMBER"
     share = "members"
 
+A rule may say what its warnings tell people to do (``instruction``) and give
+its words in other languages, one ``<info>`` each in the CAP message::
+
+    instruction = "Move to a cyclone shelter."
+    [rule.text.bn]
+    event = "ঘূর্ণিঝড়ের প্রভাব"
+    headline = "ঘূর্ণিঝড়ের প্রভাব: {area}"
+    instruction = "ঘূর্ণিঝড় আশ্রয়কেন্দ্রে যান।"
+
+Recipients: who is sent the warnings they may receive (the sharing rules
+decide, as for data: a recipient is treated as a user of its agency), by
+e-mail and/or webhook, and whom to tell when they have not acknowledged a
+warning in time::
+
+    [[recipient]]
+    id = "bgd-ddm"
+    agency = "DEMO-BGD"
+    country = "BGD"
+    email = "duty@ddm.example"
+    webhook = "https://ddm.example/hooks/warnings"
+    secret_env = "BGD_DDM_HOOK_SECRET"  # the webhook's HMAC key, from this variable
+    escalate_after = "2h"
+    escalate_to = ["ocha-duty"]
+
+``mqtt_topic = "samon/warnings"`` (top level) publishes the public warnings
+(TLP:CLEAR, shared with the public) on the node's MQTT broker.
+
 Kinds: ``hazard_alert`` (an alert of ``min_level`` or higher from any source),
 ``incident_surge`` (a rise of incidents per country, Poisson test against the
 same window in the weeks before), ``displacement_jump`` (a country's displaced
@@ -35,7 +62,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.access import check_marking, parse_share, tlp_level
+import pandas as pd
+
+from model.access import Role, Viewer, check_marking, parse_share, tlp_level
 from model.schema import ALERT_LEVELS, SAARC_ISO3
 
 KINDS: dict[str, dict[str, type]] = {
@@ -70,6 +99,28 @@ class Rule:
     tlp: str = "TLP:CLEAR"
     share: str = "public"
     clear_after: int = 2  # evaluations without the condition before the warning is cancelled
+    instruction: str = ""
+    # Other languages: language -> {"event", "headline", "instruction"}
+    text: dict[str, dict[str, str]] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: str
+    agency: str
+    country: str
+    groups: frozenset[str] = frozenset()
+    email: str | None = None
+    webhook: str | None = None
+    secret_env: str | None = None
+    escalate_after: pd.Timedelta | None = None
+    escalate_to: tuple[str, ...] = ()
+
+    @property
+    def viewer(self) -> Viewer:
+        """The recipient as the sharing rules see it: a user of its agency."""
+        return Viewer(f"recipient {self.id}", agency=self.agency, country=self.country,
+                      role=Role.viewer, groups=self.groups)
 
 
 @dataclass(frozen=True)
@@ -77,6 +128,11 @@ class RuleSet:
     version: int
     rules: tuple[Rule, ...]
     path: str
+    recipients: tuple[Recipient, ...] = ()
+    mqtt_topic: str | None = None
+
+    def recipient(self, rid: str) -> Recipient | None:
+        return next((r for r in self.recipients if r.id == rid), None)
 
 
 def _choice(where: str, name: str, value, allowed) -> str:
@@ -89,20 +145,30 @@ def load_rules(path: str | Path) -> RuleSet:
     """Read and check a rules file; every problem names the rule and field."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"{path}: cannot be read ({exc})") from None
+    return parse_rules(text, str(path))
+
+
+def parse_rules(text: str, path: str) -> RuleSet:
+    """Check the text of a rules file (``path`` names it in errors)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise RuleError(f"{path}: cannot be read as TOML ({exc})") from None
     version = raw.get("version")
     if not isinstance(version, int):
         raise RuleError(f"{path}: 'version = N' (an integer) is required: rules are versioned")
     rules, seen = [], set()
     for n, spec in enumerate(raw.get("rule", []), start=1):
-        where = f"{path.name}, rule {spec.get('id') or n}"
+        where = f"{Path(path).name}, rule {spec.get('id') or n}"
         rule_id, kind = str(spec.get("id") or ""), spec.get("kind")
         if not rule_id or rule_id in seen:
             raise RuleError(f"{where}: every rule needs an id of its own")
         seen.add(rule_id)
         _choice(where, "kind", kind, tuple(KINDS))
+        _known(where, spec, RULE_FIELDS | set(KINDS[kind]))
         countries = tuple(str(c).upper() for c in spec.get("countries", SAARC_ISO3))
         for c in countries:
             _choice(where, "country", c, SAARC_ISO3)
@@ -133,7 +199,84 @@ def load_rules(path: str | Path) -> RuleSet:
             _choice(where, "urgency", spec.get("urgency", "Expected"), URGENCIES),
             _choice(where, "certainty", spec.get("certainty", "Likely"), CERTAINTIES),
             _choice(where, "response", spec.get("response", "Monitor"), RESPONSES),
-            tlp, share, int(spec.get("clear_after", 2))))
+            tlp, share, int(spec.get("clear_after", 2)), str(spec.get("instruction", "")),
+            _texts(where, spec.get("text", {}))))
     if not rules:
         raise RuleError(f"{path}: no [[rule]] in the file")
-    return RuleSet(version, tuple(rules), str(path))
+    recipients = _recipients(Path(path).name, raw.get("recipient", []))
+    topic = raw.get("mqtt_topic")
+    if topic is not None and (not isinstance(topic, str) or not topic or "#" in topic
+                              or "+" in topic):
+        raise RuleError(f"{path}: mqtt_topic must be a topic name without wildcards")
+    return RuleSet(version, tuple(rules), str(path), recipients, topic)
+
+
+RULE_FIELDS = {"id", "kind", "countries", "severity", "urgency", "certainty", "response", "tlp",
+               "share", "clear_after", "instruction", "text"}
+RECIPIENT_FIELDS = {"id", "agency", "country", "groups", "email", "webhook", "secret_env",
+                    "escalate_after", "escalate_to"}
+
+
+def _known(where: str, spec: dict, fields: set[str]) -> None:
+    """TOML puts a key written after a [[table]] into that table: say so rather
+    than ignore a setting the user believes is in force."""
+    unknown = sorted(set(spec) - fields)
+    if unknown:
+        raise RuleError(f"{where}: unknown field(s) {', '.join(unknown)} (settings of the "
+                        "whole file, like version and mqtt_topic, go before the first [[rule]])")
+
+
+def _texts(where: str, spec) -> dict[str, dict[str, str]]:
+    if not isinstance(spec, dict):
+        raise RuleError(f"{where}: 'text' must be a table of languages")
+    out = {}
+    for language, words in spec.items():
+        unknown = set(words) - {"event", "headline", "instruction"} if isinstance(
+            words, dict) else {"(not a table)"}
+        if unknown or not words.get("headline"):
+            raise RuleError(f"{where}: text.{language} needs a headline and may give event "
+                            f"and instruction (not {', '.join(sorted(unknown)) or 'nothing'})")
+        out[str(language)] = {k: str(v) for k, v in words.items()}
+    return out
+
+
+def _recipients(name: str, specs: list) -> tuple[Recipient, ...]:
+    out: list[Recipient] = []
+    for n, spec in enumerate(specs, start=1):
+        where = f"{name}, recipient {spec.get('id') or n}"
+        rid = str(spec.get("id") or "")
+        if not rid or any(r.id == rid for r in out):
+            raise RuleError(f"{where}: every recipient needs an id of its own")
+        _known(where, spec, RECIPIENT_FIELDS)
+        for needed in ("agency", "country"):
+            if not spec.get(needed):
+                raise RuleError(f"{where}: '{needed}' is required (the sharing rules decide "
+                                "what a recipient receives)")
+        if not spec.get("email") and not spec.get("webhook"):
+            raise RuleError(f"{where}: give an 'email' or a 'webhook' (or both)")
+        webhook = spec.get("webhook")
+        if webhook and not str(webhook).startswith(("https://", "http://")):
+            raise RuleError(f"{where}: webhook '{webhook}' is not an http(s) URL")
+        if webhook and not spec.get("secret_env"):
+            raise RuleError(f"{where}: a webhook needs 'secret_env', the environment variable "
+                            "holding the key its requests are signed with")
+        after = None
+        if "escalate_after" in spec:
+            try:
+                after = pd.Timedelta(str(spec["escalate_after"]))
+            except ValueError:
+                raise RuleError(f"{where}: escalate_after '{spec['escalate_after']}' is not a "
+                                "duration like 30min or 2h") from None
+        out.append(Recipient(rid, str(spec["agency"]), str(spec["country"]).upper(),
+                             frozenset(spec.get("groups", [])), spec.get("email"), webhook,
+                             spec.get("secret_env"), after,
+                             tuple(str(x) for x in spec.get("escalate_to", []))))
+    ids = {r.id for r in out}
+    for r in out:
+        for other in r.escalate_to:
+            if other not in ids:
+                raise RuleError(f"{name}, recipient {r.id}: escalate_to names '{other}', "
+                                "which is not a recipient")
+        if r.escalate_to and r.escalate_after is None:
+            raise RuleError(f"{name}, recipient {r.id}: escalate_to needs escalate_after")
+    return tuple(out)

@@ -314,3 +314,35 @@ def drawing_layer(points) -> Layer:
         folium.CircleMarker((lat, lon), radius=4, color="#6a3d9a", fill=True).add_to(group)
     return Layer(group, legend("Drawing", [("#6a3d9a", f"{len(latlon)} corner(s)")],
                                "Click the map to add corners"))
+
+
+SEVERITY_COLOURS = {"Extreme": "#67000d", "Severe": "#d62728", "Moderate": "#ff7f0e",
+                    "Minor": "#e6c229", "Unknown": "#7f7f7f"}
+
+
+def warnings_layer(active: pd.DataFrame) -> Layer:
+    """Active warnings' areas coloured by severity (the most severe drawn last,
+    on top); popups with the rule, the area and the latest message."""
+    group = folium.FeatureGroup(name="Warnings", show=True)
+    located = active[active["geometry"].notna()]
+    if len(located):
+        rank = {s: n for n, s in enumerate(reversed(list(SEVERITY_COLOURS)))}
+        located = located.assign(_rank=located["severity"].map(rank)).sort_values("_rank")
+        shapes = gpd.GeoDataFrame(geometry=gpd.GeoSeries.from_wkt(located["geometry"].tolist()),
+                                  crs="EPSG:4326")
+        props = {"area": located["area"], "severity": located["severity"],
+                 "rule": located["rule_id"], "message": located["kind"],
+                 "sent": located["sent"].dt.strftime("%Y-%m-%d %H:%M UTC"),
+                 "colour": located["severity"].map(SEVERITY_COLOURS)}
+        folium.GeoJson(
+            _geojson(shapes, props),
+            marker=folium.CircleMarker(radius=9, weight=2, fill=True, fill_opacity=0.6),
+            style_function=lambda f: {"color": f["properties"]["colour"], "weight": 2,
+                                      "fillColor": f["properties"]["colour"],
+                                      "fillOpacity": 0.3},
+            popup=folium.GeoJsonPopup(**_popup_fields({
+                "area": "Area", "severity": "Severity", "rule": "Rule",
+                "message": "Latest message", "sent": "Sent"}), max_width=320),
+        ).add_to(group)
+    return Layer(group, legend("Warning severity", [(c, s) for s, c in
+                                                    SEVERITY_COLOURS.items()]))

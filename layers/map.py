@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import folium
+import geopandas as gpd
 import pandas as pd
 
 from model.situation import Summary
@@ -14,6 +15,7 @@ from .assets import localize
 from .html import DISCLAIMER, MapBox, esc, sources_box
 
 LAYERS = ("boundaries", "flood", "cyclone", "alerts", "incidents", "hotspots", "displacement")
+REGION_BOUNDS = (60.5, -0.7, 97.4, 38.5)  # west, south, east, north: the eight member states
 PLAIN_BACKGROUND = "#dfe7ee"  # water-like grey-blue when no basemap tiles are used
 
 
@@ -84,4 +86,27 @@ def build_map(summary: Summary, options: MapOptions = MapOptions()) -> folium.Ma
     MapBox(f"{banner}{esc(summary.region_label)}, {summary.period.label}"
            f"<br><small>{esc(DISCLAIMER)}</small>", "topleft",
            "samon-disclaimer").add_to(m)
+    return localize(m, options.asset_base_url)
+
+
+def warnings_map(active: pd.DataFrame, options: MapOptions = MapOptions(), *,
+                 demo: bool = False) -> folium.Map:
+    """The areas of the active warnings (rows of ``early_warning`` messages),
+    framed on them (on the region when there are none), with the severity legend."""
+    shapes = gpd.GeoSeries.from_wkt(active["geometry"].dropna().tolist())
+    west, south, east, north = shapes.total_bounds if len(shapes) else REGION_BOUNDS
+    m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=5,
+                   tiles=None, control_scale=True, prefer_canvas=True)
+    m.get_root().header.add_child(folium.Element(  # type: ignore[attr-defined]
+        f"<style>.leaflet-container {{ background: {PLAIN_BACKGROUND}; }}</style>"))
+    if options.basemap_url:
+        folium.TileLayer(options.basemap_url, attr=esc(options.basemap_attribution),
+                         name="Basemap", overlay=False).add_to(m)
+    layer = builders.warnings_layer(active)
+    layer.group.add_to(m)
+    m.fit_bounds([[south, west], [north, east]])
+    MapBox(str(layer.legend), "bottomright", "samon-legends").add_to(m)
+    banner = '<span class="samon-demo">DEMO DATA</span> — ' if demo else ""
+    MapBox(f"{banner}{len(active)} active warning(s)<br><small>{esc(DISCLAIMER)}</small>",
+           "topleft", "samon-disclaimer").add_to(m)
     return localize(m, options.asset_base_url)

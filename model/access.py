@@ -137,7 +137,7 @@ class Role(IntEnum):
 # What each action needs.
 NEEDS = {"see": Role.viewer, "upload": Role.analyst, "analyse": Role.analyst,
          "export": Role.analyst, "report": Role.coordinator, "publish": Role.coordinator,
-         "share": Role.coordinator, "admin": Role.admin}
+         "share": Role.coordinator, "rules": Role.coordinator, "admin": Role.admin}
 
 
 @dataclass(frozen=True)

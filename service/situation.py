@@ -8,13 +8,16 @@ files, the filters) and guarded by a lock; work is done outside the lock.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -30,9 +33,10 @@ from data_sources.scenario import (
 )
 from data_sources.settings import Settings
 from data_sources.store import FEATURE_TABLES, Store
-from early_warning.lifecycle import Warnings
+from data_sources.warning_log import MESSAGE_COLUMNS, WarningLog
+from early_warning.lifecycle import Warnings, message_row
 from early_warning.replay import replay_timeline
-from early_warning.rules import DEMO_RULES, load_rules
+from early_warning.rules import DEMO_RULES, RuleError, RuleSet, load_rules, parse_rules
 from geo.borders import international_borders
 from geo.regions import (
     admin_region,
@@ -264,32 +268,103 @@ class SituationService:
 
     # -- early warning ------------------------------------------------------------------
 
+    def rules_path(self) -> Path:
+        """The node's rules file: SAMON_RULES; else the one a coordinator saved
+        beside the store; else the DEMO's (shipped with the program, never written)."""
+        if self.settings.rules:
+            return self.settings.rules
+        saved = self.settings.store_path.parent / "rules.toml"
+        return saved if saved.exists() else DEMO_RULES
+
+    def rules(self) -> RuleSet:
+        return load_rules(self.rules_path())
+
+    def save_rules(self, viewer: Viewer, text: str) -> RuleSet:
+        """Replace the node's rules with ``text`` once it passes every check and
+        its version is higher than the current one's (warnings name the version
+        that raised them); audited with the text before and after."""
+        viewer.require("rules")
+        path = self.rules_path()
+        target = self.settings.rules or self.settings.store_path.parent / "rules.toml"
+        old_text = path.read_text(encoding="utf-8")
+        old = parse_rules(old_text, str(path))
+        new = parse_rules(text, str(target))
+        if new.version <= old.version:
+            raise RuleError(f"{target.name}: the version must go up (it is {old.version}; "
+                            f"the new text says {new.version})")
+        partial = target.with_name(target.name + ".partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)  # readers see the old file or the new, never half of one
+        self.access.record(viewer, "rules", {
+            "file": str(target), "version": [old.version, new.version],
+            "diff": "".join(difflib.unified_diff(old_text.splitlines(True),
+                                                 text.splitlines(True), "before", "after"))})
+        return new
+
     def warnings(self, viewer: Viewer | None = None) -> Warnings:
-        """The warnings the rules raise over what ``viewer`` may see, evaluated
-        daily over the last ``warning_days`` days to the data's as-of time (the
-        same data gives the same warnings); those of rules shared beyond the
-        viewer's reach are left out."""
+        """The warnings ``viewer`` may receive: those the node's runs sent
+        (``python -m early_warning run``) or, on a node where none ran, those the
+        rules raise when replayed daily over the last ``warning_days`` days to the
+        data's as-of time, over what the viewer may see. Warnings of rules shared
+        beyond the viewer's reach are left out either way."""
         viewer = viewer or self.access.nobody()
-        path = self.settings.rules or DEMO_RULES
+        path = self.rules_path()
         try:
             changed = path.stat().st_mtime_ns
         except OSError as exc:
             raise FileAccessError(f"the rules file cannot be read: {exc.strerror}",
                                   path=path) from None
         token = self.token()
+        runs = None
+        if self.settings.store_path.exists():
+            with Store(self.settings.store_path) as store:
+                log_table = WarningLog(store)
+                runs = log_table.change_token() if log_table.any_run() else None
 
         def make() -> Warnings:
             rules = load_rules(path)
-            sc = self.scenario(viewer, token)
-            start = sc.as_of - pd.Timedelta(days=self.settings.warning_days)
-            with self._heavy:
-                messages, log = replay_timeline(sc, rules, start, sc.as_of, pd.Timedelta(days=1))
-            mine = [m for m in messages if may_see(
-                {"agency": "", "agency_country": "", "tlp": m.finding.rule.tlp,
-                 "share": m.finding.rule.share}, viewer)]
-            return Warnings(rules, mine, log)
+            if runs is not None:
+                with Store(self.settings.store_path) as store:
+                    log_table = WarningLog(store)
+                    messages, acks = log_table.messages(), log_table.acks()
+                    log = [line for text in reversed(log_table.runs()["log"].tolist())
+                           for line in text.splitlines()]
+                source = "runs"
+            else:
+                sc = self.scenario(viewer, token)
+                start = sc.as_of - pd.Timedelta(days=self.settings.warning_days)
+                with self._heavy:
+                    sent, log = replay_timeline(sc, rules, start, sc.as_of,
+                                                pd.Timedelta(days=1))
+                messages = pd.DataFrame([message_row(m, rules.version) for m in sent],
+                                        columns=list(MESSAGE_COLUMNS))
+                acks, source = None, "replay"
+            mine = messages[[may_see({"agency": "", "agency_country": "", "tlp": m.tlp,
+                                      "share": m.share}, viewer)
+                             for m in messages.itertuples()]].reset_index(drop=True)
+            if acks is None:
+                return Warnings(rules, mine, log, source)
+            return Warnings(rules, mine, log, source, acks[acks["warning"].isin(mine["warning"])])
 
-        return self._warnings.get_or((token, viewer.key(), str(path), changed), make)
+        return self._warnings.get_or((token, runs, viewer.key(), str(path), changed), make)
+
+    def acknowledge(self, viewer: Viewer, warning: str) -> bool:
+        """``viewer``'s agency acknowledges a warning it received (audited);
+        False when the agency had already."""
+        viewer.require("see")
+        if viewer.kind != "user":
+            raise AccessError("log in first: an acknowledgement is an agency's")
+        if warning not in set(self.warnings(viewer).messages["warning"]):
+            raise AccessError(f"{viewer.name} has not received warning {warning}")
+        if self.warnings(viewer).source != "runs":
+            raise AccessError("only warnings the node sent can be acknowledged: this node "
+                              "has not run the rules (python -m early_warning run)")
+        with Store(self.settings.store_path) as store, store.transaction() as db:
+            done = WarningLog(store).acknowledge(db, warning, viewer.agency, viewer.name,
+                                                 "dashboard")
+        if done:
+            self.access.record(viewer, "acknowledge", {"warning": warning})
+        return done
 
     # -- data in ------------------------------------------------------------------------
 
@@ -402,23 +477,24 @@ class SituationService:
 REPORT_KINDS = ("pdf", "docx", "html")
 
 
-def restricted(sc: Scenario, viewer: Viewer) -> Scenario:
-    """The layers and records of ``sc`` that ``viewer`` may see. Nothing says
-    what was left out, not even how much; the rejections of a layer with hidden
-    records are dropped too (they quote the records)."""
-    if viewer.kind == "open":
+def restricted(sc: Scenario, *viewers: Viewer) -> Scenario:
+    """The layers and records of ``sc`` that every one of ``viewers`` may see.
+    Nothing says what was left out, not even how much; the rejections of a
+    layer with hidden records are dropped too (they quote the records)."""
+    viewers = tuple(v for v in viewers if v.kind != "open")
+    if not viewers:
         return sc
     layers: dict[str, Layer] = {}
     for name, layer in sc.layers.items():
         result = layer.result
         if result.kind == "raster":
             shown: Layer | None = layer
-            while shown is not None and not may_see(shown.data.attrs, viewer):
+            while shown is not None and not all(may_see(shown.data.attrs, v) for v in viewers):
                 shown = shown.replaced  # the layer it replaced, which they may see
             if shown is not None:
                 layers[name] = shown
             continue
-        keep = visible(result.data, viewer)
+        keep = np.logical_and.reduce([visible(result.data, v) for v in viewers])
         if keep.all():
             layers[name] = layer
             continue
