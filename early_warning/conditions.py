@@ -16,7 +16,7 @@ from model.period import Period
 from model.scenario import Scenario
 from model.schema import ALERT_LEVELS
 
-from .rules import HAZARD_LAYERS, Rule
+from .rules import Rule
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def _exposures(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[Finding
     time steps counts the steps up to ``at`` (the swath so far); one without
     counts from its layer's update time."""
     p = rule.params
-    name = HAZARD_LAYERS[p["hazard"]]
+    name = p["layer"]
     if name not in scenario.layers or "population" not in scenario.layers:
         return []
     layer = scenario.layers[name]

@@ -53,7 +53,8 @@ same window in the weeks before), ``displacement_jump`` (a country's displaced
 people up by ``min_ratio`` and ``min_people`` against the window before),
 ``exposure`` (at least ``min_people`` in a country live where the ``hazard``,
 flood depth in m or cyclone wind in kt, reaches ``threshold``; from the exposure
-engine, over what the hazard raster says up to that moment).
+engine, over what the hazard raster says up to that moment; ``layer`` names
+another raster layer than the scenario's "flood" or "wind", e.g. an added one).
 """
 
 from __future__ import annotations
@@ -184,6 +185,7 @@ def parse_rules(text: str, path: str) -> RuleSet:
             _choice(where, "min_level", params["min_level"], ALERT_LEVELS)
         if kind == "exposure":
             _choice(where, "hazard", params["hazard"], tuple(HAZARD_LAYERS))
+            params["layer"] = str(spec.get("layer") or HAZARD_LAYERS[params["hazard"]])
         try:
             tlp, share = tlp_level(spec.get("tlp", "TLP:CLEAR")), \
                 parse_share(spec.get("share", "public"))
@@ -212,7 +214,7 @@ def parse_rules(text: str, path: str) -> RuleSet:
 
 
 RULE_FIELDS = {"id", "kind", "countries", "severity", "urgency", "certainty", "response", "tlp",
-               "share", "clear_after", "instruction", "text"}
+               "share", "clear_after", "instruction", "text", "layer"}
 RECIPIENT_FIELDS = {"id", "agency", "country", "groups", "email", "webhook", "secret_env",
                     "escalate_after", "escalate_to"}
 

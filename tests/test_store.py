@@ -15,6 +15,7 @@ import shapely
 
 from data_sources import store as store_module
 from data_sources.store import SCHEMA_VERSION, Store, StoreError
+from data_sources.warning_log import WarningLog
 from model.period import Period
 from tests.conftest import ROOT
 
@@ -93,7 +94,7 @@ def test_migration_from_an_older_schema(tmp_path, demo, monkeypatch):
         assert old.schema_version == 1
     monkeypatch.undo()
     with Store(path) as new:
-        assert new.schema_version == SCHEMA_VERSION == 5
+        assert new.schema_version == SCHEMA_VERSION == 6
         assert new.counts()["incidents"] == 10
         # v5: records from before markings were shown to everyone, and stay public.
         marks = new.query("incidents")[["agency", "agency_country", "tlp", "share"]]
@@ -103,6 +104,7 @@ def test_migration_from_an_older_schema(tmp_path, demo, monkeypatch):
                                                 "WHERE type = 'index'")}
         assert "ingest_log_source" in indexes
         assert new.counts()["documents"] == 0  # the table v3 added
+        assert not WarningLog(new).any_run()  # v6: the early-warning tables, empty
 
 
 def test_v4_adds_alert_headlines_without_new_versions_of_old_alerts(tmp_path, demo,
@@ -119,7 +121,7 @@ def test_v4_adds_alert_headlines_without_new_versions_of_old_alerts(tmp_path, de
         assert old.upsert("alerts", alerts.drop(columns="headlines"))["inserted"] == 3
     monkeypatch.undo()
     with Store(path) as new:
-        assert new.schema_version == 5
+        assert new.schema_version == SCHEMA_VERSION
         # The same alerts again: duplicates, not a new version each.
         assert new.upsert("alerts", alerts)["duplicates"] == 3
         translated = alerts.head(1).assign(headlines='{"en": "A", "bn": "B"}')
