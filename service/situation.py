@@ -339,9 +339,10 @@ class SituationService:
                 messages = pd.DataFrame([message_row(m, rules.version) for m in sent],
                                         columns=list(MESSAGE_COLUMNS))
                 acks, source = None, "replay"
-            mine = messages[[may_see({"agency": "", "agency_country": "", "tlp": m.tlp,
+            keep = np.array([may_see({"agency": "", "agency_country": "", "tlp": m.tlp,
                                       "share": m.share}, viewer)
-                             for m in messages.itertuples()]].reset_index(drop=True)
+                             for m in messages.itertuples()], dtype=bool)
+            mine = messages[keep].reset_index(drop=True)
             if acks is None:
                 return Warnings(rules, mine, log, source)
             return Warnings(rules, mine, log, source, acks[acks["warning"].isin(mine["warning"])])

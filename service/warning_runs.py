@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -200,6 +201,10 @@ def serve(runs: WarningRuns, host: str, port: int) -> ThreadingHTTPServer:
                                "/cap/IDENTIFIER.xml and acknowledgement links.")
             except AccessError as exc:
                 self._page(403, "Refused", str(exc))
+            except Exception:  # the server goes on; the operator sees why
+                traceback.print_exc()
+                self._page(500, "Error", "The warnings cannot be served just now; the "
+                           "node's log says why.")
 
         def log_message(self, format: str, *args) -> None:  # noqa: A002
             pass  # requests are not logged with their tokens

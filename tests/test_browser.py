@@ -207,7 +207,17 @@ def test_the_warnings_view_lists_what_the_rules_raised(page, server):
     page.get_by_role("link", name="Warnings").click()
     page.get_by_text("Active (4)").wait_for(timeout=90_000)
     for text in ("Pakistan: rule flood-impact", "Bangladesh: rule cyclone-impact",
-                 "5,385,367 people in Bangladesh live where the cyclone reaches 64 kt"):
+                 "5,385,367 people in Bangladesh live where the cyclone reaches 64 kt",
+                 "This node has not run the rules yet, so nothing was sent"):
         page.get_by_text(text).first.wait_for(timeout=30_000)  # the page draws in order
+    # The warnings' areas on the map, with the severity legend.
+    map_frame(page).get_by_text("Warning severity").wait_for(timeout=60_000)
+    map_frame(page).get_by_text("4 active warning(s)").wait_for(timeout=30_000)
+    assert layer_count(leaflet(page)) >= 4
+    page.screenshot(path=str(ARTIFACTS / "warnings_map.png"))
+    # Rules are checked before they are saved: the same version again is refused.
+    page.get_by_text("Edit the rules").click()
+    page.get_by_role("button", name="Check and save").click()
+    page.get_by_text("the version must go up (it is 2").wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "warnings.png"), full_page=True)
     assert page.left_localhost == []

@@ -179,6 +179,14 @@ def test_runs_keep_their_state_in_the_store_and_send_what_the_replay_raises(node
     schema = etree.XMLSchema(etree.parse(str(CAP_XSD)))
     for cap in stored["cap"]:
         assert schema.validate(etree.fromstring(cap)), schema.error_log.last_error
+    # The cyclone warning speaks English and Bengali (the rule gives its words in both),
+    # and names its area by geocode too.
+    cyclone = etree.fromstring(stored.loc[stored["rule_id"] == "cyclone-impact", "cap"].iloc[0])
+    assert cyclone.xpath("cap:info/cap:language/text()", namespaces=NS) == ["en", "bn"]
+    bengali = cyclone.findall("cap:info", NS)[1]
+    assert bengali.findtext("cap:headline", namespaces=NS) == "ঘূর্ণিঝড়ের প্রভাব: Bangladesh"
+    assert bengali.findtext("cap:instruction", namespaces=NS).startswith("উপকূল থেকে দূরে")
+    assert bengali.findtext("cap:area/cap:geocode/cap:value", namespaces=NS) == "BGD"
     # A run repeated at the same moment raises nothing new: no duplicate warning.
     again = runs.run_once(demo.as_of)
     assert again.messages == [] and len(WarningLog(Store(runs.settings.store_path))
@@ -311,16 +319,38 @@ def test_a_coordinator_saves_rules_once_they_pass_every_check(tmp_path, demo):
     text = DEMO_RULES.read_text(encoding="utf-8")
     with pytest.raises(AccessError):
         service.save_rules(Viewer("a", agency="DEMO-IND", country="IND", role=Role.analyst),
-                           text.replace("version = 1", "version = 2"))
+                           text.replace("version = 2", "version = 3"))
     with pytest.raises(RuleError, match="the version must go up"):
         service.save_rules(coordinator, text.replace("min_people = 100000", "min_people = 5"))
     with pytest.raises(RuleError, match="rule cyclone-impact: country 'XXX'"):
-        service.save_rules(coordinator, text.replace("version = 1", "version = 2")
+        service.save_rules(coordinator, text.replace("version = 2", "version = 3")
                            .replace('"BGD", "IND", "LKA"', '"XXX"'))
     assert service.rules_path() == DEMO_RULES  # nothing written
-    saved = service.save_rules(coordinator, text.replace("version = 1", "version = 2"))
-    assert saved.version == 2 and service.rules_path() == tmp_path / "rules.toml"
-    assert service.rules().version == 2 and DEMO_RULES.read_text(encoding="utf-8") == text
+    saved = service.save_rules(coordinator, text.replace("version = 2", "version = 3"))
+    assert saved.version == 3 and service.rules_path() == tmp_path / "rules.toml"
+    assert service.rules().version == 3 and DEMO_RULES.read_text(encoding="utf-8") == text
     entry = service.access.audit().iloc[-1]
-    assert entry["action"] == "rules" and "-version = 1" in entry["detail"] and \
-        "+version = 2" in entry["detail"]
+    assert entry["action"] == "rules" and "-version = 2" in entry["detail"] and \
+        "+version = 3" in entry["detail"]
+
+
+def test_a_node_whose_rules_raised_nothing_serves_an_empty_feed(tmp_path, demo):
+    from service import SituationService
+    from service.warning_runs import WarningRuns, serve
+
+    rules = tmp_path / "rules.toml"
+    rules.write_text('version = 1\n[[rule]]\nid = "nepal-surge"\nkind = "incident_surge"\n'
+                     'countries = ["NPL"]\ndays = 7\nbaseline_weeks = 4\np_value = 0.01\n'
+                     "min_count = 20\n", encoding="utf-8")
+    runs = WarningRuns(SituationService(Settings(store_path=tmp_path / "s.gpkg", rules=rules)))
+    assert runs.run_once().messages == []
+    server = serve(runs, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        feed = httpx.get(f"{base}/feed.atom")
+        assert feed.status_code == 200 and b"<entry>" not in feed.content
+        assert httpx.get(f"{base}/nothing").status_code == 404
+        assert httpx.get(f"{base}/ack?w=a&r=b&t=c").status_code == 403
+    finally:
+        server.shutdown()

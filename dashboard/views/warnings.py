@@ -34,6 +34,8 @@ else:
                "This node has not run the rules yet, so nothing was sent: start "
                "`python -m early_warning run --every 15m` to send warnings.")
 
+st.caption("The sidebar's filters do not apply here: warnings cover every area the rules "
+           "watch, as far as the sharing rules let you receive them.")
 active = found.active()
 demo = bool(found.messages["demo"].any()) if len(found.messages) else False
 warnings_map_view(active, demo=demo, key="warnings_map")
