@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import h3
 import numpy as np
 import pandas as pd
 import shapely
@@ -12,6 +13,7 @@ from scipy.stats import poisson
 
 from geo.displacement import period_figures
 from geo.exposure import ExposureError, exposure
+from geo.hotspots import h3_cells
 from model.period import Period
 from model.scenario import Scenario
 from model.schema import ALERT_LEVELS
@@ -66,33 +68,59 @@ def _hazard_alerts(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[Fin
 
 
 def _incident_surges(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[Finding]:
+    """Per country, or per H3 cell with ``h3_resolution``: the incidents of the
+    last ``days`` against the mean of the same window in each of the
+    ``baseline_weeks`` weeks before, by a Poisson test. Cells are many tests at
+    once: each is held to ``p_value`` divided by the number of cells with recent
+    incidents (Bonferroni), and the explanation says so."""
     p = rule.params
     incidents = scenario["incidents"]
+    mine = incidents[incidents["country"].isin(rule.countries)]
     recent_period = Period(at - pd.Timedelta(days=p["days"]), at)
+    res = p.get("h3_resolution")
+    if res is None:
+        units = mine["country"].astype(str).to_numpy()
+    else:
+        units = np.array([h3.int_to_str(int(c)) for c in h3_cells(mine.geometry, res)])
+    recent_mask = recent_period.contains(mine["time"]).to_numpy()
+    recent = pd.Series(units[recent_mask]).value_counts()
+    before = [pd.Series(units[Period(recent_period.start - pd.Timedelta(weeks=k),
+                                     recent_period.end - pd.Timedelta(weeks=k))
+                              .contains(mine["time"]).to_numpy()]).value_counts()
+              for k in range(1, p["baseline_weeks"] + 1)]
+    tests = len(recent) if res is not None else 1
+    threshold = p["p_value"] / max(tests, 1)
     places = _countries(scenario)
     out = []
-    for iso3 in rule.countries:
-        mine = incidents[incidents["country"] == iso3]
-        recent = int(recent_period.contains(mine["time"]).sum())
-        before = [int(Period(recent_period.start - pd.Timedelta(weeks=k),
-                             recent_period.end - pd.Timedelta(weeks=k))
-                      .contains(mine["time"]).sum())
-                  for k in range(1, p["baseline_weeks"] + 1)]
-        expected = float(np.mean(before))
-        # P(X >= recent) under Poisson(expected): how unlikely the rise is by chance.
-        chance = float(poisson.sf(recent - 1, expected)) if expected > 0 else \
-            (0.0 if recent else 1.0)
-        if recent < p["min_count"] or chance >= p["p_value"]:
+    for unit in (rule.countries if res is None else sorted(recent.index)):
+        count = int(recent.get(unit, 0))
+        expected = float(np.mean([int(b.get(unit, 0)) for b in before]))
+        # P(X >= count) under Poisson(expected): how unlikely the rise is by chance.
+        chance = float(poisson.sf(count - 1, expected)) if expected > 0 else \
+            (0.0 if count else 1.0)
+        if count < p["min_count"] or chance >= threshold:
             continue
-        name, geometry = places.get(iso3, (iso3, None))
+        if res is None:
+            name, geometry = places.get(unit, (unit, None))
+            key, where = unit, f"in {name}"
+            demo_rows = mine[mine["country"] == unit]
+        else:
+            in_cell = units == unit
+            country = str(mine["country"].to_numpy()[in_cell][0])
+            name = f"H3 cell {unit} ({places.get(country, (country, None))[0]})"
+            geometry = shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(unit)])
+            key, where = f"h3:{unit}", f"in {name}"
+            demo_rows = mine[in_cell]
+        correction = (f" (Bonferroni: {p['p_value']:g} / {tests} cells with recent incidents)"
+                      if res is not None else "")
         out.append(Finding(
-            rule, iso3, name, geometry,
-            {"incidents": recent, "expected": round(expected, 2), "p_value": chance},
-            f"{recent} border incidents in {name} in the {p['days']} days to "
+            rule, key, name, geometry,
+            {"incidents": count, "expected": round(expected, 2), "p_value": chance},
+            f"{count} border incidents {where} in the {p['days']} days to "
             f"{at:%Y-%m-%d %H:%M} UTC against {expected:.1f} expected (the mean of the same "
             f"{p['days']} days in each of the {p['baseline_weeks']} weeks before); Poisson test "
-            f"p = {chance:.2g} < {p['p_value']:g}", "other",
-            bool(mine["demo"].any()) if len(mine) else scenario.demo))
+            f"p = {chance:.2g} < {threshold:.2g}{correction}", "other",
+            bool(demo_rows["demo"].any()) if len(demo_rows) else scenario.demo))
     return out
 
 

@@ -48,9 +48,10 @@ warning in time::
 (TLP:CLEAR, shared with the public) on the node's MQTT broker.
 
 Kinds: ``hazard_alert`` (an alert of ``min_level`` or higher from any source),
-``incident_surge`` (a rise of incidents per country, Poisson test against the
-same window in the weeks before), ``displacement_jump`` (a country's displaced
-people up by ``min_ratio`` and ``min_people`` against the window before),
+``incident_surge`` (a rise of incidents per country, or per H3 cell with
+``h3_resolution``: a Poisson test against the same window in the weeks before),
+``displacement_jump`` (a country's displaced people up by ``min_ratio`` and
+``min_people`` against the window before),
 ``exposure`` (at least ``min_people`` in a country live where the ``hazard``,
 flood depth in m or cyclone wind in kt, reaches ``threshold``; from the exposure
 engine, over what the hazard raster says up to that moment; ``layer`` names
@@ -183,6 +184,11 @@ def parse_rules(text: str, path: str) -> RuleSet:
                 raise RuleError(f"{where}: '{name}' must be a {kind_of.__name__}") from None
         if kind == "hazard_alert":
             _choice(where, "min_level", params["min_level"], ALERT_LEVELS)
+        if kind == "incident_surge" and "h3_resolution" in spec:
+            res = spec["h3_resolution"]
+            if not isinstance(res, int) or not 0 <= res <= 15:
+                raise RuleError(f"{where}: h3_resolution must be an integer from 0 to 15")
+            params["h3_resolution"] = res
         if kind == "exposure":
             _choice(where, "hazard", params["hazard"], tuple(HAZARD_LAYERS))
             params["layer"] = str(spec.get("layer") or HAZARD_LAYERS[params["hazard"]])
@@ -214,7 +220,7 @@ def parse_rules(text: str, path: str) -> RuleSet:
 
 
 RULE_FIELDS = {"id", "kind", "countries", "severity", "urgency", "certainty", "response", "tlp",
-               "share", "clear_after", "instruction", "text", "layer"}
+               "share", "clear_after", "instruction", "text", "layer", "h3_resolution"}
 RECIPIENT_FIELDS = {"id", "agency", "country", "groups", "email", "webhook", "secret_env",
                     "escalate_after", "escalate_to"}
 

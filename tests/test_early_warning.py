@@ -84,6 +84,33 @@ def test_an_incident_surge_is_a_poisson_test_against_the_weeks_before(tmp_path):
     assert evaluate(rule, _scenario([4, 0, 0, 0, 0], at), at) == []  # under min_count
 
 
+def test_an_incident_surge_per_h3_cell_corrects_for_the_cells_tested(tmp_path):
+    import h3
+
+    path = tmp_path / "rules.toml"
+    path.write_text(SURGE.replace('countries = ["PAK"]', 'countries = ["PAK"]\nh3_resolution = 5'),
+                    encoding="utf-8")
+    rule = load_rules(path).rules[0]
+    at = pd.Timestamp("2026-09-30T00:00Z")
+    rising = _scenario([10, 2, 2, 2, 2], at)
+    steady = _scenario([3, 3, 3, 3, 3], at)["incidents"].assign(
+        geometry=shapely.Point(67, 25), id=lambda f: "s" + f["id"])
+    incidents = pd.concat([rising["incidents"], steady], ignore_index=True)
+    rising.layers["incidents"] = Layer("incidents", "test", None, False,
+                                       ReadResult("incidents", "test", "", incidents))
+    (finding,) = evaluate(rule, rising, at)
+    cell = h3.latlng_to_cell(30, 70, 5)
+    assert finding.key == f"h3:{cell}" and finding.area == f"H3 cell {cell} (Pakistan)"
+    assert finding.geometry.contains(shapely.Point(70, 30))
+    # Two cells had recent incidents: each is held to 0.01 / 2.
+    assert "p = 4.6e-05 < 0.005 (Bonferroni: 0.01 / 2 cells with recent incidents)" in \
+        finding.explanation
+    with pytest.raises(RuleError, match="h3_resolution must be an integer from 0 to 15"):
+        path.write_text(SURGE.replace('countries = ["PAK"]', 'countries = ["PAK"]\n'
+                                      'h3_resolution = 16'), encoding="utf-8")
+        load_rules(path)
+
+
 def _finding(rule: Rule, figures: dict) -> Finding:
     return Finding(rule, "PAK", "Pakistan", shapely.box(60, 23, 78, 37), figures, "why")
 
