@@ -75,24 +75,30 @@ def _incident_surges(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[F
     incidents (Bonferroni), and the explanation says so."""
     p = rule.params
     incidents = scenario["incidents"]
-    mine = incidents[incidents["country"].isin(rule.countries)]
-    recent_period = Period(at - pd.Timedelta(days=p["days"]), at)
+    selected = incidents["country"].isin(rule.countries).to_numpy()
+    times = incidents["time"][selected]
     res = p.get("h3_resolution")
     if res is None:
-        units = mine["country"].astype(str).to_numpy()
+        codes, uniques = pd.factorize(incidents["country"][selected])
+        names = [str(u) for u in uniques]
     else:
-        units = np.array([h3.int_to_str(int(c)) for c in h3_cells(mine.geometry, res)])
-    recent_mask = recent_period.contains(mine["time"]).to_numpy()
-    recent = pd.Series(units[recent_mask]).value_counts()
-    before = [pd.Series(units[Period(recent_period.start - pd.Timedelta(weeks=k),
-                                     recent_period.end - pd.Timedelta(weeks=k))
-                              .contains(mine["time"]).to_numpy()]).value_counts()
+        codes, uniques = pd.factorize(h3_cells(incidents.geometry[selected], res))
+        names = [h3.int_to_str(int(u)) for u in uniques]
+    recent_period = Period(at - pd.Timedelta(days=p["days"]), at)
+
+    def counts(period: Period) -> pd.Series:
+        inside = codes[period.contains(times).to_numpy()]
+        return pd.Series(np.bincount(inside, minlength=len(names)), index=names, dtype=int)
+
+    recent = counts(recent_period)
+    before = [counts(Period(recent_period.start - pd.Timedelta(weeks=k),
+                            recent_period.end - pd.Timedelta(weeks=k)))
               for k in range(1, p["baseline_weeks"] + 1)]
-    tests = len(recent) if res is not None else 1
+    tests = int((recent > 0).sum()) if res is not None else 1
     threshold = p["p_value"] / max(tests, 1)
     places = _countries(scenario)
     out = []
-    for unit in (rule.countries if res is None else sorted(recent.index)):
+    for unit in (rule.countries if res is None else sorted(recent.index[recent > 0])):
         count = int(recent.get(unit, 0))
         expected = float(np.mean([int(b.get(unit, 0)) for b in before]))
         # P(X >= count) under Poisson(expected): how unlikely the rise is by chance.
@@ -100,17 +106,17 @@ def _incident_surges(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[F
             (0.0 if count else 1.0)
         if count < p["min_count"] or chance >= threshold:
             continue
+        in_unit = codes == names.index(unit)  # a rise has incidents: the unit is named
         if res is None:
             name, geometry = places.get(unit, (unit, None))
-            key, where = unit, f"in {name}"
-            demo_rows = mine[mine["country"] == unit]
+            key = unit
         else:
-            in_cell = units == unit
-            country = str(mine["country"].to_numpy()[in_cell][0])
+            country = str(incidents["country"].to_numpy()[selected][in_unit][0])
             name = f"H3 cell {unit} ({places.get(country, (country, None))[0]})"
             geometry = shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(unit)])
-            key, where = f"h3:{unit}", f"in {name}"
-            demo_rows = mine[in_cell]
+            key = f"h3:{unit}"
+        where = f"in {name}"
+        demo = incidents["demo"].to_numpy()[selected][in_unit]
         correction = (f" (Bonferroni: {p['p_value']:g} / {tests} cells with recent incidents)"
                       if res is not None else "")
         out.append(Finding(
@@ -120,7 +126,7 @@ def _incident_surges(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[F
             f"{at:%Y-%m-%d %H:%M} UTC against {expected:.1f} expected (the mean of the same "
             f"{p['days']} days in each of the {p['baseline_weeks']} weeks before); Poisson test "
             f"p = {chance:.2g} < {threshold:.2g}{correction}", "other",
-            bool(demo_rows["demo"].any()) if len(demo_rows) else scenario.demo))
+            bool(demo.any()) if len(demo) else scenario.demo))
     return out
 
 
