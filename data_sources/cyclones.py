@@ -1,4 +1,5 @@
-"""Reader for cyclone track points: IBTrACS CSV -> the canonical ``tracks`` table.
+"""Readers for cyclone track points: IBTrACS CSV and ATCF decks (forecasts and
+best tracks) -> the canonical ``tracks`` table.
 
 IBTrACS v04 CSV as published has a second *units* row and writes missing
 values as a blank (a single space); files rebuilt from the shapefile have no
@@ -7,6 +8,7 @@ units row and use -999.9. Both are read.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,7 +17,8 @@ import pandas as pd
 from model.schema import Notice, ReadResult
 
 from . import validate as v
-from .textio import CsvTable, read_csv_table, require_columns
+from .errors import FormatError
+from .textio import CsvTable, read_bytes, read_csv_table, require_columns
 from .vectors import VECTOR_SUFFIXES, read_vector_as_text
 
 _MISSING = ("-999", "-999.0", "-999.9", "-9999")
@@ -112,3 +115,101 @@ def read_ibtracs(
     data = v.conform("tracks", columns, points, index=df.index)
     data = data.sort_values(["storm_id", "time"], kind="stable").reset_index(drop=True)
     return ReadResult("tracks", "ibtracs", str(path), data, check.sorted(), notices)
+
+
+# ATCF (the Automated Tropical Cyclone Forecasting system of JTWC and NHC): a-decks
+# hold forecasts ("aio012026.dat"), b-decks best tracks ("bio012026.dat"); one line
+# per position, time and wind radius (34, 50, 64 kt), comma-separated.
+ATCF_FIELDS = ("BASIN", "CY", "YYYYMMDDHH", "TECHNUM", "TECH", "TAU", "LAT", "LON", "VMAX",
+               "MSLP", "TY", "RAD", "WINDCODE", "RAD1", "RAD2", "RAD3", "RAD4")
+ATCF_LINE = re.compile(r"^\s*[A-Z]{2}\s*,\s*\d{1,2}\s*,\s*\d{10}\s*,")
+# Official forecasts first: JTWC (North Indian Ocean), then NHC's OFCL; BEST is a b-deck.
+ATCF_OFFICIAL = ("BEST", "JTWC", "OFCL")
+_ATCF_BASINS = {"IO": "NI", "SH": "SI", "WP": "WP", "AL": "NA", "EP": "EP", "CP": "EP"}
+# Quadrant order of RAD1..RAD4 for NEQ (northeast first, clockwise).
+_QUADRANTS = ("ne", "se", "sw", "nw")
+
+
+def looks_like_atcf(head: bytes) -> bool:
+    first = head.decode("latin-1").lstrip("\ufeff").splitlines()[:1]
+    return bool(first) and bool(ATCF_LINE.match(first[0]))
+
+
+def read_atcf(path: str | Path, *, tech: str | None = None, encoding: str | None = None
+              ) -> ReadResult[gpd.GeoDataFrame]:
+    """Read an ATCF a-deck (forecasts) or b-deck (best track).
+
+    Keeps one forecaster (``tech``; default: BEST, else JTWC, else OFCL, the
+    first in the file): positions after the forecast's start (TAU > 0) are
+    marked ``forecast``; the wind-radius lines of one position become one
+    record. Other forecast aids (models) are left out, with a notice.
+    """
+    raw = read_bytes(path).decode(encoding or "utf-8", errors="replace")
+    rows = []
+    for n, line in enumerate(raw.splitlines(), start=1):
+        if line.strip():
+            cells = [c.strip() for c in line.split(",")]
+            rows.append([*cells[:len(ATCF_FIELDS)],
+                         *[""] * (len(ATCF_FIELDS) - len(cells)), n])
+    df = pd.DataFrame(rows, columns=[*ATCF_FIELDS, "_row"], dtype="string")
+    df["_row"] = df["_row"].astype(int)
+    if df.empty or not df["YYYYMMDDHH"].str.fullmatch(r"\d{10}").all():
+        raise FormatError("is not an ATCF deck (BASIN, CY, YYYYMMDDHH, ... on every line)",
+                          path=path)
+    notices: list[Notice] = []
+    present = list(dict.fromkeys(df["TECH"].str.upper()))
+    chosen = (tech or next((t for t in ATCF_OFFICIAL if t in present), present[0])).upper()
+    others = df["TECH"].str.upper() != chosen
+    if others.any():
+        left = sorted(set(df.loc[others, "TECH"].str.upper()))
+        notices.append(Notice("TECH", f"{int(others.sum())} lines of other forecasters "
+                                      f"({', '.join(left[:8])}{' ...' if len(left) > 8 else ''})"
+                                      f" left out: this file is read as {chosen}'s"))
+    df = df[~others]
+    check = v.RowChecker()
+    for col, hemi, positive in (("LAT", "NS", "N"), ("LON", "EW", "E")):
+        text = df[col].str.upper()
+        ok = text.str.fullmatch(rf"\d{{1,4}}[{hemi}]").fillna(False)
+        df = check.drop(df, ~ok, col, "'" + df[col].fillna("") + f"' is not tenths of a "
+                        f"degree with {hemi[0]} or {hemi[1]}")
+        text = text.loc[df.index]
+        sign = text.str[-1].map({positive: 1.0, hemi.replace(positive, ""): -1.0})
+        df[col] = (text.str[:-1].astype(float) / 10 * sign).astype("string")
+    df["YYYYMMDDHH"] = df["YYYYMMDDHH"].str.replace(
+        r"^(\d{4})(\d{2})(\d{2})(\d{2})$", r"\1-\2-\3T\4:00Z", regex=True)
+    df, init = v.times(df, "YYYYMMDDHH", check)
+    df, tau = v.numbers(df, "TAU", check, required=True)
+    df, wind = v.numbers(df, "VMAX", check, required=False)
+    df, pressure = v.numbers(df, "MSLP", check, required=False)
+    df, rad = v.numbers(df, "RAD", check, required=False)
+    df, points = v.coordinates(df, "LAT", "LON", check)
+    when = init.loc[df.index] + pd.to_timedelta(tau.loc[df.index], unit="h")
+    basin = df["BASIN"].str.upper()
+    storm = basin + df["CY"].str.zfill(2) + init.loc[df.index].dt.strftime("%Y")
+    key = pd.DataFrame({"storm": storm, "time": when}, index=df.index)
+    radii = {f"r{kt}_{q}": pd.Series(float("nan"), index=df.index)
+             for kt in (34, 50, 64) for q in _QUADRANTS}
+    for kt in (34, 50, 64):
+        lines = df.index[(rad.loc[df.index] == kt).to_numpy()]
+        full_circle = df.loc[lines, "WINDCODE"].str.upper() == "AAA"
+        for q, col in zip(_QUADRANTS, ("RAD1", "RAD2", "RAD3", "RAD4"), strict=True):
+            source = df.loc[lines, "RAD1"].where(full_circle, df.loc[lines, col])
+            values = pd.to_numeric(source, errors="coerce")
+            # Each radius belongs to its position's record, whichever line gave it.
+            by_key = pd.Series(values.to_numpy(), index=pd.MultiIndex.from_frame(
+                key.loc[lines])).groupby(level=[0, 1]).max()
+            radii[f"r{kt}_{q}"] = pd.Series(pd.MultiIndex.from_frame(key).map(
+                by_key.to_dict()).to_numpy(dtype=float), index=df.index)
+    first = ~key.duplicated()  # one record per position: its first line
+    idx = df.index[first.to_numpy()]
+    columns = {
+        "storm_id": storm, "source": pd.Series(f"ATCF {chosen}", index=df.index,
+                                               dtype="string"),
+        "name": pd.Series("UNNAMED", index=df.index, dtype="string"),
+        "basin": basin.map(lambda b: _ATCF_BASINS.get(b, b)).astype("string"),
+        "time": when, "wind_kt": wind, "pressure_hpa": pressure.where(pressure > 0),
+        **radii, "forecast": (tau.loc[df.index] > 0) & (chosen != "BEST"),
+    }
+    data = v.conform("tracks", columns, points, index=idx)
+    data = data.sort_values(["storm_id", "time"], kind="stable").reset_index(drop=True)
+    return ReadResult("tracks", "atcf", str(path), data, check.sorted(), notices)

@@ -20,6 +20,7 @@ READERS: dict[str, Callable[..., ReadResult]] = {
     "ucdp": incidents.read_ucdp,
     "points": incidents.read_points,
     "ibtracs": cyclones.read_ibtracs,
+    "atcf": cyclones.read_atcf,
     "gdacs-rss": alerts.read_gdacs_rss,
     "gdacs-geojson": alerts.read_gdacs_geojson,
     "cap": alerts.read_cap,
@@ -32,8 +33,8 @@ READERS: dict[str, Callable[..., ReadResult]] = {
 }
 
 # Formats that take an ``encoding`` argument (text formats).
-_TEXT_FORMATS = {"acled", "ucdp", "points", "ibtracs", "idmc-idu", "dtm", "hxl-displacement",
-                 "places"}
+_TEXT_FORMATS = {"acled", "ucdp", "points", "ibtracs", "atcf", "idmc-idu", "dtm",
+                 "hxl-displacement", "places"}
 
 
 def _csv_format(table: CsvTable) -> str | None:
@@ -85,6 +86,8 @@ def detect_format(path: str | Path, encoding: str | None = None) -> str:
         if b"gdacs" in head.lower():
             return "gdacs-rss"
         raise UnknownKindError("is XML but neither a CAP alert nor a GDACS RSS feed", path=path)
+    if suffix in (".dat", ".txt", ".csv") and cyclones.looks_like_atcf(head):
+        return "atcf"
     if suffix in (".csv", ".txt"):
         fmt = _csv_format(read_csv_table(path, encoding))
         if fmt:

@@ -163,7 +163,15 @@ def _v6(db: sqlite3.Connection) -> None:
     warning_log.create_tables(db)
 
 
-MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5), (6, _v6)]
+def _v7(db: sqlite3.Connection) -> None:
+    """Track positions say whether they are forecasts (ATCF a-decks); those
+    stored before were all observed."""
+    have = {row[1] for row in db.execute('PRAGMA table_info("tracks")')}
+    if "forecast" not in have:  # a store created by this version has it already
+        db.execute('ALTER TABLE "tracks" ADD COLUMN "forecast" INTEGER NOT NULL DEFAULT 0')
+
+
+MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5), (6, _v6), (7, _v7)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
@@ -201,15 +209,18 @@ def _iso_scalar(value) -> str:
     return _iso(pd.Series([ts if ts.tzinfo else ts.tz_localize("UTC")]))[0]
 
 
-# Columns added to a table after its first version (see content_hash).
-_ADDED_LATER = {"alerts": ("headlines",)}
+# Columns added to a table after its first version, with the value that means
+# "as before the column existed" (see content_hash).
+_ADDED_LATER: dict[str, dict[str, object]] = {"alerts": {"headlines": None},
+                                              "tracks": {"forecast": False}}
 
 
 def content_hash(frame: pd.DataFrame, kind: str) -> pd.Series:
     """A 64-bit hash of every canonical field (geometry included) of each record,
     computed on the fields' text so that dtypes do not matter (pandas' fixed-key
     SipHash: stable across processes)."""
-    optional = [c for c in _ADDED_LATER.get(kind, ()) if c in frame]
+    added = _ADDED_LATER.get(kind, {})
+    optional = [c for c in added if c in frame]
     cols = [c for c in _columns(kind) if c not in ("demo", *optional)]
     text = pd.DataFrame({c: frame[c].astype("string").fillna("\x00") for c in cols},
                         index=frame.index)
@@ -220,6 +231,8 @@ def content_hash(frame: pd.DataFrame, kind: str) -> pd.Series:
         # Mixed in only where given: a record without it keeps the hash it had
         # before the column existed, so an upgrade adds no spurious versions.
         given = frame[col].notna().to_numpy()
+        if added[col] is not None:
+            given = given & (frame[col] != added[col]).to_numpy(dtype=bool)
         extra = pd.util.hash_pandas_object(frame[col].astype("string").fillna(""),
                                            index=False).to_numpy()
         hashed = np.where(given, hashed ^ extra, hashed)

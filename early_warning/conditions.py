@@ -11,11 +11,12 @@ import pandas as pd
 import shapely
 from scipy.stats import poisson
 
+from geo.cyclones import swath_exposure, wind_swaths
 from geo.displacement import period_figures
 from geo.exposure import ExposureError, exposure
 from geo.hotspots import h3_cells
 from model.period import Period
-from model.scenario import Scenario
+from model.scenario import Layer, Scenario
 from model.schema import ALERT_LEVELS
 
 from .rules import Rule
@@ -155,41 +156,97 @@ def _displacement_jumps(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> lis
 def _exposures(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[Finding]:
     """People where the hazard reaches the threshold, per country: a raster with
     time steps counts the steps up to ``at`` (the swath so far); one without
-    counts from its layer's update time."""
+    counts from its layer's update time. A cyclone rule also counts the people
+    under the swath of the storms' forecast positions (ATCF a-decks), from
+    their last observed position on: the condition holds when either count
+    reaches ``min_people``."""
     p = rule.params
-    name = p["layer"]
-    if name not in scenario.layers or "population" not in scenario.layers:
-        return []
-    layer = scenario.layers[name]
-    raster = layer.data
-    if "time" in raster.dims:
-        known = raster["time"].values <= np.datetime64(at.tz_convert("UTC").tz_localize(None))
-        if not known.any():
-            return []
-        raster = raster.isel(time=np.flatnonzero(known))
-    elif layer.updated is not None and layer.updated > at:
+    if "population" not in scenario.layers:
         return []
     b = scenario["boundaries"]
     areas = b[(b["admin_level"] == 0) & b["iso3"].isin(rule.countries)][["iso3", "name",
                                                                           "geometry"]]
+    names = dict(zip(areas["iso3"], areas["name"], strict=True))
+    unit = "m" if p["hazard"] == "flood" else "kt"
+    observed, layer = _raster_exposure(rule, scenario, at, areas)
+    ahead = _forecast_exposure(rule, scenario, at, areas) if p["hazard"] == "cyclone" else {}
+    out = []
+    for iso3 in [a for a in names if a in observed or a in ahead]:
+        people, km2 = observed.get(iso3, (0, 0.0))
+        later, later_km2 = ahead.get(iso3, (0, 0.0))
+        if max(people, later) < p["min_people"]:
+            continue
+        figures: dict = {}
+        reasons = []
+        if iso3 in observed:
+            figures.update(people_exposed=people, hazard_km2=round(km2, 1))
+            reasons.append(f"{people:,} people in {names[iso3]} live where the {p['hazard']} "
+                           f"reaches {p['threshold']:g} {unit} ({km2:,.0f} km², "
+                           f"{layer.source if layer else ''})")
+        if iso3 in ahead:
+            figures.update(people_in_forecast_swath=later, forecast_km2=round(later_km2, 1))
+            reasons.append(f"{later:,} people in {names[iso3]} live under the forecast swath "
+                           f"of {p['threshold']:g} kt winds ({later_km2:,.0f} km², forecast "
+                           "track positions)")
+        geometry = areas.loc[areas["iso3"] == iso3, "geometry"].iloc[0]
+        demo = (layer.demo if layer is not None and iso3 in observed else False) or \
+            (iso3 in ahead and bool(scenario["tracks"]["demo"].any()))
+        out.append(Finding(
+            rule, str(iso3), names[iso3], geometry, figures,
+            "; ".join(reasons) + f"; the rule warns from {p['min_people']:,}", p["hazard"],
+            demo))
+    return out
+
+
+def _raster_exposure(rule: Rule, scenario: Scenario, at: pd.Timestamp, areas
+                     ) -> tuple[dict[str, tuple[int, float]], Layer | None]:
+    """(people, km²) per country from the rule's raster layer, as known at ``at``."""
+    p = rule.params
+    layer = scenario.layers.get(p["layer"])
+    if layer is None:
+        return {}, None
+    raster = layer.data
+    if "time" in raster.dims:
+        known = raster["time"].values <= np.datetime64(at.tz_convert("UTC").tz_localize(None))
+        if not known.any():
+            return {}, layer
+        raster = raster.isel(time=np.flatnonzero(known))
+    elif layer.updated is not None and layer.updated > at:
+        return {}, layer
     try:
         result = exposure(raster, p["threshold"], areas, "iso3",
                           population=scenario["population"])
     except ExposureError:  # the hazard does not reach these countries
-        return []
+        return {}, layer
     table = result.table.set_index("area")
-    names = dict(zip(areas["iso3"], areas["name"], strict=True))
-    unit = "m" if p["hazard"] == "flood" else "kt"
-    out = []
-    for iso3, row in table.iterrows():
-        people = int(round(row["people_exposed"]))
-        if iso3 not in names or people < p["min_people"]:
-            continue
-        geometry = areas.loc[areas["iso3"] == iso3, "geometry"].iloc[0]
-        out.append(Finding(
-            rule, str(iso3), names[iso3], geometry,
-            {"people_exposed": people, "hazard_km2": round(float(row["hazard_km2"]), 1)},
-            f"{people:,} people in {names[iso3]} live where the {p['hazard']} reaches "
-            f"{p['threshold']:g} {unit} ({row['hazard_km2']:,.0f} km², {layer.source}); the rule "
-            f"warns from {p['min_people']:,}", p["hazard"], layer.demo))
-    return out
+    return {str(iso3): (int(round(row["people_exposed"])), float(row["hazard_km2"]))
+            for iso3, row in table.iterrows() if iso3 in set(areas["iso3"])}, layer
+
+
+def _forecast_exposure(rule: Rule, scenario: Scenario, at: pd.Timestamp, areas
+                       ) -> dict[str, tuple[int, float]]:
+    """(people, km²) per country under the swath of each storm's forecast
+    positions, from its last observed position (at most a day old: an older one
+    belongs to a storm no longer tracked) on, while the forecast still reaches
+    past ``at``."""
+    if "tracks" not in scenario.layers:
+        return {}
+    tracks = scenario["tracks"]
+    seen = tracks[~tracks["forecast"] & (tracks["time"] <= at)
+                  & (tracks["time"] >= at - pd.Timedelta(days=1))]
+    last = seen.sort_values("time").groupby("storm_id").tail(1).set_index("storm_id")
+    ahead = tracks[tracks["forecast"] & tracks["storm_id"].isin(last.index)]
+    if ahead.empty:
+        return {}
+    ahead = ahead[ahead["time"] > ahead["storm_id"].map(last["time"])]
+    running = set(ahead.loc[ahead["time"] > at, "storm_id"])
+    if not running:
+        return {}
+    path = pd.concat([last.reset_index()[last.index.isin(running)],
+                      ahead[ahead["storm_id"].isin(running)]])
+    swaths = wind_swaths(path, thresholds=(int(rule.params["threshold"]),))
+    table = swath_exposure(swaths, scenario["population"], areas, "iso3")
+    table = table[table["area"].isin(areas["iso3"])].groupby("area")[
+        ["people_exposed", "hazard_km2"]].sum()
+    return {str(iso3): (int(round(row["people_exposed"])), float(row["hazard_km2"]))
+            for iso3, row in table.iterrows()}

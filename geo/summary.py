@@ -136,7 +136,9 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None) -> Sum
     key["active_alerts"] = float(len(active))
 
     tracks = scenario["tracks"]
-    tracks = tracks[period.contains(tracks["time"])]
+    # Observed positions only: a forecast (ATCF a-deck) is not where a storm has been;
+    # early-warning rules use the forecasts.
+    tracks = tracks[period.contains(tracks["time"]) & ~tracks["forecast"]]
     storms, swaths = _cyclones(tracks, countries, region, "cyclone" in on)
     swaths["people_exposed"] = _swath_people(swaths, scenario["population"], areas)
 

@@ -138,6 +138,7 @@ TRACK_POINTS = [
         for kt in (34, 50, 64)
         for q in ("ne", "se", "sw", "nw")
     ],
+    Column("forecast", "bool", "True for a forecast position (not yet observed)"),
     Column("demo", "bool", "True for records of the embedded DEMO scenario"),
     Column("geometry", "geometry", "Storm centre", "EPSG:4326"),
 ]

@@ -50,3 +50,60 @@ def test_ibtracs_without_basin_filter_keeps_all_basins(write_csv):
     assert sorted(result.data["basin"].unique()) == ["NI", "SI"]
     assert result.data["time"].dtype == "datetime64[ns, UTC]"
     assert result.data["time"].iloc[0] == pd.Timestamp("2019-04-10", tz="UTC")
+
+
+# A JTWC a-deck as ATCF writes it: one line per position and wind radius (34, 50,
+# 64 kt; radii NE, SE, SW, NW in nmi), padded; other forecast aids (AVNO) beside it.
+ADECK = """\
+IO, 02, 2026092600, 03, JTWC,   0, 195N,  890E,  90,  960, TY,  34, NEQ,  120,  110,   90,  100, 1000,  150,  15, 110,   0,   B,   0,    ,   0,   0,    DEMOSTORM,
+IO, 02, 2026092600, 03, JTWC,   0, 195N,  890E,  90,  960, TY,  50, NEQ,   60,   55,   45,   50, 1000,  150,  15, 110,   0,   B,   0,    ,   0,   0,    DEMOSTORM,
+IO, 02, 2026092600, 03, JTWC,   0, 195N,  890E,  90,  960, TY,  64, NEQ,   35,   30,   25,   30, 1000,  150,  15, 110,   0,   B,   0,    ,   0,   0,    DEMOSTORM,
+IO, 02, 2026092600, 03, JTWC,  12, 210N,  898E, 100,    0, TY,  34, NEQ,  130,  120,  100,  110,
+IO, 02, 2026092600, 03, JTWC,  12, 210N,  898E, 100,    0, TY,  64, AAA,   40,    0,    0,    0,
+IO, 02, 2026092600, 03, JTWC,  24, 225N,  903E,  95,    0, TY,  64, NEQ,   30,   30,   25,   25,
+IO, 02, 2026092600, 03, JTWC,  36, 240N,  908E,  60,    0, TS,  34, NEQ,   80,   70,   60,   70,
+IO, 02, 2026092600, 03, JTWC,  48, 999X,  912E,  40,    0, TS,  34, NEQ,    0,    0,    0,    0,
+IO, 02, 2026092600, 03, AVNO,  12, 208N,  896E,  85,  970, XX,  34, NEQ,  110,  100,   90,   90,
+"""  # noqa: E501
+
+
+def test_atcf_adeck_forecast_positions_with_their_wind_radii(tmp_path):
+    from data_sources.detect import detect_format, read_any
+
+    path = tmp_path / "aio022026.dat"
+    path.write_text(ADECK, encoding="utf-8")
+    assert detect_format(path) == "atcf"
+    result = read_any(path)
+    t = result.data
+    assert list(t["time"].dt.strftime("%d %H")) == ["26 00", "26 12", "27 00", "27 12"]
+    assert t["forecast"].tolist() == [False, True, True, True]  # TAU 0 is the analysis
+    assert set(t["storm_id"]) == {"IO022026"} and set(t["basin"]) == {"NI"}
+    assert set(t["source"]) == {"ATCF JTWC"}
+    assert t[["wind_kt", "pressure_hpa"]].iloc[0].tolist() == [90.0, 960.0]
+    assert math.isnan(t["pressure_hpa"].iloc[1])  # 0 hPa: not given
+    assert t[["r34_ne", "r50_ne", "r64_ne", "r64_nw"]].iloc[0].tolist() == [120, 60, 35, 30]
+    assert t[["r64_ne", "r64_se", "r64_sw", "r64_nw"]].iloc[1].tolist() == [40] * 4  # AAA
+    assert math.isnan(t["r50_ne"].iloc[2]) and t["r64_sw"].iloc[2] == 25
+    assert (t.geometry.y.iloc[0], t.geometry.x.iloc[0]) == (19.5, 89.0)
+    assert [(r.row, r.field) for r in result.rejections] == [(8, "LAT")]
+    assert "'999X' is not tenths of a degree" in result.rejections[0].reason
+    assert any("1 lines of other forecasters (AVNO) left out" in n.reason
+               for n in result.warnings)
+    # The store keeps the forecast flag; stored observed positions stay unchanged.
+    from data_sources.store import Store
+
+    t = t.assign(agency="JTWC", agency_country="", tlp="TLP:CLEAR", share="public")
+    with Store(tmp_path / "store.gpkg") as store:
+        assert store.upsert("tracks", t)["inserted"] == 4
+        assert store.upsert("tracks", t)["duplicates"] == 4
+        assert store.query("tracks")["forecast"].tolist() == [False, True, True, True]
+
+
+def test_atcf_refuses_a_file_that_is_not_a_deck(tmp_path):
+    from data_sources.cyclones import read_atcf
+    from data_sources.errors import FormatError
+
+    path = tmp_path / "aio.dat"
+    path.write_text("IO, 02, yesterday, 03, JTWC, 0, 195N, 890E\n", encoding="utf-8")
+    with pytest.raises(FormatError, match="is not an ATCF deck"):
+        read_atcf(path)

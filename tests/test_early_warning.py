@@ -235,3 +235,37 @@ def test_a_cap_feed_consumer_follows_the_warnings_feed_and_refuses_demo_exercise
     reasons = [r.reason for result in batch.results for r in result.rejections]
     # One per <info> block: ten messages, the two cyclone ones in English and Bengali.
     assert reasons == ["status 'Exercise' is not a real alert"] * 12
+
+
+def test_a_cyclone_rule_counts_the_people_under_the_forecast_swath(demo, tmp_path):
+    """An ATCF a-deck's forecast positions: the rule warns before the winds arrive,
+    from the last observed position on, and stops once the forecast is past."""
+    from data_sources.cyclones import read_atcf
+    from tests.test_cyclones import ADECK
+
+    deck = tmp_path / "aio022026.dat"
+    deck.write_text(ADECK, encoding="utf-8")
+    tracks = read_atcf(deck).data
+    layers = {name: demo.layers[name] for name in ("boundaries", "population")}
+    layers["tracks"] = Layer("tracks", "ATCF JTWC", None, False,
+                             ReadResult("tracks", "atcf", str(deck), tracks))
+    sc = Scenario("forecast", pd.Timestamp("2026-09-26T00:00Z"), False, layers)
+    path = tmp_path / "rules.toml"
+    path.write_text('version = 1\n[[rule]]\nid = "cyclone"\nkind = "exposure"\n'
+                    'hazard = "cyclone"\nthreshold = 64\nmin_people = 1000\n'
+                    'countries = ["BGD", "IND"]\n', encoding="utf-8")
+    rule = load_rules(path).rules[0]
+    (finding,) = evaluate(rule, sc, pd.Timestamp("2026-09-26T00:00Z"))
+    people = finding.figures["people_in_forecast_swath"]
+    assert finding.key == "BGD" and "people_exposed" not in finding.figures  # no wind raster
+    bangladesh = demo["population"].rio.clip(
+        demo["boundaries"].query("iso3 == 'BGD'").geometry, all_touched=False)
+    assert 1000 <= people < float(bangladesh.sum())
+    assert f"{people:,} people in Bangladesh live under the forecast swath of 64 kt winds" in \
+        finding.explanation
+    # Twelve hours on, with no newer analysis, the swath still runs from the last
+    # observed position through every forecast position: the same people.
+    later = evaluate(rule, sc, pd.Timestamp("2026-09-26T12:00Z"))
+    assert later[0].figures["people_in_forecast_swath"] == people
+    # Past the last forecast position nothing is ahead: no warning.
+    assert evaluate(rule, sc, pd.Timestamp("2026-09-27T13:00Z")) == []

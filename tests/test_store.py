@@ -94,7 +94,7 @@ def test_migration_from_an_older_schema(tmp_path, demo, monkeypatch):
         assert old.schema_version == 1
     monkeypatch.undo()
     with Store(path) as new:
-        assert new.schema_version == SCHEMA_VERSION == 6
+        assert new.schema_version == SCHEMA_VERSION == 7
         assert new.counts()["incidents"] == 10
         # v5: records from before markings were shown to everyone, and stay public.
         marks = new.query("incidents")[["agency", "agency_country", "tlp", "share"]]
@@ -105,6 +105,7 @@ def test_migration_from_an_older_schema(tmp_path, demo, monkeypatch):
         assert "ingest_log_source" in indexes
         assert new.counts()["documents"] == 0  # the table v3 added
         assert not WarningLog(new).any_run()  # v6: the early-warning tables, empty
+        assert "forecast" in new.query("tracks").columns  # v7
 
 
 def test_v4_adds_alert_headlines_without_new_versions_of_old_alerts(tmp_path, demo,
