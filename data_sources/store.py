@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sqlite3
 import struct
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -239,7 +239,101 @@ def content_hash(frame: pd.DataFrame, kind: str) -> pd.Series:
     return pd.Series(hashed, index=frame.index).map("{:016x}".format)
 
 
-class Store:
+class VersionedUpserts:
+    """Upserts with history, the same in every store: each backend says how to
+    find the current versions of a batch's keys (``_existing``), retire them
+    (``_retire``) and write new versions (``_insert``), inside ``transaction``."""
+
+    def transaction(self) -> AbstractContextManager:
+        raise NotImplementedError
+
+    def _existing(self, db, kind: str, keys: list[str], key_values: pd.DataFrame
+                  ) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def _retire(self, db, kind: str, fids: list[int]) -> None:
+        raise NotImplementedError
+
+    def _insert(self, db, kind: str, frame, hashes, versions) -> None:
+        raise NotImplementedError
+
+    def upsert(self, kind: str, frame: gpd.GeoDataFrame, db=None) -> dict[str, int]:
+        """Insert new records, add a new current version of changed ones, skip
+        identical ones. Returns counts: inserted, updated, duplicates. Runs in
+        the caller's transaction when ``db`` is given, else in its own."""
+        if kind not in FEATURE_TABLES:
+            raise ValueError(f"no table for kind '{kind}'")
+        if db is None:
+            with self.transaction() as own:
+                return self.upsert(kind, frame, own)
+        counts = {"inserted": 0, "updated": 0, "duplicates": 0}
+        if frame.empty:
+            return counts
+        unmarked = [c for c in MARKING_COLUMNS if c not in frame or frame[c].isna().any()]
+        if unmarked:  # a programming error: data enters marked (data_sources.marking)
+            raise ValueError(f"{kind} records without a marking ({', '.join(unmarked)})")
+        frame = frame.reset_index(drop=True)
+        keys = list(KEYS[kind])
+        key_values = frame[keys].astype("string")
+        if kind == "tracks":
+            key_values["time"] = _iso(frame["time"])
+        # A feed may carry one record several times (GDACS episodes): apply them in
+        # feed order, so the last becomes current and the earlier ones history.
+        occurrence = key_values.groupby(keys, dropna=False, sort=False).cumcount()
+        for n in range(int(occurrence.max()) + 1):
+            part = occurrence == n
+            for key, value in self._upsert_round(db, kind, frame[part], key_values[part],
+                                                 keys).items():
+                counts[key] += value
+        return counts
+
+    def _upsert_round(self, db, kind, frame, key_values, keys) -> dict[str, int]:
+        """Upsert records whose keys are unique within ``frame``."""
+        counts = {"inserted": 0, "updated": 0, "duplicates": 0}
+        frame = frame.reset_index(drop=True)
+        key_values = key_values.reset_index(drop=True)
+        hashes = content_hash(frame, kind)
+        existing = self._existing(db, kind, keys, key_values)
+        positions = np.arange(len(frame))
+        old_hash = existing["hash"].reindex(positions)
+        same = (old_hash.to_numpy() == hashes.to_numpy())
+        changed = old_hash.notna().to_numpy() & ~same
+        new = old_hash.isna().to_numpy()
+        counts["duplicates"] = int(same.sum())
+        counts["updated"] = int(changed.sum())
+        counts["inserted"] = int(new.sum())
+        if changed.any():
+            self._retire(db, kind,
+                         existing["fid"].reindex(positions)[changed].astype(int).tolist())
+        write = new | changed
+        if write.any():
+            versions = existing["version"].reindex(positions).fillna(0).astype(int) + 1
+            self._insert(db, kind, frame[write], hashes[write], versions[write])
+        return counts
+
+
+
+def canonical(kind: str, frame: pd.DataFrame, geometry) -> gpd.GeoDataFrame:
+    """Stored rows (MARKING_COLUMNS, the canonical columns, version, current)
+    back to the canonical dtypes, whichever store they come from."""
+    out = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+    for name in MARKING_COLUMNS:
+        out[name] = out[name].astype("string")
+    for col in TABLES[kind]:
+        if col.name == "geometry":
+            continue
+        if col.dtype.startswith("datetime64"):
+            out[col.name] = pd.to_datetime(out[col.name], utc=True, format="ISO8601")
+        elif col.dtype == "category":
+            out[col.name] = pd.Categorical(out[col.name], categories=CATEGORIES[(kind, col.name)])
+        elif col.dtype == "bool":
+            out[col.name] = out[col.name].fillna(0).astype(bool)
+        else:
+            out[col.name] = out[col.name].astype(col.dtype)
+    return out
+
+
+class Store(VersionedUpserts):
     """The GeoPackage store at ``path`` (created, or migrated, on open)."""
 
     def __init__(self, path: str | Path, *, verify: bool = False):
@@ -353,71 +447,22 @@ class Store:
 
     # -- writing -----------------------------------------------------------------
 
-    def upsert(self, kind: str, frame: gpd.GeoDataFrame, db: sqlite3.Connection | None = None
-               ) -> dict[str, int]:
-        """Insert new records, add a new current version of changed ones, skip
-        identical ones. Returns counts: inserted, updated, duplicates. Runs in
-        the caller's transaction when ``db`` is given, else in its own."""
-        if kind not in FEATURE_TABLES:
-            raise ValueError(f"no table for kind '{kind}'")
-        if db is None:
-            with self.transaction() as own:
-                return self.upsert(kind, frame, own)
-        counts = {"inserted": 0, "updated": 0, "duplicates": 0}
-        if frame.empty:
-            return counts
-        frame = frame.reset_index(drop=True)
-        keys = list(KEYS[kind])
-        key_values = frame[keys].astype("string")
-        if kind == "tracks":
-            key_values["time"] = _iso(frame["time"])
-        # A feed may carry one record several times (GDACS episodes): apply them in
-        # feed order, so the last becomes current and the earlier ones history.
-        occurrence = key_values.groupby(keys, dropna=False, sort=False).cumcount()
-        for n in range(int(occurrence.max()) + 1):
-            part = occurrence == n
-            for key, value in self._upsert_round(db, kind, frame[part], key_values[part],
-                                                 keys).items():
-                counts[key] += value
-        return counts
-
-    def _upsert_round(self, db, kind, frame, key_values, keys) -> dict[str, int]:
-        """Upsert records whose keys are unique within ``frame``."""
-        counts = {"inserted": 0, "updated": 0, "duplicates": 0}
-        frame = frame.reset_index(drop=True)
-        key_values = key_values.reset_index(drop=True)
-        hashes = content_hash(frame, kind)
+    def _existing(self, db, kind: str, keys: list[str], key_values: pd.DataFrame
+                  ) -> pd.DataFrame:
         db.execute("CREATE TEMP TABLE IF NOT EXISTS batch_keys (k1 TEXT, k2 TEXT, pos INTEGER)")
         db.execute("DELETE FROM batch_keys")
         db.executemany("INSERT INTO batch_keys VALUES (?, ?, ?)",
                        zip(key_values[keys[0]], key_values[keys[1]], range(len(key_values)),
                            strict=True))
-        existing = pd.DataFrame(db.execute(
+        return pd.DataFrame(db.execute(
             f'SELECT b.pos, t.fid, t.content_hash, t.version FROM batch_keys b JOIN "{kind}" t '
             f'ON t."{keys[0]}" = b.k1 AND t."{keys[1]}" = b.k2 AND t.current = 1').fetchall(),
             columns=["pos", "fid", "hash", "version"]).set_index("pos")
-        positions = np.arange(len(frame))
-        old_hash = existing["hash"].reindex(positions)
-        same = (old_hash.to_numpy() == hashes.to_numpy())
-        changed = old_hash.notna().to_numpy() & ~same
-        new = old_hash.isna().to_numpy()
-        counts["duplicates"] = int(same.sum())
-        counts["updated"] = int(changed.sum())
-        counts["inserted"] = int(new.sum())
-        if changed.any():
-            stale = existing["fid"].reindex(positions)[changed].astype(int).tolist()
-            db.executemany(f'UPDATE "{kind}" SET current = 0 WHERE fid = ?',
-                           [(f,) for f in stale])
-        write = new | changed
-        if write.any():
-            versions = existing["version"].reindex(positions).fillna(0).astype(int) + 1
-            self._insert(db, kind, frame[write], hashes[write], versions[write])
-        return counts
+
+    def _retire(self, db, kind: str, fids: list[int]) -> None:
+        db.executemany(f'UPDATE "{kind}" SET current = 0 WHERE fid = ?', [(f,) for f in fids])
 
     def _insert(self, db, kind, frame, hashes, versions) -> None:
-        unmarked = [c for c in MARKING_COLUMNS if c not in frame or frame[c].isna().any()]
-        if unmarked:  # a programming error: data enters marked (data_sources.marking)
-            raise ValueError(f"{kind} records without a marking ({', '.join(unmarked)})")
         cols = _stored(kind)
         table = pd.DataFrame(index=frame.index)
         for col in cols:
@@ -517,29 +562,10 @@ class Store:
             sql += " WHERE " + " AND ".join(where)
         rows = self.db.execute(sql, args).fetchall()
         frame = pd.DataFrame(rows, columns=["geom", *_stored(kind), "version", "current"])
-        out = self._to_canonical(kind, frame)
+        out = canonical(kind, frame.drop(columns="geom"), _from_gpkg(frame["geom"]))
         if region is not None and len(out):
             shapely.prepare(region)
             out = out[shapely.intersects(region, out.geometry.values)]
-        return out
-
-    def _to_canonical(self, kind: str, frame: pd.DataFrame) -> gpd.GeoDataFrame:
-        geometry = _from_gpkg(frame["geom"])
-        out = gpd.GeoDataFrame(frame.drop(columns="geom"), geometry=geometry, crs="EPSG:4326")
-        for name in MARKING_COLUMNS:
-            out[name] = out[name].astype("string")
-        for col in TABLES[kind]:
-            if col.name == "geometry":
-                continue
-            if col.dtype.startswith("datetime64"):
-                out[col.name] = pd.to_datetime(out[col.name], utc=True, format="ISO8601")
-            elif col.dtype == "category":
-                out[col.name] = pd.Categorical(out[col.name],
-                                               categories=CATEGORIES[(kind, col.name)])
-            elif col.dtype == "bool":
-                out[col.name] = out[col.name].fillna(0).astype(bool)
-            else:
-                out[col.name] = out[col.name].astype(col.dtype)
         return out
 
     def counts(self) -> dict[str, int]:

@@ -79,3 +79,47 @@ def shared_fixture():
 def offline(monkeypatch):
     """Tests never touch the internet: no basemap probe."""
     monkeypatch.setenv("SAMON_BASEMAP_URL", "")
+
+
+PG_ADMIN_URL = os.environ.get("SAMON_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def postgis_template():
+    """A template database with PostGIS; skipped without a PostgreSQL server with
+    PostGIS, except in CI (CI=true), where that is a failure."""
+    try:
+        import psycopg
+
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except Exception as exc:  # noqa: BLE001 (any reason the server cannot be had)
+        if os.environ.get("CI"):
+            pytest.fail(f"no PostgreSQL at {PG_ADMIN_URL} ({exc}); .ci/run starts one")
+        pytest.skip(f"no PostgreSQL at {PG_ADMIN_URL}: {exc}")
+    name = f"samon_template_{os.getpid()}"
+    admin.execute(f"DROP DATABASE IF EXISTS {name}")
+    admin.execute(f"CREATE DATABASE {name}")
+    try:
+        with psycopg.connect(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}",
+                             autocommit=True) as db:
+            db.execute("CREATE EXTENSION postgis")
+    except psycopg.Error as exc:
+        admin.execute(f"DROP DATABASE {name}")
+        if os.environ.get("CI"):
+            pytest.fail(f"PostGIS is not installed ({exc}); .ci/run installs it")
+        pytest.skip(f"PostGIS is not installed: {exc}")
+    databases: list[str] = []
+    yield admin, name, databases
+    for db_name in [*databases, name]:
+        admin.execute(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
+    admin.close()
+
+
+@pytest.fixture
+def postgis_url(postgis_template):
+    """A new, empty PostGIS database for one test."""
+    admin, template, databases = postgis_template
+    name = f"samon_test_{os.getpid()}_{len(databases)}"
+    admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    databases.append(name)
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"

@@ -1,4 +1,5 @@
-"""The GeoPackage store: upserts, history, queries, crash safety, migrations."""
+"""The stores: upserts, history, queries (the same tests for the GeoPackage and
+the PostGIS store), crash safety and migrations (GeoPackage)."""
 
 import os
 import signal
@@ -20,10 +21,16 @@ from model.period import Period
 from tests.conftest import ROOT
 
 
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "s.gpkg") as s:
-        yield s
+@pytest.fixture(params=["geopackage", "postgis"])
+def store(request, tmp_path):
+    if request.param == "geopackage":
+        with Store(tmp_path / "s.gpkg") as s:
+            yield s
+    else:
+        from data_sources.pgstore import PgStore
+
+        with PgStore(request.getfixturevalue("postgis_url")) as s:
+            yield s
 
 
 def test_upsert_is_idempotent_and_keeps_history(store, demo):
@@ -65,7 +72,8 @@ def test_region_and_period_query(store, demo):
     assert len(got) > 10
 
 
-def test_the_store_is_a_geopackage_gdal_reads(store, demo):
+def test_the_store_is_a_geopackage_gdal_reads(tmp_path, demo):
+    store = Store(tmp_path / "s.gpkg")
     store.upsert("incidents", demo["incidents"])
     layers = dict(pyogrio.list_layers(store.path))
     assert {"incidents", "alerts", "tracks", "displacement"} <= set(layers)
@@ -206,7 +214,7 @@ def test_a_record_repeated_in_one_batch_keeps_the_last_as_current(store, demo):
     assert len(store.query("alerts", history=True)) == 3
 
 
-def test_the_geopackage_store_is_a_feature_store(store):
+def test_each_store_is_a_feature_store(store):
     """The port the service and the hub's PostGIS store share."""
     from model.ports import FeatureStore
 

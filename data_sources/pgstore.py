@@ -1,0 +1,327 @@
+"""The PostGIS store: the regional hub's implementation of the store port.
+
+The same behaviour as the GeoPackage store (``data_sources.store``): upserts
+keep history (the shared ``VersionedUpserts``), one transaction per batch,
+migrations with a schema version, the ingest log and the raster catalogue;
+here with GiST and time indexes, rows written with COPY, and several
+processes writing at once: each upsert holds a per-table advisory lock for
+its transaction, and a partial unique index keeps one current version per key.
+
+The sharing rules are in the database too: row-level security lets a
+database role registered for an agency (``grant_agency``) see only the rows
+that agency may see, the same rule as ``model.access.visible``; the app's own
+role owns the tables and filters in the service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import psycopg
+import shapely
+from psycopg import sql
+
+from model.access import MARKING_COLUMNS
+from model.period import Period
+from model.schema import RECORD_TIME, SAARC_ISO3, TABLES
+
+from .store import (
+    FEATURE_TABLES,
+    KEYS,
+    StoreError,
+    VersionedUpserts,
+    _stored,
+    canonical,
+)
+
+_PG_TYPES = {"string": "text", "category": "text", "float64": "double precision",
+             "Int64": "bigint", "bool": "boolean"}
+_SECURED = (*FEATURE_TABLES, "raster_catalogue")
+_MIGRATION_LOCK = 7_311_001  # pg_advisory_xact_lock keys of ours
+_TABLE_LOCK = 7_311_100
+
+
+def _pg_type(dtype: str) -> str:
+    return "timestamptz" if dtype.startswith("datetime64") else _PG_TYPES[dtype]
+
+
+def _sharing_rule(table: str) -> str:
+    """``model.access.visible`` in SQL, for the agency role asking. The row's
+    columns are named with their table: agency_roles has columns of the same
+    names, which would otherwise be the ones compared."""
+    p = f'"{table}".'
+    members = ", ".join(f"'{c}'" for c in SAARC_ISO3)
+    return f"""({p}share = 'public' AND {p}tlp = 'TLP:CLEAR') OR EXISTS (
+        SELECT 1 FROM agency_roles r WHERE r.role = current_user AND (
+            {p}agency = r.agency
+            OR ({p}share = 'country' AND {p}agency_country = r.country)
+            OR ({p}share = 'members' AND r.country IN ({members}))
+            OR ({p}share LIKE 'group:%' AND substr({p}share, 7) = ANY (r.groups))))"""
+
+
+def _v1(db: psycopg.Connection) -> None:
+    db.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    for kind in FEATURE_TABLES:
+        cols = ", ".join(f'"{c.name}" {_pg_type(c.dtype)}' for c in TABLES[kind]
+                         if c.name != "geometry")
+        marks = ", ".join(f'"{c}" text' for c in MARKING_COLUMNS)
+        db.execute(f'CREATE TABLE "{kind}" (fid bigserial PRIMARY KEY, '
+                   f'geom geometry(Geometry, 4326), {cols}, {marks}, '
+                   'content_hash text NOT NULL, version integer NOT NULL, '
+                   'current boolean NOT NULL, ingested_at timestamptz NOT NULL)')
+        k1, k2 = KEYS[kind]
+        db.execute(f'CREATE UNIQUE INDEX "{kind}_current_key" ON "{kind}" ("{k1}", "{k2}") '
+                   'WHERE current')
+        db.execute(f'CREATE INDEX "{kind}_geom" ON "{kind}" USING gist (geom)')
+        db.execute(f'CREATE INDEX "{kind}_time" ON "{kind}" ("{RECORD_TIME[kind]}")')
+    db.execute("""CREATE TABLE raster_catalogue (id bigserial PRIMARY KEY, path text NOT NULL,
+        variable text, units text, crs text, bounds text, time_range text, source text,
+        demo boolean NOT NULL DEFAULT false, agency text, agency_country text, tlp text,
+        share text, added_at timestamptz NOT NULL DEFAULT now())""")
+    db.execute("""CREATE TABLE ingest_log (id bigserial PRIMARY KEY, source text NOT NULL,
+        started timestamptz NOT NULL, finished timestamptz, fetched integer DEFAULT 0,
+        accepted integer DEFAULT 0, rejected integer DEFAULT 0, duplicates integer DEFAULT 0,
+        updated integer DEFAULT 0, error text)""")
+    db.execute("CREATE INDEX ingest_log_source ON ingest_log (source, finished)")
+    db.execute("CREATE TABLE table_changes (table_name text PRIMARY KEY, "
+               "last_change timestamptz NOT NULL)")
+    # Database roles that stand for an agency: what row-level security asks.
+    db.execute("CREATE TABLE agency_roles (role name PRIMARY KEY, agency text NOT NULL, "
+               "country text NOT NULL, groups text[] NOT NULL DEFAULT '{}')")
+    db.execute("ALTER TABLE agency_roles ENABLE ROW LEVEL SECURITY")
+    db.execute("CREATE POLICY own_role ON agency_roles FOR SELECT USING (role = current_user)")
+    for table in _SECURED:
+        db.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
+        db.execute(f'CREATE POLICY sharing ON "{table}" FOR SELECT USING ({_sharing_rule(table)})')
+
+
+MIGRATIONS = [(1, _v1)]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def is_url(location) -> bool:
+    return str(location).startswith(("postgresql://", "postgres://"))
+
+
+class PgStore(VersionedUpserts):
+    """The PostGIS store at ``url`` (postgresql://user@host:port/database);
+    its schema is created, or migrated, on open."""
+
+    def __init__(self, url: str):
+        parts = urlsplit(url)
+        # Errors name the database, never a password.
+        self.path = urlunsplit(parts._replace(netloc=parts.hostname or "")) if parts.password \
+            else url
+        try:
+            self.db = psycopg.connect(url, autocommit=True)
+        except psycopg.OperationalError as exc:
+            raise StoreError(f"cannot be reached ({str(exc).strip().splitlines()[0]})",
+                             path=self.path) from None
+        self._migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @contextmanager
+    def transaction(self):
+        try:
+            with self.db.transaction():
+                yield self.db
+        except psycopg.errors.DiskFull:
+            raise StoreError("cannot be written: the disk is full; nothing was written",
+                             path=self.path) from None
+        except psycopg.OperationalError as exc:
+            raise StoreError(f"cannot be written ({exc}); nothing was written",
+                             path=self.path) from None
+
+    @property
+    def schema_version(self) -> int:
+        row = self.db.execute("SELECT max(version) FROM schema_version").fetchone()
+        return row[0] or 0 if row else 0
+
+    def _migrate(self) -> None:
+        with self.transaction() as db:
+            # One migrator at a time; the others find the schema up to date.
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            db.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY "
+                       "KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+            current = self.schema_version
+            if current > SCHEMA_VERSION:
+                raise StoreError(f"was written by a newer version (schema {current}, this "
+                                 f"program knows up to {SCHEMA_VERSION})", path=self.path)
+            for version, migrate in MIGRATIONS:
+                if version > current:
+                    migrate(db)
+                    db.execute("INSERT INTO schema_version (version) VALUES (%s)", (version,))
+
+    # -- writing (the hooks of VersionedUpserts) ------------------------------------------
+
+    def upsert(self, kind: str, frame: gpd.GeoDataFrame, db=None) -> dict[str, int]:
+        if db is None:
+            with self.transaction() as own:
+                return self.upsert(kind, frame, own)
+        # Writers of one table take turns, each for its whole transaction: two
+        # batches holding the same record never both add a current version.
+        db.execute("SELECT pg_advisory_xact_lock(%s)",
+                   (_TABLE_LOCK + FEATURE_TABLES.index(kind),))
+        return super().upsert(kind, frame, db)
+
+    def _existing(self, db, kind: str, keys: list[str], key_values: pd.DataFrame
+                  ) -> pd.DataFrame:
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS batch_keys (k1 text, k2 text, pos integer) "
+                   "ON COMMIT DELETE ROWS")
+        db.execute("TRUNCATE batch_keys")
+        with db.cursor().copy("COPY batch_keys FROM STDIN") as copy:
+            for row in zip(key_values[keys[0]], key_values[keys[1]], range(len(key_values)),
+                           strict=True):
+                copy.write_row(row)
+        second = 'b.k2::timestamptz' if kind == "tracks" else "b.k2"
+        rows = db.execute(
+            f'SELECT b.pos, t.fid, t.content_hash, t.version FROM batch_keys b JOIN "{kind}" t '
+            f'ON t."{keys[0]}" = b.k1 AND t."{keys[1]}" = {second} AND t.current').fetchall()
+        return pd.DataFrame(rows, columns=["pos", "fid", "hash", "version"]).set_index("pos")
+
+    def _retire(self, db, kind: str, fids: list[int]) -> None:
+        db.execute(f'UPDATE "{kind}" SET current = false WHERE fid = ANY(%s)', (fids,))
+
+    def _insert(self, db, kind, frame, hashes, versions) -> None:
+        cols = _stored(kind)
+        values = []
+        for col in cols:
+            column = frame[col]
+            if pd.api.types.is_datetime64_any_dtype(column):
+                values.append([None if pd.isna(t) else t.isoformat() for t in column])
+            elif str(column.dtype) == "bool":
+                values.append(column.astype(bool).tolist())
+            else:
+                values.append(column.astype(object).where(column.notna(), None).tolist())
+        geoms = shapely.set_srid(np.asarray(frame.geometry.values), 4326)
+        wkb = shapely.to_wkb(geoms, hex=True, include_srid=True)
+        now = pd.Timestamp.now(tz="UTC").isoformat()
+        names = sql.SQL(", ").join(sql.Identifier(c) for c in
+                                   ["geom", *cols, "content_hash", "version", "current",
+                                    "ingested_at"])
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(kind), names)
+        with db.cursor().copy(statement) as copy:
+            for row in zip(wkb, *values, hashes.tolist(), [int(v) for v in versions],
+                           strict=True):
+                copy.write_row([*row, True, now])
+        self._touch(db, kind)
+
+    def _touch(self, db, table: str) -> None:
+        db.execute("INSERT INTO table_changes VALUES (%s, clock_timestamp()) ON CONFLICT "
+                   "(table_name) DO UPDATE SET last_change = excluded.last_change", (table,))
+
+    def set_marking(self, db, kind: str, ids: list[str], tlp: str, share: str) -> int:
+        cur = db.execute(f'UPDATE "{kind}" SET tlp = %s, share = %s WHERE current AND '
+                         'id = ANY(%s)', (tlp, share, list(ids)))
+        self._touch(db, kind)
+        return cur.rowcount
+
+    def add_raster(self, path: str, meta: dict, db=None) -> None:
+        (db or self.db).execute(
+            "INSERT INTO raster_catalogue (path, variable, units, crs, bounds, time_range, "
+            "source, demo, agency, agency_country, tlp, share) VALUES (%s, %s, %s, %s, %s, %s, "
+            "%s, %s, %s, %s, %s, %s)",
+            (path, meta.get("variable"), meta.get("units"), meta.get("crs"),
+             str(meta.get("bounds")), str(meta.get("time_range")), meta.get("source"),
+             bool(meta.get("demo")), *(meta[c] for c in MARKING_COLUMNS)))
+        self._touch(db or self.db, "raster_catalogue")
+
+    def rasters(self) -> pd.DataFrame:
+        return self._frame("SELECT * FROM raster_catalogue ORDER BY id DESC")
+
+    def log_start(self, source: str) -> int:
+        row = self.db.execute("INSERT INTO ingest_log (source, started) VALUES (%s, now()) "
+                              "RETURNING id", (source,)).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def log_finish(self, log_id: int, db=None, *, error: str | None = None, **counts) -> None:
+        (db or self.db).execute(
+            "UPDATE ingest_log SET finished = clock_timestamp(), fetched = %s, accepted = %s, "
+            "rejected = %s, duplicates = %s, updated = %s, error = %s WHERE id = %s",
+            (counts.get("fetched", 0), counts.get("accepted", 0), counts.get("rejected", 0),
+             counts.get("duplicates", 0), counts.get("updated", 0), error, log_id))
+
+    # -- access for agencies' database roles ------------------------------------------------
+
+    def grant_agency(self, role: str, agency: str, country: str,
+                     groups: Iterable[str] = (), *,
+                     password: str | None = None) -> None:
+        """Let database role ``role`` (created when missing, able to log in, with
+        ``password`` when given) read the store as agency ``agency`` of
+        ``country`` in ``groups`` would: row-level security shows it the rows
+        the sharing rules allow, no others."""
+        with self.transaction() as db:
+            exists = db.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+            if not exists:
+                db.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+            if password is not None:
+                db.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    sql.Identifier(role), sql.Literal(password)))
+            db.execute("INSERT INTO agency_roles VALUES (%s, %s, %s, %s) ON CONFLICT (role) DO "
+                       "UPDATE SET agency = excluded.agency, country = excluded.country, "
+                       "groups = excluded.groups", (role, agency, country, sorted(groups)))
+            for table in (*_SECURED, "agency_roles"):
+                db.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(
+                    sql.Identifier(table), sql.Identifier(role)))
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def _frame(self, query: str, args=()) -> pd.DataFrame:
+        cur = self.db.execute(query, args)
+        return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or []])
+
+    def query(self, kind: str, bbox: tuple[float, float, float, float] | None = None,
+              period: Period | None = None, region: shapely.Geometry | None = None,
+              history: bool = False) -> gpd.GeoDataFrame:
+        where: list[str] = []
+        args: list[object] = []
+        if not history:
+            where.append("current")
+        if region is not None:
+            where.append("ST_Intersects(geom, ST_GeomFromWKB(%s, 4326))")
+            args.append(shapely.to_wkb(region))
+        elif bbox is not None:
+            where.append("geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)")
+            args += list(bbox)
+        if period is not None:
+            col = RECORD_TIME[kind]
+            where += [f'"{col}" >= %s', f'"{col}" < %s']
+            args += [period.start.to_pydatetime(), period.end.to_pydatetime()]
+        cols = ", ".join(f'"{c}"' for c in _stored(kind))
+        query = f'SELECT ST_AsBinary(geom) AS geom, {cols}, version, current FROM "{kind}"'
+        if where:
+            query += " WHERE " + " AND ".join(where)
+        frame = self._frame(query + " ORDER BY fid", args)
+        if frame.empty:
+            frame = pd.DataFrame(columns=["geom", *_stored(kind), "version", "current"])
+        geometry = shapely.from_wkb([None if g is None else bytes(g) for g in frame["geom"]])
+        out = canonical(kind, frame.drop(columns="geom"), geometry)
+        out["current"] = out["current"].astype(int)
+        return out
+
+    def counts(self) -> dict[str, int]:
+        return {k: int(self._frame(f'SELECT count(*) AS n FROM "{k}" WHERE current')["n"][0])
+                for k in FEATURE_TABLES}
+
+    def change_token(self) -> str:
+        row = self.db.execute("SELECT (SELECT max(last_change) FROM table_changes), "
+                              "(SELECT max(id) FROM ingest_log), "
+                              "(SELECT max(finished) FROM ingest_log)").fetchone()
+        return "|".join(map(str, row or ()))
+
+    def ingest_log(self) -> pd.DataFrame:
+        return self._frame("SELECT * FROM ingest_log ORDER BY id")

@@ -1,0 +1,128 @@
+"""The PostGIS store beyond the shared store tests (tests/test_store.py): the
+sharing rules enforced by the database for agencies' own roles, several
+writers at once, its schema version."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import pandas as pd
+import psycopg
+import pytest
+
+from data_sources.pgstore import PgStore
+from data_sources.store import StoreError
+from model.access import Viewer, visible
+from tests.conftest import ROOT
+
+
+def _marked(demo) -> dict[str, pd.DataFrame]:
+    """DEMO incidents and displacement with every kind of marking among them."""
+    incidents = demo["incidents"].copy()
+    shares = ["public", "country", "members", "agency", "group:bay-of-bengal"]
+    tlps = ["TLP:CLEAR", "TLP:AMBER", "TLP:GREEN", "TLP:RED", "TLP:AMBER+STRICT"]
+    n = len(incidents)
+    incidents["share"] = [shares[i % 5] for i in range(n)]
+    incidents["tlp"] = [tlps[i % 5] for i in range(n)]
+    incidents["agency"] = [f"DEMO-{c}" for c in incidents["country"]]
+    incidents["agency_country"] = incidents["country"].astype(str)
+    return {"incidents": incidents, "displacement": demo["displacement"]}
+
+
+def test_agency_roles_see_what_the_sharing_rules_allow_them_in_sql(postgis_url, demo):
+    """A direct SQL client logged in with an agency's database role sees exactly
+    the rows ``model.access.visible`` gives that agency: defence in depth."""
+    data = _marked(demo)
+    tag = uuid.uuid4().hex[:8]
+    agencies = {
+        f"bgd_{tag}": Viewer("b", agency="DEMO-BGD", country="BGD",
+                             groups=frozenset({"bay-of-bengal"})),
+        f"ocha_{tag}": Viewer("o", agency="DEMO-OCHA", country="INT"),
+        f"pak_{tag}": Viewer("p", agency="DEMO-PAK", country="PAK"),
+    }
+    with PgStore(postgis_url) as store:
+        for kind, frame in data.items():
+            store.upsert(kind, frame)
+        for role, viewer in agencies.items():
+            store.grant_agency(role, viewer.agency, viewer.country, viewer.groups,
+                               password=tag)
+    url = urlsplit(postgis_url)
+    try:
+        for role, viewer in agencies.items():
+            netloc = f"{role}:{tag}@{url.hostname}:{url.port or 5432}"
+            with psycopg.connect(urlunsplit(url._replace(netloc=netloc))) as db:
+                for kind, frame in data.items():
+                    seen = {r[0] for r in db.execute(f'SELECT id FROM "{kind}" WHERE current')}
+                    assert seen == set(frame.loc[visible(frame, viewer), "id"]), (role, kind)
+                # Nor can the role read which agency another role stands for.
+                assert [r[0] for r in db.execute("SELECT role FROM agency_roles")] == [role]
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    db.execute("DELETE FROM incidents")
+        # Each sees a different part, and the partner outside the members the least.
+        counts = {role: sum(visible(f, v).sum() for f in data.values())
+                  for role, v in agencies.items()}
+        assert counts[f"ocha_{tag}"] < min(counts[f"bgd_{tag}"], counts[f"pak_{tag}"])
+    finally:
+        with psycopg.connect(postgis_url, autocommit=True) as db:
+            for role in agencies:
+                db.execute(f'DROP OWNED BY "{role}"')
+                db.execute(f'DROP ROLE "{role}"')
+
+
+WRITER = """
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from data_sources.pgstore import PgStore
+from data_sources.scenario import load_demo
+
+url, part, parts = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+incidents = load_demo(Path(sys.argv[4]))["incidents"]
+frame = pd.concat([incidents.assign(source_id=incidents["source_id"] + f"-{k}")
+                   for k in range(20)], ignore_index=True)  # 60,000 records
+# Every writer writes all of them, each starting at another place.
+frame = frame.iloc[np.roll(np.arange(len(frame)), part * len(frame) // parts)]
+with PgStore(url) as store:
+    for n in range(0, len(frame), 5000):
+        store.upsert("incidents", frame.iloc[n:n + 5000])
+print("done")
+"""
+
+
+@pytest.mark.slow
+def test_four_writers_at_once_lose_and_duplicate_nothing(postgis_url, demo, demo_root):
+    """Four processes upsert the same 60,000 records at once, each from another
+    place: every record is stored once, current once."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    PgStore(postgis_url).close()  # the schema, before the writers race for it
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, postgis_url, str(i), "4",
+                                 str(demo_root)], env=env, stdout=subprocess.PIPE, text=True)
+               for i in range(4)]
+    for w in writers:
+        out, _ = w.communicate(timeout=600)
+        assert w.returncode == 0 and out.strip() == "done"
+    with PgStore(postgis_url) as store:
+        current = store.query("incidents")
+        assert len(current) == 60_000 and current["source_id"].is_unique
+        assert len(store.query("incidents", history=True)) == 60_000  # nothing twice
+
+
+def test_a_newer_schema_and_an_unreachable_server_are_refused(postgis_url):
+    PgStore(postgis_url).close()
+    with psycopg.connect(postgis_url, autocommit=True) as db:
+        db.execute("INSERT INTO schema_version (version) VALUES (99)")
+    with pytest.raises(StoreError, match="newer version"):
+        PgStore(postgis_url)
+    with pytest.raises(StoreError, match="cannot be reached"):
+        PgStore("postgresql://nobody:secret@127.0.0.1:1/none")
+    try:
+        PgStore("postgresql://nobody:secret@127.0.0.1:1/none")
+    except StoreError as exc:
+        assert "secret" not in str(exc)  # errors never carry the password
