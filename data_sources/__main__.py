@@ -8,6 +8,12 @@
         (a file into the store, marked as the token's agency's; rasters are catalogued)
     python -m data_sources share KIND ID[,ID...] --tlp LEVEL --share DISTRIBUTION [--token T]
         (change who may see your agency's records; coordinators)
+    python -m data_sources store copy SRC DST
+        (GeoPackage path <-> postgresql:// URL: every version, the catalogue and the log,
+        into an empty store, checked against the source)
+
+SAMON_STORE_URL=postgresql://... keeps the records in PostGIS (a regional hub)
+instead of the GeoPackage at SAMON_STORE_PATH.
 """
 
 import argparse
@@ -44,15 +50,16 @@ def run_ingest(argv: list[str]) -> int:
 
 def run_status(argv: list[str]) -> int:
     from .ingest import status
+    from .pgstore import open_store
     from .settings import Settings
-    from .store import Store
 
     argparse.ArgumentParser(prog="python -m data_sources status").parse_args(argv)
     settings = Settings()
-    with Store(settings.store_path) as store:
+    with open_store(settings) as store:
         table = status(store, settings)
         counts = store.counts()
-    print(f"store: {settings.store_path}")
+        where = store.path
+    print(f"store: {where}")
     print("records: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     if table.empty:
         print("no source has run yet")
@@ -119,13 +126,29 @@ def run_share(argv: list[str]) -> int:
     return 0
 
 
+def run_store(argv: list[str]) -> int:
+    from .store_copy import copy_store
+
+    parser = argparse.ArgumentParser(prog="python -m data_sources store")
+    sub = parser.add_subparsers(dest="command", required=True)
+    copy = sub.add_parser("copy", help="copy every record, version and log entry into an "
+                          "empty store (GeoPackage path or postgresql:// URL), then check it")
+    copy.add_argument("src")
+    copy.add_argument("dst")
+    args = parser.parse_args(argv)
+    copied = copy_store(args.src, args.dst)
+    print("copied and checked: " + ", ".join(f"{k} {v:,}" for k, v in copied.items()))
+    return 0
+
+
 COMMANDS = {"check": run_check, "ingest": run_ingest, "status": run_status, "add": run_add,
-            "share": run_share}
+            "share": run_share, "store": run_store}
 
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
-        sys.stderr.write("usage: python -m data_sources {check,ingest,status,add,share} ...\n"
+        sys.stderr.write("usage: python -m data_sources {check,ingest,status,add,share,store} "
+                         "...\n"
                          + __doc__)
         return 2
     from .errors import DataSourceError

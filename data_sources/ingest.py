@@ -11,14 +11,16 @@ from typing import Any
 import pandas as pd
 
 from model.access import MARKING_COLUMNS, Marking, widest_share
+from model.ports import FeatureStore
 from model.schema import ReadResult
 
 from .errors import DataSourceError
 from .feeds.http import Fetcher
 from .feeds.sources import SOURCES
 from .marking import stamp
+from .pgstore import open_store
 from .settings import Settings
-from .store import FEATURE_TABLES, Store
+from .store import FEATURE_TABLES
 
 
 def fetcher_for(settings: Settings) -> Fetcher:
@@ -33,7 +35,7 @@ def feed_marking(name: str, settings: Settings) -> Marking:
     return Marking(name, "", settings.data_tlp, widest_share(settings.data_tlp))
 
 
-def ingest_source(store: Store, name: str, settings: Settings, fetcher: Fetcher) -> dict:
+def ingest_source(store: FeatureStore, name: str, settings: Settings, fetcher: Fetcher) -> dict:
     """One run of one source. On any failure the store keeps what it had and
     the ingest log records the error (the source then shows as stale)."""
     log_id = store.log_start(name)
@@ -65,7 +67,7 @@ def ingest_source(store: Store, name: str, settings: Settings, fetcher: Fetcher)
     return counts
 
 
-def add_file(store: Store, path: str, fmt: str | None = None, *, marking: Marking) -> dict:
+def add_file(store: FeatureStore, path: str, fmt: str | None = None, *, marking: Marking) -> dict:
     """Add one file with its marking: tables are upserted (one transaction),
     rasters are catalogued (the raster stays where it is). Logged in the ingest
     log as 'file:<name>'."""
@@ -81,7 +83,7 @@ def add_file(store: Store, path: str, fmt: str | None = None, *, marking: Markin
     return _write(store, log_id, name, result, Path(path))
 
 
-def keep_result(store: Store, name: str, result: ReadResult) -> dict:
+def keep_result(store: FeatureStore, name: str, result: ReadResult) -> dict:
     """Keep a file a user has already checked and marked (``stamp``): tables are
     upserted; a raster is copied under ``uploads/<agency>/`` beside the store
     (stored per agency; served back to nobody: only its figures are) and
@@ -96,14 +98,14 @@ def keep_result(store: Store, name: str, result: ReadResult) -> dict:
     source = f"upload:{agency}:{safe_name(name)}"
     raster = None
     if result.kind == "raster":
-        folder = store.path.parent / "uploads" / safe_name(agency)
+        folder = store.files_dir / "uploads" / safe_name(agency)
         folder.mkdir(parents=True, exist_ok=True)
         raster = folder / safe_name(Path(result.path).name)
         shutil.copyfile(result.path, raster)
     return _write(store, store.log_start(source), source, result, raster)
 
 
-def _write(store: Store, log_id: int, source: str, result: ReadResult,
+def _write(store: FeatureStore, log_id: int, source: str, result: ReadResult,
            raster: Path | None) -> dict:
     """One marked result into the store in one transaction: a table upserted, a
     raster (at ``raster``) catalogued with its marking; the ingest log finished."""
@@ -139,7 +141,8 @@ def summary_line(c: dict) -> str:
             f"{c['rejected']} rejected")
 
 
-def status(store: Store, settings: Settings, now: pd.Timestamp | None = None) -> pd.DataFrame:
+def status(store: FeatureStore, settings: Settings, now: pd.Timestamp | None = None
+           ) -> pd.DataFrame:
     """Per source: last success, its age, the last error, and whether it is stale."""
     now = now or pd.Timestamp.now(tz="UTC")
     log = store.ingest_log()
@@ -175,7 +178,7 @@ def run(settings: Settings, names: list[str], every_s: float | None, out=print) 
             "or pass --source); the dashboard uses the DEMO scenario.")
         return 0
     fetcher = fetcher_for(settings)
-    with Store(settings.store_path, verify=True) as store:
+    with open_store(settings, verify=True) as store:
         while True:
             failures = 0
             for i, name in enumerate(names, start=1):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import geopandas as gpd
@@ -30,6 +31,7 @@ from model.access import MARKING_COLUMNS
 from model.period import Period
 from model.schema import RECORD_TIME, SAARC_ISO3, TABLES
 
+from .demo import cache_root
 from .store import (
     FEATURE_TABLES,
     KEYS,
@@ -112,7 +114,10 @@ class PgStore(VersionedUpserts):
     """The PostGIS store at ``url`` (postgresql://user@host:port/database);
     its schema is created, or migrated, on open."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, files_dir: Path | None = None):
+        """``files_dir``: where files kept with the store (rasters added) go: a
+        folder every process of the hub reaches (default: the cache folder)."""
+        self.files_dir = files_dir or cache_root()
         parts = urlsplit(url)
         # Errors name the database, never a password.
         self.path = urlunsplit(parts._replace(netloc=parts.hostname or "")) if parts.password \
@@ -195,7 +200,8 @@ class PgStore(VersionedUpserts):
     def _retire(self, db, kind: str, fids: list[int]) -> None:
         db.execute(f'UPDATE "{kind}" SET current = false WHERE fid = ANY(%s)', (fids,))
 
-    def _insert(self, db, kind, frame, hashes, versions) -> None:
+    def _insert(self, db, kind, frame, hashes, versions, *, current=None,
+                ingested_at=None) -> None:
         cols = _stored(kind)
         values = []
         for col in cols:
@@ -208,15 +214,18 @@ class PgStore(VersionedUpserts):
                 values.append(column.astype(object).where(column.notna(), None).tolist())
         geoms = shapely.set_srid(np.asarray(frame.geometry.values), 4326)
         wkb = shapely.to_wkb(geoms, hex=True, include_srid=True)
-        now = pd.Timestamp.now(tz="UTC").isoformat()
+        n = len(frame)
+        flags = [True] * n if current is None else [bool(c) for c in current]
+        times = [pd.Timestamp.now(tz="UTC").isoformat()] * n if ingested_at is None else \
+            [pd.Timestamp(t).isoformat() for t in ingested_at]
         names = sql.SQL(", ").join(sql.Identifier(c) for c in
                                    ["geom", *cols, "content_hash", "version", "current",
                                     "ingested_at"])
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(kind), names)
         with db.cursor().copy(statement) as copy:
-            for row in zip(wkb, *values, hashes.tolist(), [int(v) for v in versions],
-                           strict=True):
-                copy.write_row([*row, True, now])
+            for row in zip(wkb, *values, hashes.tolist(), [int(v) for v in versions], flags,
+                           times, strict=True):
+                copy.write_row(row)
         self._touch(db, kind)
 
     def _touch(self, db, table: str) -> None:
@@ -313,6 +322,19 @@ class PgStore(VersionedUpserts):
         out["current"] = out["current"].astype(int)
         return out
 
+    def dump(self, kind: str) -> gpd.GeoDataFrame:
+        cols = ", ".join(f'"{c}"' for c in _stored(kind))
+        extra = ["content_hash", "version", "current", "ingested_at"]
+        frame = self._frame(f'SELECT ST_AsBinary(geom) AS geom, {cols}, {", ".join(extra)} '
+                            f'FROM "{kind}" ORDER BY fid')
+        if frame.empty:
+            frame = pd.DataFrame(columns=["geom", *_stored(kind), *extra])
+        geometry = shapely.from_wkb([None if g is None else bytes(g) for g in frame["geom"]])
+        out = canonical(kind, frame.drop(columns="geom"), geometry)
+        out["ingested_at"] = pd.to_datetime(out["ingested_at"], utc=True)
+        out["current"] = out["current"].astype(int)
+        return out
+
     def counts(self) -> dict[str, int]:
         return {k: int(self._frame(f'SELECT count(*) AS n FROM "{k}" WHERE current')["n"][0])
                 for k in FEATURE_TABLES}
@@ -325,3 +347,13 @@ class PgStore(VersionedUpserts):
 
     def ingest_log(self) -> pd.DataFrame:
         return self._frame("SELECT * FROM ingest_log ORDER BY id")
+
+
+def open_store(settings, *, verify: bool = False):
+    """The store the settings name: PostGIS at SAMON_STORE_URL, else the
+    GeoPackage at SAMON_STORE_PATH (``verify``: check its pages first)."""
+    from .store import Store
+
+    if settings.store_url:
+        return PgStore(settings.store_url, files_dir=settings.store_path.parent)
+    return Store(settings.store_path, verify=verify)

@@ -17,6 +17,9 @@ class Settings(BaseSettings):
                                       extra="ignore")
 
     store_path: Path = Field(default_factory=lambda: cache_root() / "store.gpkg")
+    # The records in PostGIS (a regional hub): postgresql://user@host:port/database.
+    # Accounts, the audit log and early-warning state stay in the GeoPackage above.
+    store_url: str | None = None
     sources: list[str] = []  # enabled sources, e.g. ["gdacs-events", "ibtracs"]
     scenario: Path | None = None  # a scenario manifest (JSON) instead of the demo
     data_tlp: str = "TLP:CLEAR"  # the marking of data from the live store

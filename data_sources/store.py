@@ -254,8 +254,22 @@ class VersionedUpserts:
     def _retire(self, db, kind: str, fids: list[int]) -> None:
         raise NotImplementedError
 
-    def _insert(self, db, kind: str, frame, hashes, versions) -> None:
+    def _insert(self, db, kind: str, frame, hashes, versions, *, current=None,
+                ingested_at=None) -> None:
+        """Write new versions: current, ingested now, unless ``current`` and
+        ``ingested_at`` (sequences) say otherwise (a store copied)."""
         raise NotImplementedError
+
+    def dump(self, kind: str) -> gpd.GeoDataFrame:
+        """Every stored version of ``kind``, in the order written, with its
+        content_hash, version, current and ingested_at (for a store copy)."""
+        raise NotImplementedError
+
+    def load(self, db, kind: str, frame: gpd.GeoDataFrame) -> None:
+        """Write versions exactly as ``dump`` gave them."""
+        self._insert(db, kind, frame, frame["content_hash"], frame["version"],
+                     current=frame["current"].astype(bool).tolist(),
+                     ingested_at=frame["ingested_at"])
 
     def upsert(self, kind: str, frame: gpd.GeoDataFrame, db=None) -> dict[str, int]:
         """Insert new records, add a new current version of changed ones, skip
@@ -340,6 +354,7 @@ class Store(VersionedUpserts):
         """``verify``: check every page first (PRAGMA quick_check; for writers,
         so that nothing is written into a damaged file)."""
         self.path = Path(path)
+        self.files_dir = self.path.parent  # where files kept with the store go
         self.path.parent.mkdir(parents=True, exist_ok=True)
         existed = self.path.exists() and self.path.stat().st_size > 0
         try:
@@ -462,7 +477,8 @@ class Store(VersionedUpserts):
     def _retire(self, db, kind: str, fids: list[int]) -> None:
         db.executemany(f'UPDATE "{kind}" SET current = 0 WHERE fid = ?', [(f,) for f in fids])
 
-    def _insert(self, db, kind, frame, hashes, versions) -> None:
+    def _insert(self, db, kind, frame, hashes, versions, *, current=None,
+                ingested_at=None) -> None:
         cols = _stored(kind)
         table = pd.DataFrame(index=frame.index)
         for col in cols:
@@ -475,10 +491,12 @@ class Store(VersionedUpserts):
                 table[col] = values.astype(int)
             else:
                 table[col] = values.astype(object).where(values.notna(), None)
-        now = _iso_scalar(pd.Timestamp.now(tz="UTC"))
+        now = [_iso_scalar(pd.Timestamp.now(tz="UTC"))] * len(frame)
         geoms = frame.geometry.values
         rows = zip(gpkg_geometry(geoms), *[table[c].tolist() for c in cols], hashes.tolist(),
-                   [int(v) for v in versions], [1] * len(frame), [now] * len(frame),
+                   [int(v) for v in versions],
+                   [1] * len(frame) if current is None else [int(c) for c in current],
+                   now if ingested_at is None else _iso(pd.Series(ingested_at)).tolist(),
                    strict=True)
         names = ", ".join(["geom", *[f'"{c}"' for c in cols], "content_hash", "version",
                            "current", "ingested_at"])
@@ -566,6 +584,16 @@ class Store(VersionedUpserts):
         if region is not None and len(out):
             shapely.prepare(region)
             out = out[shapely.intersects(region, out.geometry.values)]
+        return out
+
+    def dump(self, kind: str) -> gpd.GeoDataFrame:
+        cols = ", ".join(f'"{c}"' for c in _stored(kind))
+        extra = ["content_hash", "version", "current", "ingested_at"]
+        rows = self.db.execute(f'SELECT geom, {cols}, {", ".join(extra)} FROM "{kind}" '
+                               "ORDER BY fid").fetchall()
+        frame = pd.DataFrame(rows, columns=["geom", *_stored(kind), *extra])
+        out = canonical(kind, frame.drop(columns="geom"), _from_gpkg(frame["geom"]))
+        out["ingested_at"] = pd.to_datetime(out["ingested_at"], utc=True, format="ISO8601")
         return out
 
     def counts(self) -> dict[str, int]:

@@ -8,6 +8,7 @@ population grid comes from (a file opened lazily today; dask chunks later).
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import geopandas as gpd
@@ -21,7 +22,11 @@ from .period import Period
 @runtime_checkable
 class FeatureStore(Protocol):
     """Records per kind (incidents, alerts, tracks, displacement, documents),
-    upserted with history, one transaction per batch."""
+    upserted with history, one transaction per batch. ``path`` names it in
+    messages; ``files_dir`` is where files kept with it go."""
+
+    path: Any
+    files_dir: Path
 
     def transaction(self) -> AbstractContextManager[Any]: ...
 
@@ -31,7 +36,15 @@ class FeatureStore(Protocol):
               period: Period | None = None, region: shapely.Geometry | None = None,
               history: bool = False) -> gpd.GeoDataFrame: ...
 
+    def set_marking(self, db: Any, kind: str, ids: list[str], tlp: str, share: str
+                    ) -> int: ...
+
     def add_raster(self, path: str, meta: dict, db: Any = None) -> None: ...
+
+    def log_start(self, source: str) -> int: ...
+
+    def log_finish(self, log_id: int, db: Any = None, *, error: str | None = None,
+                   **counts: int) -> None: ...
 
     def rasters(self) -> pd.DataFrame: ...
 

@@ -24,6 +24,7 @@ import shapely
 from data_sources.errors import FileAccessError
 from data_sources.ingest import add_file, keep_result, status
 from data_sources.marking import stamp
+from data_sources.pgstore import open_store
 from data_sources.scenario import (
     load_demo,
     load_live,
@@ -128,11 +129,11 @@ class SituationService:
         else the manifest's path and modification time, or 'demo', and the
         store's change token when the store exists (files users kept in it)."""
         if self.live:
-            with Store(self.settings.store_path) as store:
+            with open_store(self.settings) as store:
                 return "store:" + store.change_token()
         kept = ""
-        if self.settings.store_path.exists():
-            with Store(self.settings.store_path) as store:
+        if self._has_records():
+            with open_store(self.settings) as store:
                 kept = "|kept:" + store.change_token()
         if self.settings.scenario:
             try:
@@ -160,14 +161,19 @@ class SituationService:
         return self._restricted.get_or((token, viewer.key()),
                                        lambda: restricted(whole, viewer))
 
+    def _has_records(self) -> bool:
+        """Whether there is a store to read records from (a node without one
+        shows the manifest or DEMO alone)."""
+        return bool(self.settings.store_url) or self.settings.store_path.exists()
+
     def _load(self) -> Scenario:
         if self.live:
-            with Store(self.settings.store_path) as store:
+            with open_store(self.settings) as store:
                 return load_live(store, status(store, self.settings), tlp=self.settings.data_tlp)
         base = load_scenario(self.settings.scenario) if self.settings.scenario else load_demo()
-        if not self.settings.store_path.exists():
+        if not self._has_records():
             return base
-        with Store(self.settings.store_path) as store:
+        with open_store(self.settings) as store:
             return with_store(base, store)
 
     def scenario_with(self, added: Added = (), viewer: Viewer | None = None) -> Scenario:
@@ -200,7 +206,7 @@ class SituationService:
         """Per live source: last success, age, last error, stale; None without feeds."""
         if not self.live:
             return None
-        with Store(self.settings.store_path) as store:
+        with open_store(self.settings) as store:
             return status(store, self.settings)
 
     # -- regions ------------------------------------------------------------------------
@@ -395,7 +401,7 @@ class SituationService:
                  share: str = "country") -> dict:
         """A file into the store, marked as ``viewer``'s (audited)."""
         marking = self.upload_marking(viewer, tlp, share)
-        with Store(self.settings.store_path, verify=True) as store:
+        with open_store(self.settings, verify=True) as store:
             counts = add_file(store, path, fmt, marking=marking)
         self.access.record(viewer, "upload", {"file": str(path), "tlp": marking.tlp,
                                               "share": marking.share,
@@ -410,7 +416,7 @@ class SituationService:
         viewer.require("share")
         tlp, share = tlp_level(tlp), parse_share(share)
         check_marking(tlp, share)
-        with Store(self.settings.store_path, verify=True) as store:
+        with open_store(self.settings, verify=True) as store:
             if kind not in FEATURE_TABLES or kind == "tracks":
                 raise AccessError(f"records of kind '{kind}' are not shared one by one")
             records = store.query(kind)
@@ -438,7 +444,7 @@ class SituationService:
         node's store, where it stays after the session and other users see it
         as its marking allows (audited)."""
         viewer.require("upload")
-        with Store(self.settings.store_path, verify=True) as store:
+        with open_store(self.settings, verify=True) as store:
             counts = keep_result(store, name, result)
         self.access.record(viewer, "upload kept", {"file": name, "kind": result.kind,
                                                    "inserted": counts["inserted"],

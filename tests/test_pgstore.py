@@ -126,3 +126,63 @@ def test_a_newer_schema_and_an_unreachable_server_are_refused(postgis_url):
         PgStore("postgresql://nobody:secret@127.0.0.1:1/none")
     except StoreError as exc:
         assert "secret" not in str(exc)  # errors never carry the password
+
+
+def test_a_store_copied_there_and_back_loses_nothing(postgis_url, tmp_path, demo):
+    """GeoPackage -> PostGIS -> GeoPackage: every version, its hash, number,
+    current flag, ingest time and marking; the raster catalogue and the log."""
+    from data_sources.__main__ import main as data_main
+    from data_sources.ingest import add_file
+    from data_sources.store import Store
+    from model.access import Marking
+    from tests.cli import run
+
+    source = tmp_path / "node.gpkg"
+    marking = Marking("NDMA-PK", "PAK", "TLP:AMBER", "country")
+    with Store(source) as s:
+        add_file(s, demo.layers["incidents"].result.path, marking=marking)
+        add_file(s, demo.layers["flood"].result.path, marking=marking)
+        changed = demo["incidents"].head(5).assign(fatalities=7)
+        s.upsert("incidents", changed)  # five records with a second version
+        s.upsert("alerts", demo["alerts"])
+        s.upsert("tracks", demo["tracks"])
+        before = {k: s.dump(k) for k in ("incidents", "alerts", "tracks")}
+    proc = run(data_main, "store", "copy", source, postgis_url)
+    assert proc.returncode == 0, proc.stdout
+    assert "copied and checked: incidents 3,005, alerts 3, tracks 25" in proc.stdout
+    back = tmp_path / "back.gpkg"
+    assert run(data_main, "store", "copy", postgis_url, back).returncode == 0
+    with Store(back) as s:
+        for kind, frame in before.items():
+            again = s.dump(kind)
+            pd.testing.assert_frame_equal(again.drop(columns="geometry"),
+                                          frame.drop(columns="geometry"), check_dtype=False)
+            assert again.geometry.equals(frame.geometry)
+        assert s.rasters()["agency"].tolist() == ["NDMA-PK"]
+        assert len(s.ingest_log()) == 2
+    refused = run(data_main, "store", "copy", source, postgis_url)
+    assert refused.returncode == 2 and "already holds records" in refused.stdout
+
+
+def test_the_service_keeps_records_in_postgis_when_told(postgis_url, tmp_path, demo):
+    """SAMON_STORE_URL: files added through the service land in PostGIS and come
+    back in the scenario; the data token follows the database."""
+    from data_sources.settings import Settings
+    from model.access import OPEN
+    from service import SituationService
+
+    incidents = tmp_path / "incidents.csv"
+    incidents.write_text("time,lat,lon,category,country,id\n"
+                         "2026-09-20,34.1,71.1,armed clash,PAK,k1\n"
+                         "2026-09-21,34.2,71.2,smuggling/trafficking,PAK,k2\n",
+                         encoding="utf-8")
+    service = SituationService(Settings(store_path=tmp_path / "node.gpkg",
+                                        store_url=postgis_url))
+    token = service.token()
+    assert service.add_file(str(incidents), None, OPEN, "TLP:CLEAR", "public")["inserted"] == 2
+    assert service.token() != token
+    with PgStore(postgis_url) as store:
+        assert store.counts()["incidents"] == 2
+    kept = service.scenario(OPEN)["incidents"]
+    assert {"k1", "k2"} <= set(kept["source_id"])
+    assert not (tmp_path / "node.gpkg").exists()  # no record went to the GeoPackage

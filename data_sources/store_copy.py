@@ -1,0 +1,105 @@
+"""Copying a store into another (GeoPackage <-> PostGIS), losing nothing: every
+version of every record with its content hash, version number, current flag,
+ingest time and marking; the raster catalogue and the ingest log. The copy is
+checked against the source (counts, and each version's key and content hash)
+before it is reported done.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .errors import DataSourceError
+from .pgstore import PgStore, is_url
+from .store import FEATURE_TABLES, KEYS, Store, StoreError, _iso_scalar
+
+TABLES = ("raster_catalogue", "ingest_log")
+
+
+def open_location(location: str, *, create: bool):
+    """A store by URL (PostGIS) or path (GeoPackage; ``create``: may be new)."""
+    if is_url(location):
+        return PgStore(location)
+    from pathlib import Path
+
+    if not create and not Path(location).exists():
+        raise StoreError("does not exist", path=location)
+    return Store(location)
+
+
+def _table(store, name: str) -> pd.DataFrame:
+    sql = f"SELECT * FROM {name} ORDER BY id"
+    frame = store._frame(sql) if isinstance(store, PgStore) else \
+        pd.read_sql_query(sql, store.db)
+    return frame.drop(columns="id")
+
+
+def _cell(value, column: str, pg: bool):
+    """One value of the raster catalogue or ingest log, as the destination
+    stores it (PostgreSQL: booleans and timestamps; GeoPackage: 0/1 and ISO text)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if column == "demo":
+        return bool(value) if pg else int(bool(value))
+    if not isinstance(value, str) and hasattr(value, "isoformat"):
+        return value.isoformat() if pg else _iso_scalar(value)
+    return value.item() if hasattr(value, "item") else value  # numpy scalars
+
+
+def _load_table(store, db, name: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    pg = isinstance(store, PgStore)
+    cols = list(frame.columns)
+    rows = [[_cell(v, c, pg) for c, v in zip(cols, row, strict=True)]
+            for row in frame.itertuples(index=False)]
+    mark = "%s" if pg else "?"
+    statement = (f"INSERT INTO {name} ({', '.join(cols)}) VALUES "
+                 f"({', '.join([mark] * len(cols))})")
+    if pg:
+        with db.cursor() as cur:
+            cur.executemany(statement, rows)
+    else:
+        db.executemany(statement, rows)
+
+
+def _fingerprint(frame: pd.DataFrame, kind: str) -> list[tuple]:
+    keys = list(KEYS[kind])
+    text = frame[keys].astype("string").copy()
+    if kind == "tracks":
+        text["time"] = frame["time"].dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    text["version"] = frame["version"].astype(int).astype("string")
+    text["current"] = frame["current"].astype(bool).astype("string")
+    text["hash"] = frame["content_hash"].astype("string")
+    return sorted(map(tuple, text.fillna("").to_numpy().tolist()))
+
+
+def copy_store(src_location: str, dst_location: str) -> dict[str, int]:
+    """Copy ``src`` into the empty store ``dst``; returns the versions copied per
+    kind and table. Refuses a destination that holds records already."""
+    with open_location(src_location, create=False) as src, \
+            open_location(dst_location, create=True) as dst:
+        if any(len(dst.dump(kind)) for kind in FEATURE_TABLES) or \
+                any(len(_table(dst, t)) for t in TABLES):
+            raise DataSourceError("already holds records: copy into an empty store",
+                                  path=dst_location)
+        copied = {}
+        with dst.transaction() as db:
+            for kind in FEATURE_TABLES:
+                frame = src.dump(kind)
+                if len(frame):
+                    dst.load(db, kind, frame)
+                copied[kind] = len(frame)
+            for name in TABLES:
+                frame = _table(src, name)
+                _load_table(dst, db, name, frame)
+                copied[name] = len(frame)
+        for kind in FEATURE_TABLES:
+            if _fingerprint(src.dump(kind), kind) != _fingerprint(dst.dump(kind), kind):
+                raise DataSourceError(f"the copy of {kind} differs from the source (keys, "
+                                      "versions or content hashes)", path=dst_location)
+        for name in TABLES:
+            if len(_table(src, name)) != len(_table(dst, name)):
+                raise DataSourceError(f"the copy of {name} has another number of rows",
+                                      path=dst_location)
+        return copied
