@@ -38,6 +38,7 @@ from .store import (
     StoreError,
     VersionedUpserts,
     _stored,
+    apply_migrations,
     canonical,
 )
 
@@ -103,7 +104,6 @@ def _v1(db: psycopg.Connection) -> None:
 
 
 MIGRATIONS = [(1, _v1)]
-SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
 def is_url(location) -> bool:
@@ -129,15 +129,6 @@ class PgStore(VersionedUpserts):
                              path=self.path) from None
         self._migrate()
 
-    def close(self) -> None:
-        self.db.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
     @contextmanager
     def transaction(self):
         try:
@@ -161,14 +152,8 @@ class PgStore(VersionedUpserts):
             db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
             db.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY "
                        "KEY, applied_at timestamptz NOT NULL DEFAULT now())")
-            current = self.schema_version
-            if current > SCHEMA_VERSION:
-                raise StoreError(f"was written by a newer version (schema {current}, this "
-                                 f"program knows up to {SCHEMA_VERSION})", path=self.path)
-            for version, migrate in MIGRATIONS:
-                if version > current:
-                    migrate(db)
-                    db.execute("INSERT INTO schema_version (version) VALUES (%s)", (version,))
+            apply_migrations(db, self.schema_version, MIGRATIONS, self.path, lambda v: db.execute(
+                "INSERT INTO schema_version (version) VALUES (%s)", (v,)))
 
     # -- writing (the hooks of VersionedUpserts) ------------------------------------------
 

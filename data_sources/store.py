@@ -23,6 +23,7 @@ import sqlite3
 import struct
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -239,10 +240,34 @@ def content_hash(frame: pd.DataFrame, kind: str) -> pd.Series:
     return pd.Series(hashed, index=frame.index).map("{:016x}".format)
 
 
+def apply_migrations(db, current: int, migrations, path, record) -> None:
+    """Run the migrations after schema ``current`` in order, ``record``-ing each
+    version; a store written by a newer program is refused, untouched."""
+    known = migrations[-1][0]
+    if current > known:
+        raise StoreError(f"was written by a newer version (schema {current}, this program "
+                         f"knows up to {known})", path=path)
+    for version, migrate in migrations:
+        if version > current:
+            migrate(db)
+            record(version)
+
+
 class VersionedUpserts:
     """Upserts with history, the same in every store: each backend says how to
     find the current versions of a batch's keys (``_existing``), retire them
     (``_retire``) and write new versions (``_insert``), inside ``transaction``."""
+
+    db: Any  # the open connection
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     def transaction(self) -> AbstractContextManager:
         raise NotImplementedError
@@ -377,15 +402,6 @@ class Store(VersionedUpserts):
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot be opened as the store: {exc}", path=self.path) from None
 
-    def close(self) -> None:
-        self.db.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
     def _refuse_foreign(self) -> None:
         """An existing SQLite file that is not our store (another program's
         database, or a GeoPackage we did not write) is never converted."""
@@ -451,14 +467,9 @@ class Store(VersionedUpserts):
             db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
                        "applied_at DATETIME NOT NULL)")
             current = db.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
-            if current > SCHEMA_VERSION:
-                raise StoreError(f"was written by a newer version (schema {current}, this "
-                                 f"program knows up to {SCHEMA_VERSION})", path=self.path)
-            for version, migrate in MIGRATIONS:
-                if version > current:
-                    migrate(db)
-                    db.execute("INSERT INTO schema_version VALUES (?, strftime("
-                               "'%Y-%m-%dT%H:%M:%fZ','now'))", (version,))
+            apply_migrations(db, current, MIGRATIONS, self.path, lambda v: db.execute(
+                "INSERT INTO schema_version VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
+                (v,)))
 
     # -- writing -----------------------------------------------------------------
 

@@ -35,10 +35,10 @@ class MapOptions:
     drawing: tuple[tuple[float, float], ...] | None = None  # corners (lon, lat) being drawn
 
 
-def build_map(summary: Summary, options: MapOptions = MapOptions()) -> folium.Map:
-    """A folium map of ``summary`` with a legend per layer, a sources box with
-    each source's last update and DEMO flag, and the boundary disclaimer."""
-    west, south, east, north = summary.region_bounds
+def _base_map(bounds, options: MapOptions) -> folium.Map:
+    """An empty map centred on ``bounds`` (west, south, east, north): the plain
+    background, and the basemap when the options name one."""
+    west, south, east, north = bounds
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=5,
                    tiles=None, control_scale=True, prefer_canvas=True)
     m.get_root().header.add_child(folium.Element(  # type: ignore[attr-defined]
@@ -46,6 +46,14 @@ def build_map(summary: Summary, options: MapOptions = MapOptions()) -> folium.Ma
     if options.basemap_url:
         folium.TileLayer(options.basemap_url, attr=esc(options.basemap_attribution),
                          name="Basemap", overlay=False).add_to(m)
+    m.fit_bounds([[south, west], [north, east]])
+    return m
+
+
+def build_map(summary: Summary, options: MapOptions = MapOptions()) -> folium.Map:
+    """A folium map of ``summary`` with a legend per layer, a sources box with
+    each source's last update and DEMO flag, and the boundary disclaimer."""
+    m = _base_map(summary.region_bounds, options)
     wanted = options.layers & set(summary.filters.hazards | {"boundaries", "hotspots"})
     legends = []
 
@@ -76,7 +84,6 @@ def build_map(summary: Summary, options: MapOptions = MapOptions()) -> folium.Ma
     if options.drawing is not None:
         add(builders.drawing_layer(options.drawing))
     folium.LayerControl(collapsed=False).add_to(m)
-    m.fit_bounds([[south, west], [north, east]])
     if legends:
         MapBox("<details open><summary>Legend</summary>" + "".join(legends) + "</details>",
                "bottomright", "samon-legends").add_to(m)
@@ -94,17 +101,9 @@ def warnings_map(active: pd.DataFrame, options: MapOptions = MapOptions(), *,
     """The areas of the active warnings (rows of ``early_warning`` messages),
     framed on them (on the region when there are none), with the severity legend."""
     shapes = gpd.GeoSeries.from_wkt(active["geometry"].dropna().tolist())
-    west, south, east, north = shapes.total_bounds if len(shapes) else REGION_BOUNDS
-    m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=5,
-                   tiles=None, control_scale=True, prefer_canvas=True)
-    m.get_root().header.add_child(folium.Element(  # type: ignore[attr-defined]
-        f"<style>.leaflet-container {{ background: {PLAIN_BACKGROUND}; }}</style>"))
-    if options.basemap_url:
-        folium.TileLayer(options.basemap_url, attr=esc(options.basemap_attribution),
-                         name="Basemap", overlay=False).add_to(m)
+    m = _base_map(tuple(shapes.total_bounds) if len(shapes) else REGION_BOUNDS, options)
     layer = builders.warnings_layer(active)
     layer.group.add_to(m)
-    m.fit_bounds([[south, west], [north, east]])
     MapBox(str(layer.legend), "bottomright", "samon-legends").add_to(m)
     banner = '<span class="samon-demo">DEMO DATA</span> — ' if demo else ""
     MapBox(f"{banner}{len(active)} active warning(s)<br><small>{esc(DISCLAIMER)}</small>",
