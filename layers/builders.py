@@ -316,8 +316,10 @@ def drawing_layer(points) -> Layer:
                                "Click the map to add corners"))
 
 
-SEVERITY_COLOURS = {"Extreme": "#67000d", "Severe": "#d62728", "Moderate": "#ff7f0e",
-                    "Minor": "#e6c229", "Unknown": "#7f7f7f"}
+# The hues of the Warnings list's badges (red, orange, violet, blue, gray), so that
+# a warning has one colour on the map and in the list.
+SEVERITY_COLOURS = {"Extreme": "#c0152f", "Severe": "#ff7f0e", "Moderate": "#9467bd",
+                    "Minor": "#1f77b4", "Unknown": "#7f7f7f"}
 
 
 def warnings_layer(active: pd.DataFrame) -> Layer:

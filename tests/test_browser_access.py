@@ -178,6 +178,28 @@ def test_a_coordinator_downloads_the_report_and_it_is_audited(page, server, node
     assert broken is None and ok > 0
 
 
+def test_an_agency_acknowledges_a_warning_the_node_sent(page, server, node):  # noqa: F811
+    """After the node ran its rules, a user of DDM Bangladesh sees the warnings
+    the sharing rules send it and acknowledges one for the agency (audited)."""
+    from service import SituationService
+    from service.warning_runs import WarningRuns
+
+    WarningRuns(SituationService(node.settings)).run_once()
+    log_in(page, server, "bd-analyst")
+    open_view(page, "Warnings", "Sent by this node's early-warning runs")
+    page.get_by_text("Active (3)").wait_for(timeout=60_000)
+    page.get_by_text("Bangladesh: rule displacement-jump").wait_for(timeout=30_000)
+    assert page.get_by_text("acknowledged by: nobody yet").count() == 3
+    page.get_by_role("button", name="Acknowledge for DEMO-BGD").first.click()
+    page.get_by_text("acknowledged by: DEMO-BGD").wait_for(timeout=30_000)
+    assert page.get_by_role("button", name="Acknowledge for DEMO-BGD").count() == 2
+    entries = node.audit(user="bd-analyst")
+    acks = entries[entries["action"] == "acknowledge"]
+    assert len(acks) == 1 and '"warning": "samon-ew-' in acks["detail"].iloc[0]
+    page.screenshot(path=str(ARTIFACTS / "warnings_acknowledged.png"))
+    assert page.left_localhost == []
+
+
 def test_login_through_openid_connect(page, server, idp, node):  # noqa: F811
     page.goto(server)
     page.get_by_role("button", name="Log in with your organisation's account").click()
