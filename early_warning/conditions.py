@@ -132,22 +132,36 @@ def _incident_surges(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[F
 
 
 def _displacement_jumps(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[Finding]:
+    """Per country, or per country and source with ``per_source`` (IOM DTM and
+    IDMC count differently: a jump in one is not diluted by the other)."""
     p = rule.params
     displacement = scenario["displacement"]
     now = Period(at - pd.Timedelta(days=p["days"]), at)
     places = _countries(scenario)
-    current = period_figures(displacement, now).groupby("country")["figure"].sum()
-    previous = period_figures(displacement, now.before()).groupby("country")["figure"].sum()
+    per_source = bool(p.get("per_source"))
+    by = ["country", "source"] if per_source else ["country"]
+
+    def figures(period: Period) -> dict[tuple, int]:
+        sums = period_figures(displacement, period).groupby(by)["figure"].sum()
+        return {(k if isinstance(k, tuple) else (k,)): int(v) for k, v in sums.items()}
+
+    current, previous = figures(now), figures(now.before())
+    units = sorted(u for u in current if u[0] in rule.countries) if per_source else \
+        [(c,) for c in rule.countries]
     out = []
-    for iso3 in rule.countries:
-        cur, prev = int(current.get(iso3, 0)), int(previous.get(iso3, 0))
+    for unit in units:
+        iso3, source = unit[0], (unit[1] if per_source else None)
+        cur, prev = current.get(unit, 0), previous.get(unit, 0)
         if cur - prev < p["min_people"] or cur < prev * p["min_ratio"]:
             continue
         name, geometry = places.get(iso3, (iso3, None))
+        according = f" according to {source}" if source else ""
         out.append(Finding(
-            rule, iso3, name, geometry, {"displaced": cur, "before": prev},
-            f"{cur:,} people displaced in {name} in the {p['days']} days to {at:%Y-%m-%d} "
-            f"against {prev:,} in the {p['days']} days before (rule: up by "
+            rule, f"{iso3}:{source}" if source else iso3, name + (f" ({source})" if source
+                                                                 else ""),
+            geometry, {"displaced": cur, "before": prev},
+            f"{cur:,} people displaced in {name}{according} in the {p['days']} days to "
+            f"{at:%Y-%m-%d} against {prev:,} in the {p['days']} days before (rule: up by "
             f"{p['min_people']:,} and x{p['min_ratio']:g})", "other",
             bool(displacement["demo"].any()) if len(displacement) else scenario.demo))
     return out

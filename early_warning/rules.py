@@ -50,8 +50,9 @@ warning in time::
 Kinds: ``hazard_alert`` (an alert of ``min_level`` or higher from any source),
 ``incident_surge`` (a rise of incidents per country, or per H3 cell with
 ``h3_resolution``: a Poisson test against the same window in the weeks before),
-``displacement_jump`` (a country's displaced people up by ``min_ratio`` and
-``min_people`` against the window before),
+``displacement_jump`` (a country's displaced people, or each source's with
+``per_source = true``, up by ``min_ratio`` and ``min_people`` against the window
+before),
 ``exposure`` (at least ``min_people`` in a country live where the ``hazard``,
 flood depth in m or cyclone wind in kt, reaches ``threshold``; from the exposure
 engine, over what the hazard raster says up to that moment; ``layer`` names
@@ -184,6 +185,10 @@ def parse_rules(text: str, path: str) -> RuleSet:
                 raise RuleError(f"{where}: '{name}' must be a {kind_of.__name__}") from None
         if kind == "hazard_alert":
             _choice(where, "min_level", params["min_level"], ALERT_LEVELS)
+        if kind == "displacement_jump" and "per_source" in spec:
+            if not isinstance(spec["per_source"], bool):
+                raise RuleError(f"{where}: per_source must be true or false")
+            params["per_source"] = spec["per_source"]
         if kind == "incident_surge" and "h3_resolution" in spec:
             res = spec["h3_resolution"]
             if not isinstance(res, int) or not 0 <= res <= 15:
@@ -220,7 +225,8 @@ def parse_rules(text: str, path: str) -> RuleSet:
 
 
 RULE_FIELDS = {"id", "kind", "countries", "severity", "urgency", "certainty", "response", "tlp",
-               "share", "clear_after", "instruction", "text", "layer", "h3_resolution"}
+               "share", "clear_after", "instruction", "text", "layer", "h3_resolution",
+               "per_source"}
 RECIPIENT_FIELDS = {"id", "agency", "country", "groups", "email", "webhook", "secret_env",
                     "escalate_after", "escalate_to"}
 

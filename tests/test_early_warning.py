@@ -269,3 +269,34 @@ def test_a_cyclone_rule_counts_the_people_under_the_forecast_swath(demo, tmp_pat
     assert later[0].figures["people_in_forecast_swath"] == people
     # Past the last forecast position nothing is ahead: no warning.
     assert evaluate(rule, sc, pd.Timestamp("2026-09-27T13:00Z")) == []
+
+
+def test_a_displacement_jump_per_source_is_not_diluted_by_another_source(tmp_path):
+    """DTM counts 20,000 newly displaced in Pakistan where it counted none; IDMC's
+    50,000 stay 50,000. Together: 70,000 against 50,000, x1.4: under the rule's
+    x1.5. Per source: DTM's jump is a warning of its own."""
+    from data_sources import validate as v
+
+    at = pd.Timestamp("2026-09-30T00:00Z")
+    rows = [("IOM DTM", at - pd.Timedelta(days=3), 20_000),
+            ("IDMC", at - pd.Timedelta(days=3), 50_000),
+            ("IDMC", at - pd.Timedelta(days=17), 50_000)]
+    displacement = v.conform("displacement", {
+        "source": pd.Series([r[0] for r in rows]), "country": pd.Series(["PAK"] * 3),
+        "area_name": pd.Series(["Sindh"] * 3), "date": pd.Series([r[1] for r in rows]),
+        "figure": pd.Series([r[2] for r in rows]),
+        "type": pd.Series(["new displacements"] * 3), "cause": pd.Series(["flood"] * 3)},
+        gpd.GeoSeries([shapely.Point(68.4, 25.4)] * 3, crs="EPSG:4326"))
+    sc = _scenario([], at)
+    sc.layers["displacement"] = Layer("displacement", "test", None, False,
+                                      ReadResult("displacement", "test", "", displacement))
+    rule_text = ('version = 1\n[[rule]]\nid = "jump"\nkind = "displacement_jump"\n'
+                 'countries = ["PAK"]\ndays = 14\nmin_ratio = 1.5\nmin_people = 10000\n')
+    path = tmp_path / "rules.toml"
+    path.write_text(rule_text, encoding="utf-8")
+    assert evaluate(load_rules(path).rules[0], sc, at) == []
+    path.write_text(rule_text + "per_source = true\n", encoding="utf-8")
+    (finding,) = evaluate(load_rules(path).rules[0], sc, at)
+    assert finding.key == "PAK:IOM DTM" and finding.area == "Pakistan (IOM DTM)"
+    assert finding.figures == {"displaced": 20_000, "before": 0}
+    assert "20,000 people displaced in Pakistan according to IOM DTM" in finding.explanation
