@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     # The records in PostGIS (a regional hub): postgresql://user@host:port/database.
     # Accounts, the audit log and early-warning state stay in the GeoPackage above.
     store_url: str | None = None
+    # A dask.distributed scheduler (tcp://host:8786) to compute exposure on; none:
+    # two threads of this machine.
+    dask_scheduler: str | None = None
     sources: list[str] = []  # enabled sources, e.g. ["gdacs-events", "ibtracs"]
     scenario: Path | None = None  # a scenario manifest (JSON) instead of the demo
     data_tlp: str = "TLP:CLEAR"  # the marking of data from the live store

@@ -2,6 +2,7 @@
 
     python -m geo exposure --hazard RASTER --threshold X --population RASTER_OR_POINTS
                            --areas VECTOR [--area-field NAME] [--json]
+                           [--scheduler tcp://HOST:8786]  (default: SAMON_DASK_SCHEDULER)
     python -m geo hotspots INCIDENTS [--h3-res N] [--from DATE --to DATE] [--top N] [--json]
 """
 
@@ -11,11 +12,13 @@ import argparse
 import json
 import os
 import sys
+from typing import Any
 
 from data_sources.boundaries import read_places
 from data_sources.detect import read_any
 from data_sources.errors import DataSourceError
 from data_sources.rasters import NETCDF_SUFFIXES, TIFF_SUFFIXES, open_raster
+from data_sources.settings import Settings
 from data_sources.vectors import read_vector
 from model.period import Period
 from service import SituationService  # an entrance: it goes through the one door
@@ -32,7 +35,7 @@ AREA_FIELDS = ("name", "NAME", "shapeName", "ADM2_EN", "ADM1_EN", "NAME_2", "NAM
 
 def _exposure(args) -> dict:
     hazard = open_raster(args.hazard).data
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
     if args.population.lower().endswith(TIFF_SUFFIXES + NETCDF_SUFFIXES):
         kwargs["population"] = open_raster(args.population, variable="population").data
     else:
@@ -41,7 +44,8 @@ def _exposure(args) -> dict:
     field = args.area_field or next((f for f in AREA_FIELDS if f in areas.columns), None)
     if field is None:
         raise ExposureError("cannot tell which field names the areas; pass --area-field")
-    result = exposure(hazard, args.threshold, areas, field, **kwargs)
+    result = exposure(hazard, args.threshold, areas, field, **kwargs,
+                      scheduler=args.scheduler or Settings().dask_scheduler)
     table = result.table[["area", "hazard_km2", "people_exposed"]]
     return {"threshold": args.threshold, "units": result.units, "area_field": field,
             "areas": table.round({"hazard_km2": 3, "people_exposed": 0}).to_dict("records"),
@@ -101,6 +105,8 @@ def main(argv: list[str]) -> int:
     e.add_argument("--areas", required=True)
     e.add_argument("--area-field")
     e.add_argument("--json", action="store_true")
+    e.add_argument("--scheduler", help="a dask.distributed scheduler to compute on "
+                   "(default: SAMON_DASK_SCHEDULER; none: this machine)")
     h = sub.add_parser("hotspots", help="Gi* hotspots of incidents on H3 cells")
     h.add_argument("incidents")
     h.add_argument("--h3-res", type=int, default=6, choices=range(16), metavar="0..15",

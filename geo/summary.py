@@ -63,9 +63,11 @@ def default_region(scenario: Scenario) -> Region:
                             scenario["places"] if "places" in scenario.layers else None)
 
 
-def situation_summary(scenario: Scenario, filters: Filters | None = None) -> Summary:
+def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
+                      scheduler: str | None = None) -> Summary:
     """Compute the situation for ``filters`` (default: every member state, the
-    last 90 days) over ``scenario``."""
+    last 90 days) over ``scenario``; exposure on the dask.distributed cluster at
+    ``scheduler`` when given."""
     filters = filters or Filters()
     boundaries = scenario["boundaries"]
     countries = boundaries[boundaries["admin_level"] == 0].reset_index(drop=True)
@@ -98,7 +100,8 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None) -> Sum
     table = areas[["iso3", "name"]].rename(columns={"name": "area"}).copy()
     table.loc[len(table)] = [pd.NA, OUTSIDE]
     key = {k: 0.0 for k in KEY_FIGURES}
-    overlaps, inside = _hazard_columns(scenario, filters, areas, "name", table, notes)
+    overlaps, inside = _hazard_columns(scenario, filters, areas, "name", table, notes,
+                                       scheduler)
     # Cells outside every area lie outside the region (sea, neighbours, or off a
     # coarse coastline): shown in the table so it adds up, not in the key figure.
     in_areas = table["area"] != OUTSIDE
@@ -176,8 +179,8 @@ def _raster(scenario: Scenario, layer: str, on) -> xr.DataArray | None:
 
 
 def _hazard_columns(scenario: Scenario, filters: Filters, areas: gpd.GeoDataFrame,
-                    field: str, table: pd.DataFrame, notes: list[str]
-                    ) -> tuple[pd.DataFrame, dict[str, float]]:
+                    field: str, table: pd.DataFrame, notes: list[str],
+                    scheduler: str | None = None) -> tuple[pd.DataFrame, dict[str, float]]:
     """Add <hazard>_km2 and people_exposed_<hazard> columns to ``table`` (one row
     per area, then OUTSIDE) for each hazard layer chosen and loaded. Returns
     the overlapping pairs of areas (area_a, area_b, km2) and, per hazard, the
@@ -190,7 +193,7 @@ def _hazard_columns(scenario: Scenario, filters: Filters, areas: gpd.GeoDataFram
             continue
         try:
             result = exposure(scenario[layer], threshold, areas, field,
-                              population=scenario["population"])
+                              population=scenario["population"], scheduler=scheduler)
         except ExposureError:  # the hazard lies outside the region: nobody exposed
             table[f"{hazard}_km2"] = 0.0
             table[f"people_exposed_{hazard}"] = 0.0

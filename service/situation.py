@@ -254,7 +254,8 @@ class SituationService:
             base = self.scenario(viewer, token)
             sc = with_results(base, list(added)) if added else base
             with self._heavy:
-                summary = situation_summary(sc, filters)
+                summary = situation_summary(sc, filters,
+                                            scheduler=self.settings.dask_scheduler)
             summary.key = key
             summary.made_for = viewer.key()
             summary.tlp = highest_tlp([sc.tlp, *_contained_tlps(summary)])

@@ -1,0 +1,54 @@
+"""Exposure on a dask.distributed cluster (two worker processes on this
+machine): the same figures as the one-machine path, to the last person, with
+each worker reading only its own rows of the hazard file."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from data_sources.rasters import open_raster
+from geo import exposure as ex
+from tests.geo_helpers import raster
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None, memory_limit="1GiB") as local:
+        yield local.scheduler_address
+
+
+def test_a_cluster_gives_the_figures_of_one_machine(tmp_path, monkeypatch, cluster):
+    rng = np.random.default_rng(3)
+    # A flood depth GeoTIFF in UTM 43N (read lazily, block by block), population
+    # on a coarser geographic grid, overlapping areas and incident points.
+    depth = raster(rng.random((900, 700)) * 2, crs="EPSG:32643", x0=300_000, y0=2_700_000,
+                   res=100.0, variable="flood_depth", units="m")
+    path = tmp_path / "depth.tif"
+    depth.rio.to_raster(path, tiled=True, blockxsize=256, blockysize=256)
+    hazard = open_raster(path).data
+    people = raster(rng.random((60, 60)) * 1000, crs="EPSG:4326", x0=72.9, y0=24.4, res=0.01)
+    west, north = 300_000, 2_700_000
+    areas = gpd.GeoDataFrame({"name": ["A", "B", "C"]}, geometry=[
+        shapely.box(west, north - 60_000, west + 40_000, north),
+        shapely.box(west + 30_000, north - 90_000, west + 70_000, north - 20_000),  # A and C
+        shapely.box(west + 50_000, north - 30_000, west + 70_000, north)], crs="EPSG:32643")
+    incidents = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(rng.uniform(west, west + 70_000, 500),
+                                    rng.uniform(north - 90_000, north, 500)), crs="EPSG:32643")
+    monkeypatch.setattr(ex, "BLOCK_CELLS", 100_000)  # 7 rows of blocks ... 70 blocks
+    ex.clear_caches()
+    here = ex.exposure(hazard, 0.8, areas, "name", population=people, incidents=incidents)
+    there = ex.exposure(hazard, 0.8, areas, "name", population=people, incidents=incidents,
+                        scheduler=cluster)
+    pd.testing.assert_frame_equal(there.table, here.table, check_exact=True)
+    assert there.inside == here.inside and len(here.overlaps) == 2  # A-B, B-C
+    assert here.table["people_exposed"].sum() > 0 and here.table["incidents"].sum() > 0
