@@ -57,7 +57,8 @@ def _annotate(da: xr.DataArray, variable: str | None, units: str | None, path) -
     return da
 
 
-def _open_geotiff(path: Path, limit, band: int | None, notices: list[Notice]) -> xr.DataArray:
+def _open_geotiff(path: Path | str, limit, band: int | None, notices: list[Notice]
+                  ) -> xr.DataArray:
     try:
         with rasterio.open(path) as src:
             _refuse_if_large(src.count * src.width * src.height, path, limit)
@@ -181,6 +182,13 @@ def open_raster(
     way, with a notice); nodata cells are NaN.
     """
     notices: list[Notice] = []
+    if str(path).startswith(("https://", "http://")):
+        # A cloud-optimised GeoTIFF on a server: GDAL reads its header, then only
+        # the blocks a computation asks for, with HTTP range requests.
+        da = _open_geotiff(str(path), max_cells, band, notices)
+        da = _annotate(_north_up(da, "y", notices), variable, units,
+                       str(path).rsplit("/", 1)[-1])
+        return ReadResult("raster", "geotiff", str(path), da, [], notices)
     path = Path(path)
     _fail_if_missing_or_empty(path)
     suffix = path.suffix.lower()

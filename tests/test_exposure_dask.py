@@ -4,7 +4,11 @@ each worker reading only its own rows of the hazard file."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import geopandas as gpd
+import httpx
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +16,7 @@ import shapely
 
 from data_sources.rasters import open_raster
 from geo import exposure as ex
+from tests.conftest import ROOT
 from tests.geo_helpers import raster
 
 pytestmark = pytest.mark.slow
@@ -52,3 +57,38 @@ def test_a_cluster_gives_the_figures_of_one_machine(tmp_path, monkeypatch, clust
     pd.testing.assert_frame_equal(there.table, here.table, check_exact=True)
     assert there.inside == here.inside and len(here.overlaps) == 2  # A-B, B-C
     assert here.table["people_exposed"].sum() > 0 and here.table["incidents"].sum() > 0
+
+
+def test_a_cog_over_http_is_read_a_few_blocks_at_a_time(tmp_path, cluster):
+    rng = np.random.default_rng(5)
+    depth = raster(rng.random((2048, 2048)) * 2, crs="EPSG:32643", x0=300_000, y0=2_700_000,
+                   res=30.0, variable="flood_depth", units="m")
+    path = tmp_path / "depth_cog.tif"
+    depth.rio.to_raster(path, driver="COG", compress="DEFLATE", blocksize=256)
+    server = subprocess.Popen([sys.executable, "-m", "tests.range_server", str(path)],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        url = server.stdout.readline().strip()
+        base = url.rsplit("/", 1)[0]
+
+        def sent() -> int:
+            return int(httpx.get(f"{base}/_sent").text)
+
+        remote = open_raster(url).data
+        assert remote.attrs["variable"] == "flood_depth" and remote.shape == (2048, 2048)
+        before = sent()
+        window = np.asarray(remote[:256, :256].values)  # one block of the file
+        assert sent() - before < path.stat().st_size / 20
+        np.testing.assert_array_equal(window, depth.values[:256, :256])
+        # Exposure on the cluster from the server equals the local file's.
+        areas = gpd.GeoDataFrame({"name": ["N", "S"]}, geometry=[
+            shapely.box(300_000, 2_700_000 - 30_000, 361_440, 2_700_000),
+            shapely.box(300_000, 2_700_000 - 61_440, 361_440, 2_700_000 - 30_000)],
+            crs="EPSG:32643")
+        ex.clear_caches()
+        here = ex.exposure(open_raster(path).data, 1.5, areas, "name")
+        there = ex.exposure(remote, 1.5, areas, "name", scheduler=cluster)
+        pd.testing.assert_frame_equal(there.table, here.table, check_exact=True)
+    finally:
+        server.terminate()
+        server.wait()
