@@ -104,7 +104,17 @@ def _v1(db: psycopg.Connection) -> None:
         db.execute(f'CREATE POLICY sharing ON "{table}" FOR SELECT USING ({_sharing_rule(table)})')
 
 
-MIGRATIONS = [(1, _v1)]
+def _v2(db: psycopg.Connection) -> None:
+    """Region + period queries use one GiST index on (time, geometry) (btree_gist):
+    a corridor's box alone can hold half the records (AFG-PAK: 455,000 of
+    1,000,000), the period a few per cent; together 72 -> 28 ms here."""
+    db.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+    for kind in FEATURE_TABLES:
+        db.execute(f'CREATE INDEX "{kind}_time_geom" ON "{kind}" USING gist '
+                   f'("{RECORD_TIME[kind]}", geom)')
+
+
+MIGRATIONS = [(1, _v1), (2, _v2)]
 
 
 def is_url(location) -> bool:
@@ -124,7 +134,8 @@ class PgStore(VersionedUpserts):
         self.path = urlunsplit(parts._replace(netloc=parts.hostname or "")) if parts.password \
             else url
         try:
-            self.db = psycopg.connect(url, autocommit=True)
+            # JIT compilation costs more than it saves on queries of milliseconds.
+            self.db = psycopg.connect(url, autocommit=True, options="-c jit=off")
         except psycopg.OperationalError as exc:
             raise StoreError(f"cannot be reached ({str(exc).strip().splitlines()[0]})",
                              path=self.path) from None
