@@ -97,6 +97,7 @@ class WarningRuns:
         """Run now, then every ``every`` and whenever the data changes (checked
         every ``watch_s`` seconds), until ``stop`` is set."""
         stop = stop or threading.Event()
+        Store(self.settings.store_path).close()  # made now: its creation is not a data change
         while not stop.is_set():
             token = self.service.token()
             report(self.run_once())

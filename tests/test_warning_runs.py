@@ -354,3 +354,35 @@ def test_a_node_whose_rules_raised_nothing_serves_an_empty_feed(tmp_path, demo):
         assert httpx.get(f"{base}/ack?w=a&r=b&t=c").status_code == 403
     finally:
         server.shutdown()
+
+
+def test_run_every_runs_again_as_soon_as_the_data_changes(tmp_path, demo):
+    """`python -m early_warning run --every 1h`: an added file is evaluated within
+    the watch interval, not an hour later."""
+    import time
+
+    from model.access import OPEN
+    from service import SituationService
+    from service.warning_runs import WarningRuns
+
+    runs = WarningRuns(SituationService(Settings(store_path=tmp_path / "s.gpkg")))
+    stop, results = threading.Event(), []
+    worker = threading.Thread(target=runs.run_every, args=(pd.Timedelta(hours=1),),
+                              kwargs={"watch_s": 0.2, "stop": stop, "report": results.append})
+    worker.start()
+    try:
+        deadline = time.monotonic() + 120
+        while not results and time.monotonic() < deadline:
+            time.sleep(0.1)
+        added = tmp_path / "incidents.csv"
+        added.write_text("time,lat,lon,category,country,id\n2026-09-29,27.7,85.3,"
+                         "protest/unrest,NPL,n1\n", encoding="utf-8")
+        runs.service.add_file(str(added), None, OPEN, "TLP:CLEAR", "public")
+        while len(results) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(results) == 2  # the first run, then the one the new file caused
+    finally:
+        stop.set()
+        worker.join(60)
+    with Store(runs.settings.store_path) as store:
+        assert len(WarningLog(store).runs()) == 2
