@@ -356,6 +356,17 @@ class SituationService:
 
         return self._warnings.get_or((token, runs, viewer.key(), str(path), changed), make)
 
+    def deliveries(self, viewer: Viewer) -> pd.DataFrame:
+        """Every delivery the node's runs queued (recipient, channel, status,
+        attempts, last error), newest first: for the coordinators who keep the
+        recipients' addresses right."""
+        viewer.require("rules")
+        if not self.settings.store_path.exists():
+            return pd.DataFrame(columns=["identifier", "recipient", "channel", "purpose",
+                                         "status", "attempts", "last_error", "updated"])
+        with Store(self.settings.store_path) as store:
+            return WarningLog(store).deliveries().iloc[::-1].reset_index(drop=True)
+
     def acknowledge(self, viewer: Viewer, warning: str) -> bool:
         """``viewer``'s agency acknowledges a warning it received (audited);
         False when the agency had already."""

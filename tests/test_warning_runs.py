@@ -220,6 +220,13 @@ def test_runs_keep_their_state_in_the_store_and_send_what_the_replay_raises(node
     with Store(runs.settings.store_path) as store:
         deliveries = WarningLog(store).deliveries()
     assert set(deliveries["status"]) == {"sent"}
+    # Coordinators see them all (newest first); others may not.
+    from model.access import AccessError, Role
+
+    coordinator = Viewer("c", agency="DEMO-PAK", country="PAK", role=Role.coordinator)
+    assert len(runs.service.deliveries(coordinator)) == len(deliveries)
+    with pytest.raises(AccessError):
+        runs.service.deliveries(Viewer("v", agency="DEMO-PAK", country="PAK"))
     assert deliveries.loc[deliveries["channel"] == "webhook", "attempts"].tolist() == [1] * 10
 
     # MQTT carries the public warnings only (TLP:CLEAR, shared with the public).
@@ -386,3 +393,46 @@ def test_run_every_runs_again_as_soon_as_the_data_changes(tmp_path, demo):
         worker.join(60)
     with Store(runs.settings.store_path) as store:
         assert len(WarningLog(store).runs()) == 2
+
+
+def test_a_failing_webhook_is_tried_again_next_run_and_a_misconfigured_one_fails(tmp_path,
+                                                                                demo):
+    from service import SituationService
+    from service.warning_runs import WarningRuns
+
+    down = Hook(fail=1000)  # answers 500, always
+    rules = tmp_path / "rules.toml"
+    rules.write_text(DEMO_RULES.read_text(encoding="utf-8") + f"""
+[[recipient]]
+id = "down"
+agency = "DEMO-PAK"
+country = "PAK"
+webhook = "{down.url}"
+secret_env = "TEST_DOWN_SECRET"
+
+[[recipient]]
+id = "no-key"
+agency = "DEMO-IND"
+country = "IND"
+webhook = "{down.url}"
+secret_env = "TEST_UNSET_SECRET"
+""", encoding="utf-8")
+    os.environ["TEST_DOWN_SECRET"] = "k"
+    try:
+        runs = WarningRuns(SituationService(Settings(
+            store_path=tmp_path / "s.gpkg", rules=rules, retries=2, backoff_s=0.01)))
+        first = runs.run_once()
+        with Store(runs.settings.store_path) as store:
+            d = WarningLog(store).deliveries().set_index("recipient")
+        assert set(d.loc["down", "status"]) == {"pending"} and set(d.loc["down", "attempts"]) == {1}
+        assert set(d.loc["down", "last_error"]) == {f"{down.url} answered HTTP 500 (2 tries)"}
+        assert set(d.loc["no-key", "status"]) == {"failed"}
+        assert "TEST_UNSET_SECRET" in d.loc["no-key", "last_error"].iloc[0]
+        assert any("not sent, will retry" in line for line in first.log)
+        runs.run_once()  # nothing new to say: only the pending deliveries are tried again
+        with Store(runs.settings.store_path) as store:
+            d = WarningLog(store).deliveries().set_index("recipient")
+        assert set(d.loc["down", "attempts"]) == {2} and set(d.loc["no-key", "attempts"]) == {1}
+    finally:
+        os.environ.pop("TEST_DOWN_SECRET")
+        down.server.shutdown()

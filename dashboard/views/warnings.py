@@ -72,6 +72,20 @@ else:
         "message": history["kind"], "rule": history["rule_id"], "area": history["area"],
         "TLP": history["tlp"], "why": history["reason"]}), hide_index=True, width="stretch")
 
+if found.source == "runs" and viewer.may("rules"):
+    sent = service.deliveries(viewer)
+    failed = sent[sent["status"] == "failed"]
+    pending = sent[sent["status"] == "pending"]
+    label = f"Deliveries ({len(failed)} failed, {len(pending)} waiting to be tried again)"
+    with st.expander(label, expanded=bool(len(failed))):
+        if sent.empty:
+            st.caption("Nothing was sent: no recipient may receive these warnings, or the "
+                       "rules name no recipient.")
+        else:
+            st.dataframe(sent[["updated", "identifier", "recipient", "channel", "purpose",
+                               "status", "attempts", "last_error"]],
+                         hide_index=True, width="stretch")
+
 st.subheader("Rules")
 st.dataframe(pd.DataFrame([{
     "id": r.id, "kind": r.kind, "countries": ", ".join(r.countries),
