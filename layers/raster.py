@@ -10,12 +10,17 @@ import folium
 import numpy as np
 import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
+from affine import Affine
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from PIL import Image
 from pyproj import Transformer
 from rasterio.enums import Resampling
 
 MAX_PIXELS = 1024  # longest side sent to the browser
+# Rasters larger than this are first reduced block by block with dask (the
+# maximum of each f x f cells), so that a 100,000 x 100,000 flood map is drawn
+# without ever being read into memory whole.
+MAX_DIRECT_CELLS = 64_000_000
 
 
 _CACHE: dict = {}  # (raster identity, bins, colours) -> (data URL, bounds); rasters rarely change
@@ -46,7 +51,23 @@ def to_png_overlay(da: xr.DataArray, bins: list[float], colours: list[str], name
                                              mercator_project=False)
 
 
+def _reduced(da: xr.DataArray) -> xr.DataArray:
+    """``da`` itself when small; else the maximum of each f x f block, computed
+    chunk by chunk (dask), f chosen to leave about twice the screen's pixels."""
+    height, width = da.rio.height, da.rio.width
+    if height * width <= MAX_DIRECT_CELLS:
+        return da
+    f = int(np.ceil(max(height, width) / (2 * MAX_PIXELS)))
+    step = f * max(1, 4096 // f)  # chunks hold whole blocks
+    coarse = da.chunk({da.rio.y_dim: step, da.rio.x_dim: step}).coarsen(
+        {da.rio.y_dim: f, da.rio.x_dim: f}, boundary="trim").max().compute()
+    t = da.rio.transform()
+    coarse = coarse.rio.write_crs(da.rio.crs)
+    return coarse.rio.write_transform(t * Affine.scale(f, f))
+
+
 def _render(da: xr.DataArray, bins, colours) -> tuple[str, list]:
+    da = _reduced(da)
     height, width = da.rio.height, da.rio.width
     shrink = max(max(height, width) / MAX_PIXELS, 1)
     shape = (max(1, int(height / shrink)), max(1, int(width / shrink)))

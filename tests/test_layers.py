@@ -106,6 +106,35 @@ def test_flood_overlay_is_a_png_in_web_mercator(demo):
     assert "Flood depth (m)" in layer.legend and "≥ 3 m" in layer.legend
 
 
+def test_a_raster_larger_than_memory_is_reduced_block_by_block_for_the_map(monkeypatch):
+    """Past MAX_DIRECT_CELLS the overlay is the maximum of blocks, computed chunk
+    by chunk: a one-cell-wide flooded channel stays visible, and the image
+    covers the raster's own extent."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from layers import raster as overlay
+    from tests.geo_helpers import raster
+
+    values = np.zeros((3000, 2000), dtype="float32")
+    values[:, 1234] = 2.5  # one channel, one cell wide
+    da = raster(values, crs="EPSG:32643", x0=300_000, y0=2_700_000, res=30.0)
+    monkeypatch.setattr(overlay, "MAX_DIRECT_CELLS", 1_000_000)
+    reduced = overlay._reduced(da)
+    assert reduced.rio.height < 3000 and float(reduced.max()) == 2.5
+    assert reduced.rio.bounds()[0] == da.rio.bounds()[0]
+    assert reduced.rio.bounds()[3] == da.rio.bounds()[3]
+    url, _ = overlay._render(da, [0.05, 1.0, 2.0], ["#c6dbef", "#3182bd", "#08306b"])
+    image = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
+    opaque = image[..., 3] > 0
+    # The channel runs the whole height of the image (slanted a little in Web
+    # Mercator), one or two pixels wide; nothing else is drawn.
+    assert opaque.any(axis=1).mean() > 0.95 and opaque.sum(axis=1).max() <= 2
+
+
 def test_full_map_has_no_cdn_and_every_layer(demo):
     summary = situation_summary(demo)
     html = build_map(summary, MapOptions(asset_base_url="/app/static/vendor")) \
