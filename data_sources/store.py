@@ -362,7 +362,8 @@ def canonical(kind: str, frame: pd.DataFrame, geometry) -> gpd.GeoDataFrame:
         if col.name == "geometry":
             continue
         if col.dtype.startswith("datetime64"):
-            out[col.name] = pd.to_datetime(out[col.name], utc=True, format="ISO8601")
+            out[col.name] = pd.to_datetime(out[col.name], utc=True, format="ISO8601"
+                                           ).astype(col.dtype)
         elif col.dtype == "category":
             out[col.name] = pd.Categorical(out[col.name], categories=CATEGORIES[(kind, col.name)])
         elif col.dtype == "bool":
