@@ -102,7 +102,7 @@ def main() -> None:
     size_gb = paths["flood"].stat().st_size / 1e9
     print(f"inputs ready in {time.perf_counter() - t0:.0f} s: {size_gb:.2f} GB flood COG "
           f"({args.size:,} x {args.size:,} cells)")
-    flood = open_raster(paths["flood"]).data
+    flood = open_raster(paths["flood"], max_cells=args.size ** 2).data  # past the default limit
     population = open_raster(paths["population"], variable="population").data.load()
     areas = gpd.read_file(paths["areas"])
     crop = flood[:args.crop, :args.crop]

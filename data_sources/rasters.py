@@ -82,6 +82,7 @@ def _open_geotiff(path: Path | str, limit, band: int | None, notices: list[Notic
                           "--band N on the command line, Band under Add data, or "
                           "\"options\": {\"band\": N} in a manifest", path=path, field="band")
     da = da.isel(band=(band or 1) - 1, drop=True)
+    da.encoding["band"] = band or 1  # which band of the file, for workers that reopen it
     if bands > 1:
         notices.append(Notice("band", f"band {band} of {bands} used"))
     da.attrs.update({k.lower(): v for k, v in {**tags, **band_tags}.items()

@@ -27,6 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio.features
+import rasterio.windows
 import shapely
 import xarray as xr
 
@@ -371,12 +372,56 @@ def _block_sums(block: np.ndarray, threshold: float, population: np.ndarray | No
     return out
 
 
-def _remote_block(hazard2d, threshold, grid, population, part_shapes, sizes, point_sets,
+@dataclass(frozen=True)
+class _FileRows:
+    """A hazard GeoTIFF (or a window of one) that each worker reads itself, row
+    block by row block: sent as this recipe, because an xarray array backed by
+    the file is sent with all its data (dask serialises it whole)."""
+
+    path: str
+    band: int
+    row_off: int
+    col_off: int
+    width: int
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        window = rasterio.windows.Window(self.col_off, self.row_off + rows.start, self.width,
+                                         rows.stop - rows.start)
+        with rasterio.open(self.path) as src:
+            block = src.read(self.band, window=window, masked=True)
+        return np.ma.filled(block.astype(block.dtype if block.dtype.kind == "f"
+                                         else "float64"), np.nan)
+
+
+def _file_rows(hazard2d: xr.DataArray) -> _FileRows | None:
+    """The recipe for a raster read lazily from a GeoTIFF, when its rows are the
+    file's (not flipped, not resampled); None otherwise."""
+    source = hazard2d.encoding.get("source")
+    if not source or hasattr(hazard2d.variable._data, "__array_function__"):
+        return None  # in memory already
+    try:
+        with rasterio.open(source) as src:
+            file_t, count = src.transform, src.count
+    except rasterio.errors.RasterioIOError:
+        return None
+    t = Grid.of(hazard2d).transform
+    if (t.a, t.e) != (file_t.a, file_t.e):
+        return None
+    col, row = (t.c - file_t.c) / file_t.a, (t.f - file_t.f) / file_t.e
+    band = int(hazard2d.encoding.get("band", 1))
+    if col != round(col) or row != round(row) or band > count:
+        return None
+    return _FileRows(str(source), band, round(row), round(col), int(hazard2d.rio.width))
+
+
+def _remote_block(hazard, threshold, grid, population, part_shapes, sizes, point_sets,
                   row0: int, row1: int) -> list[dict[str, np.ndarray]]:
     """One block on a dask worker: it reads its rows of the hazard (only those
     blocks of the file), burns its rows of the areas and re-grids its rows of
     the population: the very steps of the one-machine path, row for row."""
-    return _block_sums(np.asarray(hazard2d[row0:row1].values), threshold,
+    rows = hazard[row0:row1]
+    return _block_sums(np.asarray(rows.values if isinstance(rows, xr.DataArray) else rows),
+                       threshold,
                        _population_rows(population, grid, row0, row1)
                        if population is not None else None,
                        [_burn_rows(shapes, grid, row0, row1) for shapes in part_shapes],
@@ -386,12 +431,15 @@ def _remote_block(hazard2d, threshold, grid, population, part_shapes, sizes, poi
 def _distributed_blocks(scheduler: str, hazard2d, threshold, grid, population, part_shapes,
                         sizes, point_sets) -> list:
     """Every block on the dask.distributed cluster at ``scheduler``; the inputs
-    every block needs are sent to the workers once."""
+    every block needs are sent to the cluster once."""
     from distributed import Client
 
     with Client(scheduler, set_as_default=False) as client:
-        shared = client.scatter([hazard2d, grid, population, part_shapes, sizes, point_sets],
-                                broadcast=True)
+        # hash=False: no token of the inputs (a token of a file-backed raster reads it whole).
+        # (Not broadcast: workers fetch them from each other, once each.)
+        hazard = _file_rows(hazard2d) or hazard2d
+        shared = client.scatter([hazard, grid, population, part_shapes, sizes, point_sets],
+                                hash=False)
         futures = [client.submit(_remote_block, shared[0], threshold, shared[1], shared[2],
                                  shared[3], shared[4], shared[5], row0, row1, pure=False)
                    for row0, row1 in blocks(grid)]
