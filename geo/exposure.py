@@ -40,6 +40,7 @@ OUTSIDE = "outside any area"
 BLOCK_CELLS = 4_000_000  # cells per block: bounds memory; small enough to overlap I/O and work
 THREADS = 2  # blocks processed at once (numpy and GDAL release the GIL)
 MAX_RUN = 256  # longest run of cells that shares one cell area
+WORKER_GDAL_CACHE_MB = 320
 _CACHE_SIZE = 6
 
 
@@ -387,7 +388,10 @@ class _FileRows:
     def __getitem__(self, rows: slice) -> np.ndarray:
         window = rasterio.windows.Window(self.col_off, self.row_off + rows.start, self.width,
                                          rows.stop - rows.start)
-        with rasterio.open(self.path) as src:
+        # GDAL's block cache defaults to 5 % of the machine's memory: on a worker
+        # with a memory limit it must be the worker's share, enough for one row
+        # of the file's tiles (a 100,000-wide raster in 512-cell tiles: 200 MB).
+        with rasterio.Env(GDAL_CACHEMAX=WORKER_GDAL_CACHE_MB), rasterio.open(self.path) as src:
             block = src.read(self.band, window=window, masked=True)
         return np.ma.filled(block.astype(block.dtype if block.dtype.kind == "f"
                                          else "float64"), np.nan)

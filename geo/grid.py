@@ -79,19 +79,18 @@ class Grid:
         return np.abs(b2 * np.radians(t.a) / 2 * np.diff(q))
 
     @cached_property
-    def _areal_scale_rows(self) -> tuple[np.ndarray, np.ndarray]:
+    def _areal_scale_lattice(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Projected grids: the areal scale factor sampled every AREA_LATTICE rows
-        and columns, interpolated along each sampled row to every column.
-        Returns (sampled row numbers, array rows x width)."""
+        and columns (and at the last of each): (rows, cols, scale[rows, cols]).
+        Kept at the lattice, not spread to every column: 100,000 columns would
+        make that 1.25 GB."""
         rows = np.unique(np.append(np.arange(0, self.height, AREA_LATTICE), self.height - 1))
         cols = np.unique(np.append(np.arange(0, self.width, AREA_LATTICE), self.width - 1))
         rr, cc = np.meshgrid(rows, cols, indexing="ij")
         x, y = self.centres(rr.ravel(), cc.ravel())
         lon, lat = Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True).transform(x, y)
         scale = np.asarray(Proj(self.crs).get_factors(lon, lat, errcheck=False).areal_scale)
-        scale = scale.reshape(rr.shape)
-        every_col = np.arange(self.width)
-        return rows, np.stack([np.interp(every_col, cols, s) for s in scale])
+        return rows, cols, scale.reshape(rr.shape)
 
     def area_at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """True area (km²) of a cell at fractional (row, col) positions."""
@@ -99,22 +98,22 @@ class Grid:
             return self._row_areas_km2[np.asarray(rows, dtype=np.int64)]
         metre = self.crs.axis_info[0].unit_conversion_factor
         nominal_m2 = abs(self.transform.a * self.transform.e) * metre**2
-        lattice_rows, by_row = self._areal_scale_rows
-        rows = np.asarray(rows, dtype=np.float64)
-        cols = np.asarray(cols, dtype=np.float64)
-        if len(lattice_rows) == 1:
-            scale = np.interp(cols, np.arange(self.width), by_row[0])
-        else:
-            j = np.clip(np.searchsorted(lattice_rows, rows, side="right") - 1, 0,
-                        len(lattice_rows) - 2)
-            w = (rows - lattice_rows[j]) / (lattice_rows[j + 1] - lattice_rows[j])
-            c0 = np.clip(np.floor(cols).astype(np.int64), 0, self.width - 1)
-            c1 = np.minimum(c0 + 1, self.width - 1)
-            f = cols - c0
-            top = by_row[j, c0] * (1 - f) + by_row[j, c1] * f
-            bottom = by_row[j + 1, c0] * (1 - f) + by_row[j + 1, c1] * f
-            scale = top * (1 - w) + bottom * w
-        return nominal_m2 / scale / 1e6
+        lattice_rows, lattice_cols, scale = self._areal_scale_lattice
+        (j0, j1, w), (k0, k1, u) = (_bracket(lattice_rows, rows), _bracket(lattice_cols, cols))
+        top = scale[j0, k0] * (1 - u) + scale[j0, k1] * u
+        bottom = scale[j1, k0] * (1 - u) + scale[j1, k1] * u
+        return nominal_m2 / (top * (1 - w) + bottom * w) / 1e6
+
+
+def _bracket(knots: np.ndarray, at) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each position ``at``: the knots below and above it and its weight
+    between them (linear interpolation; one knot: that knot, weight 0)."""
+    at = np.asarray(at, dtype=np.float64)
+    if len(knots) == 1:
+        zero = np.zeros(at.shape, dtype=np.int64)
+        return zero, zero, np.zeros(at.shape)
+    i = np.clip(np.searchsorted(knots, at, side="right") - 1, 0, len(knots) - 2)
+    return i, i + 1, (at - knots[i]) / (knots[i + 1] - knots[i])
 
 
 def _authalic_q(phi: np.ndarray) -> np.ndarray:
