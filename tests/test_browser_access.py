@@ -189,6 +189,7 @@ def test_an_agency_acknowledges_a_warning_the_node_sent(page, server, node):  # 
     open_view(page, "Warnings", "Sent by this node's early-warning runs")
     page.get_by_text("Active (3)").wait_for(timeout=60_000)
     page.get_by_text("Bangladesh: rule displacement-jump").wait_for(timeout=30_000)
+    page.get_by_text("acknowledged by: nobody yet").nth(2).wait_for(timeout=30_000)
     assert page.get_by_text("acknowledged by: nobody yet").count() == 3
     page.get_by_role("button", name="Acknowledge for DEMO-BGD").first.click()
     page.get_by_text("acknowledged by: DEMO-BGD").wait_for(timeout=30_000)

@@ -26,9 +26,17 @@ pytestmark = pytest.mark.slow
 def cluster():
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None, memory_limit="1GiB") as local:
-        yield local.scheduler_address
+    # Worker processes are spawned, and spawning runs the parent's __main__ file
+    # again: after a Streamlit AppTest that is dashboard/app.py. Not for workers.
+    main = sys.modules["__main__"]
+    main_file = main.__dict__.pop("__file__", None)
+    try:
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                          dashboard_address=None, memory_limit="1GiB") as local:
+            yield local.scheduler_address
+    finally:
+        if main_file is not None:
+            main.__file__ = main_file
 
 
 def test_a_cluster_gives_the_figures_of_one_machine(tmp_path, monkeypatch, cluster):

@@ -386,7 +386,7 @@ def test_summaries_for_many_sessions_are_computed_two_at_a_time(monkeypatch, dem
     lock = threading.Lock()
     real = SituationService().summary()
 
-    def slow_summary(scenario, filters):
+    def slow_summary(scenario, filters, **options):
         with lock:
             running[0] += 1
             most[0] = max(most[0], running[0])
