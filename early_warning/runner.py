@@ -138,9 +138,10 @@ def run_once(store, scenario_for: Callable[[Rule], Scenario], rules: RuleSet,
     messages += engine.step(findings, at, {r.id for r in rules.rules})
     log = [f"{at:%Y-%m-%d %H:%M} UTC: {len(findings)} conditions hold, {len(engine.active)} "
            f"warnings active, {len(messages)} messages"]
-    rows = []
+    rows, sent_to = [], []
     for m in messages:
         recipients = recipients_of(m.finding.rule, rules)
+        sent_to.append(recipients)
         addresses = (sorted({r.agency for r in recipients})
                      if m.finding.rule.share.startswith("group:") else None)
         rows.append(message_row(m, rules.version, message_to_cap(m, channels.sender,
@@ -151,8 +152,8 @@ def run_once(store, scenario_for: Callable[[Rule], Scenario], rules: RuleSet,
         log_table.save_run(db, at=at, rules_version=rules.version, findings=len(findings),
                            messages=rows,
                            active={k: _state(a) for k, a in engine.active.items()}, log=log)
-        for m in messages:
-            for r in recipients_of(m.finding.rule, rules):
+        for m, recipients in zip(messages, sent_to, strict=True):
+            for r in recipients:
                 for channel in ("email", "webhook"):
                     if getattr(r, channel):
                         log_table.queue(db, m.identifier, r.id, channel)
