@@ -9,6 +9,7 @@ import secrets
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from data_sources.settings import Settings
 from model.access import Role, Viewer
@@ -193,7 +194,10 @@ def test_an_agency_acknowledges_a_warning_the_node_sent(page, server, node):  # 
     assert page.get_by_text("acknowledged by: nobody yet").count() == 3
     page.get_by_role("button", name="Acknowledge for DEMO-BGD").first.click()
     page.get_by_text("acknowledged by: DEMO-BGD").wait_for(timeout=30_000)
-    assert page.get_by_role("button", name="Acknowledge for DEMO-BGD").count() == 2
+    # Streamlit redraws element by element: the acknowledged card's button lingers
+    # for a moment after its caption changed, so wait for the count to settle.
+    expect(page.get_by_role("button", name="Acknowledge for DEMO-BGD")).to_have_count(
+        2, timeout=30_000)
     entries = node.audit(user="bd-analyst")
     acks = entries[entries["action"] == "acknowledge"]
     assert len(acks) == 1 and '"warning": "samon-ew-' in acks["detail"].iloc[0]
