@@ -299,7 +299,8 @@ class PgStore(VersionedUpserts):
 
     def query(self, kind: str, bbox: tuple[float, float, float, float] | None = None,
               period: Period | None = None, region: shapely.Geometry | None = None,
-              history: bool = False) -> gpd.GeoDataFrame:
+              history: bool = False, *, after_fid: int | None = None,
+              limit: int | None = None) -> gpd.GeoDataFrame:
         where: list[str] = []
         args: list[object] = []
 
@@ -309,6 +310,11 @@ class PgStore(VersionedUpserts):
 
         if not history:
             where.append("current")
+        if after_fid is not None and region is not None:
+            raise ValueError("a cursor (after_fid) pages by stored row; a region would "
+                             "drop rows from a page after the fact: use bbox")
+        if after_fid is not None:
+            where.append(f"fid > {arg(int(after_fid))}::bigint")
         if region is not None:
             where.append(f"ST_Intersects(geom, ST_GeomFromWKB({arg(shapely.to_wkb(region))}, "
                          "4326))")
@@ -320,13 +326,17 @@ class PgStore(VersionedUpserts):
             where += [f'"{col}" >= {arg(period.start.isoformat())}::timestamptz',
                       f'"{col}" < {arg(period.end.isoformat())}::timestamptz']
         cols = ", ".join(f'"{c}"' for c in _stored(kind))
-        query = (f"SELECT ST_AsBinary(geom) AS geom, {cols}, version, current::int AS current "
-                 f'FROM "{kind}"')
+        extra = ["version", "current"] + (["fid"] if after_fid is not None else [])
+        query = (f"SELECT ST_AsBinary(geom) AS geom, {cols}, version, current::int AS current"
+                 + (", fid" if after_fid is not None else "") + f' FROM "{kind}"')
         if where:
             query += " WHERE " + " AND ".join(where)
-        frame = self._columns(query + " ORDER BY fid", args)
+        query += " ORDER BY fid"
+        if after_fid is not None and limit is not None:
+            query += f" LIMIT {int(limit)}"
+        frame = self._columns(query, args)
         if frame.empty:
-            frame = pd.DataFrame(columns=["geom", *_stored(kind), "version", "current"])
+            frame = pd.DataFrame(columns=["geom", *_stored(kind), *extra])
         geometry = shapely.from_wkb(frame["geom"].to_numpy(dtype=object))
         return canonical(kind, frame.drop(columns="geom"), geometry)
 

@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     smtp_url: str | None = None  # smtp://host:port
     mqtt_url: str | None = None  # mqtt://host:port
 
+    # The regional network (python -m node serve): this node's name among its peers,
+    # the address its API is reached at (links in its notifications), the root of
+    # the broker topics it announces on (<root>/<ISO3>/<agency>/<kind>).
+    node_name: str = "node"
+    node_url: str = "http://127.0.0.1:8700"
+    topic_root: str = "rsn"
+    sync_every_s: float = 60.0  # a full catch-up with every peer at least this often
+
     # Access control (service.access). "on" or "off"; unset: on once any user exists.
     access: str | None = None
     anonymous: str = "none"  # what visitors who have not logged in see: "none" or "clear"

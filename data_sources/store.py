@@ -34,7 +34,7 @@ from model.access import MARKING_COLUMNS
 from model.period import Period
 from model.schema import CATEGORIES, RECORD_TIME, TABLES
 
-from . import accounts, warning_log
+from . import accounts, network_log, warning_log
 from .errors import DataSourceError
 
 FEATURE_TABLES = ("incidents", "alerts", "tracks", "displacement", "documents")
@@ -172,7 +172,12 @@ def _v7(db: sqlite3.Connection) -> None:
         db.execute('ALTER TABLE "tracks" ADD COLUMN "forecast" INTEGER NOT NULL DEFAULT 0')
 
 
-MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5), (6, _v6), (7, _v7)]
+def _v8(db: sqlite3.Connection) -> None:
+    """The regional network: peers, read cursors, receipts and the sync log."""
+    network_log.create_tables(db)
+
+
+MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5), (6, _v6), (7, _v7), (8, _v8)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
@@ -568,14 +573,23 @@ class Store(VersionedUpserts):
 
     def query(self, kind: str, bbox: tuple[float, float, float, float] | None = None,
               period: Period | None = None, region: shapely.Geometry | None = None,
-              history: bool = False) -> gpd.GeoDataFrame:
+              history: bool = False, *, after_fid: int | None = None,
+              limit: int | None = None) -> gpd.GeoDataFrame:
         """Current records of ``kind`` (all versions with ``history``) in a
-        bbox (west, south, east, north; degrees) or region polygon and a period."""
+        bbox (west, south, east, north; degrees) or region polygon and a period.
+        ``after_fid``: only rows stored after row ``after_fid``, in the order they
+        were stored, at most ``limit`` of them, with their ``fid`` (a cursor)."""
         where: list[str] = []
         args: list[object] = []
         join = ""
         if not history:
             where.append("t.current = 1")
+        if after_fid is not None and region is not None:
+            raise ValueError("a cursor (after_fid) pages by stored row; a region would "
+                             "drop rows from a page after the fact: use bbox")
+        if after_fid is not None:
+            where.append("t.fid > ?")
+            args.append(int(after_fid))
         if region is not None:
             bbox = region.bounds
         if bbox is not None:
@@ -587,11 +601,14 @@ class Store(VersionedUpserts):
             where += [f't."{col}" >= ?', f't."{col}" < ?']
             args += [_iso_scalar(period.start), _iso_scalar(period.end)]
         cols = ", ".join(f't."{c}"' for c in _stored(kind))
-        sql = f'SELECT t.geom, {cols}, t.version, t.current FROM "{kind}" t{join}'
+        extra = ["version", "current"] + (["fid"] if after_fid is not None else [])
+        sql = f'SELECT t.geom, {cols}, {", ".join("t." + c for c in extra)} FROM "{kind}" t{join}'
         if where:
             sql += " WHERE " + " AND ".join(where)
+        if after_fid is not None:
+            sql += " ORDER BY t.fid" + (f" LIMIT {int(limit)}" if limit is not None else "")
         rows = self.db.execute(sql, args).fetchall()
-        frame = pd.DataFrame(rows, columns=["geom", *_stored(kind), "version", "current"])
+        frame = pd.DataFrame(rows, columns=["geom", *_stored(kind), *extra])
         out = canonical(kind, frame.drop(columns="geom"), _from_gpkg(frame["geom"]))
         if region is not None and len(out):
             shapely.prepare(region)

@@ -34,7 +34,8 @@ class FeatureStore(Protocol):
 
     def query(self, kind: str, bbox: tuple[float, float, float, float] | None = None,
               period: Period | None = None, region: shapely.Geometry | None = None,
-              history: bool = False) -> gpd.GeoDataFrame: ...
+              history: bool = False, *, after_fid: int | None = None,
+              limit: int | None = None) -> gpd.GeoDataFrame: ...
 
     def set_marking(self, db: Any, kind: str, ids: list[str], tlp: str, share: str
                     ) -> int: ...

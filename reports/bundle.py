@@ -50,7 +50,7 @@ def hxl_csv(frame: pd.DataFrame, tags: dict[str, str]) -> bytes:
     return safe_csv(pd.concat([tag_row, table.astype(object)], ignore_index=True))
 
 
-def _with_lonlat(frame: gpd.GeoDataFrame) -> pd.DataFrame:
+def with_lonlat(frame: gpd.GeoDataFrame) -> pd.DataFrame:
     out = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     located = frame.geometry.notna() & ~frame.geometry.is_empty
     out["latitude"] = frame.geometry.y.where(located).round(6)
@@ -119,11 +119,11 @@ def write_bundle(summary: Summary, out: Path, *, sender: str = "",
 
 def _write_csvs(marked: dict[str, pd.DataFrame], stem: str, put) -> None:
     """Every CSV, displacement with unlocated records too (they count in the totals)."""
-    put(f"{stem}_incidents.csv", hxl_csv(_with_lonlat(marked["incidents"]), INCIDENT_TAGS))
+    put(f"{stem}_incidents.csv", hxl_csv(with_lonlat(marked["incidents"]), INCIDENT_TAGS))
     put(f"{stem}_areas.csv", hxl_csv(marked["areas"], AREA_TAGS))
     put(f"{stem}_alerts.csv", hxl_csv(pd.DataFrame(marked["alerts"]), ALERT_TAGS))
     disp = marked["displacement"]
-    located = _with_lonlat(disp.assign(type=disp["type"].astype(str)))
+    located = with_lonlat(disp.assign(type=disp["type"].astype(str)))
     for kind, tag in DISPLACEMENT_FIGURE_TAGS.items():
         part = located[located["type"] == kind]
         if len(part):

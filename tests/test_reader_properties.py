@@ -58,10 +58,10 @@ def test_points_reader_accounts_for_every_row_and_round_trips(tmp_path_factory, 
     result = read_points(path)
     assert_every_row_accounted(result, len(rows))
     if result.accepted:
-        from reports.bundle import INCIDENT_TAGS, _with_lonlat, hxl_csv
+        from reports.bundle import INCIDENT_TAGS, hxl_csv, with_lonlat
 
         again = tmp / "again.csv"
-        again.write_bytes(hxl_csv(_with_lonlat(result.data), INCIDENT_TAGS))
+        again.write_bytes(hxl_csv(with_lonlat(result.data), INCIDENT_TAGS))
         back = read_points(again).data
         assert back["time"].tolist() == result.data["time"].tolist()
         assert back["country"].tolist() == result.data["country"].tolist()

@@ -72,6 +72,28 @@ def test_region_and_period_query(store, demo):
     assert len(got) > 10
 
 
+def test_a_cursor_pages_through_current_rows_in_the_order_they_were_stored(store, demo):
+    incidents = demo["incidents"]
+    store.upsert("incidents", incidents)
+    changed = incidents.iloc[[7]].copy()
+    changed["fatalities"] = 99
+    store.upsert("incidents", changed)  # a new row, stored last; the old one retired
+    seen, cursor, pages = [], 0, 0
+    while True:
+        page = store.query("incidents", after_fid=cursor, limit=1000)
+        if page.empty:
+            break
+        assert page["fid"].is_monotonic_increasing and page["fid"].iloc[0] > cursor
+        seen += page["id"].tolist()
+        cursor, pages = int(page["fid"].iloc[-1]), pages + 1
+    assert pages == 3 and len(seen) == len(set(seen)) == 3000
+    assert seen[-1] == incidents["id"].iloc[7]  # the update comes after everything before it
+    west = store.query("incidents", bbox=(60, 5, 70, 40), after_fid=0, limit=10)
+    assert len(west) == 10 and (west.geometry.x <= 70).all()
+    with pytest.raises(ValueError, match="use bbox"):
+        store.query("incidents", region=shapely.box(60, 5, 70, 40), after_fid=0)
+
+
 def test_the_store_is_a_geopackage_gdal_reads(tmp_path, demo):
     store = Store(tmp_path / "s.gpkg")
     store.upsert("incidents", demo["incidents"])
@@ -102,7 +124,7 @@ def test_migration_from_an_older_schema(tmp_path, demo, monkeypatch):
         assert old.schema_version == 1
     monkeypatch.undo()
     with Store(path) as new:
-        assert new.schema_version == SCHEMA_VERSION == 7
+        assert new.schema_version == SCHEMA_VERSION == 8
         assert new.counts()["incidents"] == 10
         # v5: records from before markings were shown to everyone, and stay public.
         marks = new.query("incidents")[["agency", "agency_country", "tlp", "share"]]
