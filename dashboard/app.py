@@ -44,12 +44,13 @@ pages = st.navigation([
             default=True),
     st.Page("views/incidents.py", title="Border incidents and hotspots"),
     st.Page("views/warnings.py", title="Warnings"),
+    st.Page("views/network.py", title="Network"),
     st.Page("views/reports.py", title="Reports and exports"),
     st.Page("views/add_data.py", title="Add data"),
     *([st.Page("views/access_admin.py", title="Access and audit")]
       if viewer.kind == "user" and viewer.may("admin") else []),
 ])
-if pages.title not in ("Add data", "Access and audit", "Warnings"):
+if pages.title not in ("Add data", "Access and audit", "Warnings", "Network"):
     if data.nothing_chosen(choice, polygon):
         st.info("Choose at least one country, a border corridor or an area of interest in the "
                 "sidebar.")

@@ -60,6 +60,26 @@ def _geojson(frame: gpd.GeoDataFrame, props: dict[str, pd.Series]) -> dict:
     return out.to_geo_dict(drop_id=True)
 
 
+def _shared_by(frame: pd.DataFrame) -> pd.Series:
+    """Each record's originating agency and its country ('NDMA-PK (PAK)'): on a
+    node of the network, records of other member states' agencies sit beside
+    this node's own."""
+    if "agency" not in frame:
+        return pd.Series([""] * len(frame), index=frame.index, dtype="string")
+    agency = frame["agency"].astype("string").fillna("")
+    country = frame["agency_country"].astype("string").fillna("")
+    return (agency + (" (" + country + ")").where(country != "", "")).fillna("")
+
+
+def _agencies_note(frame: pd.DataFrame, most: int = 6) -> str | None:
+    names = [n for n in _shared_by(frame).value_counts().index if n]
+    if not names:
+        return None
+    shown = ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most
+                                       else "")
+    return f"Shared by {shown}"
+
+
 def _popup_fields(fields: dict[str, str]):
     return dict(fields=list(fields), aliases=[esc(a) for a in fields.values()], labels=True)
 
@@ -118,12 +138,13 @@ def incidents_layer(incidents: gpd.GeoDataFrame, mode: str = "auto") -> Layer:
         props = {"category": cats, "time": incidents["time"].dt.strftime("%Y-%m-%d %H:%M UTC"),
                  "country": incidents["country"], "fatalities": incidents["fatalities"],
                  "notes": incidents["notes"], "source": incidents["source"],
-                 "colour": cats.map(CATEGORY_COLOURS)}
+                 "shared_by": _shared_by(incidents), "colour": cats.map(CATEGORY_COLOURS)}
         if "border_km" in incidents:
             props["border"] = (incidents["border_pair"].astype(str) + ", "
                                + incidents["border_km"].round(1).astype(str) + " km")
         fields = {"category": "Category", "time": "Time", "country": "Country",
-                  "fatalities": "Fatalities", "notes": "Notes", "source": "Source"}
+                  "fatalities": "Fatalities", "notes": "Notes", "source": "Source",
+                  "shared_by": "Shared by"}
         if "border" in props:
             fields["border"] = "Nearest border"
         folium.GeoJson(
@@ -132,7 +153,7 @@ def incidents_layer(incidents: gpd.GeoDataFrame, mode: str = "auto") -> Layer:
             style_function=lambda f: {"color": "#333", "fillColor": f["properties"]["colour"]},
             popup=folium.GeoJsonPopup(**_popup_fields(fields), max_width=320),
         ).add_to(group)
-        return Layer(group, legend("Incidents", items))
+        return Layer(group, legend("Incidents", items, _agencies_note(incidents)))
     cells = _aggregate(incidents, res=6 if mode == "clusters" else 7)
     if mode == "heatmap":
         folium.plugins.HeatMap(cells[["lat", "lon", "count"]].to_numpy().tolist(),
@@ -151,8 +172,10 @@ def incidents_layer(incidents: gpd.GeoDataFrame, mode: str = "auto") -> Layer:
         tooltip=folium.GeoJsonTooltip(**_popup_fields({"count": "Incidents",
                                                        "top": "Most frequent"})),
     ).add_to(group)
+    shared = _agencies_note(incidents)
     return Layer(group, legend("Incidents (clusters)", items,
-                               f"{n:,} incidents grouped into H3 cells; circle size = count"))
+                               f"{n:,} incidents grouped into H3 cells; circle size = count"
+                               + (f". {shared}" if shared else "")))
 
 
 def _aggregate(incidents: gpd.GeoDataFrame, res: int) -> pd.DataFrame:
@@ -285,6 +308,7 @@ def alerts_layer(alerts: gpd.GeoDataFrame) -> Layer:
         props = {"headline": located["headline"], "level": located["alert_level"].astype(str),
                  "hazard": located["hazard"].astype(str), "source": located["source"],
                  "start": located["start"].dt.strftime("%Y-%m-%d"),
+                 "shared_by": _shared_by(located),
                  "colour": located["alert_level"].astype(str).map(LEVEL_COLOURS)}
         data = _geojson(located, props)
         for feature, link in zip(data["features"], more, strict=True):
@@ -297,10 +321,10 @@ def alerts_layer(alerts: gpd.GeoDataFrame) -> Layer:
                                       "fillOpacity": 0.35},
             popup=folium.GeoJsonPopup(**_popup_fields({
                 "headline": "Alert", "level": "Level", "hazard": "Hazard", "start": "Since",
-                "source": "Source", "link": "Link"}), max_width=320),
+                "source": "Source", "shared_by": "Shared by", "link": "Link"}), max_width=320),
         ).add_to(group)
     items = [(c, level) for level, c in LEVEL_COLOURS.items()]
-    return Layer(group, legend("Alert level", items))
+    return Layer(group, legend("Alert level", items, _agencies_note(located)))
 
 
 def drawing_layer(points) -> Layer:

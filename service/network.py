@@ -240,9 +240,39 @@ class NetworkService:
 
     def receive(self, topic: str, payload: bytes, *,
                 client_for: Callable[[dict], PeerClient] | None = None) -> str:
-        """One notification from the broker: fetch the record it announces from
-        the peer whose API it links to, check it hashes to what the message
-        says, keep it. Returns what happened (for logs and tests)."""
+        """One notification from the broker (see ``receive_all``)."""
+        return self.receive_all([(topic, payload)], client_for=client_for)[0]
+
+    def receive_all(self, messages: list[tuple[str, bytes]], *,
+                    client_for: Callable[[dict], PeerClient] | None = None) -> list[str]:
+        """Notifications from the broker: for each, fetch the record it announces
+        from the peer whose API it links to and check it hashes to what the
+        message says; then keep what passed, one write per peer and kind.
+        Returns what happened to each (for logs and tests)."""
+        peers = self.peers()
+        outcomes: list[str] = []
+        passed: dict[tuple[str, str], list[tuple[int, dict, float]]] = {}
+        clients: dict[str, PeerClient] = {}
+        try:
+            for topic, payload in messages:
+                outcome, peer, kind, feature, lag = self._fetch(topic, payload, peers, clients,
+                                                                client_for)
+                if feature is not None:
+                    passed.setdefault((peer, kind), []).append((len(outcomes), feature, lag))
+                outcomes.append(outcome)
+        finally:
+            for client in clients.values():
+                client.close()
+        for (peer, kind), items in passed.items():
+            kept = self._keep(peer, kind, [f for _, f, _ in items], f"{peer} notifications",
+                              lag_s=float(np.median([lag for _, _, lag in items])))
+            for position, _, _ in items:
+                outcomes[position] = "kept" if kept else "known"
+        return outcomes
+
+    def _fetch(self, topic: str, payload: bytes, peers: list[dict],
+               clients: dict[str, PeerClient], client_for) -> tuple:
+        """(outcome, peer, kind, feature or None, lag in seconds) for one message."""
         import base64
         import hashlib
 
@@ -250,35 +280,34 @@ class NetworkService:
             notice = parse_notification(payload, kinds=FEATURE_TABLES)
         except PeerError as exc:
             self._log(f"topic {topic}", "refused", detail=exc.message)
-            return "refused"
-        peer = next((p for p in self.peers() if _under(notice.href, p["url"])), None)
+            return "refused", None, None, None, None
+        peer = next((p for p in peers if _under(notice.href, p["url"])), None)
         if peer is None:
             self._log(f"topic {topic}", "refused",
                       detail=f"links to {notice.href[:80]}, which is no peer of ours")
-            return "refused"
-        client = (client_for or _client)(peer)
+            return "refused", None, None, None, None
+        name = peer["name"]
+        if name not in clients:
+            clients[name] = (client_for or _client)(peer)
         try:
-            body = client.get(notice.href)
+            body = clients[name].get(notice.href)
         except PeerError as exc:
             if exc.status in (403, 404):
-                return "not for us"  # announced to all, shared with others
-            self._log(peer["name"], "error", detail=exc.message)
-            return "error"
-        finally:
-            client.close()
+                return "not for us", name, None, None, None  # announced to all, shared with few
+            self._log(name, "error", detail=exc.message)
+            return "error", name, None, None, None
         digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
         if digest != notice.sha256:
-            self._log(peer["name"], "refused", detail=f"{notice.data_id}: the content does not "
-                      "match the notification's sha256 (tampered or corrupted); not kept")
-            return "refused"
+            self._log(name, "refused", detail=f"{notice.data_id}: the content does not match "
+                      "the notification's sha256 (tampered or corrupted); not kept")
+            return "refused", name, None, None, None
         try:
             feature = json.loads(body)
         except ValueError:
-            self._log(peer["name"], "refused", detail=f"{notice.data_id}: not JSON")
-            return "refused"
+            self._log(name, "refused", detail=f"{notice.data_id}: not JSON")
+            return "refused", name, None, None, None
         lag = (pd.Timestamp.now(tz="UTC") - notice.pubtime).total_seconds()
-        kept = self._keep(peer["name"], notice.kind, [feature], notice.href, lag_s=lag)
-        return "kept" if kept else "known"
+        return "fetched", name, notice.kind, feature, lag
 
     def _keep(self, peer: str, kind: str, features: list, where: str, *,
               cursor: int | None = None, lag_s: float | None = None) -> int:
@@ -318,7 +347,7 @@ class NetworkService:
         return kept
 
     def _store_records(self, peer: str, kind: str, rows: gpd.GeoDataFrame) -> int:
-        with open_store(self.settings, verify=True) as store:
+        with open_store(self.settings) as store:
             log_id = store.log_start(f"peer:{peer}")
             with store.transaction() as db:
                 counts = store.upsert(kind, gpd.GeoDataFrame(rows, geometry="geometry",
@@ -361,6 +390,7 @@ class NetworkService:
         take every notification from the peers' topics, and catch up with every
         peer at start, after each reconnection to the broker and every
         ``sync_every_s``."""
+        open_store(self.settings, verify=True).close()  # never write into a damaged store
         link = None
         if self.settings.mqtt_url:
             topics = sorted({t for p in self.peers() for t in p["topics"]})
@@ -387,27 +417,27 @@ class NetworkService:
                                 report(f"announced {sent} record(s)")
                         except PeerError as exc:
                             report(f"announcing paused: {exc.message}")
-                    self._drain(link, stop)
+                    self._drain(link)
                 else:
                     stop.wait(1.0)
         finally:
             if link is not None:
                 link.close()
 
-    def _drain(self, link: MqttLink, stop: threading.Event) -> None:
+    def _drain(self, link: MqttLink) -> None:
+        """Everything the broker has handed us (waiting a moment for the first)."""
         import queue
 
         try:
-            topic, payload = link.received.get(timeout=0.2)
+            messages = [link.received.get(timeout=0.2)]
         except queue.Empty:
             return
-        self.receive(topic, payload)
-        while not stop.is_set():
+        while len(messages) < 500:
             try:
-                topic, payload = link.received.get_nowait()
+                messages.append(link.received.get_nowait())
             except queue.Empty:
-                return
-            self.receive(topic, payload)
+                break
+        self.receive_all(messages)
 
 
 def _client(peer: dict) -> PeerClient:

@@ -63,6 +63,7 @@ from model.schema import SAARC_ISO3, ReadResult
 from model.situation import FilterOptions, Filters, Region, Summary
 
 from .access import AccessService
+from .network import NetworkService
 
 T = TypeVar("T")
 HEAVY_AT_ONCE = 2  # the machines this runs on have two cores
@@ -104,6 +105,7 @@ class SituationService:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings()
         self.access = AccessService(self.settings)
+        self.network = NetworkService(self.settings, self.access)
         self._scenarios = _LRU(2)
         self._restricted = _LRU(8)  # per data token and what a viewer may see
         # (user, summary key) pairs whose view is in the audit log already (bounded:

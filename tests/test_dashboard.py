@@ -307,3 +307,36 @@ def test_added_data_kept_in_the_store_outlives_the_session(app, demo, tmp_path, 
                                                                   "country"]]
     fresh = AppTest.from_file(APP, default_timeout=120).run()  # another session
     assert int(metrics(fresh)["Border incidents"].replace(",", "")) == before + 1
+
+
+def test_network_view_shows_each_peer_and_what_went_wrong(app, tmp_path, monkeypatch):
+    from data_sources.network_log import NetworkLog
+    from data_sources.settings import Settings
+    from data_sources.store import Store
+    from service.network import NetworkService
+
+    path = tmp_path / "node.gpkg"
+    monkeypatch.setenv("SAMON_STORE_PATH", str(path))
+    monkeypatch.setenv("SAMON_ACCESS", "off")
+    at = app.run()
+    at.switch_page("views/network.py").run()
+    assert not at.exception
+    assert "follows no peer yet" in at.info[0].value
+    network = NetworkService(Settings())
+    network.add_peer("pak", "http://10.0.0.5:8700", "samon_x", ["rsn/PAK/#"])
+    network.add_peer("bgd", "http://10.0.0.7:8700", "samon_y", ["rsn/BGD/#"])
+    with Store(path) as store, store.transaction() as db:
+        log = NetworkLog(store)
+        log.log(db, "pak", "sync", 120)
+        log.log(db, "pak", "received", 3, lag_s=0.5)
+        log.log(db, "bgd", "sync", 0)
+        log.log(db, "bgd", "refused", detail="rsn x feature 2: tlp: TLP:RED records never "
+                "leave their node")
+    at.switch_page("views/network.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value.set_index("peer")
+    assert table.loc["pak", "state"] == "ok" and table.loc["pak", "records received"] == 123
+    assert table.loc["pak", "lag, median (s)"] == 0.5
+    assert table.loc["bgd", "state"] == "failing" and table.loc["bgd", "refused"] == 1
+    assert "TLP:RED records never leave" in table.loc["bgd", "last problem"]
+    assert "samon_x" not in at.dataframe[0].value.to_string()  # tokens are never shown

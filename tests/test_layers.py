@@ -51,6 +51,21 @@ def test_incident_popups_escape_notes():
     assert "${alert(2)}" not in html
 
 
+def test_popups_and_legends_name_the_originating_agency():
+    """Records a peer node shared sit beside the node's own: each popup says
+    whose a record is, the legend lists the agencies (escaped like all text)."""
+    frame = incidents(3, notes="n")
+    frame["agency"] = pd.array(["NDMA-PK", "NDMA-PK", EVIL], dtype="string")
+    frame["agency_country"] = pd.array(["PAK", "PAK", ""], dtype="string")
+    layer = builders.incidents_layer(frame)
+    html = render(layer)
+    assert "Shared by" in html and '"shared_by": "NDMA-PK (PAK)"' in html
+    assert "Shared by NDMA-PK (PAK), x&lt;/div&gt;" in layer.legend
+    assert "<script>alert" not in html + layer.legend
+    unmarked = builders.incidents_layer(incidents(2, notes="n"))
+    assert "Shared by" not in unmarked.legend
+
+
 def test_incident_modes_and_server_side_aggregation():
     few = render(builders.incidents_layer(incidents(5), "auto"))
     assert few.count('"type": "Feature"') >= 5 and "Fatalities" in few
