@@ -9,6 +9,7 @@
     python -m data_sources share KIND ID[,ID...] --tlp LEVEL --share DISTRIBUTION [--token T]
         (change who may see your agency's records; coordinators)
     python -m data_sources store copy SRC DST
+    python -m data_sources store maintain postgresql://...   (the hub, in a quiet hour)
         (GeoPackage path <-> postgresql:// URL: every version, the catalogue and the log,
         into an empty store, checked against the source)
 
@@ -135,7 +136,17 @@ def run_store(argv: list[str]) -> int:
                           "empty store (GeoPackage path or postgresql:// URL), then check it")
     copy.add_argument("src")
     copy.add_argument("dst")
+    maintain = sub.add_parser("maintain", help="PostGIS: rewrite each table in time order and "
+                              "refresh the planner's statistics (locks each table meanwhile)")
+    maintain.add_argument("url")
     args = parser.parse_args(argv)
+    if args.command == "maintain":
+        from .pgstore import PgStore
+
+        with PgStore(args.url) as store:
+            for table, seconds in store.maintain().items():
+                print(f"{table}: rewritten in time order in {seconds:.1f} s")
+        return 0
     copied = copy_store(args.src, args.dst)
     print("copied and checked: " + ", ".join(f"{k} {v:,}" for k, v in copied.items()))
     return 0
