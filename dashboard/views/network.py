@@ -30,7 +30,7 @@ stale_after = pd.Timedelta(seconds=2 * settings.sync_every_s + 60)
 
 def state(row) -> str:
     if pd.isna(row.last_sync):
-        return "never synced"
+        return "failing" if row.errors else "never synced"
     if pd.notna(row.last_problem_at) and row.last_problem_at > row.last_sync:
         return "failing"
     if now - row.last_sync > stale_after:
@@ -46,12 +46,18 @@ def ago(seconds: float) -> str:
         else f"{minutes / 60:.1f} h"
 
 
+def seconds(values: pd.Series) -> pd.Series:
+    """Lags as text: '0.42 s', or '–' where there is none (no record received yet)."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    return numbers.map(lambda v: "–" if pd.isna(v) else f"{v:.2f} s")
+
+
 st.dataframe(pd.DataFrame({
     "peer": status["name"], "state": [state(r) for r in status.itertuples()],
     "API": status["url"], "topics": status["topics"],
-    "last sync (UTC)": status["last_sync"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+    "last sync (UTC)": status["last_sync"].dt.strftime("%Y-%m-%d %H:%M:%S").fillna("never"),
     "since": status["since_sync_s"].map(ago),
-    "lag, median (s)": status["lag_s"].round(2),
+    "lag, median": seconds(status["lag_s"]),
     "records received": status["received"], "refused": status["refused"],
     "errors": status["errors"], "last problem": status["last_problem"].fillna(""),
 }), hide_index=True, width="stretch")
@@ -66,5 +72,5 @@ with st.expander("Recent events"):
     else:
         st.dataframe(pd.DataFrame({
             "time (UTC)": log["time"].dt.strftime("%Y-%m-%d %H:%M:%S"), "peer": log["peer"],
-            "event": log["event"], "records": log["records"], "lag (s)": log["lag_s"].round(2),
+            "event": log["event"], "records": log["records"], "lag": seconds(log["lag_s"]),
             "detail": log["detail"].fillna("")}), hide_index=True, width="stretch")
