@@ -34,12 +34,16 @@ class Finding:
     demo: bool = False
 
 
-def evaluate(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[Finding]:
+def evaluate(rule: Rule, scenario: Scenario, at: pd.Timestamp, *,
+             scheduler: str | None = None) -> list[Finding]:
     """The findings of ``rule`` at time ``at`` (UTC): only records dated up to
-    ``at`` count, so a replay sees what was known then."""
+    ``at`` count, so a replay sees what was known then. ``scheduler``: a
+    dask.distributed scheduler address the exposure rules compute on (figures
+    identical to this machine's)."""
+    if rule.kind == "exposure":
+        return _exposures(rule, scenario, at, scheduler)
     return {"hazard_alert": _hazard_alerts, "incident_surge": _incident_surges,
-            "displacement_jump": _displacement_jumps,
-            "exposure": _exposures}[rule.kind](rule, scenario, at)
+            "displacement_jump": _displacement_jumps}[rule.kind](rule, scenario, at)
 
 
 def _countries(scenario: Scenario) -> dict[str, tuple[str, shapely.Geometry]]:
@@ -167,7 +171,8 @@ def _displacement_jumps(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> lis
     return out
 
 
-def _exposures(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[Finding]:
+def _exposures(rule: Rule, scenario: Scenario, at: pd.Timestamp,
+               scheduler: str | None = None) -> list[Finding]:
     """People where the hazard reaches the threshold, per country: a raster with
     time steps counts the steps up to ``at`` (the swath so far); one without
     counts from its layer's update time. A cyclone rule also counts the people
@@ -182,7 +187,7 @@ def _exposures(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[Finding
                                                                           "geometry"]]
     names = dict(zip(areas["iso3"], areas["name"], strict=True))
     unit = "m" if p["hazard"] == "flood" else "kt"
-    observed, layer = _raster_exposure(rule, scenario, at, areas)
+    observed, layer = _raster_exposure(rule, scenario, at, areas, scheduler)
     ahead = _forecast_exposure(rule, scenario, at, areas) if p["hazard"] == "cyclone" else {}
     out = []
     for iso3 in [a for a in names if a in observed or a in ahead]:
@@ -212,7 +217,8 @@ def _exposures(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[Finding
     return out
 
 
-def _raster_exposure(rule: Rule, scenario: Scenario, at: pd.Timestamp, areas
+def _raster_exposure(rule: Rule, scenario: Scenario, at: pd.Timestamp, areas,
+                     scheduler: str | None = None
                      ) -> tuple[dict[str, tuple[int, float]], Layer | None]:
     """(people, km²) per country from the rule's raster layer, as known at ``at``."""
     p = rule.params
@@ -229,7 +235,7 @@ def _raster_exposure(rule: Rule, scenario: Scenario, at: pd.Timestamp, areas
         return {}, layer
     try:
         result = exposure(raster, p["threshold"], areas, "iso3",
-                          population=scenario["population"])
+                          population=scenario["population"], scheduler=scheduler)
     except ExposureError:  # the hazard does not reach these countries
         return {}, layer
     table = result.table.set_index("area")

@@ -119,11 +119,12 @@ def _with_groups(rules: RuleSet, accounts: Accounts) -> RuleSet:
 
 def run_once(store, scenario_for: Callable[[Rule], Scenario], rules: RuleSet,
              at: pd.Timestamp, channels: Channels, *, client: httpx.Client | None = None,
-             now: pd.Timestamp | None = None) -> RunResult:
+             now: pd.Timestamp | None = None, scheduler: str | None = None) -> RunResult:
     """Evaluate ``rules`` at ``at`` and send what that changes. Each rule sees
     ``scenario_for(rule)``: the data every receiver of its warnings may see,
     so that a warning never carries figures from data its receivers may not.
-    ``now``: the wall-clock time escalations are measured against."""
+    ``now``: the wall-clock time escalations are measured against;
+    ``scheduler``: the dask.distributed scheduler exposure rules compute on."""
     log_table = WarningLog(store)
     rules = _with_groups(rules, Accounts(store))
     engine, orphans = restore(log_table.active_state(), rules)
@@ -131,7 +132,8 @@ def run_once(store, scenario_for: Callable[[Rule], Scenario], rules: RuleSet,
     if engine.last_at is not None and at < engine.last_at:
         raise RunError(f"runs go forward in time: the last run evaluated "
                        f"{engine.last_at:%Y-%m-%d %H:%M} UTC, after {at:%Y-%m-%d %H:%M} UTC")
-    findings = [f for rule in rules.rules for f in evaluate(rule, scenario_for(rule), at)]
+    findings = [f for rule in rules.rules
+                for f in evaluate(rule, scenario_for(rule), at, scheduler=scheduler)]
     messages = [Message("Cancel", _identifier(o.finding, at), at, o.finding,
                         tuple(o.messages), f"rule {o.finding.rule.id} is no longer in the rules "
                         f"(version {rules.version})") for o in orphans]

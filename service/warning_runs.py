@@ -89,7 +89,7 @@ class WarningRuns:
                 return views[rule.share]
 
             return run_once(store, scenario_for, rules, at, self.channels(), client=client,
-                            now=now)
+                            now=now, scheduler=self.settings.dask_scheduler)
 
     def run_every(self, every: pd.Timedelta, *, watch_s: float = 5.0,
                   stop: threading.Event | None = None,

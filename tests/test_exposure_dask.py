@@ -100,3 +100,19 @@ def test_a_cog_over_http_is_read_a_few_blocks_at_a_time(tmp_path, cluster):
     finally:
         server.terminate()
         server.wait()
+
+
+def test_early_warning_exposure_rules_on_the_cluster_find_the_same(demo, cluster):
+    """The DEMO's impact rules (flood depth GeoTIFF, cyclone wind NetCDF over
+    the population) evaluated on the cluster: the same findings, same figures."""
+    from early_warning.__main__ import DEMO_RULES
+    from early_warning.conditions import evaluate
+    from early_warning.rules import load_rules
+
+    rules = [r for r in load_rules(DEMO_RULES).rules if r.kind == "exposure"]
+    assert {r.params["hazard"] for r in rules} == {"flood", "cyclone"}
+    for rule in rules:
+        here = evaluate(rule, demo, demo.as_of)
+        there = evaluate(rule, demo, demo.as_of, scheduler=cluster)
+        assert here and [(f.key, f.figures) for f in there] == \
+            [(f.key, f.figures) for f in here]
