@@ -1,0 +1,166 @@
+"""The deployment recipe (deploy/): the dashboard behind nginx with TLS, as the
+README sets it up, loaded in Chromium through the proxy: the map draws over
+the proxied websocket with the security headers on and no Content Security
+Policy violation, and Streamlit's metrics are not reachable from outside."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    free_port,
+    map_frame,
+    streamlit_app,
+    wait_for_map,
+)
+
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+DEPLOY = ROOT / "deploy"
+
+
+def _needs(path: str, package: str) -> None:
+    if Path(path).exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{package} is not installed (.ci/run installs it)")
+    pytest.skip(f"{package} is not installed (apt-get install {package})")
+
+
+def _config(folder: Path, upstream: int, port: int, cert: Path, key: Path) -> Path:
+    """A main nginx.conf for a process of our own, around the recipe's locations."""
+    conf = folder / "nginx.conf"
+    temp = " ".join(f"{name}_temp_path {folder / name};" for name in
+                    ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    conf.write_text(f"""
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log;
+daemon off;
+events {{}}
+http {{
+    access_log off;
+    {temp}
+    map $http_upgrade $samon_connection {{ default upgrade; "" close; }}
+    upstream samon_dashboard {{ server 127.0.0.1:{upstream}; }}
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        include {DEPLOY / 'nginx' / 'samon-locations.conf'};
+    }}
+}}
+""")
+    return conf
+
+
+@pytest.fixture(scope="module")
+def proxied(demo_root, demo, tmp_path_factory):
+    _needs(NGINX, "nginx-light")
+    _needs(str(CHROMIUM), "chromium")
+    folder = tmp_path_factory.mktemp("nginx")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    env = {**os.environ, "SAMON_CACHE_DIR": str(demo_root), "SAMON_BASEMAP_URL": ""}
+    env.pop("SAMON_SCENARIO", None)
+    upstream = free_port()
+    with streamlit_app(env, port=upstream) as direct:
+        port = free_port()
+        conf = _config(folder, upstream, port, cert, key)
+        proxy = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(conf)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        url = f"https://127.0.0.1:{port}"
+        try:
+            for _ in range(100):
+                try:
+                    httpx.get(f"{url}/_stcore/health", verify=False, timeout=1)
+                    break
+                except httpx.HTTPError:
+                    if proxy.poll() is not None:
+                        pytest.fail("nginx did not start: " + proxy.stdout.read().decode())
+                    time.sleep(0.1)
+            yield url, direct
+        finally:
+            proxy.terminate()
+            proxy.wait(timeout=20)
+
+
+def test_the_site_file_is_valid_nginx(tmp_path):
+    """deploy/nginx/samon-site.conf as an administrator installs it (with this
+    test's certificate and include paths in place of /etc's)."""
+    _needs(NGINX, "nginx-light")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=monitor.example.org", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    site = (DEPLOY / "nginx" / "samon-site.conf").read_text()
+    site = site.replace("/etc/ssl/certs/monitor.example.org.pem", str(cert)) \
+        .replace("/etc/ssl/private/monitor.example.org.key", str(key)) \
+        .replace("/etc/nginx/snippets/samon-locations.conf",
+                 str(DEPLOY / "nginx" / "samon-locations.conf"))
+    (tmp_path / "site.conf").write_text(site)
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\n"
+                    f"events {{}}\nhttp {{ include {tmp_path}/site.conf; }}\n")
+    done = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(conf)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and "syntax is ok" in done.stderr, done.stderr
+
+
+@pytest.mark.browser
+def test_the_dashboard_works_through_the_proxy_with_its_headers(proxied):
+    url, direct = proxied
+    page_headers = httpx.get(url + "/", verify=False, timeout=10).headers
+    assert page_headers["x-frame-options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in page_headers["content-security-policy"]
+    assert page_headers["x-content-type-options"] == "nosniff"
+    assert page_headers["strict-transport-security"].startswith("max-age=")
+    # Streamlit serves its metrics to anyone who reaches it; the proxy does not.
+    assert httpx.get(direct + "/_stcore/metrics", timeout=10).status_code == 200
+    assert httpx.get(url + "/_stcore/metrics", verify=False, timeout=10).status_code == 404
+    assert httpx.get(url + "/_stcore/health", verify=False, timeout=10).text == "ok"
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=["--no-sandbox", "--disable-gpu",
+                                          "--disable-background-networking",
+                                          "--disable-component-update", "--no-first-run"])
+        try:
+            context = browser.new_context(ignore_https_errors=True,
+                                          viewport={"width": 1500, "height": 1100})
+            page = context.new_page()
+            violations: list[str] = []
+            page.on("console", lambda m: violations.append(m.text)
+                    if "Content Security Policy" in m.text else None)
+            left: list[str] = []
+
+            def route(r):
+                if r.request.url.startswith((url, "wss://127.0.0.1", "data:", "blob:",
+                                             "about:")):
+                    r.continue_()
+                else:
+                    left.append(r.request.url)
+                    r.abort()
+
+            context.route("**/*", route)
+            page.goto(url)
+            frame = wait_for_map(page)  # the figures and the map came over the websocket
+            map_frame(page).get_by_text("Incidents").first.wait_for(timeout=60_000)
+            assert frame.evaluate("Object.keys(window.map._layers).length") > 50
+            page.screenshot(path=str(ARTIFACTS / "behind_nginx.png"))
+        finally:
+            browser.close()
+    assert violations == [] and left == []
