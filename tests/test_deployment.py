@@ -164,3 +164,23 @@ def test_the_dashboard_works_through_the_proxy_with_its_headers(proxied):
         finally:
             browser.close()
     assert violations == [] and left == []
+
+
+def test_the_systemd_units_are_valid(tmp_path):
+    """deploy/systemd/*.service as installed in /opt/samon (here: this checkout),
+    checked by systemd's own verifier; each starts one of our commands."""
+    verifier = shutil.which("systemd-analyze")
+    if verifier is None:
+        pytest.skip("systemd-analyze is not installed (Debian: systemd)")
+    units = sorted((DEPLOY / "systemd").glob("*.service"))
+    assert [u.stem for u in units] == ["samon-dashboard", "samon-ingest", "samon-node",
+                                       "samon-warnings"]
+    for unit in units:
+        text = unit.read_text().replace("/opt/samon", str(ROOT))
+        (tmp_path / unit.name).write_text(text)
+        command = next(line for line in text.splitlines() if line.startswith("ExecStart="))
+        assert command.split()[1] in ("run", "-m"), command
+    done = subprocess.run([verifier, "verify", "--man=no",
+                           *[str(tmp_path / u.name) for u in units]],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
