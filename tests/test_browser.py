@@ -218,6 +218,6 @@ def test_the_warnings_view_lists_what_the_rules_raised(page, server):
     # Rules are checked before they are saved: the same version again is refused.
     page.get_by_text("Edit the rules").click()
     page.get_by_role("button", name="Check and save").click()
-    page.get_by_text("the version must go up (it is 2").wait_for(timeout=30_000)
+    page.get_by_text("the version must go up (it is 2").wait_for(timeout=90_000)
     page.screenshot(path=str(ARTIFACTS / "warnings.png"), full_page=True)
     assert page.left_localhost == []
