@@ -100,7 +100,9 @@ def _status(network: NetworkService, out) -> int:
         out(f"{row.name}: {row.url}\n  last sync {last}; lag (median of recent) {lag}; "
             f"{row.received} record(s) received; {row.refused} refused; {row.errors} error(s)")
         if isinstance(row.last_problem, str):
-            out(f"  last problem ({row.last_problem_at:%Y-%m-%d %H:%M:%S} UTC): "
+            since = " (a sync succeeded since)" if last != "never" and \
+                row.last_sync > row.last_problem_at else ""
+            out(f"  last problem ({row.last_problem_at:%Y-%m-%d %H:%M:%S} UTC){since}: "
                 f"{row.last_problem}")
     return 0
 

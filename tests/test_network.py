@@ -407,3 +407,35 @@ def test_a_revoked_token_is_refused(network):
     assert "refused our token" in status
     assert ind.network.catch_up()["pak"] == -1
     assert _count(ind, "v") == 0
+
+
+def test_the_operator_adds_lists_checks_and_removes_peers(tmp_path, monkeypatch):
+    import io
+
+    from node.__main__ import main
+    from tests.network_nodes import free_port
+
+    monkeypatch.setenv("SAMON_STORE_PATH", str(tmp_path / "store.gpkg"))
+    monkeypatch.setenv("SAMON_NODE_NAME", "ind")
+    lines: list[str] = []
+    assert main(["status"], out=lines.append) == 0
+    assert lines[-1].startswith("no peers: add one with python -m node peers add")
+    nobody = f"http://127.0.0.1:{free_port()}"  # no node listens there
+    monkeypatch.setattr("sys.stdin", io.StringIO("samon_secret_token\n"))
+    assert main(["peers", "add", nobody, "--name", "pak", "--token-stdin",
+                 "--topic", "rsn/PAK/#"], out=lines.append) == 0
+    assert lines[-1] == f"peer pak added: {nobody}, topics rsn/PAK/#"
+    assert main(["peers", "add", "ftp://x", "--token", "t"], out=lines.append) == 2
+    assert "is not an http(s) address" in lines[-1]
+    lines.clear()
+    assert main(["peers", "list"], out=lines.append) == 0
+    assert lines[0].startswith(f"pak\t{nobody}\trsn/PAK/#") and "samon_secret" not in lines[0]
+    assert main(["sync"], out=lines.append) == 1
+    assert lines[-1] == "pak: FAILED (python -m node status says why)"
+    lines.clear()
+    assert main(["status"], out=lines.append) == 0
+    text = "\n".join(lines)
+    assert "last sync never" in text and "1 error(s)" in text and "cannot be reached" in text
+    assert main(["peers", "remove", "pak"], out=lines.append) == 0
+    assert main(["peers", "remove", "pak"], out=lines.append) == 2
+    assert "no peer named pak" in lines[-1]
