@@ -26,7 +26,6 @@ import pandas as pd
 
 from data_sources.errors import DataSourceError
 from data_sources.network import (
-    ORIGIN,
     MqttLink,
     PeerClient,
     PeerError,
@@ -42,7 +41,7 @@ from data_sources.network_log import NetworkLog
 from data_sources.pgstore import open_store
 from data_sources.settings import Settings
 from data_sources.store import FEATURE_TABLES, Store
-from model.access import OPEN, TLP_LEVELS, AccessError, Viewer, visible
+from model.access import OPEN, TLP_LEVELS, Viewer, visible
 from model.period import Period
 
 from .access import AccessService, LoginError
@@ -452,6 +451,3 @@ def _last_fid(features: list, cursor: int) -> int:
     fids = [int(f["id"]) for f in features if isinstance(f, dict) and str(f.get("id", "")
                                                                           ).isdigit()]
     return max([cursor, *fids])
-
-
-__all__ = ["AccessError", "NetworkService", "Page", "ORIGIN"]
