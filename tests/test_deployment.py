@@ -131,6 +131,16 @@ def test_the_dashboard_works_through_the_proxy_with_its_headers(proxied):
     assert httpx.get(direct + "/_stcore/metrics", timeout=10).status_code == 200
     assert httpx.get(url + "/_stcore/metrics", verify=False, timeout=10).status_code == 404
     assert httpx.get(url + "/_stcore/health", verify=False, timeout=10).text == "ok"
+    # The app's scripts travel compressed.
+    page = httpx.get(url + "/", verify=False, timeout=10).text
+    script = page.split('<script type="module" crossorigin src="', 1)[1].split('"', 1)[0]
+    plain = httpx.get(direct + "/" + script.lstrip("./"), timeout=10,
+                      headers={"Accept-Encoding": "identity"})
+    packed = httpx.get(url + "/" + script.lstrip("./"), verify=False, timeout=10,
+                       headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip" and packed.content == plain.content
+    assert int(packed.headers.get("content-length", 10**9)) < len(plain.content) / 2 or \
+        packed.num_bytes_downloaded < len(plain.content) / 2
 
     ARTIFACTS.mkdir(exist_ok=True)
     with playwright.sync_playwright() as p:
