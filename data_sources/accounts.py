@@ -19,6 +19,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from . import sql_tables
+from .sql_tables import utc_text
+
 GENESIS = "0" * 64  # the "previous hash" of the first entry
 
 _TABLES = """
@@ -40,13 +43,7 @@ CREATE TABLE audit_log (id INTEGER PRIMARY KEY, time DATETIME NOT NULL, user TEX
 
 
 def create_tables(db: sqlite3.Connection) -> None:
-    for statement in _TABLES.split(";"):
-        if statement.strip():
-            db.execute(statement)
-
-
-def _now() -> str:
-    return pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    sql_tables.create_tables(db, _TABLES)
 
 
 @dataclass(frozen=True)
@@ -82,10 +79,10 @@ class Accounts:
 
     def add_agency(self, db, code: str, country: str, name: str, demo: bool = False) -> None:
         db.execute("INSERT INTO agencies VALUES (?, ?, ?, ?, ?)",
-                   (code, country, name, int(demo), _now()))
+                   (code, country, name, int(demo), utc_text()))
 
     def add_group(self, db, name: str, agencies: list[str]) -> None:
-        db.execute("INSERT INTO sharing_groups VALUES (?, ?)", (name, _now()))
+        db.execute("INSERT INTO sharing_groups VALUES (?, ?)", (name, utc_text()))
         db.executemany("INSERT INTO group_members VALUES (?, ?)", [(name, a) for a in agencies])
 
     def groups(self) -> pd.DataFrame:
@@ -129,7 +126,7 @@ class Accounts:
                  demo: bool = False) -> None:
         db.execute("INSERT INTO users (name, agency, role, password_hash, demo, created) "
                    "VALUES (?, ?, ?, ?, ?, ?)", (name, agency, role, password_hash, int(demo),
-                                                 _now()))
+                                                 utc_text()))
 
     def set_password(self, db, name: str, password_hash: str) -> None:
         db.execute("UPDATE users SET password_hash = ?, failures = 0, locked_until = NULL "
@@ -149,7 +146,7 @@ class Accounts:
 
     def add_token(self, db, user: str, digest: str, expires: pd.Timestamp) -> int:
         cur = db.execute("INSERT INTO tokens (user, digest, created, expires) VALUES "
-                         "(?, ?, ?, ?)", (user, digest, _now(), expires.isoformat()))
+                         "(?, ?, ?, ?)", (user, digest, utc_text(), expires.isoformat()))
         assert cur.lastrowid is not None
         return cur.lastrowid
 
@@ -167,7 +164,7 @@ class Accounts:
 
     def revoke_token(self, db, token_id: int) -> bool:
         cur = db.execute("UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL",
-                         (_now(), token_id))
+                         (utc_text(), token_id))
         return cur.rowcount == 1
 
     # -- audit --------------------------------------------------------------------------
@@ -177,7 +174,7 @@ class Accounts:
         so that two writers never chain to the same entry)."""
         last = db.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
         entry_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-        time = _now()
+        time = utc_text()
         text = json.dumps(detail, sort_keys=True, ensure_ascii=False, default=str)
         db.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?)",
                    (entry_id, time, user, action, text, prev,

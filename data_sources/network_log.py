@@ -16,6 +16,9 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from . import sql_tables
+from .sql_tables import utc_text
+
 _TABLES = """
 CREATE TABLE net_peers (name TEXT PRIMARY KEY, url TEXT NOT NULL, token TEXT NOT NULL,
     topics TEXT NOT NULL, added DATETIME NOT NULL);
@@ -35,14 +38,7 @@ EVENTS = ("sync", "received", "refused", "error", "published")
 
 
 def create_tables(db: sqlite3.Connection) -> None:
-    for statement in _TABLES.split(";"):
-        if statement.strip():
-            db.execute(statement)
-
-
-def _time(ts: pd.Timestamp | None = None) -> str:
-    ts = pd.Timestamp.now(tz="UTC") if ts is None else ts.tz_convert("UTC")
-    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    sql_tables.create_tables(db, _TABLES)
 
 
 class NetworkLog:
@@ -57,7 +53,7 @@ class NetworkLog:
     def add_peer(self, db, name: str, url: str, token: str, topics: list[str]) -> None:
         db.execute("INSERT INTO net_peers VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE "
                    "SET url = excluded.url, token = excluded.token, topics = excluded.topics",
-                   (name, url, token, "\n".join(topics), _time()))
+                   (name, url, token, "\n".join(topics), utc_text()))
 
     def remove_peer(self, db, name: str) -> bool:
         return db.execute("DELETE FROM net_peers WHERE name = ?", (name,)).rowcount > 0
@@ -95,7 +91,7 @@ class NetworkLog:
 
     def add_receipts(self, db, kind: str, rows: Iterable[tuple[str, str, int]], via: str) -> None:
         """(record key, origin, origin version) of records just stored from ``via``."""
-        now = _time()
+        now = utc_text()
         db.executemany(
             "INSERT INTO net_receipts VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, record) DO "
             "UPDATE SET origin = excluded.origin, origin_version = excluded.origin_version, "
@@ -119,7 +115,7 @@ class NetworkLog:
             detail: str | None = None) -> None:
         assert event in EVENTS, event
         db.execute("INSERT INTO net_log (time, peer, event, records, lag_s, detail) "
-                   "VALUES (?, ?, ?, ?, ?, ?)", (_time(), peer, event, int(records), lag_s,
+                   "VALUES (?, ?, ?, ?, ?, ?)", (utc_text(), peer, event, int(records), lag_s,
                                                  detail))
 
     def entries(self, peer: str | None = None, limit: int = 200) -> pd.DataFrame:

@@ -16,6 +16,9 @@ import sqlite3
 
 import pandas as pd
 
+from . import sql_tables
+from .sql_tables import utc_text
+
 _TABLES = """
 CREATE TABLE ew_messages (identifier TEXT PRIMARY KEY, warning TEXT NOT NULL,
     kind TEXT NOT NULL, sent DATETIME NOT NULL, rule_id TEXT NOT NULL,
@@ -45,14 +48,7 @@ MESSAGE_COLUMNS = ("identifier", "warning", "kind", "sent", "rule_id", "rules_ve
 
 
 def create_tables(db: sqlite3.Connection) -> None:
-    for statement in _TABLES.split(";"):
-        if statement.strip():
-            db.execute(statement)
-
-
-def _time(ts: pd.Timestamp | None = None) -> str:
-    ts = pd.Timestamp.now(tz="UTC") if ts is None else ts.tz_convert("UTC")
-    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    sql_tables.create_tables(db, _TABLES)
 
 
 class WarningLog:
@@ -73,7 +69,7 @@ class WarningLog:
         """One run's messages (dicts of MESSAGE_COLUMNS), the active warnings'
         state after it (replacing the one before) and its log line."""
         for m in messages:
-            row = {**m, "sent": _time(m["sent"]), "figures": json.dumps(m["figures"],
+            row = {**m, "sent": utc_text(m["sent"]), "figures": json.dumps(m["figures"],
                                                                         default=str)}
             db.execute(f"INSERT INTO ew_messages ({', '.join(MESSAGE_COLUMNS)}) VALUES "
                        f"({', '.join('?' * len(MESSAGE_COLUMNS))})",
@@ -83,7 +79,8 @@ class WarningLog:
                        [(r, k, json.dumps(s)) for (r, k), s in active.items()])
         db.execute("INSERT INTO ew_runs (at, finished, rules_version, findings, messages, log) "
                    "VALUES (?, ?, ?, ?, ?, ?)",
-                   (_time(at), _time(), rules_version, findings, len(messages), "\n".join(log)))
+                   (utc_text(at), utc_text(), rules_version, findings, len(messages),
+                    "\n".join(log)))
 
     def runs(self, limit: int = 50) -> pd.DataFrame:
         return pd.read_sql_query("SELECT * FROM ew_runs ORDER BY id DESC LIMIT ?", self.db,
@@ -112,7 +109,7 @@ class WarningLog:
         args: list = []
         if since is not None:
             sql += " WHERE sent >= ?"
-            args.append(_time(since))
+            args.append(utc_text(since))
         frame = pd.read_sql_query(sql + " ORDER BY sent, rowid", self.db, params=args)
         frame["sent"] = pd.to_datetime(frame["sent"], utc=True, format="ISO8601")
         frame["figures"] = frame["figures"].map(json.loads)
@@ -132,7 +129,7 @@ class WarningLog:
         """Queue one delivery; False when it was queued before (never sent twice)."""
         cur = db.execute("INSERT OR IGNORE INTO ew_deliveries (identifier, recipient, channel, "
                          "purpose, status, updated) VALUES (?, ?, ?, ?, 'pending', ?)",
-                         (identifier, recipient, channel, purpose, _time()))
+                         (identifier, recipient, channel, purpose, utc_text()))
         return cur.rowcount == 1
 
     def pending(self) -> pd.DataFrame:
@@ -146,7 +143,7 @@ class WarningLog:
         status = "sent" if ok else ("failed" if give_up else "pending")
         db.execute("UPDATE ew_deliveries SET status = ?, attempts = attempts + 1, "
                    "last_error = ?, updated = ? WHERE id = ?",
-                   (status, error, _time(), delivery_id))
+                   (status, error, utc_text(), delivery_id))
 
     def deliveries(self) -> pd.DataFrame:
         return pd.read_sql_query(
@@ -167,7 +164,7 @@ class WarningLog:
         """An agency has seen ``warning`` and acts on it (``via``: the link sent
         to one of its recipients, or the dashboard). False when it had already."""
         cur = db.execute("INSERT OR IGNORE INTO ew_acks VALUES (?, ?, ?, ?, ?)",
-                         (warning, agency, user, via, _time()))
+                         (warning, agency, user, via, utc_text()))
         return cur.rowcount == 1
 
     def acks(self) -> pd.DataFrame:
