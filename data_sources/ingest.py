@@ -20,7 +20,9 @@ from .feeds.sources import SOURCES
 from .marking import stamp
 from .pgstore import open_store
 from .settings import Settings
-from .store import FEATURE_TABLES
+from .store import FEATURE_TABLES, StoreError
+
+UNFINISHED_AFTER = pd.Timedelta(minutes=30)  # longer than any run takes
 
 
 def fetcher_for(settings: Settings) -> Fetcher:
@@ -38,10 +40,14 @@ def feed_marking(name: str, settings: Settings) -> Marking:
 def ingest_source(store: FeatureStore, name: str, settings: Settings, fetcher: Fetcher) -> dict:
     """One run of one source. On any failure the store keeps what it had and
     the ingest log records the error (the source then shows as stale)."""
-    log_id = store.log_start(name)
     counts: dict[str, Any] = {"source": name, "fetched": 0, "accepted": 0, "rejected": 0,
                               "duplicates": 0, "updated": 0, "inserted": 0, "error": None,
                               "unchanged": False}
+    try:
+        log_id = store.log_start(name)
+    except StoreError as exc:  # not even the log can be written: nothing is fetched
+        counts["error"] = exc.message
+        return counts
     try:
         batch = SOURCES[name](settings, fetcher)
     except Exception as exc:  # noqa: BLE001 - one broken feed never stops the others
@@ -52,18 +58,25 @@ def ingest_source(store: FeatureStore, name: str, settings: Settings, fetcher: F
         return counts
     fetcher.commit()
     counts["fetched"], counts["unchanged"] = batch.fetched, batch.unchanged
-    with store.transaction() as db:
-        for result in batch.results:
-            counts["rejected"] += result.rejected
-            if result.kind not in FEATURE_TABLES:
-                continue
-            counts["accepted"] += result.accepted
-            marked = stamp(result, feed_marking(name, settings)).data
-            for key, value in store.upsert(result.kind, marked, db).items():
-                counts[key] += value
-        store.log_finish(log_id, db, **{k: v for k, v in counts.items()
-                                        if k in ("fetched", "accepted", "rejected",
-                                                 "duplicates", "updated")})
+    try:
+        with store.transaction() as db:
+            for result in batch.results:
+                counts["rejected"] += result.rejected
+                if result.kind not in FEATURE_TABLES:
+                    continue
+                counts["accepted"] += result.accepted
+                marked = stamp(result, feed_marking(name, settings)).data
+                for key, value in store.upsert(result.kind, marked, db).items():
+                    counts[key] += value
+            store.log_finish(log_id, db, **{k: v for k, v in counts.items()
+                                            if k in ("fetched", "accepted", "rejected",
+                                                     "duplicates", "updated")})
+    except StoreError as exc:  # full, locked, damaged: the batch is not written at all
+        counts.update(error=exc.message, inserted=0, updated=0, duplicates=0)
+        try:
+            store.log_finish(log_id, error=exc.message)
+        except StoreError:
+            pass  # nothing can be written; status counts a run that never finished as failed
     return counts
 
 
@@ -148,13 +161,22 @@ def status(store: FeatureStore, settings: Settings, now: pd.Timestamp | None = N
     log = store.ingest_log()
     rows = []
     for name in sorted(set(settings.sources) | set(log["source"])):
-        runs = log[log["source"] == name]
+        runs = log[log["source"] == name].copy()
+        # A run that started long ago and never finished could not write its end
+        # (killed, or the disk full): a failure, not a run in progress.
+        started = pd.to_datetime(runs["started"], utc=True, format="ISO8601")
+        lost = runs["finished"].isna() & (now - started > UNFINISHED_AFTER)
+        runs.loc[lost, "finished"] = runs.loc[lost, "started"]
+        runs.loc[lost, "error"] = [f"the run started {t:%Y-%m-%d %H:%M} UTC never finished "
+                                   "(stopped, or the store could not be written)"
+                                   for t in started[lost]]
         ok = runs[runs["finished"].notna() & runs["error"].isna()]
         last_ok = pd.to_datetime(ok["finished"].iloc[-1], utc=True) if len(ok) else None
         failed = runs[runs["error"].notna()]
         last_error = failed.iloc[-1] if len(failed) else None
+        # The log's order decides (two runs may end in the same millisecond).
         error_after_ok = last_error is not None and (
-            last_ok is None or pd.to_datetime(last_error["finished"], utc=True) > last_ok)
+            last_ok is None or failed.index[-1] > ok.index[-1])
         age_h = (now - last_ok).total_seconds() / 3600 if last_ok is not None else None
         rows.append({
             "source": name, "last_success": last_ok, "age_h": age_h,

@@ -263,7 +263,10 @@ class PgStore(VersionedUpserts):
         return int(row[0])
 
     def log_finish(self, log_id: int, db=None, *, error: str | None = None, **counts) -> None:
-        (db or self.db).execute(
+        if db is None:  # on its own: failures of the server become a StoreError
+            with self.transaction() as own:
+                return self.log_finish(log_id, own, error=error, **counts)
+        db.execute(
             "UPDATE ingest_log SET finished = clock_timestamp(), fetched = %s, accepted = %s, "
             "rejected = %s, duplicates = %s, updated = %s, error = %s WHERE id = %s",
             (counts.get("fetched", 0), counts.get("accepted", 0), counts.get("rejected", 0),

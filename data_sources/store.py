@@ -556,13 +556,17 @@ class Store(VersionedUpserts):
         return pd.read_sql_query("SELECT * FROM raster_catalogue ORDER BY id DESC", self.db)
 
     def log_start(self, source: str) -> int:
-        cur = self.db.execute("INSERT INTO ingest_log (source, started) VALUES (?, "
-                              "strftime('%Y-%m-%dT%H:%M:%fZ','now'))", (source,))
+        with self.transaction() as db:  # failures of the file become a StoreError
+            cur = db.execute("INSERT INTO ingest_log (source, started) VALUES (?, "
+                             "strftime('%Y-%m-%dT%H:%M:%fZ','now'))", (source,))
         assert cur.lastrowid is not None  # an INSERT always has one
         return cur.lastrowid
 
     def log_finish(self, log_id: int, db=None, *, error: str | None = None, **counts) -> None:
-        (db or self.db).execute(
+        if db is None:  # on its own: failures of the file become a StoreError
+            with self.transaction() as own:
+                return self.log_finish(log_id, own, error=error, **counts)
+        db.execute(
             "UPDATE ingest_log SET finished = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
             "fetched = ?, accepted = ?, rejected = ?, duplicates = ?, updated = ?, error = ? "
             "WHERE id = ?", (counts.get("fetched", 0), counts.get("accepted", 0),

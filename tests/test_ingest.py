@@ -299,3 +299,50 @@ def test_a_feed_that_drips_or_redirects_in_a_loop_is_a_recorded_failure(server, 
     result = ingest_source(store, "gdacs-events", settings, fetcher)
     assert "TooManyRedirects" in result["error"]
     assert store.ingest_log()["error"].notna().all()
+
+
+def test_a_full_disk_is_a_recorded_failure_and_the_store_keeps_its_data(server, env, monkeypatch):
+    """The store's file cannot grow (SQLite's own limit stands in for a full
+    disk: the same SQLITE_FULL error): the run fails with the reason, nothing
+    is half written, the next sources and runs go on, and status says so."""
+    from data_sources import ingest as ingest_module
+    from data_sources.ingest import run
+
+    url = server.serve("/gdacs", gdacs((1, "FL", "Orange", 68.2, 26.5)))
+    settings, store, fetcher = env(gdacs_events_url=url, sources=["gdacs-events"])
+    ingest_source(store, "gdacs-events", settings, fetcher)
+    before = store.query("alerts", history=True)
+    store.close()
+    many = [(i, "FL", "Red", 68.0 + i / 1000, 26.5) for i in range(2, 600)]
+    server.serve("/gdacs", gdacs(*many))
+    opened = ingest_module.open_store
+
+    def full(settings, verify=False):
+        s = opened(settings, verify=verify)
+        pages = s.db.execute("PRAGMA page_count").fetchone()[0]
+        s.db.execute(f"PRAGMA max_page_count = {pages}")
+        return s
+
+    monkeypatch.setattr(ingest_module, "open_store", full)
+    lines: list[str] = []
+    assert run(settings, ["gdacs-events", "gdacs-events"], None, out=lines.append) == 1
+    failed = [line for line in lines if "FAILED" in line]
+    assert len(failed) == 2 and "the disk is full; nothing was written" in failed[0]
+    monkeypatch.setattr(ingest_module, "open_store", opened)
+    with Store(settings.store_path) as again:
+        after = again.query("alerts", history=True)
+        row = status(again, settings).set_index("source").loc["gdacs-events"]
+    pd.testing.assert_frame_equal(before.drop(columns="geometry"),
+                                  after.drop(columns="geometry"))
+    assert row["stale"] and "disk is full" in row["last_error"]
+
+
+def test_a_run_that_never_finished_counts_as_failed(env):
+    settings, store, _ = env(sources=["gdacs-events"])
+    done = store.log_start("gdacs-events")
+    store.log_finish(done, fetched=1, accepted=1)
+    store.log_start("gdacs-events")  # then nothing more could be written
+    later = pd.Timestamp.now(tz="UTC")
+    assert not status(store, settings, now=later).iloc[0]["stale"]  # still running, maybe
+    row = status(store, settings, now=later + pd.Timedelta(hours=1)).iloc[0]
+    assert row["stale"] and "never finished" in row["last_error"]
