@@ -18,6 +18,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -30,6 +31,7 @@ from data_sources.network import (
     PeerClient,
     PeerError,
     canonical_bytes,
+    integrity,
     notification,
     parse_notification,
     read_features,
@@ -65,6 +67,12 @@ class NetworkService:
         self.access = access or AccessService(self.settings)
         self._lock = threading.Lock()  # one sync writes at a time in this process
 
+    @contextmanager
+    def _tables(self):
+        """The network tables (beside the records: in the GeoPackage, even on a hub)."""
+        with Store(self.settings.store_path) as own:
+            yield own, NetworkLog(own)
+
     # -- who asks ------------------------------------------------------------------------
 
     def caller(self, token: str | None) -> Viewer:
@@ -89,8 +97,7 @@ class NetworkService:
         limit = max(1, min(int(limit), PAGE_LIMIT))
         features: list[dict] = []
         cursor = int(after)
-        with open_store(self.settings) as store, Store(self.settings.store_path) as own:
-            log = NetworkLog(own)
+        with open_store(self.settings) as store, self._tables() as (own, log):
             while len(features) < limit:
                 rows = store.query(kind, bbox=bbox, period=period, after_fid=cursor,
                                    limit=_SCAN)
@@ -113,12 +120,12 @@ class NetworkService:
         answer for both)."""
         self._check_kind(kind)
         viewer.require("see")
-        with open_store(self.settings) as store, Store(self.settings.store_path) as own:
+        with open_store(self.settings) as store, self._tables() as (_, log):
             rows = store.query(kind, after_fid=int(fid) - 1, limit=1)
             if rows.empty or int(rows["fid"].iloc[0]) != int(fid) or \
                     not self._may_leave(rows, viewer)[0]:
                 return None
-            return canonical_bytes(self._features(kind, rows, NetworkLog(own))[0])
+            return canonical_bytes(self._features(kind, rows, log)[0])
 
     def _may_leave(self, rows: pd.DataFrame, viewer: Viewer) -> np.ndarray:
         """What ``viewer`` may see, minus TLP:RED, which never leaves the node."""
@@ -144,8 +151,7 @@ class NetworkService:
             else set()
         base = self.settings.node_url.rstrip("/")
         sent = 0
-        with open_store(self.settings) as store, Store(self.settings.store_path) as own:
-            log = NetworkLog(own)
+        with open_store(self.settings) as store, self._tables() as (own, log):
             for kind in FEATURE_TABLES:
                 cursor = log.published(kind)
                 while True:
@@ -188,20 +194,20 @@ class NetworkService:
         topics = [t.strip() for t in topics if t.strip()]
         if not url.startswith(("http://", "https://")):
             raise DataSourceError(f"'{url}' is not an http(s) address of a node's API")
-        with Store(self.settings.store_path) as own, own.transaction() as db:
-            NetworkLog(own).add_peer(db, name, url.rstrip("/"), token.strip(), topics)
+        with self._tables() as (own, log), own.transaction() as db:
+            log.add_peer(db, name, url.rstrip("/"), token.strip(), topics)
         self.access.record(by, "peer add", {"peer": name, "url": url, "topics": topics})
 
     def remove_peer(self, name: str, *, by: Viewer = OPEN) -> None:
         by.require("admin")
-        with Store(self.settings.store_path) as own, own.transaction() as db:
-            if not NetworkLog(own).remove_peer(db, name):
+        with self._tables() as (own, log), own.transaction() as db:
+            if not log.remove_peer(db, name):
                 raise KeyError(f"no peer named {name}")
         self.access.record(by, "peer remove", {"peer": name})
 
     def peers(self) -> list[dict]:
-        with Store(self.settings.store_path) as own:
-            return NetworkLog(own).peers()
+        with self._tables() as (_, log):
+            return log.peers()
 
     def catch_up(self, *, client_for: Callable[[dict], PeerClient] | None = None
                  ) -> dict[str, int]:
@@ -223,8 +229,8 @@ class NetworkService:
     def _catch_up_peer(self, peer: dict, client: PeerClient) -> int:
         stored = 0
         for kind in FEATURE_TABLES:
-            with Store(self.settings.store_path) as own:
-                cursor = NetworkLog(own).cursor(peer["name"], kind)
+            with self._tables() as (_, log):
+                cursor = log.cursor(peer["name"], kind)
             while True:
                 features, next_after = client.page(kind, cursor, PAGE_LIMIT)
                 counts = self._keep(peer["name"], kind, features, f"{peer['url']} {kind}",
@@ -272,9 +278,6 @@ class NetworkService:
     def _fetch(self, topic: str, payload: bytes, peers: list[dict],
                clients: dict[str, PeerClient], client_for) -> tuple:
         """(outcome, peer, kind, feature or None, lag in seconds) for one message."""
-        import base64
-        import hashlib
-
         try:
             notice = parse_notification(payload, kinds=FEATURE_TABLES)
         except PeerError as exc:
@@ -295,8 +298,7 @@ class NetworkService:
                 return "not for us", name, None, None, None  # announced to all, shared with few
             self._log(name, "error", detail=exc.message)
             return "error", name, None, None, None
-        digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
-        if digest != notice.sha256:
+        if integrity(body)["value"] != notice.sha256:
             self._log(name, "refused", detail=f"{notice.data_id}: the content does not match "
                       "the notification's sha256 (tampered or corrupted); not kept")
             return "refused", name, None, None, None
@@ -319,8 +321,7 @@ class NetworkService:
         # Our own records, come back through a peer, are ours already.
         rows = result.data[result.data["origin"] != self.settings.node_name]
         with self._lock:
-            with Store(self.settings.store_path) as own:
-                log = NetworkLog(own)
+            with self._tables() as (own, log):
                 held = log.origins(kind, record_keys(kind, rows)) if len(rows) else {}
                 keys = record_keys(kind, rows)
                 newer = np.array([held.get(k, ("", 0))[1] < int(v) or held.get(k, ("",))[0]
@@ -358,8 +359,8 @@ class NetworkService:
 
     def _log(self, peer: str, event: str, records: int = 0, *, detail: str | None = None
              ) -> None:
-        with Store(self.settings.store_path) as own, own.transaction() as db:
-            NetworkLog(own).log(db, peer, event, records, detail=detail)
+        with self._tables() as (own, log), own.transaction() as db:
+            log.log(db, peer, event, records, detail=detail)
 
     # -- what the operator and the dashboard see -----------------------------------------
 
@@ -367,8 +368,7 @@ class NetworkService:
         """Per peer: address, topics, last successful sync, lag, records
         received, refusals, errors and the last problem."""
         viewer.require("see")
-        with Store(self.settings.store_path) as own:
-            log = NetworkLog(own)
+        with self._tables() as (own, log):
             peers = pd.DataFrame(log.peers(), columns=["name", "url", "token", "topics", "added"])
             totals = log.totals()
         out = peers.drop(columns="token").merge(totals, left_on="name", right_on="peer",
@@ -381,8 +381,8 @@ class NetworkService:
         return out
 
     def log(self, peer: str | None = None, limit: int = 200) -> pd.DataFrame:
-        with Store(self.settings.store_path) as own:
-            return NetworkLog(own).entries(peer, limit)
+        with self._tables() as (_, log):
+            return log.entries(peer, limit)
 
     def run(self, stop: threading.Event, *, report: Callable[[str], None] = print) -> None:
         """The node's network loop until ``stop``: announce new records of ours,
