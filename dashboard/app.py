@@ -17,12 +17,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard import data, login  # noqa: E402
 from dashboard.context import Context, set_current, set_viewer  # noqa: E402
+from dashboard.map_component import RUN  # noqa: E402
 from dashboard.sidebar import sidebar  # noqa: E402
 from data_sources.errors import DataSourceError  # noqa: E402
 from geo.regions import RegionError  # noqa: E402
 
 # No page or favicon icons: Streamlit fetches Material icons for those from Google's servers.
 st.set_page_config(page_title="South Asia Monitor", layout="wide")
+st.session_state[RUN] = st.session_state.get(RUN, 0) + 1  # the map knows a new frame by it
 try:
     service = data.service()
     token = service.token()

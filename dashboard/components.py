@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
-from layers.map import MapOptions, build_map, warnings_map
+from layers.map import MapOptions, situation_map, warnings_spec
 from model.situation import KEY_FIGURES, Summary
 
 from . import data
+from .map_component import show_map
 from .sidebar import add_vertex
 
 
@@ -42,7 +42,8 @@ def key_figures(summary: Summary, names=tuple(KEY_FIGURES)) -> None:
 
 def map_view(summary: Summary, layers, incident_mode: str, key: str,
              wind_time=None) -> None:
-    """The layered map. Panning and zooming do not rerun the script."""
+    """The layered map. Panning, zooming and the map's own layer toggles do not
+    rerun the script; a filter change redraws only the layers that changed."""
     data.static_assets()
     drawing = bool(st.session_state.get("draw_mode"))
     points = tuple(tuple(p) for p in st.session_state.get("draw_points", [])) if drawing else None
@@ -50,14 +51,9 @@ def map_view(summary: Summary, layers, incident_mode: str, key: str,
                          wind_time=wind_time, asset_base_url=data.ASSET_URL, drawing=points,
                          basemap_url=data.basemap_url(),
                          basemap_attribution=data.BASEMAP_ATTRIBUTION)
-    with st.spinner("Drawing the map…"):
-        m = build_map(summary, options)
-    # Only clicks come back: panning and zooming never rerun. (The returned objects
-    # stay the same in every mode: changing them remounts st_folium's frame at height 0.)
-    result = st_folium(m, key=key, height=options.height, use_container_width=True,
-                       returned_objects=["last_clicked"])
-    if drawing and result and add_vertex(st.session_state.setdefault("draw_points", []),
-                                         result.get("last_clicked")):
+    click = show_map(situation_map(summary, options), key=key, height=options.height,
+                     report_clicks=drawing)
+    if drawing and add_vertex(st.session_state.setdefault("draw_points", []), click):
         st.rerun()
 
 
@@ -66,10 +62,7 @@ def warnings_map_view(active: pd.DataFrame, *, demo: bool, key: str) -> None:
     data.static_assets()
     options = MapOptions(asset_base_url=data.ASSET_URL, basemap_url=data.basemap_url(),
                          basemap_attribution=data.BASEMAP_ATTRIBUTION, height=460)
-    with st.spinner("Drawing the map…"):
-        m = warnings_map(active, options, demo=demo)
-    st_folium(m, key=key, height=options.height, use_container_width=True,
-              returned_objects=[])
+    show_map(warnings_spec(active, options, demo=demo), key=key, height=options.height)
 
 
 def feeds(status: pd.DataFrame | None) -> None:

@@ -21,6 +21,7 @@ import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
 
 FOLIUM_TEMPLATES = Path(folium.__file__).parent / "templates"
+OUR_STATIC = Path(__file__).resolve().parent / "static"  # the map's renderer
 
 # File name as folium's CDN URLs end -> (folder in an installed package, file).
 ASSETS: dict[str, tuple[Path, str]] = {
@@ -33,6 +34,8 @@ ASSETS: dict[str, tuple[Path, str]] = {
                                   "MarkerCluster.Default.css"),
     "leaflet_heat.min.js": (FOLIUM_TEMPLATES, "leaflet_heat.min.js"),
     "jquery-3.7.1.min.js": (Path(xstatic.pkg.jquery.BASE_DIR), "jquery.min.js"),
+    "samon-map.js": (OUR_STATIC, "samon-map.js"),
+    "samon-map.css": (OUR_STATIC, "samon-map.css"),
 }
 # folium's defaults that our maps do not use (Bootstrap, glyphicons, awesome-markers).
 UNUSED = ("bootstrap", "glyphicons", "awesome_markers", "awesome_rotate")

@@ -1,17 +1,17 @@
-"""One builder per map layer. Each returns a ``Layer``: a folium FeatureGroup
-plus its legend (HTML from escaped text). Builders take geo results (the
+"""One builder per map layer. Each returns a ``Layer``: what the map's
+renderer (layers/static/samon-map.js) draws, and its legend (HTML from
+escaped text). Builders take geo results (the
 situation summary) and canonical tables; they compute no figures themselves."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import folium
-import folium.plugins
 import geopandas as gpd
 import h3
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo import fingerprint
 from geo.hotspots import CLASS_ORDER, h3_cells
@@ -38,15 +38,27 @@ AREA_OUTLINE = "#1f5fbf"
 DISPLACEMENT_COLOURS = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"]
 
 
-@dataclass
+# Drawing order (panes, bottom to top), see layers/static/samon-map.js.
+FILLS, RASTERS, LINES, POINTS, HOTSPOTS, ALERTS, DRAWING = (
+    "fills", "rasters", "lines", "points", "hotspots", "alerts", "drawing")
+COORDINATE_DECIMALS = 5  # about 1 m: finer than any layer we draw, and a third of the bytes
+
+
+@dataclass(frozen=True)
 class Layer:
-    group: folium.FeatureGroup
+    """One map layer as the renderer draws it: ``parts`` are JSON-ready
+    drawing instructions (features with styles and fields, an image, a heatmap),
+    ``legend`` HTML built from escaped text."""
+
+    id: str
+    name: str
+    parts: list[dict]
     legend: str | None = None
 
 
 def _geojson(frame: gpd.GeoDataFrame, props: dict[str, pd.Series]) -> dict:
     """A FeatureCollection with escaped text properties (numbers kept as numbers);
-    rows without geometry are left out."""
+    rows without geometry are left out, coordinates rounded for the screen."""
     columns = {}
     for key, col in props.items():
         values = pd.Series(col).reset_index(drop=True)
@@ -57,7 +69,22 @@ def _geojson(frame: gpd.GeoDataFrame, props: dict[str, pd.Series]) -> dict:
     geometry = frame.geometry.reset_index(drop=True)
     out = gpd.GeoDataFrame(columns, geometry=geometry.values, crs=frame.crs)
     out = out[out.geometry.notna() & ~out.geometry.is_empty]
+    out = out.set_geometry(shapely.transform(
+        out.geometry.values, lambda xy: np.round(xy, COORDINATE_DECIMALS)))
     return out.to_geo_dict(drop_id=True)
+
+
+def _features(frame: gpd.GeoDataFrame, props: dict[str, pd.Series], *, pane: str,
+              style: dict, style_from: dict[str, str] | None = None,
+              tooltip: dict[str, str] | None = None,
+              popup: dict[str, str] | None = None) -> dict:
+    """A part drawing ``frame``'s features: ``style`` for all, ``style_from``
+    (style option -> property) per feature, tooltip/popup fields {property: label}."""
+    def fields(spec):
+        return [[key, esc(label)] for key, label in spec.items()] if spec else None
+
+    return {"kind": "geojson", "pane": pane, "data": _geojson(frame, props), "style": style,
+            "style_from": style_from or {}, "tooltip": fields(tooltip), "popup": fields(popup)}
 
 
 def _shared_by(frame: pd.DataFrame) -> pd.Series:
@@ -80,42 +107,33 @@ def _agencies_note(frame: pd.DataFrame, most: int = 6) -> str | None:
     return f"Shared by {shown}"
 
 
-def _popup_fields(fields: dict[str, str]):
-    return dict(fields=list(fields), aliases=[esc(a) for a in fields.values()], labels=True)
-
-
 def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame,
                      areas: gpd.GeoDataFrame) -> Layer:
     """Country outlines (thin), international borders (thicker; dashed where
     the data marks a border as disputed), and the outline of the areas the
     figures cover (blue: a corridor, a polygon, or the Maldives' stand-in)."""
-    group = folium.FeatureGroup(name="Boundaries and borders", show=True)
-    folium.GeoJson(
-        _geojson(countries, {"name": countries["name"], "iso3": countries["iso3"]}),
-        name="Countries",
-        style_function=lambda f: {"color": "#555", "weight": 0.8, "fillColor": "#f2efe9",
-                                  "fillOpacity": 0.6},
-        tooltip=folium.GeoJsonTooltip(**_popup_fields({"name": "Country"})),
-    ).add_to(group)
     disputed = (borders["disputed"].fillna(False).astype(bool) if "disputed" in borders
                 else pd.Series(False, index=borders.index))
-    folium.GeoJson(
-        _geojson(borders, {"pair": borders["pair"], "length_km": borders["length_km"].round(),
-                           "disputed": disputed.astype(int)}),
-        style_function=lambda f: {"color": "#222", "weight": 2,
-                                  "dashArray": "6 4" if f["properties"]["disputed"] else None},
-        tooltip=folium.GeoJsonTooltip(**_popup_fields({"pair": "Border",
-                                                       "length_km": "Length (km)"})),
-    ).add_to(group)
-    folium.GeoJson(
-        _geojson(areas, {"name": areas["name"]}),
-        style_function=lambda f: {"color": AREA_OUTLINE, "weight": 2, "fill": False},
-        tooltip=folium.GeoJsonTooltip(**_popup_fields({"name": "Area covered"})),
-    ).add_to(group)
-    return Layer(group, legend("Boundaries", [("#222", "International border"),
-                                              ("#555", "Country outline"),
-                                              (AREA_OUTLINE, "Area the figures cover")],
-                               "Dashed: disputed, where the data marks it"))
+    parts = [
+        _features(countries, {"name": countries["name"], "iso3": countries["iso3"]},
+                  pane=FILLS, style={"color": "#555", "weight": 0.8, "fillColor": "#f2efe9",
+                                     "fillOpacity": 0.6},
+                  tooltip={"name": "Country"}),
+        _features(borders, {"pair": borders["pair"], "length_km": borders["length_km"].round(),
+                            "disputed": disputed.astype(int),
+                            "dash": disputed.map({True: "6 4", False: None})},
+                  pane=LINES, style={"color": "#222", "weight": 2},
+                  style_from={"dashArray": "dash"},
+                  tooltip={"pair": "Border", "length_km": "Length (km)"}),
+        _features(areas, {"name": areas["name"]}, pane=LINES,
+                  style={"color": AREA_OUTLINE, "weight": 2, "fill": False},
+                  tooltip={"name": "Area covered"}),
+    ]
+    return Layer("boundaries", "Boundaries and borders", parts,
+                 legend("Boundaries", [("#222", "International border"),
+                                       ("#555", "Country outline"),
+                                       (AREA_OUTLINE, "Area the figures cover")],
+                        "Dashed: disputed, where the data marks it"))
 
 
 def incidents_layer(incidents: gpd.GeoDataFrame, mode: str = "auto") -> Layer:
@@ -124,7 +142,6 @@ def incidents_layer(incidents: gpd.GeoDataFrame, mode: str = "auto") -> Layer:
 
     ``mode``: "auto", "markers", "clusters" or "heatmap".
     """
-    group = folium.FeatureGroup(name="Incidents", show=True)
     n = len(incidents)
     if mode == "auto":
         mode = "markers" if n <= MARKER_LIMIT else "clusters"
@@ -133,7 +150,8 @@ def incidents_layer(incidents: gpd.GeoDataFrame, mode: str = "auto") -> Layer:
     cats = incidents["category"].astype(str)
     items = [(CATEGORY_COLOURS[c], c) for c in CATEGORY_COLOURS if c in set(cats)]
     if n == 0:
-        return Layer(group, legend("Incidents", [], "No incidents in this view"))
+        return Layer("incidents", "Incidents", [],
+                     legend("Incidents", [], "No incidents in this view"))
     if mode == "markers":
         props = {"category": cats, "time": incidents["time"].dt.strftime("%Y-%m-%d %H:%M UTC"),
                  "country": incidents["country"], "fatalities": incidents["fatalities"],
@@ -147,35 +165,33 @@ def incidents_layer(incidents: gpd.GeoDataFrame, mode: str = "auto") -> Layer:
                   "shared_by": "Shared by"}
         if "border" in props:
             fields["border"] = "Nearest border"
-        folium.GeoJson(
-            _geojson(incidents, props),
-            marker=folium.CircleMarker(radius=5, weight=1, fill=True, fill_opacity=0.85),
-            style_function=lambda f: {"color": "#333", "fillColor": f["properties"]["colour"]},
-            popup=folium.GeoJsonPopup(**_popup_fields(fields), max_width=320),
-        ).add_to(group)
-        return Layer(group, legend("Incidents", items, _agencies_note(incidents)))
+        part = _features(incidents, props, pane=POINTS,
+                         style={"radius": 5, "weight": 1, "color": "#333", "fillOpacity": 0.85},
+                         style_from={"fillColor": "colour"}, popup=fields)
+        return Layer("incidents", "Incidents", [part],
+                     legend("Incidents", items, _agencies_note(incidents)))
     cells = _aggregate(incidents, res=6 if mode == "clusters" else 7)
     if mode == "heatmap":
-        folium.plugins.HeatMap(cells[["lat", "lon", "count"]].to_numpy().tolist(),
-                               radius=14, blur=18, min_opacity=0.3).add_to(group)
-        return Layer(group, legend("Incidents (heatmap)", [], f"{n:,} incidents, binned on "
-                                   "the server to H3 resolution 7"))
+        part = {"kind": "heat", "pane": POINTS, "radius": 14, "blur": 18, "min_opacity": 0.3,
+                "points": cells[["lat", "lon", "count"]].round(COORDINATE_DECIMALS)
+                .to_numpy().tolist()}
+        return Layer("incidents", "Incidents", [part],
+                     legend("Incidents (heatmap)", [], f"{n:,} incidents, binned on "
+                            "the server to H3 resolution 7"))
     radius = 4 + 3 * np.sqrt(cells["count"] / cells["count"].max() * 16)
     frame = gpd.GeoDataFrame(cells, geometry=gpd.points_from_xy(cells["lon"], cells["lat"]),
                              crs="EPSG:4326")
-    folium.GeoJson(
-        _geojson(frame, {"count": cells["count"], "top": cells["top"],
-                         "radius": radius.round(1), "colour": cells["top"].map(CATEGORY_COLOURS)}),
-        marker=folium.CircleMarker(weight=1, fill=True, fill_opacity=0.75),
-        style_function=lambda f: {"radius": f["properties"]["radius"], "color": "#333",
-                                  "fillColor": f["properties"]["colour"]},
-        tooltip=folium.GeoJsonTooltip(**_popup_fields({"count": "Incidents",
-                                                       "top": "Most frequent"})),
-    ).add_to(group)
+    part = _features(frame, {"count": cells["count"], "top": cells["top"],
+                             "radius": radius.round(1),
+                             "colour": cells["top"].map(CATEGORY_COLOURS)},
+                     pane=POINTS, style={"weight": 1, "color": "#333", "fillOpacity": 0.75},
+                     style_from={"radius": "radius", "fillColor": "colour"},
+                     tooltip={"count": "Incidents", "top": "Most frequent"})
     shared = _agencies_note(incidents)
-    return Layer(group, legend("Incidents (clusters)", items,
-                               f"{n:,} incidents grouped into H3 cells; circle size = count"
-                               + (f". {shared}" if shared else "")))
+    return Layer("incidents", "Incidents", [part],
+                 legend("Incidents (clusters)", items,
+                        f"{n:,} incidents grouped into H3 cells; circle size = count"
+                        + (f". {shared}" if shared else "")))
 
 
 def _aggregate(incidents: gpd.GeoDataFrame, res: int) -> pd.DataFrame:
@@ -193,88 +209,93 @@ def _aggregate(incidents: gpd.GeoDataFrame, res: int) -> pd.DataFrame:
 
 
 def hotspots_layer(cells: gpd.GeoDataFrame) -> Layer:
-    """H3 hexagons coloured by Gi* class, with count and trend in the tooltip."""
-    group = folium.FeatureGroup(name="Incident hotspots (Gi*)", show=True)
+    """H3 hexagons coloured by Gi* class, with count and trend in the tooltip;
+    drawn above the incidents, half transparent so that they show through."""
     shown = cells[cells["gi_class"].astype(str) != "not significant"]
+    parts = []
     if len(shown):
         classes = shown["gi_class"].astype(str)
-        folium.GeoJson(
-            _geojson(shown, {"class": classes, "count": shown["count"],
-                             "recent": shown["recent"], "previous": shown["previous"],
-                             "change": shown["change"], "z": shown["gi_z"].round(2),
-                             "colour": classes.map(GI_COLOURS)}),
-            style_function=lambda f: {"color": "#666", "weight": 0.5, "fillOpacity": 0.7,
-                                      "fillColor": f["properties"]["colour"]},
-            tooltip=folium.GeoJsonTooltip(**_popup_fields({
-                "class": "Gi* class", "count": "Incidents", "z": "z-score",
-                "recent": "Recent period", "previous": "Previous period", "change": "Change"})),
-        ).add_to(group)
+        parts.append(_features(
+            shown, {"class": classes, "count": shown["count"], "recent": shown["recent"],
+                    "previous": shown["previous"], "change": shown["change"],
+                    "z": shown["gi_z"].round(2), "colour": classes.map(GI_COLOURS)},
+            pane=HOTSPOTS, style={"color": "#666", "weight": 0.5, "fillOpacity": 0.5},
+            style_from={"fillColor": "colour"},
+            tooltip={"class": "Gi* class", "count": "Incidents", "z": "z-score",
+                     "recent": "Recent period", "previous": "Previous period",
+                     "change": "Change"}))
     items = [(GI_COLOURS[c], c) for c in CLASS_ORDER if c != "not significant"]
-    return Layer(group, legend("Hotspots (Getis-Ord Gi*)", items,
-                               None if len(shown) else "No significant hotspots in this view"))
+    return Layer("hotspots", "Incident hotspots (Gi*)", parts,
+                 legend("Hotspots (Getis-Ord Gi*)", items,
+                        None if len(shown) else "No significant hotspots in this view"))
 
 
 def flood_layer(depth) -> Layer:
     """Flood depth (m) as an image overlay."""
-    group = folium.FeatureGroup(name="Flood depth", show=True)
     bins, colours = FLOOD_BINS
-    to_png_overlay(depth, bins, colours, "Flood depth",
-                   key=fingerprint.of_raster(depth)).add_to(group)
+    url, bounds = to_png_overlay(depth, bins, colours, key=fingerprint.of_raster(depth))
     labels = [f"{a:g}–{b:g} m" for a, b in zip(bins[:-1], bins[1:], strict=True)] + [
         f"≥ {bins[-1]:g} m"]
-    return Layer(group, legend("Flood depth (m)", list(zip(colours, labels, strict=True)),
-                               "No colour: dry or not observed"))
+    return Layer("flood", "Flood depth",
+                 [{"kind": "image", "pane": RASTERS, "url": url, "bounds": bounds,
+                   "opacity": 0.7}],
+                 legend("Flood depth (m)", list(zip(colours, labels, strict=True)),
+                        "No colour: dry or not observed"))
 
 
 def cyclone_layer(tracks: gpd.GeoDataFrame, swaths: gpd.GeoDataFrame, wind=None,
                   time=None) -> Layer:
     """Track, wind swaths (34/50/64 kt) and the wind field at one time step."""
-    group = folium.FeatureGroup(name="Cyclone", show=True)
     bins, colours = WIND_BINS
+    parts: list[dict] = []
     if wind is not None:
         step = wind.sel(time=np.datetime64(pd.Timestamp(time).tz_localize(None)),
                         method="nearest") if time is not None else wind.max("time")
-        to_png_overlay(step, bins, colours, "Wind speed", opacity=0.55,
-                       key=f"{fingerprint.of_raster(wind)}|{time}").add_to(group)
+        url, bounds = to_png_overlay(step, bins, colours,
+                                     key=f"{fingerprint.of_raster(wind)}|{time}")
+        parts.append({"kind": "image", "pane": RASTERS, "url": url, "bounds": bounds,
+                      "opacity": 0.55})
     swath_colours = dict(zip((34, 50, 64), colours[:3], strict=True))
-    for swath in swaths.sort_values("threshold_kt").itertuples():
-        style = {"color": swath_colours.get(swath.threshold_kt, "#999"), "weight": 1.5,
-                 "fill": False}
-        folium.GeoJson(
-            _geojson(gpd.GeoDataFrame(geometry=[swath.geometry], crs="EPSG:4326"),
-                     {"name": pd.Series([swath.name]),
-                      "threshold": pd.Series([f"{swath.threshold_kt} kt"]),
-                      "source": pd.Series([swath.radii_source])}),
-            style_function=lambda f, s=style: s,
-            tooltip=folium.GeoJsonTooltip(**_popup_fields({"name": "Storm",
-                                                           "threshold": "Swath",
-                                                           "source": "Radii"})),
-        ).add_to(group)
-    for _, fixes in tracks.sort_values("time").groupby("storm_id"):
-        coords = [(p.y, p.x) for p in fixes.geometry]
-        folium.PolyLine(coords, color="#000", weight=2).add_to(group)
-        folium.GeoJson(
-            _geojson(fixes, {"storm": fixes["name"],
-                             "time": fixes["time"].dt.strftime("%Y-%m-%d %H:%M UTC"),
-                             "wind": fixes["wind_kt"], "pressure": fixes["pressure_hpa"]}),
-            marker=folium.CircleMarker(radius=3, color="#000", fill=True, fill_opacity=1),
-            tooltip=folium.GeoJsonTooltip(**_popup_fields({
-                "storm": "Storm", "time": "Time", "wind": "Wind (kt)",
-                "pressure": "Pressure (hPa)"})),
-        ).add_to(group)
-
+    ordered = swaths.sort_values("threshold_kt")
+    if len(ordered):
+        parts.append(_features(
+            ordered, {"name": ordered["name"],
+                      "threshold": ordered["threshold_kt"].astype(str) + " kt",
+                      "source": ordered["radii_source"],
+                      "colour": ordered["threshold_kt"].map(swath_colours).fillna("#999")},
+            pane=LINES, style={"weight": 1.5, "fill": False}, style_from={"color": "colour"},
+            tooltip={"name": "Storm", "threshold": "Swath", "source": "Radii"}))
+    fixes = tracks.sort_values("time")
+    lines = fixes.groupby("storm_id").filter(lambda f: len(f) >= 2).groupby("storm_id")
+    paths = gpd.GeoDataFrame(
+        {"storm": [f["name"].iloc[0] for _, f in lines]},
+        geometry=[shapely.LineString(list(f.geometry)) for _, f in lines], crs="EPSG:4326")
+    if len(paths):
+        parts.append(_features(paths, {"storm": paths["storm"]}, pane=LINES,
+                               style={"color": "#000", "weight": 2},
+                               tooltip={"storm": "Storm track"}))
+    if len(fixes):
+        parts.append(_features(
+            fixes, {"storm": fixes["name"],
+                    "time": fixes["time"].dt.strftime("%Y-%m-%d %H:%M UTC"),
+                    "wind": fixes["wind_kt"], "pressure": fixes["pressure_hpa"]},
+            pane=POINTS, style={"radius": 3, "color": "#000", "fillColor": "#000",
+                                "fillOpacity": 1, "weight": 1},
+            tooltip={"storm": "Storm", "time": "Time", "wind": "Wind (kt)",
+                     "pressure": "Pressure (hPa)"}))
     labels = ["34–50 kt", "50–64 kt", "64–96 kt", "≥ 96 kt"]
-    return Layer(group, legend("Cyclone wind (kt)", list(zip(colours, labels, strict=True)),
-                               "Lines: 34/50/64 kt swaths; black: track"))
+    return Layer("cyclone", "Cyclone", parts,
+                 legend("Cyclone wind (kt)", list(zip(colours, labels, strict=True)),
+                        "Lines: 34/50/64 kt swaths; black: track"))
 
 
 def displacement_layer(areas: gpd.GeoDataFrame, figures: pd.Series) -> Layer:
     """Choropleth of displaced people per area (``figures`` indexed like ``areas``)."""
-    group = folium.FeatureGroup(name="Displacement", show=True)
     values = figures.reindex(areas.index).fillna(0)
     positive = values[values > 0]
     if positive.empty:
-        return Layer(group, legend("Displaced people", [], "No displacement in this view"))
+        return Layer("displacement", "Displacement", [],
+                     legend("Displaced people", [], "No displacement in this view"))
     edges = np.unique(np.quantile(positive, np.linspace(0, 1, len(DISPLACEMENT_COLOURS) + 1)))
     colours = DISPLACEMENT_COLOURS[-(len(edges) - 1):] if len(edges) > 1 else \
         DISPLACEMENT_COLOURS[-1:]
@@ -282,25 +303,24 @@ def displacement_layer(areas: gpd.GeoDataFrame, figures: pd.Series) -> Layer:
     fill = pd.Series([colours[b] if v > 0 else "#ffffff" for b, v in zip(bucket, values,
                                                                           strict=True)],
                      index=areas.index)
-    folium.GeoJson(
-        _geojson(areas, {"name": areas["name"], "displaced": values.round().astype("int64"),
-                         "colour": fill}),
-        style_function=lambda f: {"color": "#444", "weight": 0.8, "fillOpacity": 0.65,
-                                  "fillColor": f["properties"]["colour"]},
-        tooltip=folium.GeoJsonTooltip(**_popup_fields({"name": "Area",
-                                                       "displaced": "Displaced people"})),
-    ).add_to(group)
+    part = _features(areas, {"name": areas["name"],
+                             "displaced": values.round().astype("int64"), "colour": fill},
+                     pane=FILLS, style={"color": "#444", "weight": 0.8, "fillOpacity": 0.65},
+                     style_from={"fillColor": "colour"},
+                     tooltip={"name": "Area", "displaced": "Displaced people"})
     if len(edges) > 1:
         labels = [f"{a:,.0f}–{b:,.0f}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
     else:
         labels = [f"{edges[0]:,.0f}"]
-    return Layer(group, legend("Displaced people", list(zip(colours, labels, strict=True))))
+    return Layer("displacement", "Displacement", [part],
+                 legend("Displaced people", list(zip(colours, labels, strict=True))))
 
 
 def alerts_layer(alerts: gpd.GeoDataFrame) -> Layer:
-    """Alert footprints coloured by level; popups with headline and source link."""
-    group = folium.FeatureGroup(name="Alerts", show=True)
+    """Alert footprints coloured by level, on top of everything; popups with
+    headline and source link."""
     located = alerts[alerts.geometry.notna()]
+    parts = []
     if len(located):
         # A list, not Series.map: pandas turns a None from safe_url into NaN, which is truthy.
         more = [f'<a href="{u}" target="_blank" rel="noopener">source page</a>' if u else ""
@@ -310,34 +330,33 @@ def alerts_layer(alerts: gpd.GeoDataFrame) -> Layer:
                  "start": located["start"].dt.strftime("%Y-%m-%d"),
                  "shared_by": _shared_by(located),
                  "colour": located["alert_level"].astype(str).map(LEVEL_COLOURS)}
-        data = _geojson(located, props)
-        for feature, link in zip(data["features"], more, strict=True):
+        part = _features(located, props, pane=ALERTS,
+                         style={"radius": 9, "weight": 2, "fillOpacity": 0.35},
+                         style_from={"color": "colour", "fillColor": "colour"},
+                         popup={"headline": "Alert", "level": "Level", "hazard": "Hazard",
+                                "start": "Since", "source": "Source",
+                                "shared_by": "Shared by", "link": "Link"})
+        for feature, link in zip(part["data"]["features"], more, strict=True):
             feature["properties"]["link"] = link  # built from an escaped, http(s)-only URL
-        folium.GeoJson(
-            data,
-            marker=folium.CircleMarker(radius=9, weight=2, fill=True, fill_opacity=0.6),
-            style_function=lambda f: {"color": f["properties"]["colour"],
-                                      "fillColor": f["properties"]["colour"],
-                                      "fillOpacity": 0.35},
-            popup=folium.GeoJsonPopup(**_popup_fields({
-                "headline": "Alert", "level": "Level", "hazard": "Hazard", "start": "Since",
-                "source": "Source", "shared_by": "Shared by", "link": "Link"}), max_width=320),
-        ).add_to(group)
+        parts.append(part)
     items = [(c, level) for level, c in LEVEL_COLOURS.items()]
-    return Layer(group, legend("Alert level", items, _agencies_note(located)))
+    return Layer("alerts", "Alerts", parts,
+                 legend("Alert level", items, _agencies_note(located)))
 
 
 def drawing_layer(points) -> Layer:
     """The area a user is drawing: its corners (lon, lat) and outline so far."""
-    group = folium.FeatureGroup(name="Area being drawn", show=True)
-    latlon = [(lat, lon) for lon, lat in points]
-    if len(latlon) >= 2:
-        folium.PolyLine(latlon + latlon[:1], color="#6a3d9a", weight=2, dash_array="4 4"
-                        ).add_to(group)
-    for lat, lon in latlon:
-        folium.CircleMarker((lat, lon), radius=4, color="#6a3d9a", fill=True).add_to(group)
-    return Layer(group, legend("Drawing", [("#6a3d9a", f"{len(latlon)} corner(s)")],
-                               "Click the map to add corners"))
+    style = {"color": "#6a3d9a", "weight": 2}
+    corners = gpd.GeoDataFrame(geometry=[shapely.Point(p) for p in points], crs="EPSG:4326")
+    parts = [_features(corners, {}, pane=DRAWING,
+                       style={**style, "radius": 4, "fillColor": "#6a3d9a", "fillOpacity": 1})]
+    if len(points) >= 2:
+        ring = gpd.GeoDataFrame(geometry=[shapely.LineString([*points, points[0]])],
+                                crs="EPSG:4326")
+        parts.insert(0, _features(ring, {}, pane=DRAWING, style={**style, "dashArray": "4 4"}))
+    return Layer("drawing", "Area being drawn", parts,
+                 legend("Drawing", [("#6a3d9a", f"{len(points)} corner(s)")],
+                        "Click the map to add corners"))
 
 
 # The hues of the Warnings list's badges (red, orange, violet, blue, gray), so that
@@ -349,8 +368,8 @@ SEVERITY_COLOURS = {"Extreme": "#c0152f", "Severe": "#ff7f0e", "Moderate": "#946
 def warnings_layer(active: pd.DataFrame) -> Layer:
     """Active warnings' areas coloured by severity (the most severe drawn last,
     on top); popups with the rule, the area and the latest message."""
-    group = folium.FeatureGroup(name="Warnings", show=True)
     located = active[active["geometry"].notna()]
+    parts = []
     if len(located):
         rank = {s: n for n, s in enumerate(reversed(list(SEVERITY_COLOURS)))}
         located = located.assign(_rank=located["severity"].map(rank)).sort_values("_rank")
@@ -360,15 +379,10 @@ def warnings_layer(active: pd.DataFrame) -> Layer:
                  "rule": located["rule_id"], "message": located["kind"],
                  "sent": located["sent"].dt.strftime("%Y-%m-%d %H:%M UTC"),
                  "colour": located["severity"].map(SEVERITY_COLOURS)}
-        folium.GeoJson(
-            _geojson(shapes, props),
-            marker=folium.CircleMarker(radius=9, weight=2, fill=True, fill_opacity=0.6),
-            style_function=lambda f: {"color": f["properties"]["colour"], "weight": 2,
-                                      "fillColor": f["properties"]["colour"],
-                                      "fillOpacity": 0.3},
-            popup=folium.GeoJsonPopup(**_popup_fields({
-                "area": "Area", "severity": "Severity", "rule": "Rule",
-                "message": "Latest message", "sent": "Sent"}), max_width=320),
-        ).add_to(group)
-    return Layer(group, legend("Warning severity", [(c, s) for s, c in
-                                                    SEVERITY_COLOURS.items()]))
+        parts.append(_features(shapes, props, pane=ALERTS,
+                               style={"radius": 9, "weight": 2, "fillOpacity": 0.3},
+                               style_from={"color": "colour", "fillColor": "colour"},
+                               popup={"area": "Area", "severity": "Severity", "rule": "Rule",
+                                      "message": "Latest message", "sent": "Sent"}))
+    return Layer("warnings", "Warnings", parts,
+                 legend("Warning severity", [(c, s) for s, c in SEVERITY_COLOURS.items()]))

@@ -1,17 +1,16 @@
 """Safe text and small HTML boxes (legends, sources, disclaimer) for the map.
 
 Every string that comes from data goes through ``esc`` before it reaches
-HTML: folium puts popup and tooltip HTML inside JavaScript template literals,
-so besides HTML's special characters the backtick, ``$`` and backslash are
-escaped too. A note containing ``<script>``, a backtick or ``</div>`` shows as
-text and breaks nothing.
+HTML: the map's renderer inserts popup, tooltip and legend text as HTML, and
+pages may carry it inside JavaScript, so besides HTML's special characters the
+backtick, ``$`` and backslash are escaped too. A note containing
+``<script>``, a backtick or ``</div>`` shows as text and breaks nothing.
 """
 
 from __future__ import annotations
 
 import html
 
-import branca.element
 import pandas as pd
 
 _EXTRA = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;"})
@@ -33,47 +32,6 @@ def safe_url(value) -> str | None:
     text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
     text = text.strip()
     return esc(text) if text.lower().startswith(("http://", "https://")) else None
-
-
-class MapBox(branca.element.MacroElement):
-    """A fixed box on the map (legend, sources, disclaimer). ``body`` must be
-    built from escaped text."""
-
-    _template = branca.element.Template("""
-        {% macro header(this, kwargs) %}
-        <style>
-          .samon-box { background: rgba(255,255,255,0.92); border: 1px solid #999;
-                       border-radius: 4px; padding: 4px 8px; font: 12px/1.35 sans-serif;
-                       color: #222; max-width: 320px; }
-          .samon-box h4 { margin: 0 0 3px; font-size: 12px; }
-          .samon-swatch { display: inline-block; width: 12px; height: 12px;
-                          margin-right: 5px; vertical-align: middle; border: 1px solid #666; }
-          .samon-demo { color: #b00020; font-weight: bold; }
-          .samon-legends { max-height: 42vh; overflow-y: auto; }
-          .samon-legend + .samon-legend { margin-top: 4px; }
-          .samon-box summary { cursor: pointer; font-weight: bold; }
-        </style>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-        (function() {
-            var box = L.control({position: "{{ this.position }}"});
-            box.onAdd = function () {
-                var div = L.DomUtil.create("div", "samon-box {{ this.css_class }}");
-                div.innerHTML = `{{ this.body }}`;
-                L.DomEvent.disableClickPropagation(div);
-                return div;
-            };
-            box.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-    """)
-
-    def __init__(self, body: str, position: str = "bottomright", css_class: str = ""):
-        super().__init__()
-        self._name = "MapBox"
-        self.body = body
-        self.position = position
-        self.css_class = css_class
 
 
 def legend(title: str, items: list[tuple[str, str]], note: str | None = None) -> str:

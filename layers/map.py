@@ -1,29 +1,34 @@
-"""The layered map of a situation summary."""
+"""The layered map of a situation summary, as a *spec*: the frame (bounds,
+banner, sources, basemap) and the layers in drawing order, which one renderer
+(``layers/static/samon-map.js``) draws in the dashboard's map component and
+in the exported HTML page (``standalone_map``)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
-import folium
+import branca.element
 import geopandas as gpd
 import pandas as pd
+from folium.elements import JSCSSMixin
 
 from model.situation import Summary
 
 from . import builders
 from .assets import localize
-from .html import DISCLAIMER, MapBox, esc, sources_box
+from .html import DISCLAIMER, esc, sources_box
 
 LAYERS = ("boundaries", "flood", "cyclone", "alerts", "incidents", "hotspots", "displacement")
 REGION_BOUNDS = (60.5, -0.7, 97.4, 38.5)  # west, south, east, north: the eight member states
-PLAIN_BACKGROUND = "#dfe7ee"  # water-like grey-blue when no basemap tiles are used
 
 
 @dataclass(frozen=True)
 class MapOptions:
-    """What to draw. ``asset_base_url``: where Leaflet and plugins are served
-    (our app's static folder); ``basemap_url``: a tile URL template, or None for
-    a plain background (closed networks)."""
+    """What to draw. ``asset_base_url``: where Leaflet and our renderer are
+    served (the app's static folder); ``basemap_url``: a tile URL template, or
+    None for a plain background (closed networks)."""
 
     layers: frozenset[str] = frozenset(LAYERS)
     incident_mode: str = "auto"  # auto, markers, clusters, heatmap
@@ -35,77 +40,123 @@ class MapOptions:
     drawing: tuple[tuple[float, float], ...] | None = None  # corners (lon, lat) being drawn
 
 
-def _base_map(bounds, options: MapOptions) -> folium.Map:
-    """An empty map centred on ``bounds`` (west, south, east, north): the plain
-    background, and the basemap when the options name one."""
-    west, south, east, north = bounds
-    m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=5,
-                   tiles=None, control_scale=True, prefer_canvas=True)
-    m.get_root().header.add_child(folium.Element(  # type: ignore[attr-defined]
-        f"<style>.leaflet-container {{ background: {PLAIN_BACKGROUND}; }}</style>"))
-    if options.basemap_url:
-        folium.TileLayer(options.basemap_url, attr=esc(options.basemap_attribution),
-                         name="Basemap", overlay=False).add_to(m)
-    m.fit_bounds([[south, west], [north, east]])
-    return m
+@dataclass(frozen=True)
+class MapSpec:
+    """What the renderer draws: ``frame`` (bounds, boxes, basemap) and ``layers``
+    in drawing order, each with a hash of its content (unchanged layers are
+    neither sent again nor redrawn)."""
+
+    frame: dict
+    layers: list[builders.Layer]
+
+    def hashes(self) -> list[str]:
+        return [layer_hash(layer) for layer in self.layers]
+
+    def to_json(self) -> dict:
+        return {"frame": self.frame,
+                "layers": [layer_item(layer, h, send=True)
+                           for layer, h in zip(self.layers, self.hashes(), strict=True)]}
 
 
-def build_map(summary: Summary, options: MapOptions = MapOptions()) -> folium.Map:
-    """A folium map of ``summary`` with a legend per layer, a sources box with
-    each source's last update and DEMO flag, and the boundary disclaimer."""
-    m = _base_map(summary.region_bounds, options)
+def layer_hash(layer: builders.Layer) -> str:
+    text = json.dumps([layer.id, layer.name, layer.parts], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def layer_item(layer: builders.Layer, digest: str, *, send: bool) -> dict:
+    """The renderer's entry for ``layer``; its drawing parts only when ``send``."""
+    return {"id": layer.id, "name": layer.name, "hash": digest, "legend": layer.legend,
+            "spec": {"parts": layer.parts} if send else None}
+
+
+def _frame(bounds, banner: str, sources: str, options: MapOptions) -> dict:
+    return {"bounds": [float(b) for b in bounds], "banner": banner, "sources": sources,
+            "basemap_url": options.basemap_url,
+            "basemap_attribution": esc(options.basemap_attribution)}
+
+
+def situation_map(summary: Summary, options: MapOptions = MapOptions()) -> MapSpec:
+    """The map of ``summary``: a legend per layer, a sources box with each
+    source's last update and DEMO flag, and the boundary disclaimer."""
     wanted = options.layers & set(summary.filters.hazards | {"boundaries", "hotspots"})
-    legends = []
-
-    def add(layer: builders.Layer) -> None:
-        layer.group.add_to(m)
-        if layer.legend:
-            legends.append(layer.legend)
-
+    layers = []
     if "boundaries" in wanted:
-        add(builders.boundaries_layer(summary.countries, summary.borders, summary.area_shapes))
+        layers.append(builders.boundaries_layer(summary.countries, summary.borders,
+                                                summary.area_shapes))
     if "displacement" in wanted:
         figures = summary.areas.dropna(subset=["iso3"]).set_index("iso3")["displaced"]
         shapes = summary.area_shapes
-        add(builders.displacement_layer(shapes, figures.reindex(shapes["iso3"]).set_axis(
-            shapes.index)))
+        layers.append(builders.displacement_layer(
+            shapes, figures.reindex(shapes["iso3"]).set_axis(shapes.index)))
     if "flood" in wanted and summary.flood is not None:
-        add(builders.flood_layer(summary.flood))
+        layers.append(builders.flood_layer(summary.flood))
     if "cyclone" in wanted and len(summary.cyclones):
-        add(builders.cyclone_layer(summary.tracks, summary.swaths, summary.wind,
-                                   options.wind_time))
-    if "hotspots" in wanted and "incidents" in summary.filters.hazards:
-        add(builders.hotspots_layer(summary.hotspot_cells))
+        layers.append(builders.cyclone_layer(summary.tracks, summary.swaths, summary.wind,
+                                             options.wind_time))
     if "incidents" in wanted:
-        add(builders.incidents_layer(summary.incidents, options.incident_mode))
+        layers.append(builders.incidents_layer(summary.incidents, options.incident_mode))
+    if "hotspots" in wanted and "incidents" in summary.filters.hazards:
+        layers.append(builders.hotspots_layer(summary.hotspot_cells))
     if "alerts" in wanted:
-        add(builders.alerts_layer(summary.alerts))
-
+        layers.append(builders.alerts_layer(summary.alerts))
     if options.drawing is not None:
-        add(builders.drawing_layer(options.drawing))
-    folium.LayerControl(collapsed=False).add_to(m)
-    if legends:
-        MapBox("<details open><summary>Legend</summary>" + "".join(legends) + "</details>",
-               "bottomright", "samon-legends").add_to(m)
-    MapBox(sources_box(summary.sources.to_dict("records")), "bottomleft",
-           "samon-sources").add_to(m)
+        layers.append(builders.drawing_layer(options.drawing))
     banner = ('<span class="samon-demo">DEMO DATA</span> — ' if summary.demo else "")
-    MapBox(f"{banner}{esc(summary.region_label)}, {summary.period.label}"
-           f"<br><small>{esc(DISCLAIMER)}</small>", "topleft",
-           "samon-disclaimer").add_to(m)
-    return localize(m, options.asset_base_url)
+    banner += (f"{esc(summary.region_label)}, {esc(summary.period.label)}"
+               f"<br><small>{esc(DISCLAIMER)}</small>")
+    return MapSpec(_frame(summary.region_bounds, banner,
+                          sources_box(summary.sources.to_dict("records")), options), layers)
 
 
-def warnings_map(active: pd.DataFrame, options: MapOptions = MapOptions(), *,
-                 demo: bool = False) -> folium.Map:
+def warnings_spec(active: pd.DataFrame, options: MapOptions = MapOptions(), *,
+                  demo: bool = False) -> MapSpec:
     """The areas of the active warnings (rows of ``early_warning`` messages),
     framed on them (on the region when there are none), with the severity legend."""
     shapes = gpd.GeoSeries.from_wkt(active["geometry"].dropna().tolist())
-    m = _base_map(tuple(shapes.total_bounds) if len(shapes) else REGION_BOUNDS, options)
-    layer = builders.warnings_layer(active)
-    layer.group.add_to(m)
-    MapBox(str(layer.legend), "bottomright", "samon-legends").add_to(m)
+    bounds = tuple(shapes.total_bounds) if len(shapes) else REGION_BOUNDS
     banner = '<span class="samon-demo">DEMO DATA</span> — ' if demo else ""
-    MapBox(f"{banner}{len(active)} active warning(s)<br><small>{esc(DISCLAIMER)}</small>",
-           "topleft", "samon-disclaimer").add_to(m)
-    return localize(m, options.asset_base_url)
+    banner += f"{len(active)} active warning(s)<br><small>{esc(DISCLAIMER)}</small>"
+    return MapSpec(_frame(bounds, banner, "", options), [builders.warnings_layer(active)])
+
+
+class RenderedMap(JSCSSMixin):
+    """A page element drawing a MapSpec with our renderer; folium supplies the
+    page and its asset list (localised, or inlined by ``standalone_html``)."""
+
+    _template = branca.element.Template("""
+        {% macro html(this, kwargs) %}
+        <div id="{{ this.get_name() }}" style="width:100%;height:{{ this.height }}px"></div>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function () {
+            var spec = {{ this.spec_json }};
+            SamonMap.create(document.getElementById("{{ this.get_name() }}"))
+                .update(spec.frame, spec.layers);
+        })();
+        {% endmacro %}
+    """)
+    default_js = [("leaflet", "https://cdn.example/leaflet.js"),
+                  ("leaflet_heat", "https://cdn.example/leaflet_heat.min.js"),
+                  ("samon_map", "https://cdn.example/samon-map.js")]
+    default_css = [("leaflet_css", "https://cdn.example/leaflet.css"),
+                   ("samon_map_css", "https://cdn.example/samon-map.css")]
+
+    def __init__(self, spec: MapSpec, height: int):
+        super().__init__()
+        self._name = "SamonMap"
+        self.height = height
+        # JSON inside a <script>: "<" escaped so no text can close the element.
+        self.spec_json = json.dumps(spec.to_json(), default=str).replace("<", "\\u003c")
+
+
+def map_page(spec: MapSpec, options: MapOptions = MapOptions()) -> branca.element.Figure:
+    """A page holding the map (assets at ``options.asset_base_url``)."""
+    page = branca.element.Figure(height=f"{options.height}px")
+    page.add_child(RenderedMap(spec, options.height))
+    return localize(page, options.asset_base_url)
+
+
+def build_map(summary: Summary, options: MapOptions = MapOptions()) -> branca.element.Figure:
+    """The situation map of ``summary`` as a page (see ``situation_map``)."""
+    return map_page(situation_map(summary, options), options)
+

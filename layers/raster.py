@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import io
 
-import folium
 import numpy as np
 import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
@@ -27,28 +26,24 @@ _CACHE: dict = {}  # (raster identity, bins, colours) -> (data URL, bounds); ras
 _CACHE_SIZE = 16
 
 
-def to_png_overlay(da: xr.DataArray, bins: list[float], colours: list[str], name: str,
-                   opacity: float = 0.7, key: str | None = None,
-                   ) -> folium.raster_layers.ImageOverlay:
-    """Colour ``da`` by ``bins`` (values below bins[0] and NaN are transparent).
+def to_png_overlay(da: xr.DataArray, bins: list[float], colours: list[str],
+                   key: str | None = None) -> tuple[str, list]:
+    """Colour ``da`` by ``bins`` (values below bins[0] and NaN are transparent):
+    a PNG data URL and its bounds [[south, west], [north, east]].
 
     ``colours[i]`` is used for bins[i] <= value < bins[i + 1] (the last colour
     for everything above the last bin). Any CRS; shown in Web Mercator.
     ``key`` identifies the raster for caching the rendered image.
     """
-    cache_key = (key, tuple(bins), tuple(colours)) if key else None
+    if key is None:
+        return _render(da, bins, colours)
+    cache_key = (key, tuple(bins), tuple(colours))
     if cache_key not in _CACHE:
         rendered = _render(da, bins, colours)
-        if cache_key is None:
-            url, bounds = rendered
-            return folium.raster_layers.ImageOverlay(url, bounds=bounds, opacity=opacity,
-                                                     name=name, mercator_project=False)
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[cache_key] = rendered
-    url, bounds = _CACHE[cache_key]
-    return folium.raster_layers.ImageOverlay(url, bounds=bounds, opacity=opacity, name=name,
-                                             mercator_project=False)
+    return _CACHE[cache_key]
 
 
 def _reduced(da: xr.DataArray) -> xr.DataArray:

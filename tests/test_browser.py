@@ -96,14 +96,17 @@ def page(server):
         browser.close()
 
 
+MAP_IFRAME = 'iframe[title$="samon_map"]'  # the dashboard's map component
+
+
 def map_frame(pg):
-    return pg.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+    return pg.frame_locator(MAP_IFRAME)
 
 
 def leaflet(pg):
-    """The map's own frame (st_folium's component iframe)."""
+    """The map's own frame (the map component's iframe)."""
     map_frame(pg).locator(".leaflet-container").wait_for(state="attached", timeout=60_000)
-    return next(f for f in pg.frames if "streamlit_folium" in f.url)
+    return next(f for f in pg.frames if "samon_map" in f.url)
 
 
 def layer_count(frame) -> int:
@@ -162,8 +165,8 @@ def test_filter_change_updates_figures(page, server):
     assert metric(page, "People exposed to cyclone winds") != cyclone
     assert "BGD" not in page.url.split("countries=")[1].split("&")[0]
     # The map is redrawn for the new region too (its header names the countries).
-    newest = page.locator('iframe[title="streamlit_folium.st_folium"]').last.content_frame
-    newest.locator(".samon-disclaimer", has_text="AFG, BTN, IND").wait_for(timeout=30_000)
+    map_frame(page).locator(".samon-disclaimer", has_text="AFG, BTN, IND").wait_for(
+        timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "overview_without_bangladesh.png"))
     assert page.left_localhost == []
 
@@ -188,9 +191,8 @@ def test_draw_an_area_on_the_map(page, server):
     wait_for_map(page)
     page.get_by_text("Draw an area on the map").click()
     for i, (x, y) in enumerate(((300, 250), (500, 250), (400, 420)), start=1):
-        # Click only once the map drawn so far is on screen (it is redrawn per click).
-        # During a rerun the old and the new map frame coexist briefly: use the newest.
-        frame = page.locator('iframe[title="streamlit_folium.st_folium"]').last.content_frame
+        # Click only once the map shows the corners drawn so far.
+        frame = map_frame(page)
         frame.locator(".samon-legends", has_text=f"{i - 1} corner(s)").wait_for(
             timeout=30_000)
         frame.locator(".leaflet-container").click(position={"x": x, "y": y})

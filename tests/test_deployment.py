@@ -8,13 +8,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import ROOT
+from tests.nginx_proxy import NGINX, ProxyError, nginx_proxy, self_signed
 from tests.test_browser import (
     ARTIFACTS,
     CHROMIUM,
@@ -25,7 +25,6 @@ from tests.test_browser import (
 )
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 DEPLOY = ROOT / "deploy"
 
 
@@ -37,74 +36,26 @@ def _needs(path: str, package: str) -> None:
     pytest.skip(f"{package} is not installed (apt-get install {package})")
 
 
-def _config(folder: Path, upstream: int, port: int, cert: Path, key: Path) -> Path:
-    """A main nginx.conf for a process of our own, around the recipe's locations."""
-    conf = folder / "nginx.conf"
-    temp = " ".join(f"{name}_temp_path {folder / name};" for name in
-                    ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    conf.write_text(f"""
-worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log;
-daemon off;
-events {{}}
-http {{
-    access_log off;
-    {temp}
-    map $http_upgrade $samon_connection {{ default upgrade; "" close; }}
-    upstream samon_dashboard {{ server 127.0.0.1:{upstream}; }}
-    server {{
-        listen 127.0.0.1:{port} ssl;
-        ssl_certificate {cert};
-        ssl_certificate_key {key};
-        include {DEPLOY / 'nginx' / 'samon-locations.conf'};
-    }}
-}}
-""")
-    return conf
-
-
 @pytest.fixture(scope="module")
-def proxied(demo_root, demo, tmp_path_factory):
+def proxied(demo_root, demo):
     _needs(NGINX, "nginx-light")
     _needs(str(CHROMIUM), "chromium")
-    folder = tmp_path_factory.mktemp("nginx")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
     env = {**os.environ, "SAMON_CACHE_DIR": str(demo_root), "SAMON_BASEMAP_URL": ""}
     env.pop("SAMON_SCENARIO", None)
     upstream = free_port()
     with streamlit_app(env, port=upstream) as direct:
-        port = free_port()
-        conf = _config(folder, upstream, port, cert, key)
-        proxy = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(conf)],
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        url = f"https://127.0.0.1:{port}"
         try:
-            for _ in range(100):
-                try:
-                    httpx.get(f"{url}/_stcore/health", verify=False, timeout=1)
-                    break
-                except httpx.HTTPError:
-                    if proxy.poll() is not None:
-                        pytest.fail("nginx did not start: " + proxy.stdout.read().decode())
-                    time.sleep(0.1)
-            yield url, direct
-        finally:
-            proxy.terminate()
-            proxy.wait(timeout=20)
+            with nginx_proxy(upstream) as url:
+                yield url, direct
+        except ProxyError as exc:
+            pytest.fail(str(exc))
 
 
 def test_the_site_file_is_valid_nginx(tmp_path):
     """deploy/nginx/samon-site.conf as an administrator installs it (with this
     test's certificate and include paths in place of /etc's)."""
     _needs(NGINX, "nginx-light")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=monitor.example.org", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    cert, key = self_signed(tmp_path, "monitor.example.org")
     site = (DEPLOY / "nginx" / "samon-site.conf").read_text()
     site = site.replace("/etc/ssl/certs/monitor.example.org.pem", str(cert)) \
         .replace("/etc/ssl/private/monitor.example.org.key", str(key)) \

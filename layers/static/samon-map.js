@@ -1,0 +1,171 @@
+/* The situation map's one renderer: the dashboard's map component and the
+ * exported HTML page both draw a map "spec" (layers/map.py) with this file.
+ *
+ * Layers are updated in place: a layer whose hash has not changed is kept as
+ * drawn (with the user's pan, zoom, open popup and layer toggles), so a filter
+ * change redraws only what changed. Every text in a spec was escaped on the
+ * server (layers/html.py); labels and values are inserted as given.
+ *
+ * Drawing order is fixed by panes (documented in the README): filled areas at
+ * the bottom (a fill over a raster would hide it), then rasters, lines,
+ * points, hotspots and alerts on top; tooltips and popups above all.
+ */
+(function (global) {
+  "use strict";
+
+  var PANES = {fills: 300, rasters: 350, lines: 420, points: 440, hotspots: 460,
+               alerts: 480, drawing: 500};
+
+  function rows(fields, props) {
+    var out = "";
+    for (var i = 0; i < fields.length; i++) {
+      var value = props[fields[i][0]];
+      if (value === null || value === undefined || value === "") continue;
+      out += "<tr><th>" + fields[i][1] + "</th><td>" + value + "</td></tr>";
+    }
+    return '<table class="samon-fields">' + out + "</table>";
+  }
+
+  function featureStyle(part, feature) {
+    var style = {pane: "samon-" + part.pane};
+    var base = part.style || {}, from = part.style_from || {};
+    for (var k in base) style[k] = base[k];
+    for (var f in from) {
+      var v = feature.properties[from[f]];
+      if (v !== null && v !== undefined) style[f] = v;
+    }
+    return style;
+  }
+
+  function buildPart(part) {
+    var pane = "samon-" + part.pane;
+    if (part.kind === "image") {
+      return L.imageOverlay(part.url, part.bounds, {opacity: part.opacity, pane: pane,
+                                                    interactive: false});
+    }
+    if (part.kind === "heat") {
+      return L.heatLayer(part.points, {radius: part.radius, blur: part.blur,
+                                       minOpacity: part.min_opacity});
+    }
+    return L.geoJSON(part.data, {
+      style: function (f) { return featureStyle(part, f); },
+      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, featureStyle(part, f)); },
+      onEachFeature: function (f, layer) {
+        if (part.tooltip) {
+          layer.bindTooltip(function () { return rows(part.tooltip, f.properties); },
+                            {sticky: f.geometry.type !== "Point"});
+        }
+        if (part.popup) {
+          layer.bindPopup(function () { return rows(part.popup, f.properties); },
+                          {maxWidth: 320});
+        }
+      }
+    });
+  }
+
+  function buildLayer(spec) {
+    var group = L.featureGroup();
+    for (var i = 0; i < spec.parts.length; i++) group.addLayer(buildPart(spec.parts[i]));
+    return group;
+  }
+
+  function box(map, position, cssClass) {
+    var div = L.DomUtil.create("div", "samon-box " + cssClass);
+    var control = L.control({position: position});
+    control.onAdd = function () { return div; };
+    control.addTo(map);
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    return div;
+  }
+
+  function create(element, options) {
+    options = options || {};
+    var map = L.map(element, {zoomSnap: 0.25});
+    L.control.scale().addTo(map);
+    for (var name in PANES) map.createPane("samon-" + name).style.zIndex = PANES[name];
+    var state = {map: map, drawn: {}, cache: {}, order: [], control: null, tiles: null,
+                 tilesUrl: null, boundsKey: null, renders: 0};
+    var banner = box(map, "topleft", "samon-disclaimer");
+    var legends = box(map, "bottomright", "samon-legends");
+    var sources = box(map, "bottomleft", "samon-sources");
+    state.control = L.control.layers(null, {}, {collapsed: false, position: "topright"}).addTo(map);
+
+    function renderLegend() {
+      var html = "";
+      for (var i = 0; i < state.order.length; i++) {
+        var entry = state.drawn[state.order[i]];
+        if (entry && entry.legend && map.hasLayer(entry.layer)) html += entry.legend;
+      }
+      legends.innerHTML = html ? "<details open><summary>Legend</summary>" + html + "</details>"
+                               : "";
+      legends.style.display = html ? "" : "none";
+    }
+    map.on("overlayadd overlayremove", renderLegend);
+
+    function setTiles(frame) {
+      var url = frame.basemap_url || null;
+      if (url === state.tilesUrl) return;
+      if (state.tiles) map.removeLayer(state.tiles);
+      state.tiles = url ? L.tileLayer(url, {attribution: frame.basemap_attribution || ""})
+                          .addTo(map) : null;
+      state.tilesUrl = url;
+    }
+
+    /* Draw ``layers`` (in order; each {id, name, hash, legend, spec or null}).
+     * Returns the hashes whose spec was not sent and is not held here. */
+    function update(frame, layers) {
+      var missing = [], keep = {}, cache = {};
+      setTiles(frame);
+      var boundsKey = JSON.stringify(frame.bounds);
+      if (boundsKey !== state.boundsKey) {
+        var b = frame.bounds;
+        map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
+        state.boundsKey = boundsKey;
+      }
+      banner.innerHTML = frame.banner;
+      sources.innerHTML = frame.sources;
+      for (var i = 0; i < layers.length; i++) {
+        var item = layers[i];
+        var spec = item.spec || state.cache[item.hash];
+        if (!spec) { missing.push(item.hash); continue; }
+        cache[item.hash] = spec;
+        keep[item.id] = true;
+        var old = state.drawn[item.id];
+        if (old && old.hash === item.hash) { old.legend = item.legend; continue; }
+        var shown = old ? map.hasLayer(old.layer) : true;  // a user's toggle stays
+        if (old) { map.removeLayer(old.layer); state.control.removeLayer(old.layer); }
+        var layer = buildLayer(spec);
+        if (shown) layer.addTo(map);
+        state.drawn[item.id] = {layer: layer, hash: item.hash, legend: item.legend,
+                                name: item.name};
+      }
+      for (var id in state.drawn) {
+        if (!keep[id]) {
+          map.removeLayer(state.drawn[id].layer);
+          state.control.removeLayer(state.drawn[id].layer);
+          delete state.drawn[id];
+        }
+      }
+      state.cache = cache;
+      state.order = layers.map(function (l) { return l.id; }).filter(function (id) {
+        return state.drawn[id];
+      });
+      // The control lists the layers in drawing order, whatever changed.
+      for (var j = 0; j < state.order.length; j++) state.control.removeLayer(state.drawn[state.order[j]].layer);
+      for (var k = 0; k < state.order.length; k++) {
+        var e = state.drawn[state.order[k]];
+        state.control.addOverlay(e.layer, e.name);
+      }
+      renderLegend();
+      state.renders += 1;
+      element.setAttribute("data-samon-renders", String(state.renders));
+      element.setAttribute("data-samon-layers", state.order.join(" "));
+      return missing;
+    }
+
+    return {map: map, update: update};
+  }
+
+  global.SamonMap = {create: create, PANES: PANES};
+})(window);

@@ -1,0 +1,89 @@
+"""An nginx of our own, with the deployment recipe's locations
+(deploy/nginx/samon-locations.conf), TLS with a throw-away certificate, in
+front of a dashboard on 127.0.0.1: for the deployment tests and the page-weight
+benchmark."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+class ProxyError(RuntimeError):
+    """nginx did not start."""
+
+
+def self_signed(folder: Path, name: str = "127.0.0.1") -> tuple[Path, Path]:
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", f"/CN={name}", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def _config(folder: Path, upstream: int, port: int, cert: Path, key: Path) -> Path:
+    """A main nginx.conf for a process of our own, around the recipe's locations."""
+    conf = folder / "nginx.conf"
+    temp = " ".join(f"{name}_temp_path {folder / name};" for name in
+                    ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    conf.write_text(f"""
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log;
+daemon off;
+events {{}}
+http {{
+    access_log off;
+    {temp}
+    map $http_upgrade $samon_connection {{ default upgrade; "" close; }}
+    upstream samon_dashboard {{ server 127.0.0.1:{upstream}; }}
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        include {DEPLOY / 'nginx' / 'samon-locations.conf'};
+    }}
+}}
+""")
+    return conf
+
+
+@contextmanager
+def nginx_proxy(upstream: int) -> Iterator[str]:
+    """nginx on a free port in front of 127.0.0.1:``upstream``; yields its https URL."""
+    with tempfile.TemporaryDirectory(prefix="samon-nginx-") as name:
+        folder = Path(name)
+        cert, key = self_signed(folder)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        conf = _config(folder, upstream, port, cert, key)
+        proxy = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(conf)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        url = f"https://127.0.0.1:{port}"
+        try:
+            for _ in range(100):
+                try:
+                    httpx.get(f"{url}/_stcore/health", verify=False, timeout=1)
+                    break
+                except httpx.HTTPError:
+                    if proxy.poll() is not None:
+                        raise ProxyError("nginx did not start: "
+                                         + proxy.stdout.read().decode()) from None
+                    time.sleep(0.1)
+            yield url
+        finally:
+            proxy.terminate()
+            proxy.wait(timeout=20)
