@@ -14,7 +14,9 @@ import base64
 import re
 import shutil
 from pathlib import Path
+from typing import TypeVar
 
+import branca.element
 import folium
 import xstatic.pkg.jquery
 import xstatic.pkg.leaflet
@@ -42,6 +44,9 @@ UNUSED = ("bootstrap", "glyphicons", "awesome_markers", "awesome_rotate")
 LEAFLET_IMAGES = Path(xstatic.pkg.leaflet.BASE_DIR) / "images"
 
 
+E = TypeVar("E", bound=branca.element.Element)  # a page or map: folium's, or ours
+
+
 class AssetError(RuntimeError):
     """A map element wants an asset we cannot serve locally."""
 
@@ -63,7 +68,7 @@ def _elements(root):
         yield from _elements(child)
 
 
-def localize(m: folium.Map, base_url: str) -> folium.Map:
+def localize(m: E, base_url: str) -> E:
     """Point every JS/CSS asset of ``m`` (and its children) at ``base_url``.
 
     Unused folium defaults are dropped; an asset we do not have raises
@@ -93,7 +98,7 @@ def localize(m: folium.Map, base_url: str) -> folium.Map:
 _INLINE_BASE = "samon-inline://asset"
 
 
-def standalone_html(m: folium.Map) -> str:
+def standalone_html(m: branca.element.Element) -> str:
     """The map as one self-contained HTML page: every script and stylesheet
     inlined, Leaflet's images as data URIs. Opens offline from a file or e-mail."""
     localize(m, _INLINE_BASE)
