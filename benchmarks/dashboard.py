@@ -42,7 +42,7 @@ from tests.nginx_proxy import nginx_proxy
 
 ROOT = Path(__file__).resolve().parent.parent
 MAP_IFRAME = 'iframe[title$="samon_map"]'
-ALL_LAYERS = "boundaries displacement flood cyclone incidents hotspots alerts"
+ALL_LAYERS = "boundaries covered displacement flood cyclone incidents hotspots alerts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 

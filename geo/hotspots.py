@@ -43,7 +43,7 @@ def getis_ord_gi_star(cells: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray
     n = len(cells)
     if n < 3:
         return np.zeros(n), np.ones(n)
-    position = pd.Series(np.arange(n), index=cells)
+    position = {cell: i for i, cell in enumerate(cells.tolist())}  # pandas' .get: 10x slower
     rows, cols = [], []
     for i, cell in enumerate(cells.tolist()):
         for nb in h3i.grid_disk(cell, 1):

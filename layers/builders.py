@@ -5,6 +5,7 @@ situation summary) and canonical tables; they compute no figures themselves."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -58,20 +59,25 @@ class Layer:
 
 def _geojson(frame: gpd.GeoDataFrame, props: dict[str, pd.Series]) -> dict:
     """A FeatureCollection with escaped text properties (numbers kept as numbers);
-    rows without geometry are left out, coordinates rounded for the screen."""
+    rows without geometry are left out, coordinates rounded for the screen.
+    (Built column by column with shapely's GeoJSON writer: twice as fast as
+    row-wise ``to_geo_dict``, and this runs on every filter change.)"""
     columns = {}
     for key, col in props.items():
         values = pd.Series(col).reset_index(drop=True)
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            columns[key] = values.astype(object).where(values.notna(), None)
+            columns[key] = values.astype(object).where(values.notna(), None).tolist()
         else:
-            columns[key] = values.map(esc)
-    geometry = frame.geometry.reset_index(drop=True)
-    out = gpd.GeoDataFrame(columns, geometry=geometry.values, crs=frame.crs)
-    out = out[out.geometry.notna() & ~out.geometry.is_empty]
-    out = out.set_geometry(shapely.transform(
-        out.geometry.values, lambda xy: np.round(xy, COORDINATE_DECIMALS)))
-    return out.to_geo_dict(drop_id=True)
+            columns[key] = values.map(esc).tolist()
+    geoms = np.asarray(frame.geometry.values)
+    drawn = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    rounded = shapely.transform(geoms[drawn], lambda xy: np.round(xy, COORDINATE_DECIMALS))
+    features = [{"type": "Feature",
+                 "properties": {key: values[i] for key, values in columns.items()},
+                 "geometry": json.loads(text)}
+                for i, text in zip(drawn.tolist(), shapely.to_geojson(rounded).tolist(),
+                                   strict=True)]
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _features(frame: gpd.GeoDataFrame, props: dict[str, pd.Series], *, pane: str,
@@ -107,11 +113,9 @@ def _agencies_note(frame: pd.DataFrame, most: int = 6) -> str | None:
     return f"Shared by {shown}"
 
 
-def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame,
-                     areas: gpd.GeoDataFrame) -> Layer:
-    """Country outlines (thin), international borders (thicker; dashed where
-    the data marks a border as disputed), and the outline of the areas the
-    figures cover (blue: a corridor, a polygon, or the Maldives' stand-in)."""
+def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> Layer:
+    """Country outlines (thin) and international borders (thicker; dashed where
+    the data marks a border as disputed)."""
     disputed = (borders["disputed"].fillna(False).astype(bool) if "disputed" in borders
                 else pd.Series(False, index=borders.index))
     parts = [
@@ -125,15 +129,22 @@ def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame,
                   pane=LINES, style={"color": "#222", "weight": 2},
                   style_from={"dashArray": "dash"},
                   tooltip={"pair": "Border", "length_km": "Length (km)"}),
-        _features(areas, {"name": areas["name"]}, pane=LINES,
-                  style={"color": AREA_OUTLINE, "weight": 2, "fill": False},
-                  tooltip={"name": "Area covered"}),
     ]
     return Layer("boundaries", "Boundaries and borders", parts,
                  legend("Boundaries", [("#222", "International border"),
-                                       ("#555", "Country outline"),
-                                       (AREA_OUTLINE, "Area the figures cover")],
+                                       ("#555", "Country outline")],
                         "Dashed: disputed, where the data marks it"))
+
+
+def covered_layer(areas: gpd.GeoDataFrame) -> Layer:
+    """The outline of the areas the figures cover (a corridor, a polygon, the
+    chosen countries, or the Maldives' stand-in): apart from the boundaries,
+    which do not change with the region."""
+    part = _features(areas, {"name": areas["name"]}, pane=LINES,
+                     style={"color": AREA_OUTLINE, "weight": 2, "fill": False},
+                     tooltip={"name": "Area covered"})
+    return Layer("covered", "Area the figures cover", [part],
+                 legend("Area the figures cover", [(AREA_OUTLINE, "Outline")]))
 
 
 def incidents_layer(incidents: gpd.GeoDataFrame, mode: str = "auto") -> Layer:

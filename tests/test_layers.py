@@ -106,9 +106,9 @@ def test_boundaries_disputed_dashed(demo):
     countries = demo["boundaries"]
     borders = international_borders(countries)
     borders["disputed"] = borders["pair"] == "IND-PAK"
-    html = render(builders.boundaries_layer(countries, borders, countries.head(1)))
+    html = render(builders.boundaries_layer(countries, borders))
     assert '"disputed": 1' in html and "6 4" in html
-    assert builders.AREA_OUTLINE in html
+    assert builders.AREA_OUTLINE in render(builders.covered_layer(countries.head(1)))
 
 
 def test_flood_overlay_is_a_png_in_web_mercator(demo):
