@@ -1,6 +1,6 @@
 """Concurrent dashboard sessions on the hub, server side: the work one page
-update costs the hub (the summary for the filters chosen, and the map HTML the
-page is sent), from N sessions at once in a closed loop on 127.0.0.1 (each
+update costs the hub (the summary for the filters chosen, and the map spec the
+page is sent, as JSON), from N sessions at once in a closed loop on 127.0.0.1 (each
 session asks again as soon as it has its answer), the records in PostGIS.
 
     .venv/bin/python -m benchmarks.hub_sessions [--sessions 1,20] [--updates 10]
@@ -15,6 +15,7 @@ whole pages in Chromium on one machine).
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import tempfile
@@ -30,7 +31,7 @@ CHOICES = [("PAK",), ("IND",), ("BGD",), ("AFG", "PAK"), ("IND", "BGD"), ("NPL",
 
 
 def run_sessions(service, sessions: int, updates: int) -> list[float]:
-    from layers.map import MapOptions, build_map
+    from layers.map import situation_map
     from model.period import Period
     from model.situation import Filters
 
@@ -47,7 +48,7 @@ def run_sessions(service, sessions: int, updates: int) -> list[float]:
             region = service.region(countries=countries)
             summary = service.summary(Filters(region=region,
                                               period=Period.ending(as_of, days=days)))
-            build_map(summary, MapOptions()).get_root().render()
+            json.dumps(situation_map(summary).to_json())  # what a page is sent
             with lock:
                 times.append(time.perf_counter() - t0)
 

@@ -5,8 +5,12 @@ in the exported HTML page (``standalone_map``)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import branca.element
@@ -49,8 +53,12 @@ class MapSpec:
     frame: dict
     layers: list[builders.Layer]
 
+    @functools.cached_property
+    def _hashes(self) -> tuple[str, ...]:
+        return tuple(layer_hash(layer) for layer in self.layers)
+
     def hashes(self) -> list[str]:
-        return [layer_hash(layer) for layer in self.layers]
+        return list(self._hashes)
 
     def to_json(self) -> dict:
         return {"frame": self.frame,
@@ -75,9 +83,42 @@ def _frame(bounds, banner: str, sources: str, options: MapOptions) -> dict:
             "basemap_attribution": esc(options.basemap_attribution)}
 
 
+# Specs already built, per summary (the service hands the same Summary object to
+# every session with the same filters and viewer): {id: (weak ref, {options: spec})}.
+_SPECS: dict[int, tuple[weakref.ref, OrderedDict]] = {}
+_SPECS_PER_SUMMARY = 8
+_SPECS_LOCK = threading.Lock()
+
+
 def situation_map(summary: Summary, options: MapOptions = MapOptions()) -> MapSpec:
     """The map of ``summary``: a legend per layer, a sources box with each
-    source's last update and DEMO flag, and the boundary disclaimer."""
+    source's last update and DEMO flag, and the boundary disclaimer. Built
+    once per summary and options; sessions looking at the same summary share it."""
+    key = id(summary)
+    with _SPECS_LOCK:
+        entry = _SPECS.get(key)
+        if entry is None or entry[0]() is not summary:
+            entry = (weakref.ref(summary, functools.partial(_forget, key)), OrderedDict())
+            _SPECS[key] = entry
+        specs = entry[1]
+        if options in specs:
+            specs.move_to_end(options)
+            return specs[options]
+    spec = _situation_map(summary, options)
+    spec.hashes()  # computed once, here
+    with _SPECS_LOCK:
+        specs[options] = spec
+        while len(specs) > _SPECS_PER_SUMMARY:
+            specs.popitem(last=False)
+    return spec
+
+
+def _forget(key: int, _ref: weakref.ref) -> None:
+    """A summary's specs go with it (called as it is freed, before its id can be reused)."""
+    _SPECS.pop(key, None)
+
+
+def _situation_map(summary: Summary, options: MapOptions) -> MapSpec:
     wanted = options.layers & set(summary.filters.hazards | {"boundaries", "hotspots"})
     layers = []
     if "boundaries" in wanted:

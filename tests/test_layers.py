@@ -174,3 +174,35 @@ def test_install_static_copies_every_asset(tmp_path):
     folder = install_static(tmp_path / "vendor")
     assert {p.name for p in folder.iterdir()} >= set(ASSETS) | {"images"}
     assert (folder / "images" / "marker-icon.png").exists()
+
+
+def test_a_summary_map_is_built_once_and_goes_with_its_summary(demo):
+    """Sessions with the same filters get the same Summary from the service:
+    its map spec is built once; it is freed with the summary."""
+    import gc
+
+    from layers import map as situation
+
+    summary = situation_summary(demo)
+    first = situation.situation_map(summary)
+    assert situation.situation_map(summary) is first
+    heat = situation.situation_map(summary, MapOptions(incident_mode="heatmap"))
+    assert heat is not first and heat.hashes() != first.hashes()
+    assert [layer.id for layer in first.layers] == [
+        "boundaries", "covered", "displacement", "flood", "cyclone", "incidents", "hotspots",
+        "alerts"]  # the documented drawing order
+    held = len(situation._SPECS)
+    del summary, first, heat
+    gc.collect()
+    assert len(situation._SPECS) == held - 1
+
+
+def test_the_exported_map_page_cannot_be_closed_by_data(demo):
+    """The spec travels inside a <script> of the exported page: no text from
+    data can end that element."""
+    summary = situation_summary(demo)
+    summary.incidents["notes"] = "</script><script>alert(1)</script>"
+    html = build_map(summary, MapOptions()).get_root().render()
+    body = html.split("var spec = ", 1)[1].split(";\n", 1)[0]
+    assert "</script" not in body.lower() and "<script" not in body.lower()
+    assert json.loads(body)["layers"][0]["id"] == "boundaries"
