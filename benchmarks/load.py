@@ -1,6 +1,7 @@
 """Concurrent sessions: page time for 1, 5 and 10 visitors arriving together.
 
     python -m benchmarks.load [--sessions 1,5,10] [--same-region] [--protocol]
+                              [--processes N]
 
 Starts the dashboard on the DEMO (demo files cached), warms it with one visit,
 then opens N pages in headless Debian Chromium at the same moment, each with
@@ -17,11 +18,17 @@ run of the page with the visitor's link), timed until the server has sent the
 whole page (script finished). That is the server's part of a page, what a hub
 or a node serving several users must keep bounded; the drawing is then each
 user's own browser's work, on their own machine.
+
+With ``--processes N`` (N > 1) N dashboard processes run behind the deployment
+recipe's nginx (TLS, a visitor kept with one process), as deploy/ sets up a
+server with N cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ssl
 import statistics
 import threading
 import time
@@ -30,6 +37,7 @@ import httpx
 from playwright.sync_api import sync_playwright
 
 from benchmarks.dashboard import ARGS, cpu_seconds, rendered, start
+from tests.nginx_proxy import nginx_proxy
 
 REGIONS = ["PAK", "IND", "BGD", "AFG", "NPL", "LKA", "BTN", "PAK,AFG", "IND,BGD", "NPL,BTN"]
 
@@ -43,7 +51,7 @@ def health_watch(url: str, stop: threading.Event, worst: list[float]) -> None:
     while not stop.is_set():
         t0 = time.perf_counter()
         try:
-            httpx.get(f"{url}/_stcore/health", timeout=30)
+            httpx.get(f"{url}/_stcore/health", timeout=30, verify=False)
         except httpx.HTTPError:
             pass
         worst[0] = max(worst[0], time.perf_counter() - t0)
@@ -58,7 +66,9 @@ def protocol_page(url: str, query: str) -> float:
     from websockets.sync.client import connect
 
     t0 = time.perf_counter()
-    with connect(url.replace("http://", "ws://") + "/_stcore/stream",
+    secure = url.startswith("https://")
+    context = ssl._create_unverified_context() if secure else None  # the test certificate
+    with connect(url.replace("http", "ws", 1) + "/_stcore/stream", ssl=context,
                  subprotocols=["streamlit"], max_size=None, open_timeout=120) as ws:
         back = BackMsg()
         back.rerun_script.query_string = query
@@ -96,7 +106,8 @@ def protocol_round(url: str, sessions: int, regions: list[str]) -> tuple[list[fl
 
 def one_round(browser, url: str, sessions: int, regions: list[str]
               ) -> tuple[list[float], float]:
-    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000})
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000},
+                                    ignore_https_errors=True)
                 for _ in range(sessions)]
     pages = [c.new_page() for c in contexts]
     stop, worst = threading.Event(), [0.0]
@@ -120,28 +131,35 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", default="1,5,10")
     parser.add_argument("--same-region", action="store_true")
+    parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--protocol", action="store_true",
                         help="visitors speak Streamlit's protocol instead of being browsers")
     args = parser.parse_args()
     regions = ["PAK"] * len(REGIONS) if args.same_region else REGIONS
-    proc, url, _, _ = start({})
-    try:
+    servers = [start({}) for _ in range(args.processes)]
+    with contextlib.ExitStack() as stack:
+        for proc, *_ in servers:
+            stack.callback(proc.wait)
+            stack.callback(proc.terminate)
+        url = servers[0][1]
+        if args.processes > 1:
+            url = stack.enter_context(nginx_proxy(*(port for *_, port in servers)))
+        for _, direct, *_ in servers:
+            protocol_page(direct, "countries=LKA,MDV")  # warm: demo loaded, a summary made
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                         args=ARGS)
-            one_round(browser, url, 1, ["LKA,MDV"])  # warm: demo loaded, first overlay built
+            one_round(browser, url, 1, ["LKA,MDV"])  # the map's assets installed
             print(f"{'sessions':>8} {'p50 s':>7} {'p95 s':>7} {'slowest health s':>17} "
                   f"{'server CPU-s':>13}")
             for n in (int(x) for x in args.sessions.split(",")):
-                cpu = cpu_seconds(proc)
+                cpu = sum(cpu_seconds(proc) for proc, *_ in servers)
                 times, worst = (protocol_round(url, n, regions) if args.protocol
                                 else one_round(browser, url, n, regions))
+                used = sum(cpu_seconds(proc) for proc, *_ in servers) - cpu
                 print(f"{n:8d} {statistics.median(times):7.2f} {p95(times):7.2f} {worst:17.2f} "
-                      f"{cpu_seconds(proc) - cpu:13.2f}")
+                      f"{used:13.2f}")
             browser.close()
-    finally:
-        proc.terminate()
-        proc.wait()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ benchmark."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -33,8 +34,13 @@ def self_signed(folder: Path, name: str = "127.0.0.1") -> tuple[Path, Path]:
     return cert, key
 
 
-def _config(folder: Path, upstream: int, port: int, cert: Path, key: Path) -> Path:
-    """A main nginx.conf for a process of our own, around the recipe's locations."""
+def _config(folder: Path, upstreams: tuple[int, ...], port: int, cert: Path, key: Path
+            ) -> Path:
+    """A main nginx.conf for a process of our own: the site file's maps and
+    upstream (with our ports), around the recipe's locations."""
+    site = (DEPLOY / "nginx" / "samon-site.conf").read_text()
+    maps = "".join(re.findall(r"^map .*?^}\n", site, flags=re.M | re.S))
+    servers = "".join(f"server 127.0.0.1:{p}; " for p in upstreams)
     conf = folder / "nginx.conf"
     temp = " ".join(f"{name}_temp_path {folder / name};" for name in
                     ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
@@ -47,8 +53,8 @@ events {{}}
 http {{
     access_log off;
     {temp}
-    map $http_upgrade $samon_connection {{ default upgrade; "" close; }}
-    upstream samon_dashboard {{ server 127.0.0.1:{upstream}; }}
+    {maps}
+    upstream samon_dashboard {{ hash $samon_route consistent; {servers}}}
     server {{
         listen 127.0.0.1:{port} ssl;
         ssl_certificate {cert};
@@ -61,15 +67,16 @@ http {{
 
 
 @contextmanager
-def nginx_proxy(upstream: int) -> Iterator[str]:
-    """nginx on a free port in front of 127.0.0.1:``upstream``; yields its https URL."""
+def nginx_proxy(*upstreams: int) -> Iterator[str]:
+    """nginx on a free port in front of dashboards on 127.0.0.1:``upstreams``;
+    yields its https URL."""
     with tempfile.TemporaryDirectory(prefix="samon-nginx-") as name:
         folder = Path(name)
         cert, key = self_signed(folder)
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        conf = _config(folder, upstream, port, cert, key)
+        conf = _config(folder, upstreams, port, cert, key)
         proxy = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(conf)],
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         url = f"https://127.0.0.1:{port}"

@@ -134,14 +134,59 @@ def test_the_systemd_units_are_valid(tmp_path):
     if verifier is None:
         pytest.skip("systemd-analyze is not installed (Debian: systemd)")
     units = sorted((DEPLOY / "systemd").glob("*.service"))
-    assert [u.stem for u in units] == ["samon-dashboard", "samon-ingest", "samon-node",
+    assert [u.stem for u in units] == ["samon-dashboard@", "samon-ingest", "samon-node",
                                        "samon-warnings"]
+    installed = []
     for unit in units:
         text = unit.read_text().replace("/opt/samon", str(ROOT))
-        (tmp_path / unit.name).write_text(text)
+        # The dashboard's template, as one of its instances (a port).
+        name = unit.name.replace("@.", "@8502.")
+        (tmp_path / name).write_text(text)
+        installed.append(str(tmp_path / name))
         command = next(line for line in text.splitlines() if line.startswith("ExecStart="))
         assert command.split()[1] in ("run", "-m"), command
-    done = subprocess.run([verifier, "verify", "--man=no",
-                           *[str(tmp_path / u.name) for u in units]],
+    assert "--server.port %i" in (DEPLOY / "systemd" / "samon-dashboard@.service").read_text()
+    done = subprocess.run([verifier, "verify", "--man=no", *installed],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_visitor_stays_with_one_dashboard_process():
+    """Several dashboard processes behind the recipe's nginx: the first response
+    sets a route cookie, and every request carrying it reaches the same process
+    (a session, its websocket and its uploads live in one); visitors spread."""
+    import http.server
+    import threading
+
+    _needs(NGINX, "nginx-light")
+
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the standard library's name
+            body = str(self.server.server_address[1]).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    backends = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer) for _ in range(2)]
+    for b in backends:
+        threading.Thread(target=b.serve_forever, daemon=True).start()
+    ports = [b.server_address[1] for b in backends]
+    try:
+        with nginx_proxy(*ports) as url:
+            first = httpx.get(url + "/", verify=False)
+            route = first.cookies["samon_route"]
+            assert "HttpOnly" in first.headers["set-cookie"]
+            cookies = {"samon_route": route}
+            seen = {httpx.get(url + "/x", verify=False, cookies=cookies).text for _ in range(10)}
+            assert seen == {first.text}
+            again = httpx.get(url + "/", verify=False, cookies=cookies)
+            assert "set-cookie" not in again.headers  # given once
+            spread = {httpx.get(url + "/", verify=False).text for _ in range(40)}
+            assert spread == {str(p) for p in ports}
+    finally:
+        for b in backends:
+            b.shutdown()
