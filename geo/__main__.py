@@ -74,9 +74,12 @@ def _hotspots(args) -> dict:
         period = Period.of_days(args.date_from or times.min(), args.date_to or times.max())
     cells = hotspots(result.data, args.h3_res, period=period)
     service = SituationService()
-    boundaries = service.scenario(service.access.from_token(args.token))["boundaries"]
+    scenario = service.scenario(service.access.from_token(args.token))
+    boundaries = scenario["boundaries"]
     top = top_hotspots(cells, international_borders(boundaries[boundaries["admin_level"] == 0]),
-                       args.top)
+                       args.top, areas=boundaries[boundaries["admin_level"]
+                                                  == boundaries["admin_level"].max()],
+                       places=scenario["places"] if "places" in scenario.layers else None)
     classes = cells["gi_class"].value_counts().reindex(cells["gi_class"].cat.categories)
     return {"h3_res": args.h3_res, "incidents": int(cells["count"].sum()) if len(cells) else 0,
             "cells": len(cells), "rejected_rows": result.rejected,
@@ -87,10 +90,12 @@ def _hotspots(args) -> dict:
 def _print_hotspots(out: dict) -> None:
     print(f"{out['incidents']} incidents in {out['cells']} H3 cells (resolution {out['h3_res']})")
     print("classes: " + ", ".join(f"{k} {v}" for k, v in out["classes"].items() if v))
-    print(f"{'h3':16} {'lat':>8} {'lon':>8} {'count':>6} {'z':>6} {'class':9} "
+    print(f"{'near':24} {'km':>5} {'area':20} {'h3':16} {'count':>6} {'z':>6} {'class':9} "
           f"{'trend':>6} {'border':8} {'km':>6}")
     for r in out["top"]:
-        print(f"{r['h3']:16} {r['lat']:8.3f} {r['lon']:8.3f} {r['count']:6d} {r['gi_z']:6.2f} "
+        place, area = (r["place"] or "-")[:24], (r["area"] or "-")[:20]
+        print(f"{place:24} {r['place_km'] or 0:5.0f} {area:20} {r['h3']:16} "
+              f"{r['count']:6d} {r['gi_z']:6.2f} "
               f"{r['gi_class']:9} {r['change']:+6d} {r['border_pair'] or '-':8} "
               f"{r['border_km']:6.1f}")
 

@@ -20,6 +20,7 @@ from scipy.special import ndtr  # the normal CDF, without importing all of scipy
 from model.period import Period
 
 from .borders import nearest_border
+from .distance import nearest_place
 
 CONFIDENCE = ((0.99, 2.5758), (0.95, 1.9600), (0.90, 1.6449))
 CLASS_ORDER = ["hot 99%", "hot 95%", "hot 90%", "not significant", "cold 90%", "cold 95%",
@@ -128,12 +129,16 @@ def _counts_in(incidents, period: Period, res, cells) -> np.ndarray:
     return counts.reindex(cells, fill_value=0).to_numpy()
 
 
-def top_hotspots(cells: gpd.GeoDataFrame, borders: gpd.GeoDataFrame, n: int = 10,
-                 ) -> pd.DataFrame:
-    """The ``n`` hottest significant hot cells with trend and nearest border.
+def top_hotspots(cells: gpd.GeoDataFrame, borders: gpd.GeoDataFrame, n: int = 10, *,
+                 places: gpd.GeoDataFrame | None = None,
+                 areas: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+    """The ``n`` hottest significant hot cells with trend, nearest border, and
+    where they are: a planner knows Torkham, not an H3 id.
 
     Columns: h3, lat, lon (cell centre), count, gi_z, gi_class, recent,
-    previous, change, border_pair, border_km (geodesic, from the cell centre).
+    previous, change, border_pair, border_km (geodesic, from the cell centre),
+    place and place_km (the nearest of ``places``), area (the name of the area
+    of ``areas`` holding the centre; <NA> outside all).
     """
     hot = cells[cells["gi_class"].astype(str).str.startswith("hot")]
     hot = hot.sort_values(["gi_z", "count"], ascending=False).head(n)
@@ -145,4 +150,13 @@ def top_hotspots(cells: gpd.GeoDataFrame, borders: gpd.GeoDataFrame, n: int = 10
     for col in ("count", "gi_z", "gi_class", "recent", "previous", "change"):
         out[col] = hot[col]
     out = out.join(nearest_border(points, borders))
+    out["place"], out["place_km"] = nearest_place(
+        out["lon"].to_numpy(), out["lat"].to_numpy(),
+        places if places is not None else gpd.GeoDataFrame({"name": []}, geometry=[]))
+    out["place"] = out["place"].astype("string")
+    out["area"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    if areas is not None and len(areas) and len(out):
+        inside, holder = shapely.STRtree(areas.geometry.values).query(
+            points.values, predicate="within")
+        out.iloc[inside, out.columns.get_loc("area")] = areas["name"].to_numpy()[holder]
     return out.reset_index(drop=True)

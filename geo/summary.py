@@ -125,7 +125,10 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
 
     cells = hotspots.hotspots(pool, filters.h3_res, period=period,
                               trend_days=filters.trend_days)
-    top = hotspots.top_hotspots(cells, borders, filters.top_n)
+    finest = boundaries[boundaries["admin_level"] == boundaries["admin_level"].max()]
+    top = hotspots.top_hotspots(
+        cells, borders, filters.top_n, areas=finest,
+        places=scenario["places"] if "places" in scenario.layers else None)
 
     alerts = scenario["alerts"]
     active = alerts[(alerts["start"] < period.end)

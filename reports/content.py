@@ -87,8 +87,10 @@ def default_highlights(summary: Summary) -> list[str]:
         out.append(f"{_fmt(k['displaced'])} people are displaced.")
     if k["incidents"]:
         top = summary.top_hotspots.head(1)
-        where = (f"; the most significant hotspot lies {top['border_km'].iloc[0]:.0f} km from "
-                 f"the {top['border_pair'].iloc[0]} border" if len(top) else "")
+        near = (f" near {top['place'].iloc[0]} ({top['place_km'].iloc[0]:.0f} km)"
+                if len(top) and pd.notna(top["place"].iloc[0]) else "")
+        where = (f"; the most significant hotspot lies{near} {top['border_km'].iloc[0]:.0f} km "
+                 f"from the {top['border_pair'].iloc[0]} border" if len(top) else "")
         out.append(f"{_fmt(k['incidents'])} border incidents were recorded{where}.")
     if k["active_alerts"]:
         red = int((summary.alerts["alert_level"].astype(str) == "red").sum())
@@ -148,8 +150,10 @@ def build_content(summary: Summary, fields: ReportFields) -> ReportContent:
     admin = (None if summary.admin_areas is None else
              _display(summary.admin_areas.drop(columns=["code"]), "Outside every admin area"))
     hotspots = summary.top_hotspots.reindex(columns=[
-        "h3", "count", "gi_class", "previous", "recent", "change", "border_pair", "border_km"])
+        "place", "place_km", "area", "h3", "count", "gi_class", "previous", "recent", "change",
+        "border_pair", "border_km"])
     hotspots = hotspots.rename(columns={
+        "place": "Near", "place_km": "Km to place", "area": "Area",
         "h3": "H3 cell", "count": "Incidents", "gi_class": "Class", "previous": "Previous",
         "recent": "Recent", "change": "Change", "border_pair": "Border",
         "border_km": "Km to border"})

@@ -94,3 +94,26 @@ def test_top_hotspots_name_their_border(demo):
     assert top["gi_class"].astype(str).str.startswith("hot").all()
     assert top["gi_z"].is_monotonic_decreasing
     assert (top["border_km"] < 30).all() and top["border_pair"].notna().all()
+
+
+def test_top_hotspots_say_where_they_are(demo):
+    """Each hotspot is named by its nearest place (geodesic km) and the area
+    holding its centre: hand-placed places, one on the hottest centre."""
+    import geopandas as gpd
+    import shapely
+
+    cells = hotspots(demo["incidents"], 6)
+    first = top_hotspots(cells, international_borders(demo["boundaries"]), 3)
+    lon, lat = first["lon"].iloc[0], first["lat"].iloc[0]
+    places = gpd.GeoDataFrame({"name": ["Here", "One degree north"]},
+                              geometry=[shapely.Point(lon, lat), shapely.Point(lon, lat + 1)],
+                              crs="EPSG:4326")
+    top = top_hotspots(cells, international_borders(demo["boundaries"]), 3, places=places,
+                       areas=demo["boundaries"])
+    assert top["place"].iloc[0] == "Here" and top["place_km"].iloc[0] == pytest.approx(0)
+    # A degree of latitude is 110.6-111.7 km on the ellipsoid.
+    far = top_hotspots(cells, international_borders(demo["boundaries"]), 1,
+                       places=places.iloc[[1]])
+    assert 110.5 < far["place_km"].iloc[0] < 111.8
+    holder = demo["boundaries"][demo["boundaries"].contains(shapely.Point(lon, lat))]
+    assert top["area"].iloc[0] == holder["name"].iloc[0]

@@ -27,11 +27,15 @@ if s.top_hotspots.empty:
     components.empty_state("No statistically significant hotspot in this view.")
 else:
     top = s.top_hotspots.rename(columns={
+        "place": "Near", "place_km": "Km to place", "area": "Area",
         "h3": "H3 cell", "count": "Incidents", "gi_z": "Gi* z", "gi_class": "Class",
         "recent": "This period", "previous": "Previous period", "change": "Change",
         "border_pair": "Nearest border", "border_km": "Distance (km)"})
-    st.dataframe(top.drop(columns=["lat", "lon"]), hide_index=True, width="stretch",
+    first = ["Near", "Km to place", "Area"]
+    top = top[first + [c for c in top.columns if c not in (*first, "lat", "lon")]]
+    st.dataframe(top, hide_index=True, width="stretch",
                  column_config={"Gi* z": st.column_config.NumberColumn(format="%.2f"),
+                                "Km to place": st.column_config.NumberColumn(format="%.0f"),
                                 "Distance (km)": st.column_config.NumberColumn(format="%.1f")})
     st.caption("Trend: incidents in the selected period against the period of the same "
                "length just before it.")
