@@ -22,11 +22,14 @@ from .raster import to_png_overlay
 
 MARKER_LIMIT = 2000  # above this, incidents are aggregated on the server
 
+# One colour per incident category for the map, its legend, the charts and the
+# reports: the Okabe-Ito palette, told apart by readers with any common colour
+# vision deficiency (Okabe & Ito 2008; its yellow left out: too pale on land).
 CATEGORY_COLOURS = {
-    "illegal crossing": "#1f77b4", "smuggling/trafficking": "#9467bd",
-    "cross-border firing/shelling": "#d62728", "armed clash": "#8c564b",
-    "explosion/IED": "#ff7f0e", "arrest/seizure": "#2ca02c", "protest/unrest": "#e377c2",
-    "other": "#7f7f7f",
+    "illegal crossing": "#0072B2", "smuggling/trafficking": "#CC79A7",
+    "cross-border firing/shelling": "#D55E00", "armed clash": "#000000",
+    "explosion/IED": "#E69F00", "arrest/seizure": "#009E73", "protest/unrest": "#56B4E9",
+    "other": "#999999",
 }
 GI_COLOURS = {"hot 99%": "#b2182b", "hot 95%": "#ef8a62", "hot 90%": "#fddbc7",
               "not significant": "#f7f7f7", "cold 90%": "#d1e5f0", "cold 95%": "#67a9cf",

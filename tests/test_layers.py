@@ -206,3 +206,12 @@ def test_the_exported_map_page_cannot_be_closed_by_data(demo):
     body = html.split("var spec = ", 1)[1].split(";\n", 1)[0]
     assert "</script" not in body.lower() and "<script" not in body.lower()
     assert json.loads(body)["layers"][0]["id"] == "boundaries"
+
+
+def test_every_incident_category_has_its_own_colour():
+    """One palette for map, legend, chart and reports: each category exactly one
+    colour, no two alike."""
+    from model.schema import INCIDENT_CATEGORIES
+
+    assert set(builders.CATEGORY_COLOURS) == set(INCIDENT_CATEGORIES)
+    assert len(set(builders.CATEGORY_COLOURS.values())) == len(builders.CATEGORY_COLOURS)

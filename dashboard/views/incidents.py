@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import components
 from dashboard.context import current
+from layers.builders import CATEGORY_COLOURS
 
 ctx = current()
 s = ctx.summary
@@ -45,7 +46,9 @@ weekly = (s.incidents.assign(week=s.incidents["time"].dt.tz_localize(None).dt.to
                              .dt.start_time, category=s.incidents["category"].astype(str))
           .pivot_table(index="week", columns="category", values="id", aggfunc="count",
                        fill_value=0))
-st.bar_chart(weekly, x_label="Week", y_label="Incidents per week")
+# The map's colours: a category looks the same in the chart, the map and the reports.
+st.bar_chart(weekly, x_label="Week", y_label="Incidents per week",
+             color=[CATEGORY_COLOURS.get(c, "#999999") for c in weekly.columns])
 
 st.subheader("Incidents")
 search = st.text_input("Search notes, categories, countries or areas", key="incident_search")
