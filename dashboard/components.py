@@ -40,15 +40,32 @@ def key_figures(summary: Summary, names=tuple(KEY_FIGURES)) -> None:
         col.metric(KEY_FIGURES[name], summary.figure_text(name))
 
 
-def map_view(summary: Summary, layers, incident_mode: str, key: str,
-             wind_time=None) -> None:
+def storm_step(summary: Summary) -> None:
+    """At the chosen wind time step: each storm's centre and intensity, and the
+    people within each wind radius then (in the areas chosen)."""
+    step = summary.storm_step
+    for _, rows in step.groupby("storm_id", sort=False):
+        first = rows.iloc[0]
+        st.markdown(f"**{first['name']} at {first['time']:%Y-%m-%d %H:%M} UTC**: centre "
+                    f"{first['lat']:.1f}° N {first['lon']:.1f}° E, {first['wind_kt']:.0f} kt "
+                    f"(radii: {'; '.join(sorted(set(rows['radii_source'])))})")
+        cols = st.columns(len(rows))
+        for col, row in zip(cols, rows.sort_values("threshold_kt").itertuples(), strict=True):
+            col.metric(f"People within {row.threshold_kt} kt winds then",
+                       f"{row.people_exposed:,.0f}")
+    if summary.filters.wind_time is not None and step.empty and summary.layer_on("cyclone"):
+        st.caption(f"No storm in this view at {summary.filters.wind_time:%Y-%m-%d %H:%M} UTC.")
+
+
+def map_view(summary: Summary, layers, incident_mode: str, key: str, focus=None) -> None:
     """The layered map. Panning, zooming and the map's own layer toggles do not
     rerun the script; a filter change redraws only the layers that changed."""
     data.static_assets()
     drawing = bool(st.session_state.get("draw_mode"))
     points = tuple(tuple(p) for p in st.session_state.get("draw_points", [])) if drawing else None
     options = MapOptions(layers=frozenset(layers), incident_mode=incident_mode,
-                         wind_time=wind_time, asset_base_url=data.ASSET_URL, drawing=points,
+                         asset_base_url=data.ASSET_URL, drawing=points,
+                         focus=focus,
                          basemap_url=data.basemap_url(),
                          basemap_attribution=data.BASEMAP_ATTRIBUTION)
     click = show_map(situation_map(summary, options), key=key, height=options.height,
@@ -63,6 +80,43 @@ def warnings_map_view(active: pd.DataFrame, *, demo: bool, key: str) -> None:
     options = MapOptions(asset_base_url=data.ASSET_URL, basemap_url=data.basemap_url(),
                          basemap_attribution=data.BASEMAP_ATTRIBUTION, height=460)
     show_map(warnings_spec(active, options, demo=demo), key=key, height=options.height)
+
+
+ALERTS_LIST = "alerts_list"  # the widget key of the overview's alerts list
+
+
+def chosen_alert_bounds(summary: Summary) -> tuple[float, float, float, float] | None:
+    """The bounds of the alert chosen in the alerts list (drawn below the map,
+    so its choice is read from the session before the map is drawn)."""
+    rows = (st.session_state.get(ALERTS_LIST) or {}).get("selection", {}).get("rows", [])
+    if not rows or rows[0] >= len(summary.alerts):
+        return None
+    shape = summary.alerts.geometry.iloc[rows[0]]
+    if shape is None or shape.is_empty:
+        return None
+    west, south, east, north = shape.bounds
+    return (west, south, east, north)
+
+
+def alerts_list(summary: Summary) -> None:
+    """The active alerts (level in words, not only colour); choosing one shows
+    it on the map."""
+    alerts = summary.alerts
+    if alerts.empty:
+        empty_state("No alert is active for these filters.")
+        return
+
+    def utc(times) -> list[str]:
+        return [f"{t:%Y-%m-%d %H:%M}" if pd.notna(t) else "—" for t in times]
+
+    table = pd.DataFrame({
+        "Level": alerts["alert_level"].astype(str), "Hazard": alerts["hazard"].astype(str),
+        "Headline": alerts["headline"], "Source": alerts["source"],
+        "Since (UTC)": utc(alerts["start"]), "Until (UTC)": utc(alerts["end"]),
+        "Updated (UTC)": utc(alerts["updated"])})
+    st.dataframe(table, hide_index=True, width="stretch", key=ALERTS_LIST,
+                 on_select="rerun", selection_mode="single-row")
+    st.caption("Choose an alert to show it on the map.")
 
 
 def feeds(status: pd.DataFrame | None) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pandas as pd
 import streamlit as st
 
 from layers.assets import install_static
@@ -57,7 +58,9 @@ def filters(choice: Choice, region: Region | None) -> Filters:
                    period=Period.of_days(choice.start, choice.end),
                    flood_threshold_m=choice.flood_m, wind_threshold_kt=choice.wind_kt,
                    categories=tuple(choice.categories), alert_levels=tuple(choice.alert_levels),
-                   h3_res=choice.h3_res)
+                   h3_res=choice.h3_res,
+                   wind_time=pd.Timestamp(choice.wind_time, tz="UTC") if choice.wind_time
+                   else None)
 
 
 def nothing_chosen(choice: Choice, polygon: dict | None) -> bool:

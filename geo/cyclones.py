@@ -177,3 +177,59 @@ def swath_exposure(swaths: gpd.GeoDataFrame, population: xr.DataArray,
         frames.append(table)
     columns = ["storm_id", "threshold_kt", "area", "hazard_km2", "people_exposed"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def storm_at(tracks: gpd.GeoDataFrame, time: pd.Timestamp,
+             thresholds=THRESHOLDS_KT) -> gpd.GeoDataFrame:
+    """Each storm at ``time`` (UTC), between two of its fixes: the centre and
+    intensity interpolated linearly in time, and the area within each wind
+    radius (34/50/64 kt) there, from the quadrant radii interpolated the same way
+    (or the fallback from intensity, as for swaths).
+
+    Columns: storm_id, name, time, lon, lat, wind_kt, threshold_kt,
+    radii_source, geometry (the radius polygon; storms whose winds stay below a
+    threshold have no row for it). A storm whose track does not span ``time``
+    has no rows.
+    """
+    columns = ["storm_id", "name", "time", "lon", "lat", "wind_kt", "threshold_kt",
+               "radii_source", "geometry"]
+    rows = []
+    when = pd.Timestamp(time)
+    when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+    for storm, fixes in tracks.sort_values("time").groupby("storm_id", sort=True):
+        times = fixes["time"]
+        if not (times.iloc[0] <= when <= times.iloc[-1]):
+            continue
+        after = int(times.searchsorted(when, side="left"))
+        after = min(max(after, 1), len(fixes) - 1) if len(fixes) > 1 else 0
+        a, b = fixes.iloc[max(after - 1, 0)], fixes.iloc[after]
+        span = (b["time"] - a["time"]).total_seconds()
+        w = (when - a["time"]).total_seconds() / span if span > 0 else 0.0
+
+        def mix(x, y, w=w):
+            return float(x) + (float(y) - float(x)) * w
+
+        lon, lat = mix(a.geometry.x, b.geometry.x), mix(a.geometry.y, b.geometry.y)
+        here = pd.Series({"wind_kt": mix(a["wind_kt"], b["wind_kt"]),
+                          **{f"r{k}_{q}": _mix_radius(a.get(f"r{k}_{q}"), b.get(f"r{k}_{q}"), w)
+                             for k in thresholds for q in QUADRANTS}})
+        for k in thresholds:
+            radii, source = _radii(here, k)
+            shape = fix_polygon(lon, lat, radii)
+            if shape is None:
+                continue
+            rows.append({"storm_id": storm, "name": fixes["name"].iloc[0], "time": when,
+                         "lon": lon, "lat": lat, "wind_kt": here["wind_kt"], "threshold_kt": k,
+                         "radii_source": source, "geometry": shape})
+    return gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs="EPSG:4326")
+
+
+def _mix_radius(x, y, w: float) -> float:
+    """A quadrant radius between two fixes; a radius given at one fix only is
+    taken as 0 at the other (the wind has not reached, or no longer reaches,
+    that speed there)."""
+    if pd.isna(x) and pd.isna(y):
+        return float("nan")
+    x = 0.0 if pd.isna(x) else float(x)
+    y = 0.0 if pd.isna(y) else float(y)
+    return x + (y - x) * w

@@ -147,6 +147,10 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
     tracks = tracks[period.contains(tracks["time"]) & ~tracks["forecast"]]
     storms, swaths = _cyclones(tracks, countries, region, "cyclone" in on)
     swaths["people_exposed"] = _swath_people(swaths, scenario["population"], areas)
+    step = cyclones.storm_at(tracks[tracks["storm_id"].isin(storms["storm_id"])],
+                             filters.wind_time) if filters.wind_time is not None else \
+        cyclones.storm_at(tracks.iloc[0:0], scenario.as_of)
+    step["people_exposed"] = _swath_people(step, scenario["population"], areas)
 
     admin, admin_overlaps = _admin_table(scenario, filters, region, chosen, current)
     overlaps = pd.concat([o for o in (overlaps, admin_overlaps) if len(o)] or [overlaps],
@@ -160,6 +164,7 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
         incidents=chosen.reset_index(drop=True), hotspot_cells=cells, top_hotspots=top,
         alerts=active.reset_index(drop=True), cyclones=storms, swaths=swaths,
         tracks=tracks[tracks["storm_id"].isin(storms["storm_id"])].reset_index(drop=True),
+        storm_step=step,
         flood=_raster(scenario, "flood", on), wind=_raster(scenario, "wind", {"cyclone"} & on),
         displacement=displacement.totals(disp, period, "country"),
         displacement_by_cause=displacement.totals(disp, period, "cause"),

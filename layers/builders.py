@@ -258,14 +258,17 @@ def flood_layer(depth) -> Layer:
 
 
 def cyclone_layer(tracks: gpd.GeoDataFrame, swaths: gpd.GeoDataFrame, wind=None,
-                  time=None) -> Layer:
-    """Track, wind swaths (34/50/64 kt) and the wind field at one time step."""
+                  step: gpd.GeoDataFrame | None = None, time=None) -> Layer:
+    """Track, wind swaths (34/50/64 kt) and the wind field: its maximum over
+    the storm, or at the time step ``time``, where ``step`` (the summary's
+    storms at that time) marks each storm's centre and its wind radii, and the
+    track is solid up to the step and dashed after it."""
     bins, colours = WIND_BINS
     parts: list[dict] = []
     if wind is not None:
-        step = wind.sel(time=np.datetime64(pd.Timestamp(time).tz_localize(None)),
-                        method="nearest") if time is not None else wind.max("time")
-        url, bounds = to_png_overlay(step, bins, colours,
+        field = wind.sel(time=np.datetime64(pd.Timestamp(time).tz_convert(None)),
+                         method="nearest") if time is not None else wind.max("time")
+        url, bounds = to_png_overlay(field, bins, colours,
                                      key=f"{fingerprint.of_raster(wind)}|{time}")
         parts.append({"kind": "image", "pane": RASTERS, "url": url, "bounds": bounds,
                       "opacity": 0.55})
@@ -280,14 +283,15 @@ def cyclone_layer(tracks: gpd.GeoDataFrame, swaths: gpd.GeoDataFrame, wind=None,
             pane=LINES, style={"weight": 1.5, "fill": False}, style_from={"color": "colour"},
             tooltip={"name": "Storm", "threshold": "Swath", "source": "Radii"}))
     fixes = tracks.sort_values("time")
-    lines = fixes.groupby("storm_id").filter(lambda f: len(f) >= 2).groupby("storm_id")
-    paths = gpd.GeoDataFrame(
-        {"storm": [f["name"].iloc[0] for _, f in lines]},
-        geometry=[shapely.LineString(list(f.geometry)) for _, f in lines], crs="EPSG:4326")
+    step = step if step is not None else gpd.GeoDataFrame(geometry=[])
+    centres = step.drop_duplicates("storm_id")
+    paths = _track_paths(fixes, centres)
     if len(paths):
-        parts.append(_features(paths, {"storm": paths["storm"]}, pane=LINES,
-                               style={"color": "#000", "weight": 2},
-                               tooltip={"storm": "Storm track"}))
+        parts.append(_features(paths, {"storm": paths["storm"], "part": paths["part"],
+                                       "dash": paths["dash"]},
+                               pane=LINES, style={"color": "#000", "weight": 2},
+                               style_from={"dashArray": "dash"},
+                               tooltip={"storm": "Storm", "part": "Track"}))
     if len(fixes):
         parts.append(_features(
             fixes, {"storm": fixes["name"],
@@ -297,10 +301,54 @@ def cyclone_layer(tracks: gpd.GeoDataFrame, swaths: gpd.GeoDataFrame, wind=None,
                                 "fillOpacity": 1, "weight": 1},
             tooltip={"storm": "Storm", "time": "Time", "wind": "Wind (kt)",
                      "pressure": "Pressure (hPa)"}))
+    note = "Lines: 34/50/64 kt swaths; black: track"
+    if len(step):
+        radii = step.sort_values("threshold_kt", ascending=False)
+        parts.append(_features(
+            radii, {"storm": radii["name"], "threshold": radii["threshold_kt"].astype(str)
+                    + " kt", "people": radii["people_exposed"].round().astype("int64"),
+                    "colour": radii["threshold_kt"].map(swath_colours).fillna("#999")},
+            pane=LINES, style={"weight": 2.5, "dashArray": "2 4", "fillOpacity": 0.12},
+            style_from={"color": "colour", "fillColor": "colour"},
+            tooltip={"storm": "Storm", "threshold": "Within", "people": "People there"}))
+        centre_points = gpd.GeoDataFrame(
+            centres, geometry=gpd.points_from_xy(centres["lon"], centres["lat"]),
+            crs="EPSG:4326")
+        parts.append(_features(
+            centre_points, {"storm": centre_points["name"],
+                            "time": centre_points["time"].dt.strftime("%Y-%m-%d %H:%M UTC"),
+                            "wind": centre_points["wind_kt"].round()},
+            pane=POINTS, style={"radius": 9, "color": "#000", "weight": 3,
+                                "fillColor": "#ffffff", "fillOpacity": 1},
+            tooltip={"storm": "Storm centre", "time": "At", "wind": "Wind (kt)"}))
+        note = ("Lines: 34/50/64 kt swaths; dotted: wind radii at the chosen time; white "
+                "circle: the centre then; track solid before, dashed after")
     labels = ["34–50 kt", "50–64 kt", "64–96 kt", "≥ 96 kt"]
     return Layer("cyclone", "Cyclone", parts,
-                 legend("Cyclone wind (kt)", list(zip(colours, labels, strict=True)),
-                        "Lines: 34/50/64 kt swaths; black: track"))
+                 legend("Cyclone wind (kt)", list(zip(colours, labels, strict=True)), note))
+
+
+def _track_paths(fixes: gpd.GeoDataFrame, centres: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Each storm's track as lines: whole (solid) with no time step; else
+    "before" up to the storm's centre at the step (solid) and "after" (dashed)."""
+    rows: list[tuple[str, str, str | None, shapely.LineString]] = []
+    where = {r.storm_id: (r.lon, r.lat, r.time) for r in centres.itertuples()}
+    for storm, path in fixes.groupby("storm_id", sort=False):
+        points = [(p.x, p.y) for p in path.geometry]
+        name = path["name"].iloc[0]
+        if storm not in where:
+            if len(points) >= 2:
+                rows.append((name, "whole", None, shapely.LineString(points)))
+            continue
+        lon, lat, when = where[storm]
+        before = [pt for pt, t in zip(points, path["time"], strict=True) if t < when]
+        after = [pt for pt, t in zip(points, path["time"], strict=True) if t > when]
+        for part, line, dash in (("before the chosen time", [*before, (lon, lat)], None),
+                                 ("after the chosen time", [(lon, lat), *after], "6 6")):
+            if len(line) >= 2:
+                rows.append((name, part, dash, shapely.LineString(line)))
+    return gpd.GeoDataFrame([r[:3] for r in rows], columns=["storm", "part", "dash"],
+                            geometry=[r[3] for r in rows], crs="EPSG:4326")
 
 
 def displacement_layer(areas: gpd.GeoDataFrame, figures: pd.Series) -> Layer:

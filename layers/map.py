@@ -36,12 +36,12 @@ class MapOptions:
 
     layers: frozenset[str] = frozenset(LAYERS)
     incident_mode: str = "auto"  # auto, markers, clusters, heatmap
-    wind_time: pd.Timestamp | None = None  # None: maximum over the storm
     asset_base_url: str = "/app/static/vendor"
     basemap_url: str | None = None
     basemap_attribution: str = ""
     height: int = 620
     drawing: tuple[tuple[float, float], ...] | None = None  # corners (lon, lat) being drawn
+    focus: tuple[float, float, float, float] | None = None  # west, south, east, north to show
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,7 @@ def layer_item(layer: builders.Layer, digest: str, *, send: bool) -> dict:
 
 def _frame(bounds, banner: str, sources: str, options: MapOptions) -> dict:
     return {"bounds": [float(b) for b in bounds], "banner": banner, "sources": sources,
+            "focus": [float(b) for b in options.focus] if options.focus else None,
             "basemap_url": options.basemap_url,
             "basemap_attribution": esc(options.basemap_attribution)}
 
@@ -133,7 +134,7 @@ def _situation_map(summary: Summary, options: MapOptions) -> MapSpec:
         layers.append(builders.flood_layer(summary.flood))
     if "cyclone" in wanted and len(summary.cyclones):
         layers.append(builders.cyclone_layer(summary.tracks, summary.swaths, summary.wind,
-                                             options.wind_time))
+                                             summary.storm_step, summary.filters.wind_time))
     if "incidents" in wanted:
         layers.append(builders.incidents_layer(summary.incidents, options.incident_mode))
     if "hotspots" in wanted and "incidents" in summary.filters.hazards:

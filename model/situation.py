@@ -76,13 +76,14 @@ class Filters:
     h3_res: int = 6
     top_n: int = 10
     trend_days: int | None = None  # None: the period against the one before it
+    wind_time: pd.Timestamp | None = None  # a time step of the storms; None: their whole track
 
     def key(self) -> tuple:
         """Identity for caches (the region by its exact geometry)."""
         return (self.region.key() if self.region else None, tuple(sorted(self.hazards)),
                 self.period, self.flood_threshold_m, self.wind_threshold_kt, self.categories,
                 self.alert_levels, self.alert_hazards, self.h3_res, self.top_n,
-                self.trend_days)
+                self.trend_days, self.wind_time)
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,9 @@ class Summary:
     cyclones: pd.DataFrame
     swaths: gpd.GeoDataFrame
     tracks: gpd.GeoDataFrame  # track points of the storms in ``cyclones``
+    # The storms at Filters.wind_time: centre, intensity, and per wind threshold the
+    # area within that radius and the people in the region's areas there (empty: no step).
+    storm_step: gpd.GeoDataFrame
     flood: xr.DataArray | None
     wind: xr.DataArray | None
     displacement: pd.DataFrame  # per country: current, previous, change

@@ -223,3 +223,21 @@ def test_the_warnings_view_lists_what_the_rules_raised(page, server):
     page.get_by_text("the version must go up (it is 2").wait_for(timeout=90_000)
     page.screenshot(path=str(ARTIFACTS / "warnings.png"), full_page=True)
     assert page.left_localhost == []
+
+
+def test_the_alerts_list_shows_an_alert_on_the_map(page, server):
+    """Alerts are listed with their level in words; choosing one brings the map
+    to it (the map keeps its other layers as drawn)."""
+    page.goto(server)
+    frame = wait_for_map(page)
+    drawn = frame.evaluate("document.getElementById('map').getAttribute('data-samon-layers')")
+    zoom = frame.evaluate("window.map.getZoom()")
+    alerts = page.locator('[data-testid="stDataFrame"]').first
+    alerts.scroll_into_view_if_needed()
+    page.get_by_text("Choose an alert to show it on the map.").wait_for(timeout=30_000)
+    alerts.click(position={"x": 12, "y": 52})  # the first row's selection box
+    frame.wait_for_function(f"window.map.getZoom() > {zoom}", timeout=30_000)
+    assert frame.evaluate(
+        "document.getElementById('map').getAttribute('data-samon-layers')") == drawn
+    page.screenshot(path=str(ARTIFACTS / "alert_chosen.png"), full_page=True)
+    assert page.left_localhost == []

@@ -171,6 +171,12 @@ def test_wind_time_step_is_chosen_and_shared(app, demo):
     slider.set_value("2026-09-26T12:00:00").run()
     assert not at.exception
     assert at.query_params["wt"] in ("2026-09-26T12:00:00", ["2026-09-26T12:00:00"])
+    # The figures follow the step: people within each wind radius at that time.
+    labels = [m.label for m in at.metric]
+    assert [x for x in labels if x.startswith("People within")] == [
+        "People within 34 kt winds then", "People within 50 kt winds then",
+        "People within 64 kt winds then"]
+    assert any("at 2026-09-26 12:00 UTC" in m.value for m in at.markdown)
 
 
 def test_admin_areas_appear_once_loaded(app, tmp_path):

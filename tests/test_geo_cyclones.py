@@ -81,3 +81,32 @@ def test_people_exposed_under_each_swath():
     assert table.loc[(34, "east"), "people_exposed"] == pytest.approx(2000)
     assert table.loc[(64, "west"), "people_exposed"] == pytest.approx(400)
     assert table.loc[(64, "east"), "people_exposed"] == 0
+
+
+def test_a_storm_between_two_fixes_is_interpolated_in_time():
+    """Halfway in time between two fixes: halfway in position, intensity and
+    radii; a threshold the storm does not reach has no radius."""
+    import geopandas as gpd
+    import pandas as pd
+    import pytest
+    import shapely
+
+    from geo.cyclones import NMI_M, storm_at
+
+    t0 = pd.Timestamp("2026-09-25 00:00", tz="UTC")
+    tracks = gpd.GeoDataFrame({
+        "storm_id": ["S1", "S1"], "name": ["TEST", "TEST"],
+        "time": [t0, t0 + pd.Timedelta(hours=6)],
+        "wind_kt": [40.0, 60.0], "pressure_hpa": [990.0, 980.0],
+        **{f"r34_{q}": [100.0, 140.0] for q in ("ne", "se", "sw", "nw")},
+    }, geometry=[shapely.Point(88.0, 18.0), shapely.Point(90.0, 20.0)], crs="EPSG:4326")
+    step = storm_at(tracks, t0 + pd.Timedelta(hours=3))
+    assert list(step["threshold_kt"]) == [34, 50]  # 50 kt: the fallback; 64 kt: not reached
+    row = step.iloc[0]
+    assert (row["lon"], row["lat"], row["wind_kt"]) == (89.0, 19.0, 50.0)
+    assert row["radii_source"] == "track radii"
+    # A 120 nmi circle (the radius halfway), drawn as four 12-point arcs.
+    area = abs(gpd.GeoSeries([row["geometry"]], crs="EPSG:4326").to_crs(
+        "+proj=aeqd +lat_0=19 +lon_0=89").area.iloc[0])
+    assert area == pytest.approx(3.14159 * (120 * NMI_M) ** 2, rel=0.03)
+    assert storm_at(tracks, t0 - pd.Timedelta(hours=1)).empty  # before the track

@@ -127,3 +127,21 @@ def test_admin_areas_get_their_own_table(demo):
     inside = gpd.GeoSeries(boxes, crs="EPSG:4326").union_all()
     expected = int(view.incidents.geometry.intersects(inside).sum())
     assert table["incidents"].iloc[:2].sum() == expected
+
+
+def test_a_wind_time_step_gives_the_people_within_each_radius_then(demo):
+    """At a time step: fewer people within 64 kt than 50 kt than 34 kt, and
+    never more than the whole swath of the same threshold."""
+    import pandas as pd
+
+    from model.situation import Filters
+
+    view = situation_summary(demo, Filters(wind_time=pd.Timestamp("2026-09-26 12:00",
+                                                                  tz="UTC")))
+    step = view.storm_step.set_index("threshold_kt")
+    assert list(step.index) == [34, 50, 64]
+    people = step["people_exposed"]
+    assert people[34] >= people[50] >= people[64] > 0
+    swath = view.swaths.set_index("threshold_kt")["people_exposed"]
+    assert (people <= swath.reindex(people.index)).all()
+    assert situation_summary(demo).storm_step.empty  # no step chosen: none

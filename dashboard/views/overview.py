@@ -10,8 +10,13 @@ st.title("Situation overview")
 components.demo_banner(ctx.summary, ctx.scenario_name)
 components.period_caption(ctx.summary)
 components.key_figures(ctx.summary)
+components.storm_step(ctx.summary)
 components.map_view(ctx.summary, ctx.layers, ctx.choice.incident_mode, "overview",
-                    wind_time=ctx.choice.wind_time)
+                    focus=components.chosen_alert_bounds(ctx.summary))
+
+if "alerts" in ctx.choice.hazards:
+    st.subheader("Alerts")
+    components.alerts_list(ctx.summary)
 
 st.subheader("By area")
 table = ctx.summary.areas.drop(columns=["iso3"]).rename(columns={

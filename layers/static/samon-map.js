@@ -85,7 +85,7 @@
     L.control.scale().addTo(map);
     for (var name in PANES) map.createPane("samon-" + name).style.zIndex = PANES[name];
     var state = {map: map, drawn: {}, cache: {}, order: [], control: null, tiles: null,
-                 tilesUrl: null, boundsKey: null, renders: 0};
+                 tilesUrl: null, boundsKey: null, focusKey: "null", renders: 0};
     var banner = box(map, "topleft", "samon-disclaimer");
     var legends = box(map, "bottomright", "samon-legends");
     var sources = box(map, "bottomleft", "samon-sources");
@@ -123,6 +123,13 @@
         map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
         state.boundsKey = boundsKey;
       }
+      // An item chosen in a list beside the map (an alert): shown, once per choice.
+      var focusKey = JSON.stringify(frame.focus || null);
+      if (frame.focus && focusKey !== state.focusKey) {
+        var f = frame.focus;
+        map.fitBounds([[f[1], f[0]], [f[3], f[2]]], {maxZoom: 8, padding: [40, 40]});
+      }
+      state.focusKey = focusKey;
       banner.innerHTML = frame.banner;
       sources.innerHTML = frame.sources;
       for (var i = 0; i < layers.length; i++) {
