@@ -82,16 +82,23 @@ def warnings_map_view(active: pd.DataFrame, *, demo: bool, key: str) -> None:
     show_map(warnings_spec(active, options, demo=demo), key=key, height=options.height)
 
 
-ALERTS_LIST = "alerts_list"  # the widget key of the overview's alerts list
+ALERTS_CHOICE = "alert_on_map"  # the widget key of the overview's "show on the map" choice
+
+
+def _alert_names(alerts) -> list[str]:
+    return [f"{i + 1}. {level} {hazard}: {headline}" for i, (level, hazard, headline) in
+            enumerate(zip(alerts["alert_level"].astype(str), alerts["hazard"].astype(str),
+                          alerts["headline"].fillna(""), strict=True))]
 
 
 def chosen_alert_bounds(summary: Summary) -> tuple[float, float, float, float] | None:
-    """The bounds of the alert chosen in the alerts list (drawn below the map,
+    """The bounds of the alert chosen under the alerts list (drawn below the map,
     so its choice is read from the session before the map is drawn)."""
-    rows = (st.session_state.get(ALERTS_LIST) or {}).get("selection", {}).get("rows", [])
-    if not rows or rows[0] >= len(summary.alerts):
+    names = _alert_names(summary.alerts)
+    chosen = st.session_state.get(ALERTS_CHOICE)
+    if chosen not in names:
         return None
-    shape = summary.alerts.geometry.iloc[rows[0]]
+    shape = summary.alerts.geometry.iloc[names.index(chosen)]
     if shape is None or shape.is_empty:
         return None
     west, south, east, north = shape.bounds
@@ -99,8 +106,8 @@ def chosen_alert_bounds(summary: Summary) -> tuple[float, float, float, float] |
 
 
 def alerts_list(summary: Summary) -> None:
-    """The active alerts (level in words, not only colour); choosing one shows
-    it on the map."""
+    """The active alerts (level in words, not only colour) as a plain table (no
+    data-grid bundle to load), and a choice that brings the map to one."""
     alerts = summary.alerts
     if alerts.empty:
         empty_state("No alert is active for these filters.")
@@ -110,13 +117,16 @@ def alerts_list(summary: Summary) -> None:
         return [f"{t:%Y-%m-%d %H:%M}" if pd.notna(t) else "—" for t in times]
 
     table = pd.DataFrame({
-        "Level": alerts["alert_level"].astype(str), "Hazard": alerts["hazard"].astype(str),
-        "Headline": alerts["headline"], "Source": alerts["source"],
+        "Level": alerts["alert_level"].astype(str).tolist(),
+        "Hazard": alerts["hazard"].astype(str).tolist(),
+        "Headline": alerts["headline"].tolist(), "Source": alerts["source"].tolist(),
         "Since (UTC)": utc(alerts["start"]), "Until (UTC)": utc(alerts["end"]),
-        "Updated (UTC)": utc(alerts["updated"])})
-    st.dataframe(table, hide_index=True, width="stretch", key=ALERTS_LIST,
-                 on_select="rerun", selection_mode="single-row")
-    st.caption("Choose an alert to show it on the map.")
+        "Updated (UTC)": utc(alerts["updated"])}, index=range(1, len(alerts) + 1))
+    st.table(table)
+    located = [n for n, g in zip(_alert_names(alerts), alerts.geometry, strict=True)
+               if g is not None and not g.is_empty]
+    st.selectbox("Show an alert on the map", located, index=None, key=ALERTS_CHOICE,
+                 placeholder="Choose an alert")
 
 
 def feeds(status: pd.DataFrame | None) -> None:
