@@ -1,6 +1,7 @@
 """Live data against a local HTTP server on 127.0.0.1 (never the internet)."""
 
 import json
+import os
 
 import pandas as pd
 import pytest
@@ -8,6 +9,7 @@ import pytest
 from data_sources.ingest import ingest_source, status, summary_line
 from data_sources.settings import Settings
 from data_sources.store import Store
+from tests.conftest import ROOT
 from tests.feed_server import FeedServer
 from tests.test_alerts import CAP
 from tests.test_cyclones import HEADER as IBTRACS_HEADER
@@ -346,3 +348,46 @@ def test_a_run_that_never_finished_counts_as_failed(env):
     assert not status(store, settings, now=later).iloc[0]["stale"]  # still running, maybe
     row = status(store, settings, now=later + pd.Timedelta(hours=1)).iloc[0]
     assert row["stale"] and "never finished" in row["last_error"]
+
+
+@pytest.mark.slow
+def test_a_really_full_file_system_is_a_recorded_failure(server, tmp_path):
+    """The store on a small tmpfs that is full (mounted in a user and mount
+    namespace of its own: no root needed): `ingest` fails that source with the
+    reason and exit code 1, and the store keeps what it held."""
+    import shutil
+    import subprocess
+    import sys
+
+    unshare = shutil.which("unshare")
+    if unshare is None or subprocess.run([unshare, "-rm", "true"]).returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail("unshare -rm (util-linux, user namespaces) is needed for this test")
+        pytest.skip("no user and mount namespaces here (unshare -rm)")
+    first = server.serve("/first", gdacs((1, "FL", "Orange", 68.2, 26.5)))
+    many = server.serve("/many", gdacs(*[(i, "FL", "Red", 68.0 + i / 1000, 26.5)
+                                         for i in range(2, 2000)]))
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    env = {**os.environ, "SAMON_STORE_PATH": str(disk / "store.gpkg"),
+           "SAMON_SOURCES": '["gdacs-events"]', "SAMON_TIMEOUT_S": "5"}
+    script = f"""
+set -e
+mount -t tmpfs -o size=2m tmpfs {disk}
+SAMON_GDACS_EVENTS_URL={first} {sys.executable} -m data_sources ingest
+# Fill what is left but a few blocks: the next run's batch cannot be written.
+free=$(stat -f -c %a {disk})
+dd if=/dev/zero of={disk}/filler bs=4k count=$((free - 8)) 2>/dev/null
+set +e
+SAMON_GDACS_EVENTS_URL={many} {sys.executable} -m data_sources ingest; echo "exit=$?"
+{sys.executable} -c "
+from data_sources.store import Store
+with Store('{disk}/store.gpkg') as s:
+    print('alerts', len(s.query('alerts')))"
+"""
+    done = subprocess.run([unshare, "-rm", "sh", "-c", script], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    out = done.stdout + done.stderr
+    assert "exit=1" in out, out
+    assert "disk is full" in out and "Traceback" not in out, out
+    assert "alerts 1" in out, out  # the first run's alert, intact
