@@ -161,6 +161,10 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
         filters=filters, region=region, period=period, as_of=scenario.as_of,
         demo=scenario.demo, tlp=scenario.tlp, key_figures=key, areas=table,
         area_shapes=areas, countries=countries, borders=borders,
+        places=(scenario["places"][["name", "country", "population", "geometry"]]
+                if "places" in scenario.layers else
+                gpd.GeoDataFrame({"name": [], "country": [], "population": []}, geometry=[],
+                                 crs="EPSG:4326")),
         incidents=chosen.reset_index(drop=True), hotspot_cells=cells, top_hotspots=top,
         alerts=active.reset_index(drop=True), cyclones=storms, swaths=swaths,
         tracks=tracks[tracks["storm_id"].isin(storms["storm_id"])].reset_index(drop=True),

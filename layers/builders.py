@@ -43,8 +43,11 @@ DISPLACEMENT_COLOURS = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"]
 
 
 # Drawing order (panes, bottom to top), see layers/static/samon-map.js.
-FILLS, RASTERS, LINES, POINTS, HOTSPOTS, ALERTS, DRAWING = (
-    "fills", "rasters", "lines", "points", "hotspots", "alerts", "drawing")
+FILLS, RASTERS, LINES, POINTS, HOTSPOTS, LABELS, ALERTS, DRAWING = (
+    "fills", "rasters", "lines", "points", "hotspots", "labels", "alerts", "drawing")
+# Place names from this zoom on, by population: the map stays readable at every zoom.
+LABEL_ZOOMS = ((5_000_000, 4), (1_000_000, 5), (300_000, 6), (100_000, 7), (0, 8))
+MOST_LABELS = 1500  # the most populous places labelled (sent once per session)
 COORDINATE_DECIMALS = 5  # about 1 m: finer than any layer we draw, and a third of the bytes
 
 
@@ -148,6 +151,23 @@ def covered_layer(areas: gpd.GeoDataFrame) -> Layer:
                      tooltip={"name": "Area covered"})
     return Layer("covered", "Area the figures cover", [part],
                  legend("Area the figures cover", [(AREA_OUTLINE, "Outline")]))
+
+
+def labels_layer(countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame) -> Layer:
+    """Country names, and place names shown from a zoom that depends on the
+    place's population (the biggest cities first); never in the way of a click."""
+    points = countries.geometry.representative_point()
+    labels = [{"text": esc(name), "lon": round(float(p.x), 3), "lat": round(float(p.y), 3),
+               "min_zoom": 0, "kind": "country"}
+              for name, p in zip(countries["name"], points, strict=True)]
+    biggest = places.sort_values("population", ascending=False).head(MOST_LABELS)
+    for name, population, p in zip(biggest["name"], biggest["population"].fillna(0),
+                                   biggest.geometry, strict=True):
+        zoom = next(z for floor, z in LABEL_ZOOMS if population >= floor)
+        labels.append({"text": esc(name), "lon": round(float(p.x), 3),
+                       "lat": round(float(p.y), 3), "min_zoom": zoom, "kind": "place"})
+    return Layer("labels", "Place names", [{"kind": "labels", "pane": LABELS,
+                                            "labels": labels}])
 
 
 def incidents_layer(incidents: gpd.GeoDataFrame, mode: str = "auto") -> Layer:

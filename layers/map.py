@@ -141,6 +141,8 @@ def _situation_map(summary: Summary, options: MapOptions) -> MapSpec:
         layers.append(builders.hotspots_layer(summary.hotspot_cells))
     if "alerts" in wanted:
         layers.append(builders.alerts_layer(summary.alerts))
+    if "boundaries" in wanted:
+        layers.append(builders.labels_layer(summary.countries, summary.places))
     if options.drawing is not None:
         layers.append(builders.drawing_layer(options.drawing))
     banner = ('<span class="samon-demo">DEMO DATA</span> — ' if summary.demo else "")

@@ -119,6 +119,7 @@ class Summary:
     areas: pd.DataFrame  # per country: iso3, area, figures...; last row OUTSIDE
     area_shapes: gpd.GeoDataFrame  # iso3, name, geometry: the countries clipped to the region
     countries: gpd.GeoDataFrame  # every admin-0 outline loaded (the map's background)
+    places: gpd.GeoDataFrame  # populated places (name, country, population): the map's labels
     borders: gpd.GeoDataFrame  # international borders between them
     incidents: gpd.GeoDataFrame
     hotspot_cells: gpd.GeoDataFrame

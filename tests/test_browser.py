@@ -135,6 +135,13 @@ def test_map_renders_offline_with_its_layers(page, server):
     assert frame.locator(".samon-legends").inner_text().startswith("Legend")
     assert "do not imply official endorsement" in frame.locator(".samon-disclaimer").inner_text()
     assert frame.locator("img.leaflet-image-layer").count() >= 2  # flood and wind rasters
+    # A readable map offline: country and city names, more of them as one zooms in.
+    assert frame.locator(".samon-label-country", has_text="Bangladesh").count() == 1
+    assert frame.locator(".samon-label", has_text="Karachi").count() == 1
+    shown = frame.locator(".samon-label-place").count()
+    map_frame(page).locator(".leaflet-control-zoom-in").click()
+    page.wait_for_timeout(800)
+    assert frame.locator(".samon-label-place").count() > shown
     page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
     assert page.left_localhost == []
 

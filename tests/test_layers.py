@@ -190,7 +190,7 @@ def test_a_summary_map_is_built_once_and_goes_with_its_summary(demo):
     assert heat is not first and heat.hashes() != first.hashes()
     assert [layer.id for layer in first.layers] == [
         "boundaries", "covered", "displacement", "flood", "cyclone", "incidents", "hotspots",
-        "alerts"]  # the documented drawing order
+        "alerts", "labels"]  # the documented drawing order
     held = len(situation._SPECS)
     del summary, first, heat
     gc.collect()
@@ -215,3 +215,18 @@ def test_every_incident_category_has_its_own_colour():
 
     assert set(builders.CATEGORY_COLOURS) == set(INCIDENT_CATEGORIES)
     assert len(set(builders.CATEGORY_COLOURS.values())) == len(builders.CATEGORY_COLOURS)
+
+
+def test_place_names_appear_by_population_and_are_escaped():
+    countries = gpd.GeoDataFrame({"name": ["Nepal"], "iso3": ["NPL"]},
+                                 geometry=[shapely.box(80, 26, 88, 30)], crs="EPSG:4326")
+    places = gpd.GeoDataFrame({
+        "name": ["Kathmandu", "Pokhara", "Dhangadhi", EVIL],
+        "population": [1_442_271, 414_141, 92_294, 5_000_000]},
+        geometry=[shapely.Point(85.32, 27.70), shapely.Point(83.99, 28.21),
+                  shapely.Point(80.58, 28.69), shapely.Point(84, 27)], crs="EPSG:4326")
+    labels = builders.labels_layer(countries, places).parts[0]["labels"]
+    zoom = {label["text"]: label["min_zoom"] for label in labels}
+    assert zoom["Nepal"] == 0 and zoom["Kathmandu"] == 5 and zoom["Pokhara"] == 6
+    assert zoom["Dhangadhi"] == 8
+    assert "<script>" not in json.dumps(labels) and esc(EVIL) in zoom  # shown as text

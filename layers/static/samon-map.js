@@ -14,7 +14,7 @@
   "use strict";
 
   var PANES = {fills: 300, rasters: 350, lines: 420, points: 440, hotspots: 460,
-               alerts: 480, drawing: 500};
+               labels: 470, alerts: 480, drawing: 500};
 
   function rows(fields, props) {
     var out = "";
@@ -43,6 +43,7 @@
       return L.imageOverlay(part.url, part.bounds, {opacity: part.opacity, pane: pane,
                                                     interactive: false});
     }
+    if (part.kind === "labels") return labelsLayer(part);
     if (part.kind === "heat") {
       return L.heatLayer(part.points, {radius: part.radius, blur: part.blur,
                                        minOpacity: part.min_opacity});
@@ -61,6 +62,32 @@
         }
       }
     });
+  }
+
+  /* Names as text on the map, each from its zoom on (re-checked on every zoom). */
+  function labelsLayer(part) {
+    var group = L.layerGroup();
+    var markers = part.labels.map(function (l) {
+      return {min: l.min_zoom, marker: L.marker([l.lat, l.lon], {
+        pane: "samon-" + part.pane, interactive: false, keyboard: false,
+        icon: L.divIcon({className: "samon-label samon-label-" + l.kind,
+                         html: "<span>" + l.text + "</span>", iconSize: null})})};
+    });
+    var attached = null;
+    function show() {
+      var zoom = attached ? attached.getZoom() : 0;
+      markers.forEach(function (m) {
+        var on = zoom >= m.min;
+        if (on && !group.hasLayer(m.marker)) group.addLayer(m.marker);
+        if (!on && group.hasLayer(m.marker)) group.removeLayer(m.marker);
+      });
+    }
+    group.on("add", function () { attached = group._map; attached.on("zoomend", show); show(); });
+    group.on("remove", function () {
+      if (attached) attached.off("zoomend", show);
+      attached = null;
+    });
+    return group;
   }
 
   function buildLayer(spec) {
