@@ -21,6 +21,7 @@ from dashboard.map_component import RUN  # noqa: E402
 from dashboard.sidebar import sidebar  # noqa: E402
 from data_sources.errors import DataSourceError  # noqa: E402
 from geo.regions import RegionError  # noqa: E402
+from model.needs import NeedsError  # noqa: E402
 
 # No page or favicon icons: Streamlit fetches Material icons for those from Google's servers.
 st.set_page_config(page_title="South Asia Monitor", layout="wide")
@@ -36,6 +37,9 @@ try:
     options = service.options(added, viewer)
 except DataSourceError as exc:
     st.error(f"The scenario could not be loaded: {exc}")
+    st.stop()
+except NeedsError as exc:
+    st.error(f"The minimum-needs file cannot be used: {exc}")
     st.stop()
 set_viewer(viewer)
 login.account_box(service, viewer)

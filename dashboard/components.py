@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from layers.map import MapOptions, situation_map, warnings_spec
+from model.needs import NEEDS_COLUMNS
 from model.situation import KEY_FIGURES, Summary
 
 from . import data
@@ -35,9 +36,27 @@ def period_caption(summary: Summary) -> None:
 
 
 def key_figures(summary: Summary, names=tuple(KEY_FIGURES)) -> None:
+    """Each key figure, with its sources and as-of time (in its help)."""
     cols = st.columns(len(names))
     for col, name in zip(cols, names, strict=True):
-        col.metric(KEY_FIGURES[name], summary.figure_text(name))
+        source, as_of = summary.figure_sources(name)
+        col.metric(KEY_FIGURES[name], summary.figure_text(name),
+                   help=f"Source: {source}. As of {as_of}.")
+
+
+def needs_table(summary: Summary) -> None:
+    """The minimum needs of the displaced per area, with the standard used."""
+    needs = summary.needs
+    if needs.empty:
+        empty_state("Displacement is switched off." if not summary.layer_on("displacement")
+                    else "No displacement in this view.")
+        return
+    shown = needs.drop(columns=["iso3", "standard"]).rename(
+        columns={"area": "Area", "displaced": "Displaced", **NEEDS_COLUMNS}).set_index("Area")
+    st.table(shown.style.format("{:,.0f}"))
+    st.caption("Per day unless said otherwise, for planning relief; standard: "
+               + "; ".join(dict.fromkeys(needs["standard"]))
+               + " (a country's own: SAMON_NEEDS_FILE, README).")
 
 
 def storm_step(summary: Summary) -> None:

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     # The records in PostGIS (a regional hub): postgresql://user@host:port/database.
     # Accounts, the audit log and early-warning state stay in the GeoPackage above.
     store_url: str | None = None
+    # Minimum needs of the displaced per country (JSON; model/needs.py): none, Sphere's.
+    needs_file: Path | None = None
     # A dask.distributed scheduler (tcp://host:8786) to compute exposure on; none:
     # two threads of this machine.
     dask_scheduler: str | None = None

@@ -3,12 +3,15 @@ computed here once for a set of filters (called by the situation service)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 import xarray as xr
 
+from model.needs import NEEDS_COLUMNS, MinimumNeeds, needs_for
 from model.period import Period
 from model.scenario import Scenario
 from model.schema import SAARC_ISO3
@@ -64,10 +67,12 @@ def default_region(scenario: Scenario) -> Region:
 
 
 def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
-                      scheduler: str | None = None) -> Summary:
+                      scheduler: str | None = None,
+                      needs: Mapping[str, MinimumNeeds] | None = None) -> Summary:
     """Compute the situation for ``filters`` (default: every member state, the
     last 90 days) over ``scenario``; exposure on the dask.distributed cluster at
-    ``scheduler`` when given."""
+    ``scheduler`` when given; the displaced's minimum needs at ``needs`` (per
+    ISO3 code and "default"; Sphere's when not given)."""
     filters = filters or Filters()
     boundaries = scenario["boundaries"]
     countries = boundaries[boundaries["admin_level"] == 0].reset_index(drop=True)
@@ -171,6 +176,7 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
         storm_step=step,
         flood=_raster(scenario, "flood", on), wind=_raster(scenario, "wind", {"cyclone"} & on),
         displacement=displacement.totals(disp, period, "country"),
+        needs=_needs(table, needs or {}),
         displacement_by_cause=displacement.totals(disp, period, "cause"),
         displacement_records=current.reset_index(drop=True),
         sources=scenario.sources(), notes=notes, admin_areas=admin, overlaps=overlaps,
@@ -243,6 +249,23 @@ def _admin_table(scenario: Scenario, filters: Filters, region: Region, incidents
         sums = np.bincount(idx + 1, weights=weights, minlength=len(admin) + 1)
         table[col] = np.roll(sums, -1).round().astype("int64")
     return _without_layers_off(table, filters.hazards), overlaps
+
+
+def _needs(table: pd.DataFrame, needs: Mapping[str, MinimumNeeds]) -> pd.DataFrame:
+    """The minimum needs of each area's displaced people, at its country's
+    standard (the default's where the country has none)."""
+    default = needs.get("default", MinimumNeeds())
+    rows = []
+    displaced_column = table["displaced"] if "displaced" in table else [None] * len(table)
+    for area, iso3, displaced in zip(table["area"], table["iso3"], displaced_column,
+                                     strict=True):
+        if pd.isna(displaced) or not displaced > 0:
+            continue
+        rates = needs.get(iso3, default) if isinstance(iso3, str) else default
+        rows.append({"area": area, "iso3": iso3, "displaced": int(displaced),
+                     **needs_for(float(displaced), rates), "standard": rates.standard})
+    return pd.DataFrame(rows, columns=["area", "iso3", "displaced", *NEEDS_COLUMNS,
+                                       "standard"])
 
 
 def _cyclones(tracks, countries, region: Region, wanted: bool):

@@ -32,6 +32,11 @@ KEY_FIGURES = {
 FIGURE_LAYER = {"people_exposed_flood": "flood", "people_exposed_cyclone": "cyclone",
                 "displaced": "displacement", "incidents": "incidents",
                 "active_alerts": "alerts"}
+# The scenario layers (sources) each key figure is computed from.
+FIGURE_SOURCES = {"people_exposed_flood": ("flood", "population"),
+                  "people_exposed_cyclone": ("tracks", "population"),
+                  "displaced": ("displacement",), "incidents": ("incidents",),
+                  "active_alerts": ("alerts",)}
 
 
 
@@ -134,6 +139,9 @@ class Summary:
     flood: xr.DataArray | None
     wind: xr.DataArray | None
     displacement: pd.DataFrame  # per country: current, previous, change
+    # Minimum needs of the displaced per area: area, iso3, displaced, the columns of
+    # model.needs.NEEDS_COLUMNS, standard (which minimum standard each row used).
+    needs: pd.DataFrame
     displacement_by_cause: pd.DataFrame
     displacement_records: gpd.GeoDataFrame  # the period's figure per source record
     sources: pd.DataFrame
@@ -159,6 +167,18 @@ class Summary:
 
     def layer_on(self, layer: str) -> bool:
         return layer in self.filters.hazards
+
+    def figure_sources(self, name: str) -> tuple[str, str]:
+        """Where a key figure comes from: its sources ('DEMO flood model; DEMO
+        population surface', each DEMO-flagged) and the oldest of their
+        last updates ('2026-09-30 06:00 UTC', or 'reference data')."""
+        rows = self.sources[self.sources["layer"].isin(FIGURE_SOURCES[name])]
+        names = "; ".join(dict.fromkeys(
+            f"{src} (DEMO)" if demo else str(src)
+            for src, demo in zip(rows["source"], rows["demo"], strict=True)))
+        updated = pd.to_datetime(rows["updated"], utc=True).dropna()
+        as_of = f"{updated.min():%Y-%m-%d %H:%M} UTC" if len(updated) else "reference data"
+        return names or "—", as_of
 
     def figure_text(self, name: str) -> str:
         """A key figure as shown everywhere: '1,234', or 'off' when its layer is off."""

@@ -16,6 +16,8 @@ import os
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from data_sources.errors import DataSourceError
 from geo.regions import RegionError
 from model.access import TLP_LEVELS, AccessError, tlp_level
@@ -50,13 +52,26 @@ def _sitrep(args, service: SituationService) -> int:
                       alert_hazards=tuple(natural) if natural else None)
     summary = service.summary(filters, viewer=viewer)
     fields = ReportFields(title=args.title, agency=args.agency, contact=args.contact,
-                          tlp=tlp_level(args.tlp))
+                          tlp=tlp_level(args.tlp), number=args.number,
+                          next_update=_utc(args.next_update), affected=args.affected,
+                          in_need=args.in_need, assessed_by=args.assessed_by)
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     service.may_export(formats, summary, viewer)
     for path in write_report(summary, fields, Path(args.out), formats, args.sender):
         print(path)
     service.record_export(formats, summary, viewer, fields.tlp)
     return 0
+
+
+def _utc(text: str | None) -> pd.Timestamp | None:
+    """A time given on the command line, as UTC (a time without a zone is UTC)."""
+    if not text:
+        return None
+    try:
+        when = pd.Timestamp(text)
+    except ValueError as exc:
+        raise ReportError(f"--next-update: '{text}' is not a time ({exc})") from None
+    return when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
 
 
 def main(argv: list[str], service: SituationService | None = None) -> int:
@@ -75,6 +90,11 @@ def main(argv: list[str], service: SituationService | None = None) -> int:
     s.add_argument("--agency", default="")
     s.add_argument("--contact", default="")
     s.add_argument("--sender", default="", help="CAP sender (e-mail of the issuing agency)")
+    s.add_argument("--number", type=int, help="the sitrep's number in its series")
+    s.add_argument("--next-update", help="when the next sitrep is due, UTC (2026-10-01T06:00)")
+    s.add_argument("--affected", type=int, help="people affected, as assessed (not computed)")
+    s.add_argument("--in-need", type=int, help="people in need, as assessed (not computed)")
+    s.add_argument("--assessed-by", default="", help="the source of --affected and --in-need")
     s.add_argument("--token", default=os.environ.get("SAMON_TOKEN"),
                    help="your bearer token (default: SAMON_TOKEN)")
     args = parser.parse_args(argv)

@@ -12,6 +12,7 @@ import pandas as pd
 from geo.exposure import OUTSIDE
 from layers.html import DISCLAIMER
 from model.access import TLP_LEVELS
+from model.needs import NEEDS_COLUMNS
 from model.situation import KEY_FIGURES, Summary
 
 TLP_MEANING = {
@@ -44,6 +45,12 @@ class ReportFields:
     contact: str = ""
     tlp: str = "TLP:AMBER"
     timezone: str | None = None  # local time zone for "as of"; default from the region
+    number: int | None = None  # the sitrep's number in its series
+    next_update: pd.Timestamp | None = None  # when the next one is due (UTC)
+    # Assessed figures the agency reports (not computed here), with their source.
+    affected: int | None = None
+    in_need: int | None = None
+    assessed_by: str = ""
     highlights: list[str] | None = None  # None: generated from the figures
     sections: dict[str, str] = field(default_factory=dict)  # section/sector -> text
 
@@ -105,7 +112,9 @@ class ReportContent:
     as_of_utc: pd.Timestamp
     as_of_local: pd.Timestamp
     highlights: list[str]
-    key_figures: list[tuple[str, str]]
+    issue_line: str  # "No. 7 · next update 2026-10-01 06:00 UTC", or ""
+    key_figures: pd.DataFrame  # Figure, Value, Source, As of
+    needs: pd.DataFrame  # display-ready minimum needs of the displaced per area
     areas: pd.DataFrame  # display-ready per-country table
     admin_areas: pd.DataFrame | None  # display-ready per-admin-area table, when loaded
     hotspots: pd.DataFrame
@@ -123,6 +132,20 @@ class ReportContent:
             line += (" Holds data shared only with: " + "; ".join(self.summary.audience)
                      + ": send it no further.")
         return line
+
+    @property
+    def needs_empty(self) -> str:
+        return ("Displacement is switched off in this selection."
+                if not self.summary.layer_on("displacement")
+                else "No displacement in this selection.")
+
+    @property
+    def needs_note(self) -> str:
+        """How the minimum needs were computed: the same sentence in every format."""
+        standards = "; ".join(dict.fromkeys(self.summary.needs["standard"]))
+        return (f"Minimum needs of the people displaced in each area, per day unless said "
+                f"otherwise ({standards or 'no displacement'}): for planning relief, not an "
+                "assessment of what has been delivered.")
 
     @property
     def empty(self) -> bool:
@@ -173,12 +196,29 @@ def build_content(summary: Summary, fields: ReportFields) -> ReportContent:
                  else "reference data" for u in summary.sources["updated"]],
         demo=summary.sources["demo"].map({True: "DEMO", False: ""}),
     )[["layer", "source", "updated", "records", "demo"]]
+    figures = []
+    for name, label in KEY_FIGURES.items():
+        source, updated = summary.figure_sources(name)
+        figures.append((label, summary.figure_text(name), source, updated))
+    for label, value in (("People affected (assessed)", fields.affected),
+                         ("People in need (assessed)", fields.in_need)):
+        figures.append((label, f"{value:,}" if value is not None else "not reported",
+                        fields.assessed_by or "—", "as reported"))
+    issue = [f"No. {fields.number}" if fields.number is not None else "",
+             f"next update {pd.Timestamp(fields.next_update):%Y-%m-%d %H:%M} UTC"
+             if fields.next_update is not None else ""]
+    needs = summary.needs.drop(columns=["iso3"]).rename(
+        columns={"area": "Area", "displaced": "Displaced", **NEEDS_COLUMNS,
+                 "standard": "Standard"})
+    needs["Area"] = needs["Area"].replace(OUTSIDE, "Outside every country polygon")
     return ReportContent(
         fields=fields, summary=summary, as_of_utc=as_of,
+        issue_line=" · ".join(x for x in issue if x),
+        key_figures=pd.DataFrame(figures, columns=["Figure", "Value", "Source", "As of"]),
+        needs=needs,
         as_of_local=as_of.tz_convert(ZoneInfo(tz)),
         highlights=list(fields.highlights) if fields.highlights is not None
         else default_highlights(summary),
-        key_figures=[(label, summary.figure_text(name)) for name, label in KEY_FIGURES.items()],
         areas=areas, admin_areas=admin, hotspots=hotspots, alerts=alerts, cyclones=cyclones,
         sources=sources,
         notes=[*summary.notes, "Figures are computed once by the situation service for the "

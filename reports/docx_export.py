@@ -39,6 +39,8 @@ def render_docx(content: ReportContent) -> bytes:
     doc.add_heading(f.title, 0)
     doc.add_paragraph(" · ".join(x for x in (f.agency, f.contact) if x)
                       or "Issuing agency not given")
+    if content.issue_line:
+        doc.add_paragraph(content.issue_line)
     doc.add_paragraph(f"As of {content.as_of_utc:%Y-%m-%d %H:%M} UTC "
                       f"({content.as_of_local:%Y-%m-%d %H:%M} {content.as_of_local.tzname()}) · "
                       f"period {s.period.label} · region: {s.region_label}")
@@ -56,13 +58,16 @@ def render_docx(content: ReportContent) -> bytes:
     for line in content.highlights:
         doc.add_paragraph(line, style="List Bullet")
     doc.add_heading("Key figures", 1)
-    _table(doc, pd.DataFrame(content.key_figures, columns=["Figure", "Value"]), "")
+    _table(doc, content.key_figures, "")
     doc.add_heading("Situation overview", 1)
     doc.add_picture(io.BytesIO(render_png(s)), width=Cm(15))
     _table(doc, content.areas, "No areas in this selection.")
     if content.admin_areas is not None:
         doc.add_heading("By admin area", 2)
         _table(doc, content.admin_areas, "No admin areas in this selection.")
+    doc.add_heading("Minimum needs of the displaced", 1)
+    doc.add_paragraph(content.needs_note)
+    _table(doc, content.needs, content.needs_empty)
     doc.add_heading("Border incident hotspots", 1)
     _table(doc, content.hotspots, "No statistically significant hotspot in this selection.")
     doc.add_heading("Active alerts", 1)

@@ -44,6 +44,7 @@ def render_html(content: ReportContent) -> bytes:
         f"<header>{tlp}<h1>{esc(f.title)}</h1>",
         f"<p>{esc(' · '.join(x for x in (f.agency, f.contact) if x) or 'Issuing agency not given')}"
         "</p>",
+        f"<p>{esc(content.issue_line)}</p>" if content.issue_line else "",
         f"<p>As of {content.as_of_utc:%Y-%m-%d %H:%M} UTC ({content.as_of_local:%Y-%m-%d %H:%M} "
         f"{esc(content.as_of_local.tzname())}) · period {s.period.label}"
         f" · region: {esc(s.region_label)}</p>",
@@ -58,14 +59,16 @@ def render_html(content: ReportContent) -> bytes:
                      "active alerts.</p>")
     parts.append("<h2>Highlights</h2><ul>" + "".join(f"<li>{esc(h)}</li>"
                                                     for h in content.highlights) + "</ul>")
-    parts.append("<h2>Key figures</h2>" + _table(
-        pd.DataFrame(content.key_figures, columns=["Figure", "Value"]), ""))
+    parts.append("<h2>Key figures</h2>" + _table(content.key_figures, ""))
     parts.append("<h2>Situation overview</h2>"
                  f'<iframe title="map" srcdoc="{html.escape(map_page, quote=True)}"></iframe>')
     parts.append(_table(content.areas, "No areas in this selection."))
     if content.admin_areas is not None:
         parts.append("<h3>By admin area</h3>" + _table(content.admin_areas,
                                                         "No admin areas in this selection."))
+    parts.append("<h2>Minimum needs of the displaced</h2>"
+                 f"<p><small>{esc(content.needs_note)}</small></p>"
+                 + _table(content.needs, content.needs_empty))
     parts.append("<h2>Border incident hotspots</h2>" + _table(
         content.hotspots, "No statistically significant hotspot in this selection."))
     parts.append("<h2>Active alerts</h2>" + _table(content.alerts,

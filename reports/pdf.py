@@ -100,6 +100,8 @@ def render_pdf(content: ReportContent) -> bytes:
     pdf.set_font("NotoSans", "B", 16)
     pdf.multi_cell(0, 8, f.title, new_x="LMARGIN", new_y="NEXT")
     _para(pdf, " · ".join(x for x in (f.agency, f.contact) if x) or "Issuing agency not given")
+    if content.issue_line:
+        _para(pdf, content.issue_line)
     _para(pdf, f"As of {content.as_of_utc:%Y-%m-%d %H:%M} UTC "
                f"({content.as_of_local:%Y-%m-%d %H:%M} {content.as_of_local.tzname()}) · "
                f"period {s.period.label} · region: {s.region_label}")
@@ -117,13 +119,16 @@ def render_pdf(content: ReportContent) -> bytes:
     for line in content.highlights:
         _para(pdf, f"• {line}")
     _heading(pdf, "Key figures")
-    _table(pdf, pd.DataFrame(content.key_figures, columns=["Figure", "Value"]), "", (3, 1))
+    _table(pdf, content.key_figures, "", (2.2, 1, 2.6, 1.2))
     _heading(pdf, "Situation overview")
     pdf.image(render_png(s), w=pdf.epw, h=125, keep_aspect_ratio=True)
     _table(pdf, content.areas, "No areas in this selection.")
     if content.admin_areas is not None:
         _heading(pdf, "By admin area")
         _table(pdf, content.admin_areas, "No admin areas in this selection.")
+    _heading(pdf, "Minimum needs of the displaced")
+    _para(pdf, content.needs_note, 8)
+    _table(pdf, content.needs, content.needs_empty)
     _heading(pdf, "Border incident hotspots")
     _table(pdf, content.hotspots, "No statistically significant hotspot in this selection.")
     _heading(pdf, "Active alerts")

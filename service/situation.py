@@ -58,6 +58,7 @@ from model.access import (
     tlp_level,
     visible,
 )
+from model.needs import parse_needs
 from model.scenario import Layer, Scenario
 from model.schema import SAARC_ISO3, ReadResult
 from model.situation import FilterOptions, Filters, Region, Summary
@@ -118,6 +119,8 @@ class SituationService:
         # Heavy work (a summary) runs at most this many at once, whatever the
         # number of sessions: the others wait, and the server keeps answering.
         self._heavy = threading.BoundedSemaphore(HEAVY_AT_ONCE)
+        # Checked at start: a bad file is a clear error before any page is served.
+        self.needs = parse_needs(self.settings.needs_file) if self.settings.needs_file else {}
 
     # -- data ---------------------------------------------------------------------------
 
@@ -256,7 +259,7 @@ class SituationService:
             base = self.scenario(viewer, token)
             sc = with_results(base, list(added)) if added else base
             with self._heavy:
-                summary = situation_summary(sc, filters,
+                summary = situation_summary(sc, filters, needs=self.needs,
                                             scheduler=self.settings.dask_scheduler)
             summary.key = key
             summary.made_for = viewer.key()

@@ -346,3 +346,13 @@ def test_network_view_shows_each_peer_and_what_went_wrong(app, tmp_path, monkeyp
     assert table.loc["bgd", "state"] == "failing" and table.loc["bgd", "refused"] == 1
     assert "TLP:RED records never leave" in table.loc["bgd", "last problem"]
     assert "samon_x" not in at.dataframe[0].value.to_string()  # tokens are never shown
+
+
+def test_overview_shows_the_minimum_needs_and_each_figures_source(app):
+    at = app.run()
+    assert not at.exception
+    assert "Minimum needs of the displaced" in [h.value for h in at.subheader]
+    needs = next(t for t in at.table if "Water (litres a day)" in t.value.columns)
+    assert needs.value.loc["Pakistan", "Water (litres a day)"] == 17_090_850
+    flood = next(m for m in at.metric if m.label == "People exposed to flooding")
+    assert "DEMO flood model" in flood.help and "As of 2026-09-30 06:00 UTC" in flood.help

@@ -182,10 +182,13 @@ def test_cli_writes_every_format(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "reports", "sitrep", "--region", "PAK", "--hazard", "flood",
          "--from", "2026-08-01", "--to", "2026-09-15", "--tlp", "AMBER", "--format",
-         "pdf,docx,html,gpkg,csv,cap", "--out", str(tmp_path)],
+         "pdf,docx,html,gpkg,csv,cap", "--out", str(tmp_path), "--number", "3",
+         "--next-update", "2026-10-01T06:00", "--in-need", "5000", "--assessed-by", "JNA"],
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     written = [Path(line) for line in proc.stdout.split()]
+    page = next(p for p in written if p.suffix == ".html").read_text()
+    assert "No. 3 · next update 2026-10-01 06:00 UTC" in page and "5,000" in page
     suffixes = {p.suffix for p in written}
     assert {".pdf", ".docx", ".html", ".gpkg", ".csv", ".xml"} <= suffixes
     assert all(p.exists() for p in written)
@@ -202,3 +205,28 @@ def test_first_page_as_png_for_a_person_to_look_at(pdf, tmp_path):
     subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", str(path),
                     str(ARTIFACTS / "report_page")], check=True)
     assert list(ARTIFACTS.glob("report_page*.png"))
+
+
+def test_what_a_coordinator_expects_of_a_sitrep_in_every_format(summary):
+    """A sitrep number and the next update, a source and as-of time per figure,
+    the assessed people affected and in need with their source, and the
+    minimum needs of the displaced per area (Sphere), in PDF, DOCX and HTML."""
+    fields = ReportFields(number=7, next_update=pd.Timestamp("2026-10-01 06:00", tz="UTC"),
+                          affected=250_000, in_need=120_000, assessed_by="MIRA round 1")
+    expected = ["No. 7 · next update 2026-10-01 06:00 UTC", "DEMO flood model (DEMO)",
+                "2026-09-30 06:00 UTC", "250,000", "120,000", "MIRA round 1",
+                "Minimum needs of the displaced", "17,090,850",  # Pakistan: 1,139,390 x 15 L
+                "Sphere Handbook 2018"]
+    pdf_text = " ".join(" ".join(pdf_pages(document("pdf", summary, fields))).split())
+    d = docx.Document(io.BytesIO(document("docx", summary, fields)))
+    docx_text = " ".join([p.text for p in d.paragraphs]
+                         + [c.text for t in d.tables for row in t.rows for c in row.cells])
+    html_text = document("html", summary, fields).decode()
+    for text in expected:
+        assert text in pdf_text, ("pdf", text)
+        assert text in docx_text, ("docx", text)
+        assert text.replace("&", "&amp;") in html_text, ("html", text)
+    # Without them nothing is invented: "not reported".
+    plain = build_content(summary, ReportFields())
+    assert plain.issue_line == ""
+    assert list(plain.key_figures["Value"].iloc[-2:]) == ["not reported", "not reported"]

@@ -145,3 +145,46 @@ def test_a_wind_time_step_gives_the_people_within_each_radius_then(demo):
     swath = view.swaths.set_index("threshold_kt")["people_exposed"]
     assert (people <= swath.reindex(people.index)).all()
     assert situation_summary(demo).storm_step.empty  # no step chosen: none
+
+
+def test_minimum_needs_of_the_displaced_per_area(demo, tmp_path):
+    """Sphere's minimums by default; a country's own figures where given (the
+    other figures stay Sphere's); each row says which standard it used."""
+    import json
+
+    from model.needs import SPHERE, MinimumNeeds, needs_for, parse_needs
+
+    assert needs_for(1000, MinimumNeeds()) == {
+        "water_l_per_day": 15_000, "food_kcal_per_day": 2.1, "shelter_m2": 3_500,
+        "toilets": 50, "soap_kg_per_month": 250}
+    assert needs_for(1001, MinimumNeeds())["toilets"] == 51  # whole toilets
+    view = situation_summary(demo)
+    pak = view.needs.set_index("iso3").loc["PAK"]
+    assert pak["displaced"] == 1_139_390 and pak["water_l_per_day"] == 17_090_850
+    assert pak["standard"] == SPHERE
+    path = tmp_path / "needs.json"
+    path.write_text(json.dumps({"BGD": {"water_l_per_day": 20, "standard": "BGD DDM 2024"}}))
+    needs = parse_needs(path)
+    own = situation_summary(demo, needs=needs).needs.set_index("iso3")
+    assert own.loc["BGD", "water_l_per_day"] == 216_430 * 20
+    assert own.loc["BGD", "shelter_m2"] == 216_430 * 3.5 and own.loc["BGD", "standard"] == \
+        "BGD DDM 2024"
+    assert own.loc["PAK", "standard"] == SPHERE
+
+
+@pytest.mark.parametrize("doc, reason", [
+    ({"BGD": {"water": 20}}, "BGD.water: unknown"),
+    ({"BGD": {"water_l_per_day": -1}}, "BGD.water_l_per_day: must be a positive number"),
+    ({"default": {"shelter_m2": "lots"}}, "default.shelter_m2: must be a positive number"),
+    ([1, 2], "must be an object"),
+])
+def test_a_bad_minimum_needs_file_names_the_key_and_why(tmp_path, doc, reason):
+    import json
+
+    from model.needs import NeedsError, parse_needs
+
+    path = tmp_path / "needs.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(NeedsError, match=reason) as caught:
+        parse_needs(path)
+    assert str(path) in str(caught.value)

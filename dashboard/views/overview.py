@@ -31,6 +31,8 @@ if ctx.summary.admin_areas is not None:
     st.table(admin.style.format("{:,.0f}", na_rep="—"))
 st.caption("'outside any area' holds hazard cells and records outside every country "
            "polygon (sea, neighbours, or just off a coarse coastline), so columns add up.")
+st.subheader("Minimum needs of the displaced")
+components.needs_table(ctx.summary)
 if ctx.summary.notes:
     with st.expander("Method notes"):
         for note in ctx.summary.notes:

@@ -5,6 +5,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pypdfium2 as pdfium
 import streamlit as st
 
@@ -52,15 +53,33 @@ with left:
         st.session_state["report_tlp"] = "TLP:AMBER" if "TLP:AMBER" in allowed else allowed[0]
     tlp = st.radio("Sensitivity", allowed, horizontal=True, key="report_tlp",
                    help=f"The data is marked {s.tlp}: a report cannot be marked lower.")
+    number_col, date_col, time_col = st.columns([1, 1.4, 1])
+    number = number_col.number_input("Sitrep number", min_value=1, value=None, step=1,
+                                     key="report_number", placeholder="not numbered")
+    next_day = date_col.date_input("Next update (UTC)", value=None, key="report_next_day")
+    next_time = time_col.time_input("at (UTC)", value=None, key="report_next_time")
+    affected_col, need_col, by_col = st.columns([1, 1, 1.4])
+    affected = affected_col.number_input("People affected (assessed)", min_value=0,
+                                         value=None, step=1, key="report_affected",
+                                         placeholder="not reported")
+    in_need = need_col.number_input("People in need (assessed)", min_value=0, value=None,
+                                    step=1, key="report_in_need", placeholder="not reported")
+    assessed_by = by_col.text_input("Assessed by (source)", key="report_assessed_by")
     highlights = st.text_area("Highlights (one per line; generated from the figures)",
                               height=180, key="report_highlights")
     sections = {}
     with st.expander("Needs and response by sector, coordination"):
         for name in (*SECTORS, *SECTIONS[1:]):
             sections[name] = st.text_area(name, key=f"report_section_{name}", height=68)
+next_update = (pd.Timestamp.combine(next_day, next_time or pd.Timestamp(0).time())
+               .tz_localize("UTC") if next_day else None)
 fields = ReportFields(title=title, agency=agency, contact=contact, tlp=tlp,
                       highlights=[h for h in highlights.splitlines() if h.strip()],
-                      sections=sections)
+                      sections=sections, number=int(number) if number else None,
+                      next_update=next_update,
+                      affected=int(affected) if affected is not None else None,
+                      in_need=int(in_need) if in_need is not None else None,
+                      assessed_by=assessed_by)
 detail = repr(fields)  # what, beside the summary, a document depends on
 stem = report_stem(s)
 
