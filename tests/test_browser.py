@@ -251,3 +251,37 @@ def test_the_alerts_list_shows_an_alert_on_the_map(page, server):
         "document.getElementById('map').getAttribute('data-samon-layers')") == drawn
     page.screenshot(path=str(ARTIFACTS / "alert_chosen.png"), full_page=True)
     assert page.left_localhost == []
+
+
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+           "resultTypes": ["violations"]}
+
+
+def axe_violations(target) -> list[str]:
+    """WCAG 2.1 A and AA failures axe-core finds in a page or frame (axe's own
+    script, bundled in its Python package: nothing is fetched)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(target, options=WCAG_AA).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {v['nodes'][0]['html'][:120]}" for v in found]
+
+
+def test_every_view_passes_an_automated_accessibility_check(page, server):
+    """axe-core finds no WCAG 2.1 A/AA failure (contrast, names, alt text...) in
+    any view or in the map; the map is usable from the keyboard."""
+    page.goto(server)
+    frame = wait_for_map(page)
+    assert axe_violations(page) == []
+    assert axe_violations(frame) == []
+    # The map from the keyboard: focus it, zoom in with "+", pan with an arrow key.
+    zoom = frame.evaluate("window.map.getZoom()")
+    frame.locator(".leaflet-container").focus()
+    page.keyboard.press("+")
+    frame.wait_for_function(f"window.map.getZoom() > {zoom}", timeout=10_000)
+    for view in ("incidents", "warnings", "network", "reports", "add_data"):
+        page.goto(f"{server}/{view}")
+        page.get_by_test_id("stMainBlockContainer").locator("h1").first.wait_for(
+            timeout=60_000)
+        page.wait_for_timeout(3000)  # the rest of the page after its title
+        assert axe_violations(page) == [], view
+    assert page.left_localhost == []

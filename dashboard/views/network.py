@@ -14,7 +14,7 @@ st.title("Network")
 broker = (f"announces on and follows the broker at {settings.mqtt_url}" if settings.mqtt_url
           else "no broker set (SAMON_MQTT_URL): peers are read every "
                f"{settings.sync_every_s:g} s")
-st.caption(f"This node: {settings.node_name}, its API at {settings.node_url}; {broker}. "
+st.caption(f"This node: {settings.node_name}, its API at `{settings.node_url}`; {broker}. "
            "Records from peers keep their marking: the map's popups name the agency that "
            "shared each one.")
 status = service.network.status(viewer)

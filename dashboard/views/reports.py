@@ -111,7 +111,8 @@ if may_report:
         st.stop()
     with right:
         page = pdfium.PdfDocument(pdf)[0].render(scale=1.2).to_pil()
-        st.image(page, caption="First page of the PDF", width="stretch")
+        st.image(page, caption="First page of the PDF", width="stretch",
+                 alt="Preview of the first page of the situation report (PDF)")
     c1.download_button("PDF", pdf, file_name=f"{stem}.pdf", mime="application/pdf",
                        key="download_pdf", **audited("pdf"))
 else:
