@@ -14,11 +14,20 @@ from .map_component import show_map
 from .sidebar import add_vertex
 
 
+def _demo_layers(summary: Summary) -> list[str]:
+    return summary.sources.loc[summary.sources["demo"], "layer"].tolist()
+
+
+def _all_demo(summary: Summary) -> bool:
+    """The DEMO scenario itself (not real feeds beside some DEMO reference layer)."""
+    return bool({"incidents", "alerts"} & set(_demo_layers(summary)))
+
+
 def demo_banner(summary: Summary, scenario_name: str) -> None:
     if not summary.demo:
         return
-    demo_layers = summary.sources.loc[summary.sources["demo"], "layer"].tolist()
-    if {"incidents", "alerts"} & set(demo_layers):
+    demo_layers = _demo_layers(summary)
+    if _all_demo(summary):
         st.warning(f"**DEMO DATA** — {scenario_name}. Hazards, incidents and displacement are "
                    "synthetic and must not be used for decisions. Boundaries (Natural Earth) "
                    "and places (GeoNames) are real.")
@@ -40,8 +49,11 @@ def key_figures(summary: Summary, names=tuple(KEY_FIGURES)) -> None:
     cols = st.columns(len(names))
     for col, name in zip(cols, names, strict=True):
         source, as_of = summary.figure_sources(name)
-        col.metric(KEY_FIGURES[name], summary.figure_text(name),
-                   help=f"Source: {source}. As of {as_of}.")
+        # Beside real data, a figure made with a DEMO layer says so on its face (in the
+        # DEMO scenario the banner above says it of everything).
+        mixed = summary.figure_uses_demo(name) and not _all_demo(summary)
+        col.metric(KEY_FIGURES[name] + (" (uses DEMO data)" if mixed else ""),
+                   summary.figure_text(name), help=f"Source: {source}. As of {as_of}.")
 
 
 def needs_table(summary: Summary) -> None:

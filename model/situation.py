@@ -180,6 +180,12 @@ class Summary:
         as_of = f"{updated.min():%Y-%m-%d %H:%M} UTC" if len(updated) else "reference data"
         return names or "—", as_of
 
+    def figure_uses_demo(self, name: str) -> bool:
+        """A key figure computed from a DEMO layer (the DEMO population under
+        live hazards, say): it must say so where it is shown."""
+        rows = self.sources[self.sources["layer"].isin(FIGURE_SOURCES[name])]
+        return bool(rows["demo"].any())
+
     def figure_text(self, name: str) -> str:
         """A key figure as shown everywhere: '1,234', or 'off' when its layer is off."""
         if not self.layer_on(FIGURE_LAYER[name]):

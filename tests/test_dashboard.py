@@ -221,6 +221,9 @@ def test_live_mode_reads_the_store_and_flags_stale_feeds(app, demo, tmp_path, mo
     shown = metrics(at)
     assert shown["Active alerts"] == "0"  # the store has no alerts
     assert shown["Border incidents"] != "0"
+    # Exposure needs the population, here the DEMO's: said on the figure itself.
+    assert "People exposed to cyclone winds (uses DEMO data)" in shown
+    assert "People exposed to flooding (uses DEMO data)" in shown
 
 
 def test_drawing_an_area_by_clicks():
