@@ -43,10 +43,15 @@ def totals(displacement: gpd.GeoDataFrame, period: Period, by: str = "country") 
 
     Columns: ``by``, current, previous, change.
     """
+    return compare(period_figures(displacement, period),
+                   period_figures(displacement, period.before()), by)
+
+
+def compare(current: pd.DataFrame, previous: pd.DataFrame, by: str = "country") -> pd.DataFrame:
+    """``totals`` from the period figures of a period and of the one before it
+    (``period_figures``): computed once, grouped several ways."""
     if by not in GROUPS:
         raise ValueError(f"cannot group displacement by '{by}'; choose one of {GROUPS}")
-    current = period_figures(displacement, period)
-    previous = period_figures(displacement, period.before())
     cur = current.groupby(by, observed=True)["figure"].sum()
     prev = previous.groupby(by, observed=True)["figure"].sum()
     table = pd.DataFrame({"current": cur, "previous": prev}).fillna(0).astype("int64")

@@ -32,13 +32,18 @@ def geodesic_km(lon1, lat1, lon2, lat2) -> np.ndarray:
 def nearest_place(lon: np.ndarray, lat: np.ndarray, places) -> tuple[np.ndarray, np.ndarray]:
     """For each point (degrees): the name of the nearest place of ``places`` (a
     GeoDataFrame of points with a ``name``) and its geodesic distance in km.
-    Brute force on the ellipsoid: meant for a handful of points (hotspots)."""
+
+    The nearest is found on the sphere (haversine, vectorised); its distance is
+    then measured on the ellipsoid. Meant for a handful of points (hotspots)."""
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
     if len(places) == 0 or len(lon) == 0:
         return np.full(len(lon), None, dtype=object), np.full(len(lon), np.nan)
-    px = places.geometry.x.to_numpy()
-    py = places.geometry.y.to_numpy()
-    km = geodesic_km(np.repeat(lon, len(px)), np.repeat(lat, len(px)),
-                     np.tile(px, len(lon)), np.tile(py, len(lon))).reshape(len(lon), len(px))
-    best = km.argmin(axis=1)
-    return places["name"].to_numpy(dtype=object)[best], km[np.arange(len(lon)), best]
+    px = np.radians(places.geometry.x.to_numpy())[None, :]
+    py = np.radians(places.geometry.y.to_numpy())[None, :]
+    x, y = np.radians(lon)[:, None], np.radians(lat)[:, None]
+    chord = (np.sin((py - y) / 2) ** 2
+             + np.cos(y) * np.cos(py) * np.sin((px - x) / 2) ** 2)  # haversine, monotonic
+    best = chord.argmin(axis=1)
+    km = geodesic_km(lon, lat, places.geometry.x.to_numpy()[best],
+                     places.geometry.y.to_numpy()[best])
+    return places["name"].to_numpy(dtype=object)[best], km

@@ -97,6 +97,7 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
     if "displacement" not in on:
         disp = disp.iloc[0:0]
     current = displacement.period_figures(disp, period)
+    previous = displacement.period_figures(disp, period.before())
     unlocated = int(current.geometry.isna().sum())
     if unlocated:
         notes.append(f"{unlocated} displacement figures have no location; they count in the "
@@ -175,9 +176,9 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
         tracks=tracks[tracks["storm_id"].isin(storms["storm_id"])].reset_index(drop=True),
         storm_step=step,
         flood=_raster(scenario, "flood", on), wind=_raster(scenario, "wind", {"cyclone"} & on),
-        displacement=displacement.totals(disp, period, "country"),
+        displacement=displacement.compare(current, previous, "country"),
         needs=_needs(table, needs or {}),
-        displacement_by_cause=displacement.totals(disp, period, "cause"),
+        displacement_by_cause=displacement.compare(current, previous, "cause"),
         displacement_records=current.reset_index(drop=True),
         sources=scenario.sources(), notes=notes, admin_areas=admin, overlaps=overlaps,
     )
