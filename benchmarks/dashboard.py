@@ -175,6 +175,9 @@ def filter_changes(browser, results: dict) -> None:
                     + sizes["http"] - before["http"])
             results[f"filter change (remove {iso3}): map redrawn after s"] = wall
             results[f"filter change (remove {iso3}): server CPU-s"] = cpu_seconds(proc) - cpu0
+            results[f"filter change (remove {iso3}): map update in the browser, ms"] = float(
+                map_frame(page).evaluate(
+                    "document.getElementById('map').getAttribute('data-samon-update-ms')"))
             results[f"filter change (remove {iso3}): KB received (websocket deflated)"] = \
                 sent / 1e3
             results[f"filter change (remove {iso3}): KB received (websocket raw)"] = (
