@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard import data, login  # noqa: E402
 from dashboard.context import Context, set_current, set_viewer  # noqa: E402
+from dashboard.errors import reported_errors  # noqa: E402
 from dashboard.map_component import RUN  # noqa: E402
 from dashboard.sidebar import sidebar  # noqa: E402
 from data_sources.errors import DataSourceError  # noqa: E402
@@ -26,58 +27,59 @@ from model.needs import NeedsError  # noqa: E402
 # No page or favicon icons: Streamlit fetches Material icons for those from Google's servers.
 st.set_page_config(page_title="South Asia Monitor", layout="wide")
 st.session_state[RUN] = st.session_state.get(RUN, 0) + 1  # the map knows a new frame by it
-try:
-    service = data.service()
-    token = service.token()
-    viewer = login.viewer(service)
-    if not viewer.may("see") or st.session_state.pop("show_login", False):
-        login.login_page(service)
-        st.stop()
-    added = st.session_state.get("user_results", [])
-    options = service.options(added, viewer)
-except DataSourceError as exc:
-    st.error(f"The scenario could not be loaded: {exc}")
-    st.stop()
-except NeedsError as exc:
-    st.error(f"The minimum-needs file cannot be used: {exc}")
-    st.stop()
-set_viewer(viewer)
-login.account_box(service, viewer)
-choice, polygon = sidebar(options)
-
-pages = st.navigation([
-    st.Page("views/overview.py", title="Situation overview",
-            default=True),
-    st.Page("views/incidents.py", title="Border incidents and hotspots"),
-    st.Page("views/warnings.py", title="Warnings"),
-    st.Page("views/network.py", title="Network"),
-    st.Page("views/reports.py", title="Reports and exports"),
-    st.Page("views/add_data.py", title="Add data"),
-    *([st.Page("views/access_admin.py", title="Access and audit")]
-      if viewer.kind == "user" and viewer.may("admin") else []),
-])
-if pages.title not in ("Add data", "Access and audit", "Warnings", "Network"):
-    if data.nothing_chosen(choice, polygon):
-        st.info("Choose at least one country, a border corridor or an area of interest in the "
-                "sidebar.")
-        st.stop()
+with reported_errors():
     try:
-        region = service.region(countries=choice.countries, admin_codes=choice.admin_codes,
-                                corridor_km=choice.corridor_km,
-                                corridor_pair=choice.corridor_pair, polygon=polygon,
-                                added=added, viewer=viewer)
-        with st.spinner("Computing the situation…"):
-            summary = service.summary(data.filters(choice, region), added, viewer)
-    except RegionError as exc:
-        st.error(f"The region cannot be used: {exc}")
+        service = data.service()
+        token = service.token()
+        viewer = login.viewer(service)
+        if not viewer.may("see") or st.session_state.pop("show_login", False):
+            login.login_page(service)
+            st.stop()
+        added = st.session_state.get("user_results", [])
+        options = service.options(added, viewer)
+    except DataSourceError as exc:
+        st.error(f"The scenario could not be loaded: {exc}")
         st.stop()
-    set_current(Context(choice, summary, options.scenario_name))
-if service.live:
-    @st.fragment(run_every=30)
-    def watch_store() -> None:
-        """New data in the store: redraw with it, keeping the user's filters."""
-        if service.token() != token:
-            st.rerun(scope="app")
+    except NeedsError as exc:
+        st.error(f"The minimum-needs file cannot be used: {exc}")
+        st.stop()
+    set_viewer(viewer)
+    login.account_box(service, viewer)
+    choice, polygon = sidebar(options)
 
-    watch_store()
-pages.run()
+    pages = st.navigation([
+        st.Page("views/overview.py", title="Situation overview",
+                default=True),
+        st.Page("views/incidents.py", title="Border incidents and hotspots"),
+        st.Page("views/warnings.py", title="Warnings"),
+        st.Page("views/network.py", title="Network"),
+        st.Page("views/reports.py", title="Reports and exports"),
+        st.Page("views/add_data.py", title="Add data"),
+        *([st.Page("views/access_admin.py", title="Access and audit")]
+          if viewer.kind == "user" and viewer.may("admin") else []),
+    ])
+    if pages.title not in ("Add data", "Access and audit", "Warnings", "Network"):
+        if data.nothing_chosen(choice, polygon):
+            st.info("Choose at least one country, a border corridor or an area of interest in the "
+                    "sidebar.")
+            st.stop()
+        try:
+            region = service.region(countries=choice.countries, admin_codes=choice.admin_codes,
+                                    corridor_km=choice.corridor_km,
+                                    corridor_pair=choice.corridor_pair, polygon=polygon,
+                                    added=added, viewer=viewer)
+            with st.spinner("Computing the situation…"):
+                summary = service.summary(data.filters(choice, region), added, viewer)
+        except RegionError as exc:
+            st.error(f"The region cannot be used: {exc}")
+            st.stop()
+        set_current(Context(choice, summary, options.scenario_name))
+    if service.live:
+        @st.fragment(run_every=30)
+        def watch_store() -> None:
+            """New data in the store: redraw with it, keeping the user's filters."""
+            if service.token() != token:
+                st.rerun(scope="app")
+
+        watch_store()
+    pages.run()

@@ -359,3 +359,24 @@ def test_overview_shows_the_minimum_needs_and_each_figures_source(app):
     assert needs.value.loc["Pakistan", "Water (litres a day)"] == 17_090_850
     flood = next(m for m in at.metric if m.label == "People exposed to flooding")
     assert "DEMO flood model" in flood.help and "As of 2026-09-30 06:00 UTC" in flood.help
+
+
+def test_an_unexpected_failure_shows_an_error_id_never_the_details(app, monkeypatch, caplog):
+    """The visitor reads a message and an error id; the server's log holds the
+    traceback under the same id; no path or message of the failure leaks."""
+    import re
+
+    from service.situation import SituationService
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("cannot read /var/lib/samon/secret.gpkg")
+
+    monkeypatch.setattr(SituationService, "summary", broken)
+    with caplog.at_level("ERROR", logger="samon.dashboard"):
+        at = app.run()
+    assert not at.exception  # handled: no Streamlit error box with a traceback
+    shown = " ".join(e.value for e in at.error)
+    error_id = re.search(r"error id ([0-9A-F]{8})", shown).group(1)
+    assert "secret" not in shown and "/var/lib" not in shown
+    logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    assert error_id in logged and "secret.gpkg" in caplog.text
