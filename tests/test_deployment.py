@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -190,3 +191,29 @@ def test_a_visitor_stays_with_one_dashboard_process():
     finally:
         for b in backends:
             b.shutdown()
+
+
+def test_a_clean_start_prints_no_warning_and_asks_nothing_of_the_internet(demo_root):
+    """`streamlit run dashboard/app.py` as the README starts it: the address to
+    open, and no warning, no web link, no lookup of a public address."""
+    import sys
+
+    port = free_port()
+    env = {**os.environ, "SAMON_CACHE_DIR": str(demo_root)}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+                             "--server.port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).text == "ok":
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        time.sleep(1)
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=20)[0]
+    assert f"URL: http://localhost:{port}" in out, out
+    for bad in ("WARNING", "Warning", "https://", "External URL", "Did not auto detect"):
+        assert bad not in out, out
