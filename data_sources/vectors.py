@@ -10,6 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pyogrio.errors
+import shapely
 
 from model.schema import CRS
 
@@ -24,6 +25,8 @@ def _gdal_path(path: Path) -> str:
 
 
 MAX_UNZIPPED_BYTES = 2_000_000_000  # SAMON_MAX_UNZIPPED_BYTES
+MAX_FEATURES = 5_000_000  # SAMON_MAX_FEATURES: features of one vector file
+MAX_VERTICES = 50_000_000  # SAMON_MAX_VERTICES: coordinates of all its geometries
 
 
 def _refuse_zip_bomb(path: Path) -> None:
@@ -50,12 +53,25 @@ def read_vector(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     read_bytes(path)  # clear errors for missing, empty or oversized files
     if path.suffix.lower() == ".zip":
         _refuse_zip_bomb(path)
+    most = limit("MAX_FEATURES", MAX_FEATURES)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            frame = pyogrio.read_dataframe(_gdal_path(path), layer=layer)
+            # The count the file declares (-1 when unknown without reading it all) is
+            # checked first; reading stops one past the limit whatever it declared.
+            declared = pyogrio.read_info(_gdal_path(path), layer=layer)["features"]
+            if declared <= most:
+                frame = pyogrio.read_dataframe(_gdal_path(path), layer=layer,
+                                               max_features=most + 1)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise FormatError(f"cannot be read as a vector file: {exc}", path=path) from None
+    if declared > most or len(frame) > most:
+        raise FormatError(f"holds more than {most:,} features, the limit (set "
+                          "SAMON_MAX_FEATURES to raise it)", path=path)
+    vertices = int(shapely.get_num_coordinates(frame.geometry.values).sum())
+    if vertices > (most_vertices := limit("MAX_VERTICES", MAX_VERTICES)):
+        raise FormatError(f"its geometries hold {vertices:,} vertices, over the limit of "
+                          f"{most_vertices:,} (set SAMON_MAX_VERTICES to raise it)", path=path)
     if frame.crs is None:
         if path.suffix.lower() in (".geojson", ".json"):
             frame = frame.set_crs(CRS)

@@ -263,3 +263,35 @@ def test_a_store_locked_by_another_writer_is_a_clear_error(tmp_path, monkeypatch
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg"])
+def test_a_vector_file_with_too_many_features_is_refused(tmp_path, monkeypatch, suffix):
+    """The count a file declares is checked before reading it; reading stops one
+    past the limit whatever it declared."""
+    import geopandas as gpd
+    import shapely
+
+    path = tmp_path / f"many{suffix}"
+    gpd.GeoDataFrame({"name": [f"p{i}" for i in range(11)]},
+                     geometry=[shapely.Point(70 + i / 100, 30) for i in range(11)],
+                     crs="EPSG:4326").to_file(path)
+    monkeypatch.setenv("SAMON_MAX_FEATURES", "10")
+    code, out = check(path, "--kind", "boundaries")
+    assert code == 2 and "more than 10 features, the limit" in out["error"]
+    assert "SAMON_MAX_FEATURES" in out["error"]
+    monkeypatch.setenv("SAMON_MAX_FEATURES", "11")
+    code, out = check(path, "--kind", "boundaries")
+    assert "features" not in out.get("error", "")  # at the limit: read
+
+
+def test_geometries_with_too_many_vertices_are_refused(tmp_path, monkeypatch):
+    import geopandas as gpd
+    import shapely
+
+    circle = shapely.Point(70, 30).buffer(1, quad_segs=250)  # 1,001 vertices
+    path = tmp_path / "detailed.geojson"
+    gpd.GeoDataFrame({"name": ["A"]}, geometry=[circle], crs="EPSG:4326").to_file(path)
+    monkeypatch.setenv("SAMON_MAX_VERTICES", "1000")
+    code, out = check(path, "--kind", "boundaries")
+    assert code == 2 and "1,001 vertices, over the limit of 1,000" in out["error"]
