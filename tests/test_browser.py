@@ -285,3 +285,19 @@ def test_every_view_passes_an_automated_accessibility_check(page, server):
         page.wait_for_timeout(3000)  # the rest of the page after its title
         assert axe_violations(page) == [], view
     assert page.left_localhost == []
+
+
+def test_a_cyclone_time_step_moves_the_figures_and_marks_the_storm(page, server):
+    page.goto(f"{server}/?countries=BGD,IND&wt=2026-09-26T12:00:00")
+    frame = wait_for_map(page)
+    page.get_by_text("People within 64 kt winds then").wait_for(timeout=60_000)
+    assert "DEMO at 2026-09-26 12:00 UTC" in page.get_by_test_id("stMarkdown").filter(
+        has_text="centre").first.inner_text()
+    legend = map_frame(page).locator(".samon-legends")
+    assert "white circle: the centre then" in legend.inner_text()
+    # The centre: a white circle on the map (the only white-filled circle).
+    assert frame.evaluate("Object.values(window.map._layers).filter(l => "
+                          "l instanceof L.CircleMarker && l.options.fillColor === '#ffffff')"
+                          ".length") == 1
+    page.screenshot(path=str(ARTIFACTS / "cyclone_time_step.png"))
+    assert page.left_localhost == []

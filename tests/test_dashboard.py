@@ -380,3 +380,12 @@ def test_an_unexpected_failure_shows_an_error_id_never_the_details(app, monkeypa
     assert "secret" not in shown and "/var/lib" not in shown
     logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
     assert error_id in logged and "secret.gpkg" in caplog.text
+
+
+def test_hotspots_are_listed_by_place_and_area(app):
+    at = app.run()
+    at.switch_page("views/incidents.py").run()
+    assert not at.exception
+    top = at.dataframe[0].value
+    assert list(top.columns[:3]) == ["Near", "Km to place", "Area"]
+    assert top["Near"].notna().all() and top["Area"].notna().any()
