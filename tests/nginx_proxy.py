@@ -20,6 +20,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+# The Brotli module the recipe uses (Debian: libnginx-mod-http-brotli-filter); Debian's
+# own nginx.conf loads it from modules-enabled, an nginx.conf of our own names it.
+BROTLI = Path("/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so")
+LOAD_MODULES = f"load_module {BROTLI};"
 
 
 class ProxyError(RuntimeError):
@@ -45,6 +49,7 @@ def _config(folder: Path, upstreams: tuple[int, ...], port: int, cert: Path, key
     temp = " ".join(f"{name}_temp_path {folder / name};" for name in
                     ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     conf.write_text(f"""
+{LOAD_MODULES}
 worker_processes 1;
 pid {folder}/nginx.pid;
 error_log {folder}/error.log;
