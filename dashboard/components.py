@@ -77,9 +77,10 @@ def storm_step(summary: Summary) -> None:
     step = summary.storm_step
     for _, rows in step.groupby("storm_id", sort=False):
         first = rows.iloc[0]
-        st.markdown(f"**{first['name']} at {first['time']:%Y-%m-%d %H:%M} UTC**: centre "
-                    f"{first['lat']:.1f}° N {first['lon']:.1f}° E, {first['wind_kt']:.0f} kt "
-                    f"(radii: {'; '.join(sorted(set(rows['radii_source'])))})")
+        # Plain text: a storm's name comes from data, never rendered as markdown.
+        st.text(f"{first['name']} at {first['time']:%Y-%m-%d %H:%M} UTC: centre "
+                f"{first['lat']:.1f}° N {first['lon']:.1f}° E, {first['wind_kt']:.0f} kt "
+                f"(radii: {'; '.join(sorted(set(rows['radii_source'])))})")
         cols = st.columns(len(rows))
         for col, row in zip(cols, rows.sort_values("threshold_kt").itertuples(), strict=True):
             col.metric(f"People within {row.threshold_kt} kt winds then",

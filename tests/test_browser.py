@@ -291,7 +291,7 @@ def test_a_cyclone_time_step_moves_the_figures_and_marks_the_storm(page, server)
     page.goto(f"{server}/?countries=BGD,IND&wt=2026-09-26T12:00:00")
     frame = wait_for_map(page)
     page.get_by_text("People within 64 kt winds then").wait_for(timeout=60_000)
-    assert "DEMO at 2026-09-26 12:00 UTC" in page.get_by_test_id("stMarkdown").filter(
+    assert "DEMO at 2026-09-26 12:00 UTC: centre" in page.get_by_test_id("stText").filter(
         has_text="centre").first.inner_text()
     legend = map_frame(page).locator(".samon-legends")
     assert "white circle: the centre then" in legend.inner_text()

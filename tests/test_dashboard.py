@@ -176,7 +176,7 @@ def test_wind_time_step_is_chosen_and_shared(app, demo):
     assert [x for x in labels if x.startswith("People within")] == [
         "People within 34 kt winds then", "People within 50 kt winds then",
         "People within 64 kt winds then"]
-    assert any("at 2026-09-26 12:00 UTC" in m.value for m in at.markdown)
+    assert any("at 2026-09-26 12:00 UTC: centre" in t.value for t in at.text)
 
 
 def test_admin_areas_appear_once_loaded(app, tmp_path):
