@@ -1,11 +1,11 @@
-"""Map assets (Leaflet and plugins) from installed packages, served by our app.
+"""Map assets (Leaflet, its heatmap plugin, our renderer) from installed
+packages and this package, served by our app.
 
-folium's pages load Leaflet, jQuery, Bootstrap and plugins from public CDNs;
-on a closed network that leaves a blank map. Every asset the map needs is
-taken from an installed package (XStatic packages, folium itself) and either
-copied to the app's static folder or inlined into a self-contained page.
-``localize`` rewrites a folium map's asset list and refuses anything it cannot
-serve locally.
+A map that loads its scripts from public CDNs is blank on a closed network.
+Every asset the map needs is taken from an installed package (XStatic, folium
+itself) or ``layers/static`` and either copied to the app's static folder or
+inlined into a self-contained page. ``localize`` rewrites a page's asset list
+and refuses anything it cannot serve locally.
 """
 
 from __future__ import annotations
@@ -18,29 +18,19 @@ from typing import TypeVar
 
 import branca.element
 import folium
-import xstatic.pkg.jquery
 import xstatic.pkg.leaflet
-import xstatic.pkg.leaflet_markercluster
 
 FOLIUM_TEMPLATES = Path(folium.__file__).parent / "templates"
 OUR_STATIC = Path(__file__).resolve().parent / "static"  # the map's renderer
 
-# File name as folium's CDN URLs end -> (folder in an installed package, file).
+# An asset's file name (as a page's asset URL ends) -> (folder it comes from, file).
 ASSETS: dict[str, tuple[Path, str]] = {
     "leaflet.js": (Path(xstatic.pkg.leaflet.BASE_DIR), "leaflet.js"),
     "leaflet.css": (Path(xstatic.pkg.leaflet.BASE_DIR), "leaflet.css"),
-    "leaflet.markercluster.js": (Path(xstatic.pkg.leaflet_markercluster.BASE_DIR),
-                                 "leaflet.markercluster.js"),
-    "MarkerCluster.css": (Path(xstatic.pkg.leaflet_markercluster.BASE_DIR), "MarkerCluster.css"),
-    "MarkerCluster.Default.css": (Path(xstatic.pkg.leaflet_markercluster.BASE_DIR),
-                                  "MarkerCluster.Default.css"),
     "leaflet_heat.min.js": (FOLIUM_TEMPLATES, "leaflet_heat.min.js"),
-    "jquery-3.7.1.min.js": (Path(xstatic.pkg.jquery.BASE_DIR), "jquery.min.js"),
     "samon-map.js": (OUR_STATIC, "samon-map.js"),
     "samon-map.css": (OUR_STATIC, "samon-map.css"),
 }
-# folium's defaults that our maps do not use (Bootstrap, glyphicons, awesome-markers).
-UNUSED = ("bootstrap", "glyphicons", "awesome_markers", "awesome_rotate")
 LEAFLET_IMAGES = Path(xstatic.pkg.leaflet.BASE_DIR) / "images"
 
 
@@ -71,8 +61,8 @@ def _elements(root):
 def localize(m: E, base_url: str) -> E:
     """Point every JS/CSS asset of ``m`` (and its children) at ``base_url``.
 
-    Unused folium defaults are dropped; an asset we do not have raises
-    AssetError, so a page can never silently depend on a CDN.
+    An asset we do not have raises AssetError, so a page can never silently
+    depend on a CDN.
     """
     base = base_url.rstrip("/")
     for element in _elements(m):
@@ -82,11 +72,7 @@ def localize(m: E, base_url: str) -> E:
                 continue
             local = []
             for name, url in assets:
-                if any(u in name for u in UNUSED):
-                    continue
                 file = url.rsplit("/", 1)[-1]
-                if file == "jquery-3.7.1.min.js" or name == "jquery":
-                    file = "jquery-3.7.1.min.js"
                 if file not in ASSETS:
                     raise AssetError(f"map element {type(element).__name__} needs {url}, "
                                      "which is not available locally")

@@ -179,11 +179,10 @@ class RenderedMap(JSCSSMixin):
         })();
         {% endmacro %}
     """)
-    default_js = [("leaflet", "https://cdn.example/leaflet.js"),
-                  ("leaflet_heat", "https://cdn.example/leaflet_heat.min.js"),
-                  ("samon_map", "https://cdn.example/samon-map.js")]
-    default_css = [("leaflet_css", "https://cdn.example/leaflet.css"),
-                   ("samon_map_css", "https://cdn.example/samon-map.css")]
+    # File names of layers.assets.ASSETS; ``localize`` gives them their place.
+    default_js = [("leaflet", "leaflet.js"), ("leaflet_heat", "leaflet_heat.min.js"),
+                  ("samon_map", "samon-map.js")]
+    default_css = [("leaflet_css", "leaflet.css"), ("samon_map_css", "samon-map.css")]
 
     def __init__(self, spec: MapSpec, height: int):
         super().__init__()
