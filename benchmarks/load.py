@@ -3,9 +3,9 @@
     python -m benchmarks.load [--sessions 1,5,10] [--same-region] [--protocol]
                               [--processes N]
 
-Starts the dashboard on the DEMO (demo files cached), warms it with one visit,
-then opens N pages in headless Debian Chromium at the same moment, each with
-its own region (so each needs its own summary, as different users would; with
+For each N, starts the dashboard afresh on the DEMO (demo files cached), warms
+it with one visit, then opens N pages in headless Debian Chromium at the same
+moment, each with its own region (so each needs its own summary, as different users would; with
 --same-region all look at Pakistan, as a situation room would), and
 times each page until its key figures and map are drawn. Meanwhile the health
 endpoint is polled: the longest wait for it is reported. Prints p50 and p95,
@@ -136,30 +136,40 @@ def main() -> None:
                         help="visitors speak Streamlit's protocol instead of being browsers")
     args = parser.parse_args()
     regions = ["PAK"] * len(REGIONS) if args.same_region else REGIONS
-    servers = [start({}) for _ in range(args.processes)]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                    args=ARGS)
+        print(f"{'sessions':>8} {'p50 s':>7} {'p95 s':>7} {'slowest health s':>17} "
+              f"{'server CPU-s':>13}")
+        for n in (int(x) for x in args.sessions.split(",")):
+            # New server processes for each round: no round finds summaries an earlier
+            # round made (the same work for 1 and for 10 sessions).
+            with serving(args.processes) as (url, servers):
+                one_round(browser, url, 1, ["LKA,MDV"])  # warm: demo, assets, a summary
+                cpu = sum(cpu_seconds(proc) for proc in servers)
+                times, worst = (protocol_round(url, n, regions) if args.protocol
+                                else one_round(browser, url, n, regions))
+                used = sum(cpu_seconds(proc) for proc in servers) - cpu
+            print(f"{n:8d} {statistics.median(times):7.2f} {p95(times):7.2f} {worst:17.2f} "
+                  f"{used:13.2f}")
+        browser.close()
+
+
+@contextlib.contextmanager
+def serving(processes: int):
+    """``processes`` dashboards on the DEMO, behind the recipe's nginx when more
+    than one; yields the URL visitors use and the server processes."""
+    servers = [start({}) for _ in range(processes)]
     with contextlib.ExitStack() as stack:
         for proc, *_ in servers:
             stack.callback(proc.wait)
             stack.callback(proc.terminate)
         url = servers[0][1]
-        if args.processes > 1:
+        if processes > 1:
             url = stack.enter_context(nginx_proxy(*(port for *_, port in servers)))
         for _, direct, *_ in servers:
-            protocol_page(direct, "countries=LKA,MDV")  # warm: demo loaded, a summary made
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                        args=ARGS)
-            one_round(browser, url, 1, ["LKA,MDV"])  # the map's assets installed
-            print(f"{'sessions':>8} {'p50 s':>7} {'p95 s':>7} {'slowest health s':>17} "
-                  f"{'server CPU-s':>13}")
-            for n in (int(x) for x in args.sessions.split(",")):
-                cpu = sum(cpu_seconds(proc) for proc, *_ in servers)
-                times, worst = (protocol_round(url, n, regions) if args.protocol
-                                else one_round(browser, url, n, regions))
-                used = sum(cpu_seconds(proc) for proc, *_ in servers) - cpu
-                print(f"{n:8d} {statistics.median(times):7.2f} {p95(times):7.2f} {worst:17.2f} "
-                      f"{used:13.2f}")
-            browser.close()
+            protocol_page(direct, "countries=LKA,MDV")  # each process: demo loaded
+        yield url, [proc for proc, *_ in servers]
 
 
 if __name__ == "__main__":
