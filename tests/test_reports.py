@@ -2,6 +2,7 @@
 page, valid CAP, HXL that our own reader reads back, safe CSV and HTML."""
 
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -230,3 +231,34 @@ def test_what_a_coordinator_expects_of_a_sitrep_in_every_format(summary):
     plain = build_content(summary, ReportFields())
     assert plain.issue_line == ""
     assert list(plain.key_figures["Value"].iloc[-2:]) == ["not reported", "not reported"]
+
+
+@pytest.mark.browser
+def test_the_exported_html_map_draws_offline_from_a_file(summary, tmp_path):
+    """The report's HTML file opened from disk: the map (the dashboard's own
+    renderer, inlined) draws its layers, legend and names; nothing is fetched."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    from tests.test_browser import CHROMIUM
+
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (.ci/run installs it)")
+        pytest.skip("chromium is not installed")
+    path = tmp_path / "sitrep.html"
+    path.write_bytes(document("html", summary, ReportFields()))
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1300, "height": 1000})
+            fetched: list[str] = []
+            page.on("request", lambda r: fetched.append(r.url)
+                    if not r.url.startswith(("file:", "data:", "about:")) else None)
+            page.goto(path.as_uri())
+            frame = page.frame_locator('iframe[title="map"]')
+            frame.locator(".samon-legends", has_text="Displaced people").wait_for(timeout=30_000)
+            assert frame.locator(".samon-label-country", has_text="Pakistan").count() == 1
+            assert frame.locator(".leaflet-control-layers", has_text="Incidents").count() == 1
+        finally:
+            browser.close()
+    assert fetched == []
