@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from layers.map import MapOptions, situation_map, warnings_spec
-from model.needs import NEEDS_COLUMNS
+from model.needs import NEEDS_COLUMNS, needs_note, no_needs_text
 from model.situation import KEY_FIGURES, Summary
 
 from . import data
@@ -18,16 +18,16 @@ def _demo_layers(summary: Summary) -> list[str]:
     return summary.sources.loc[summary.sources["demo"], "layer"].tolist()
 
 
-def _all_demo(summary: Summary) -> bool:
+def _all_demo(demo_layers: list[str]) -> bool:
     """The DEMO scenario itself (not real feeds beside some DEMO reference layer)."""
-    return bool({"incidents", "alerts"} & set(_demo_layers(summary)))
+    return bool({"incidents", "alerts"} & set(demo_layers))
 
 
 def demo_banner(summary: Summary, scenario_name: str) -> None:
     if not summary.demo:
         return
     demo_layers = _demo_layers(summary)
-    if _all_demo(summary):
+    if _all_demo(demo_layers):
         st.warning(f"**DEMO DATA** — {scenario_name}. Hazards, incidents and displacement are "
                    "synthetic and must not be used for decisions. Boundaries (Natural Earth) "
                    "and places (GeoNames) are real.")
@@ -47,11 +47,12 @@ def period_caption(summary: Summary) -> None:
 def key_figures(summary: Summary, names=tuple(KEY_FIGURES)) -> None:
     """Each key figure, with its sources and as-of time (in its help)."""
     cols = st.columns(len(names))
+    all_demo = _all_demo(_demo_layers(summary))
     for col, name in zip(cols, names, strict=True):
         source, as_of = summary.figure_sources(name)
         # Beside real data, a figure made with a DEMO layer says so on its face (in the
         # DEMO scenario the banner above says it of everything).
-        mixed = summary.figure_uses_demo(name) and not _all_demo(summary)
+        mixed = summary.figure_uses_demo(name) and not all_demo
         col.metric(KEY_FIGURES[name] + (" (uses DEMO data)" if mixed else ""),
                    summary.figure_text(name), help=f"Source: {source}. As of {as_of}.")
 
@@ -60,15 +61,13 @@ def needs_table(summary: Summary) -> None:
     """The minimum needs of the displaced per area, with the standard used."""
     needs = summary.needs
     if needs.empty:
-        empty_state("Displacement is switched off." if not summary.layer_on("displacement")
-                    else "No displacement in this view.")
+        empty_state(no_needs_text(summary.layer_on("displacement")))
         return
     shown = needs.drop(columns=["iso3", "standard"]).rename(
         columns={"area": "Area", "displaced": "Displaced", **NEEDS_COLUMNS}).set_index("Area")
     st.table(shown.style.format("{:,.0f}"))
-    st.caption("Per day unless said otherwise, for planning relief; standard: "
-               + "; ".join(dict.fromkeys(needs["standard"]))
-               + " (a country's own: SAMON_NEEDS_FILE, README).")
+    st.caption(needs_note(needs["standard"]) + " A country's own standard: SAMON_NEEDS_FILE "
+               "(README).")
 
 
 def storm_step(summary: Summary) -> None:

@@ -54,6 +54,21 @@ def needs_for(displaced: float, rates: MinimumNeeds) -> dict[str, float]:
     }
 
 
+def needs_note(standards) -> str:
+    """What a table of needs computed with ``standards`` (the rows' "standard"
+    values) says of itself: the same sentence in the dashboard and every report."""
+    named = "; ".join(dict.fromkeys(standards)) or "no displacement"
+    return (f"Minimum needs of the people displaced in each area, per day unless said "
+            f"otherwise ({named}): for planning relief, not an assessment of what has "
+            "been delivered.")
+
+
+def no_needs_text(displacement_on: bool) -> str:
+    """Why a table of needs is empty."""
+    return ("No displacement in this selection." if displacement_on
+            else "Displacement is switched off in this selection.")
+
+
 def parse_needs(path: Path) -> dict[str, MinimumNeeds]:
     """Per-country minimum needs from a JSON file: {"default": {...}, "BGD": {...}};
     each object names some of MinimumNeeds' fields (and its "standard"); what it
@@ -64,7 +79,7 @@ def parse_needs(path: Path) -> dict[str, MinimumNeeds]:
         raise NeedsError(f"{path}: cannot be read as JSON: {exc}") from exc
     if not isinstance(doc, dict):
         raise NeedsError(f"{path}: must be an object of country code -> needs")
-    known = {f.name: f.type for f in fields(MinimumNeeds)}
+    known = [f.name for f in fields(MinimumNeeds)]
     out: dict[str, MinimumNeeds] = {}
     base = MinimumNeeds()
     for key in ["default", *sorted(k for k in doc if k != "default")]:

@@ -12,7 +12,7 @@ import pandas as pd
 from geo.exposure import OUTSIDE
 from layers.html import DISCLAIMER
 from model.access import TLP_LEVELS
-from model.needs import NEEDS_COLUMNS
+from model.needs import NEEDS_COLUMNS, needs_note, no_needs_text
 from model.situation import KEY_FIGURES, Summary
 
 TLP_MEANING = {
@@ -135,17 +135,11 @@ class ReportContent:
 
     @property
     def needs_empty(self) -> str:
-        return ("Displacement is switched off in this selection."
-                if not self.summary.layer_on("displacement")
-                else "No displacement in this selection.")
+        return no_needs_text(self.summary.layer_on("displacement"))
 
     @property
     def needs_note(self) -> str:
-        """How the minimum needs were computed: the same sentence in every format."""
-        standards = "; ".join(dict.fromkeys(self.summary.needs["standard"]))
-        return (f"Minimum needs of the people displaced in each area, per day unless said "
-                f"otherwise ({standards or 'no displacement'}): for planning relief, not an "
-                "assessment of what has been delivered.")
+        return needs_note(self.summary.needs["standard"])
 
     @property
     def empty(self) -> bool:
