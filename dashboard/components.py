@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from layers.map import MapOptions, situation_map, warnings_spec
+from model.i18n import _, current, number, when
 from model.needs import NEEDS_COLUMNS, needs_note, no_needs_text
 from model.situation import KEY_FIGURES, Summary
 
@@ -28,20 +29,23 @@ def demo_banner(summary: Summary, scenario_name: str) -> None:
         return
     demo_layers = _demo_layers(summary)
     if _all_demo(demo_layers):
-        st.warning(f"**DEMO DATA** — {scenario_name}. Hazards, incidents and displacement are "
-                   "synthetic and must not be used for decisions. Boundaries (Natural Earth) "
-                   "and places (GeoNames) are real.")
+        st.warning("**" + _("DEMO DATA") + "** — " + _(
+            "{scenario}. Hazards, incidents and displacement are synthetic and must not be "
+            "used for decisions. Boundaries (Natural Earth) and places (GeoNames) are real.",
+            scenario=scenario_name))
     else:
-        st.warning(f"**DEMO DATA** in: {', '.join(demo_layers)}. Figures that use these "
-                   "layers (people exposed) are illustrative until real data replaces them.")
+        st.warning("**" + _("DEMO DATA") + "** — " + _(
+            "in: {layers}. Figures that use these layers (people exposed) are illustrative "
+            "until real data replaces them.", layers=", ".join(demo_layers)))
 
 
 def period_caption(summary: Summary) -> None:
     if summary.region.note:
         st.info(summary.region.note)
-    shared = f" · shared only with: {'; '.join(summary.audience)}" if summary.audience else ""
+    shared = (" · " + _("shared only with: {audience}", audience="; ".join(summary.audience))
+              if summary.audience else "")
     st.caption(f"{summary.region_label} · {summary.period.label} · "
-               f"data as of {summary.as_of:%Y-%m-%d %H:%M} UTC · {summary.tlp}{shared}")
+               + _("data as of {time}", time=when(summary.as_of)) + f" · {summary.tlp}{shared}")
 
 
 def key_figures(summary: Summary, names=tuple(KEY_FIGURES)) -> None:
@@ -53,8 +57,9 @@ def key_figures(summary: Summary, names=tuple(KEY_FIGURES)) -> None:
         # Beside real data, a figure made with a DEMO layer says so on its face (in the
         # DEMO scenario the banner above says it of everything).
         mixed = summary.figure_uses_demo(name) and not all_demo
-        col.metric(KEY_FIGURES[name] + (" (uses DEMO data)" if mixed else ""),
-                   summary.figure_text(name), help=f"Source: {source}. As of {as_of}.")
+        col.metric(_(KEY_FIGURES[name]) + (" " + _("(uses DEMO data)") if mixed else ""),
+                   summary.figure_text(name),
+                   help=_("Source: {source}. As of {time}.", source=source, time=as_of))
 
 
 def needs_table(summary: Summary) -> None:
@@ -64,28 +69,31 @@ def needs_table(summary: Summary) -> None:
         empty_state(no_needs_text(summary.layer_on("displacement")))
         return
     shown = needs.drop(columns=["iso3", "standard"]).rename(
-        columns={"area": "Area", "displaced": "Displaced", **NEEDS_COLUMNS}).set_index("Area")
-    st.table(shown.style.format("{:,.0f}"))
-    st.caption(needs_note(needs["standard"]) + " A country's own standard: SAMON_NEEDS_FILE "
-               "(README).")
+        columns={"area": _("Area"), "displaced": _("Displaced"),
+                 **{k: _(v) for k, v in NEEDS_COLUMNS.items()}}).set_index(_("Area"))
+    st.table(shown.style.format(lambda v: number(v, decimals=0)))
+    st.caption(needs_note(needs["standard"]) + " "
+               + _("A country's own standard: SAMON_NEEDS_FILE (README)."))
 
 
 def storm_step(summary: Summary) -> None:
     """At the chosen wind time step: each storm's centre and intensity, and the
     people within each wind radius then (in the areas chosen)."""
     step = summary.storm_step
-    for _, rows in step.groupby("storm_id", sort=False):
+    for _storm, rows in step.groupby("storm_id", sort=False):
         first = rows.iloc[0]
         # Plain text: a storm's name comes from data, never rendered as markdown.
-        st.text(f"{first['name']} at {first['time']:%Y-%m-%d %H:%M} UTC: centre "
-                f"{first['lat']:.1f}° N {first['lon']:.1f}° E, {first['wind_kt']:.0f} kt "
-                f"(radii: {'; '.join(sorted(set(rows['radii_source'])))})")
+        st.text(_("{name} at {time}: centre {lat}° N {lon}° E, {wind} kt (radii: {radii})",
+                  name=first["name"], time=when(first["time"]),
+                  lat=number(first["lat"], decimals=1), lon=number(first["lon"], decimals=1),
+                  wind=number(first["wind_kt"], decimals=0),
+                  radii="; ".join(sorted(set(rows["radii_source"])))))
         cols = st.columns(len(rows))
         for col, row in zip(cols, rows.sort_values("threshold_kt").itertuples(), strict=True):
-            col.metric(f"People within {row.threshold_kt} kt winds then",
-                       f"{row.people_exposed:,.0f}")
+            col.metric(_("People within {wind} kt winds then", wind=row.threshold_kt),
+                       number(row.people_exposed, decimals=0))
     if summary.filters.wind_time is not None and step.empty and summary.layer_on("cyclone"):
-        st.caption(f"No storm in this view at {summary.filters.wind_time:%Y-%m-%d %H:%M} UTC.")
+        st.caption(_("No storm in this view at {time}.", time=when(summary.filters.wind_time)))
 
 
 def map_view(summary: Summary, layers, incident_mode: str, key: str, focus=None) -> None:
@@ -96,6 +104,7 @@ def map_view(summary: Summary, layers, incident_mode: str, key: str, focus=None)
     points = tuple(tuple(p) for p in st.session_state.get("draw_points", [])) if drawing else None
     options = MapOptions(layers=frozenset(layers), incident_mode=incident_mode,
                          asset_base_url=data.ASSET_URL, drawing=points,
+                         language=current().code, digits=data.service().settings.digits,
                          focus=focus,
                          basemap_url=data.basemap_url(),
                          basemap_attribution=data.BASEMAP_ATTRIBUTION)
@@ -109,7 +118,8 @@ def warnings_map_view(active: pd.DataFrame, *, demo: bool, key: str) -> None:
     """The active warnings' areas; panning and zooming do not rerun."""
     data.static_assets()
     options = MapOptions(asset_base_url=data.ASSET_URL, basemap_url=data.basemap_url(),
-                         basemap_attribution=data.BASEMAP_ATTRIBUTION, height=460)
+                         basemap_attribution=data.BASEMAP_ATTRIBUTION, height=460,
+                         language=current().code, digits=data.service().settings.digits)
     show_map(warnings_spec(active, options, demo=demo), key=key, height=options.height)
 
 
@@ -117,7 +127,7 @@ ALERTS_CHOICE = "alert_on_map"  # the widget key of the overview's "show on the 
 
 
 def _alert_names(alerts) -> list[str]:
-    return [f"{i + 1}. {level} {hazard}: {headline}" for i, (level, hazard, headline) in
+    return [f"{i + 1}. {_(level)} {hazard}: {headline}" for i, (level, hazard, headline) in
             enumerate(zip(alerts["alert_level"].astype(str), alerts["hazard"].astype(str),
                           alerts["headline"].fillna(""), strict=True))]
 
@@ -141,23 +151,23 @@ def alerts_list(summary: Summary) -> None:
     data-grid bundle to load), and a choice that brings the map to one."""
     alerts = summary.alerts
     if alerts.empty:
-        empty_state("No alert is active for these filters.")
+        empty_state(_("No alert is active for these filters."))
         return
 
     def utc(times) -> list[str]:
-        return [f"{t:%Y-%m-%d %H:%M}" if pd.notna(t) else "—" for t in times]
+        return [when(t) for t in times]
 
     table = pd.DataFrame({
-        "Level": alerts["alert_level"].astype(str).tolist(),
-        "Hazard": alerts["hazard"].astype(str).tolist(),
-        "Headline": alerts["headline"].tolist(), "Source": alerts["source"].tolist(),
-        "Since (UTC)": utc(alerts["start"]), "Until (UTC)": utc(alerts["end"]),
-        "Updated (UTC)": utc(alerts["updated"])}, index=range(1, len(alerts) + 1))
+        _("Level"): [_(level) for level in alerts["alert_level"].astype(str)],
+        _("Hazard"): alerts["hazard"].astype(str).tolist(),
+        _("Headline"): alerts["headline"].tolist(), _("Source"): alerts["source"].tolist(),
+        _("Since"): utc(alerts["start"]), _("Until"): utc(alerts["end"]),
+        _("Updated"): utc(alerts["updated"])}, index=range(1, len(alerts) + 1))
     st.table(table)
     located = [n for n, g in zip(_alert_names(alerts), alerts.geometry, strict=True)
                if g is not None and not g.is_empty]
-    st.selectbox("Show an alert on the map", located, index=None, key=ALERTS_CHOICE,
-                 placeholder="Choose an alert")
+    st.selectbox(_("Show an alert on the map"), located, index=None, key=ALERTS_CHOICE,
+                 placeholder=_("Choose an alert"))
 
 
 def feeds(status: pd.DataFrame | None) -> None:

@@ -7,6 +7,7 @@ scenarios, summaries and documents.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import httpx
@@ -16,6 +17,7 @@ import streamlit as st
 from layers.assets import install_static
 from model.period import Period
 from model.situation import Filters, Region
+from reports.pdf import FONTS
 from service import SituationService
 
 from .state import Choice
@@ -34,8 +36,16 @@ def service() -> SituationService:
 
 @st.cache_resource
 def static_assets() -> Path:
-    """Leaflet and plugins copied from installed packages into our static folder."""
-    return install_static(STATIC / "vendor")
+    """Leaflet and plugins copied from installed packages into our static folder,
+    and the Noto fonts of the region's scripts (``.streamlit/config.toml`` names
+    them; a browser fetches one only when a page holds its script)."""
+    folder = install_static(STATIC / "vendor")
+    (folder / "fonts").mkdir(exist_ok=True)
+    for font in FONTS.glob("*.ttf"):
+        target = folder / "fonts" / font.name
+        if not target.exists() or target.stat().st_size != font.stat().st_size:
+            shutil.copyfile(font, target)
+    return folder
 
 
 @st.cache_resource(ttl=600)

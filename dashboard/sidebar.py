@@ -7,9 +7,11 @@ import json
 import pandas as pd
 import streamlit as st
 
+from model.i18n import N_, _, ngettext, when
 from model.schema import ALERT_LEVELS, INCIDENT_CATEGORIES, SAARC_ISO3
-from model.situation import HAZARD_LAYERS, FilterOptions
+from model.situation import HAZARD_LAYER_NAMES, HAZARD_LAYERS, FilterOptions
 
+from . import language
 from .state import (
     CORRIDOR_KM,
     FLOOD_M,
@@ -21,8 +23,12 @@ from .state import (
     to_query,
 )
 
-COUNTRY_NAMES = {"AFG": "Afghanistan", "BGD": "Bangladesh", "BTN": "Bhutan", "IND": "India",
-                 "MDV": "Maldives", "NPL": "Nepal", "PAK": "Pakistan", "LKA": "Sri Lanka"}
+COUNTRY_NAMES = {"AFG": N_("Afghanistan"), "BGD": N_("Bangladesh"), "BTN": N_("Bhutan"),
+                 "IND": N_("India"), "MDV": N_("Maldives"), "NPL": N_("Nepal"),
+                 "PAK": N_("Pakistan"), "LKA": N_("Sri Lanka")}
+EVERY_BORDER = "every border"  # the border-pair choice that is no pair
+INCIDENT_MODES = {"auto": N_("auto"), "markers": N_("markers"), "clusters": N_("clusters"),
+                  "heatmap": N_("heatmap")}
 
 
 def _init(key: str, value) -> None:
@@ -30,8 +36,9 @@ def _init(key: str, value) -> None:
         st.session_state[key] = value
 
 
-def sidebar(options: FilterOptions) -> tuple[Choice, dict | None]:
-    """Render the filters; returns the choice and the user polygon (GeoJSON) if any."""
+def sidebar(options: FilterOptions, lang_query: dict[str, str]) -> tuple[Choice, dict | None]:
+    """Render the filters; returns the choice and the user polygon (GeoJSON) if any.
+    ``lang_query``: the language's part of the link, kept beside the filters."""
     start = from_query(dict(st.query_params), defaults(options.as_of))
     _init("countries", start.countries)
     _init("hazards", start.hazards)
@@ -47,42 +54,47 @@ def sidebar(options: FilterOptions) -> tuple[Choice, dict | None]:
     _init("incident_mode", start.incident_mode)
 
     sb = st.sidebar
-    sb.header("Filters")
-    sb.multiselect("Countries", SAARC_ISO3, key="countries",
-                   format_func=lambda c: f"{COUNTRY_NAMES[c]} ({c})")
+    language.selector(sb)
+    sb.header(_("Filters"))
+    sb.multiselect(_("Countries"), SAARC_ISO3, key="countries",
+                   format_func=lambda c: f"{_(COUNTRY_NAMES[c])} ({c})")
     names = options.admin_areas
     if not names:
-        sb.caption("Admin areas: none loaded (add admin boundaries under Add data).")
+        sb.caption(_("Admin areas: none loaded (add admin boundaries under Add data)."))
     else:
         _init("admin_codes", [c for c in start.admin_codes if c in names])
-        sb.multiselect("Admin areas", sorted(names), key="admin_codes",
+        sb.multiselect(_("Admin areas"), sorted(names), key="admin_codes",
                        format_func=lambda c: f"{names[c]} ({c})",
-                       help="When chosen, the view covers these areas instead of countries")
-    sb.checkbox("Border corridor", key="corridor_on")
+                       help=_("When chosen, the view covers these areas instead of countries"))
+    sb.checkbox(_("Border corridor"), key="corridor_on")
     if st.session_state["corridor_on"]:
-        sb.slider("Corridor width (km either side)", *CORRIDOR_KM, key="corridor_km", step=1.0)
-        sb.selectbox("Border pair", ["every border", *options.border_pairs],
-                     key="corridor_pair")
+        sb.slider(_("Corridor width (km either side)"), *CORRIDOR_KM, key="corridor_km",
+                  step=1.0)
+        sb.selectbox(_("Border pair"), [EVERY_BORDER, *options.border_pairs],
+                     key="corridor_pair",
+                     format_func=lambda p: _("every border") if p == EVERY_BORDER else p)
     polygon = _polygon_upload(sb) or _drawing(sb)
-    sb.multiselect("Hazard layers", HAZARD_LAYERS, key="hazards")
-    sb.multiselect("Incident categories", INCIDENT_CATEGORIES, key="categories")
-    sb.date_input("Period", key="period", min_value=pd.Timestamp("2000-01-01").date(),
+    sb.multiselect(_("Hazard layers"), HAZARD_LAYERS, key="hazards",
+                   format_func=lambda h: _(HAZARD_LAYER_NAMES[h]))
+    sb.multiselect(_("Incident categories"), INCIDENT_CATEGORIES, key="categories",
+                   format_func=_)
+    sb.date_input(_("Period"), key="period", min_value=pd.Timestamp("2000-01-01").date(),
                   max_value=(options.as_of + pd.Timedelta(days=1)).date())
-    sb.multiselect("Alert levels", ALERT_LEVELS, key="levels")
-    with sb.expander("Thresholds and display"):
-        st.slider("Flood depth threshold (m)", *FLOOD_M, key="flood_m", step=0.1)
-        st.selectbox("Cyclone wind threshold (kt)", WIND_THRESHOLDS, key="wind_kt")
-        st.selectbox("Hotspot H3 resolution", H3_RESOLUTIONS, key="h3_res",
-                     help="Higher is finer: 5 ≈ 250 km², 6 ≈ 36 km², 7 ≈ 5 km² per hexagon")
-        st.selectbox("Incidents shown as", ["auto", "markers", "clusters", "heatmap"],
-                     key="incident_mode",
-                     help="auto: markers up to 2,000 incidents, clusters beyond")
+    sb.multiselect(_("Alert levels"), ALERT_LEVELS, key="levels", format_func=_)
+    with sb.expander(_("Thresholds and display")):
+        st.slider(_("Flood depth threshold (m)"), *FLOOD_M, key="flood_m", step=0.1)
+        st.selectbox(_("Cyclone wind threshold (kt)"), WIND_THRESHOLDS, key="wind_kt")
+        st.selectbox(_("Hotspot H3 resolution"), H3_RESOLUTIONS, key="h3_res",
+                     help=_("Higher is finer: 5 ≈ 250 km², 6 ≈ 36 km², 7 ≈ 5 km² per hexagon"))
+        st.selectbox(_("Incidents shown as"), list(INCIDENT_MODES), key="incident_mode",
+                     format_func=lambda m: _(INCIDENT_MODES[m]),
+                     help=_("auto: markers up to 2,000 incidents, clusters beyond"))
         steps = options.wind_steps
         if steps:
             _init("wind_time", start.wind_time if start.wind_time in steps else "maximum")
-            st.select_slider("Cyclone wind time step (UTC)", ["maximum", *steps],
-                             key="wind_time", format_func=lambda t: t if t == "maximum"
-                             else f"{pd.Timestamp(t):%d %b %H:%M}")
+            st.select_slider(_("Cyclone wind time step"), ["maximum", *steps],
+                             key="wind_time", format_func=lambda t: _("maximum")
+                             if t == "maximum" else when(t))
 
     period = st.session_state["period"]
     first = pd.Timestamp(period[0], tz="UTC") if len(period) else start.start
@@ -92,7 +104,7 @@ def sidebar(options: FilterOptions) -> tuple[Choice, dict | None]:
         categories=list(st.session_state["categories"]),
         alert_levels=list(st.session_state["levels"]), start=first, end=last,
         corridor_km=st.session_state["corridor_km"] if st.session_state["corridor_on"] else None,
-        corridor_pair=(None if st.session_state["corridor_pair"] == "every border"
+        corridor_pair=(None if st.session_state["corridor_pair"] == EVERY_BORDER
                        else st.session_state["corridor_pair"]),
         flood_m=float(st.session_state["flood_m"]), wind_kt=int(st.session_state["wind_kt"]),
         h3_res=int(st.session_state["h3_res"]), incident_mode=st.session_state["incident_mode"],
@@ -100,7 +112,7 @@ def sidebar(options: FilterOptions) -> tuple[Choice, dict | None]:
         wind_time=(None if st.session_state.get("wind_time", "maximum") == "maximum"
                    else st.session_state["wind_time"]),
     )
-    st.query_params.from_dict(to_query(choice))
+    st.query_params.from_dict({**to_query(choice), **lang_query})
     return choice, polygon
 
 
@@ -125,34 +137,35 @@ def drawn_polygon(points: list[list[float]]) -> dict | None:
 def _drawing(sb) -> dict | None:
     """Draw an area on the map: each click adds a corner (see components.map_view)."""
     _init("draw_points", [])
-    sb.checkbox("Draw an area on the map", key="draw_mode",
-                help="Click the map to add corners, then use the area")
+    sb.checkbox(_("Draw an area on the map"), key="draw_mode",
+                help=_("Click the map to add corners, then use the area"))
     if st.session_state.get("draw_mode"):
         points = st.session_state["draw_points"]
-        sb.caption(f"{len(points)} corner(s) drawn" + (" — click the map to add more"
-                                                       if len(points) < 3 else ""))
+        sb.caption(ngettext("{n} corner drawn", "{n} corners drawn", len(points))
+                   + (" — " + _("click the map to add more") if len(points) < 3 else ""))
         use, clear = sb.columns(2)
-        if use.button("Use drawn area", key="draw_use", disabled=len(points) < 3):
+        if use.button(_("Use drawn area"), key="draw_use", disabled=len(points) < 3):
             st.session_state["drawn_area"] = drawn_polygon(points)
-        if clear.button("Clear", key="draw_clear"):
+        if clear.button(_("Clear"), key="draw_clear"):
             st.session_state["draw_points"] = []
             st.session_state.pop("drawn_area", None)
     area = st.session_state.get("drawn_area")
     if area:
-        sb.caption("Using the drawn area instead of countries and corridor.")
+        sb.caption(_("Using the drawn area instead of countries and corridor."))
         return {"type": "Feature", "properties": {}, "geometry": area}
     return None
 
 
 def _polygon_upload(sb) -> dict | None:
-    upload = sb.file_uploader("Area of interest (GeoJSON polygon)", type=["geojson", "json"],
-                              key="polygon_file")
+    upload = sb.file_uploader(_("Area of interest (GeoJSON polygon)"),
+                              type=["geojson", "json"], key="polygon_file")
     if upload is None:
         return None
     try:
         doc = json.loads(upload.getvalue().decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        sb.error(f"{upload.name}: not valid GeoJSON ({exc})")
+        sb.error(_("{file}: not valid GeoJSON ({error})", file=upload.name, error=exc))
         return None
-    sb.caption(f"Using the polygon from {upload.name} instead of countries and corridor.")
+    sb.caption(_("Using the polygon from {file} instead of countries and corridor.",
+                 file=upload.name))
     return doc

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     backoff_s: float = 1.0
     max_bytes: int = 100_000_000
     stale_after_h: float = 6.0  # a source older than this is shown as stale
+    # The interface's language when a link or user names none (model/i18n.py), and
+    # digits: "locale" (each language's usual), "latin" (0-9) or "native".
+    language: str = "en"
+    digits: str = "locale"
 
     gdacs_events_url: str = ("https://www.gdacs.org/gdacsapi/api/events/geteventlist/SEARCH"
                              "?alertlevel=Green;Orange;Red&eventlist=EQ;TC;FL;DR;WF")

@@ -16,6 +16,7 @@ import shapely
 
 from geo import fingerprint
 from geo.hotspots import CLASS_ORDER, h3_cells
+from model.i18n import _
 
 from .html import esc, legend, safe_url
 from .raster import to_png_overlay
@@ -136,10 +137,10 @@ def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> 
                   style_from={"dashArray": "dash"},
                   tooltip={"pair": "Border", "length_km": "Length (km)"}),
     ]
-    return Layer("boundaries", "Boundaries and borders", parts,
-                 legend("Boundaries", [("#222", "International border"),
-                                       ("#555", "Country outline")],
-                        "Dashed: disputed, where the data marks it"))
+    return Layer("boundaries", _("Boundaries and borders"), parts,
+                 legend(_("Boundaries"), [("#222", _("International border")),
+                                       ("#555", _("Country outline"))],
+                        _("Dashed: disputed, where the data marks it")))
 
 
 def covered_layer(areas: gpd.GeoDataFrame) -> Layer:
@@ -149,8 +150,8 @@ def covered_layer(areas: gpd.GeoDataFrame) -> Layer:
     part = _features(areas, {"name": areas["name"]}, pane=LINES,
                      style={"color": AREA_OUTLINE, "weight": 2, "fill": False},
                      tooltip={"name": "Area covered"})
-    return Layer("covered", "Area the figures cover", [part],
-                 legend("Area the figures cover", [(AREA_OUTLINE, "Outline")]))
+    return Layer("covered", _("Area the figures cover"), [part],
+                 legend(_("Area the figures cover"), [(AREA_OUTLINE, _("Outline"))]))
 
 
 def labels_layer(countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame) -> Layer:
@@ -166,7 +167,7 @@ def labels_layer(countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame) -> Layer
         zoom = next(z for floor, z in LABEL_ZOOMS if population >= floor)
         labels.append({"text": esc(name), "lon": round(float(p.x), 3),
                        "lat": round(float(p.y), 3), "min_zoom": zoom, "kind": "place"})
-    return Layer("labels", "Place names", [{"kind": "labels", "pane": LABELS,
+    return Layer("labels", _("Place names"), [{"kind": "labels", "pane": LABELS,
                                             "labels": labels}])
 
 
@@ -184,8 +185,8 @@ def incidents_layer(incidents: gpd.GeoDataFrame, mode: str = "auto") -> Layer:
     cats = incidents["category"].astype(str)
     items = [(CATEGORY_COLOURS[c], c) for c in CATEGORY_COLOURS if c in set(cats)]
     if n == 0:
-        return Layer("incidents", "Incidents", [],
-                     legend("Incidents", [], "No incidents in this view"))
+        return Layer("incidents", _("Incidents"), [],
+                     legend(_("Incidents"), [], _("No incidents in this view")))
     if mode == "markers":
         props = {"category": cats, "time": incidents["time"].dt.strftime("%Y-%m-%d %H:%M UTC"),
                  "country": incidents["country"], "fatalities": incidents["fatalities"],
@@ -202,15 +203,15 @@ def incidents_layer(incidents: gpd.GeoDataFrame, mode: str = "auto") -> Layer:
         part = _features(incidents, props, pane=POINTS,
                          style={"radius": 5, "weight": 1, "color": "#333", "fillOpacity": 0.85},
                          style_from={"fillColor": "colour"}, popup=fields)
-        return Layer("incidents", "Incidents", [part],
-                     legend("Incidents", items, _agencies_note(incidents)))
+        return Layer("incidents", _("Incidents"), [part],
+                     legend(_("Incidents"), items, _agencies_note(incidents)))
     cells = _aggregate(incidents, res=6 if mode == "clusters" else 7)
     if mode == "heatmap":
         part = {"kind": "heat", "pane": POINTS, "radius": 14, "blur": 18, "min_opacity": 0.3,
                 "points": cells[["lat", "lon", "count"]].round(COORDINATE_DECIMALS)
                 .to_numpy().tolist()}
-        return Layer("incidents", "Incidents", [part],
-                     legend("Incidents (heatmap)", [], f"{n:,} incidents, binned on "
+        return Layer("incidents", _("Incidents"), [part],
+                     legend(_("Incidents (heatmap)"), [], f"{n:,} incidents, binned on "
                             "the server to H3 resolution 7"))
     radius = 4 + 3 * np.sqrt(cells["count"] / cells["count"].max() * 16)
     frame = gpd.GeoDataFrame(cells, geometry=gpd.points_from_xy(cells["lon"], cells["lat"]),
@@ -222,8 +223,8 @@ def incidents_layer(incidents: gpd.GeoDataFrame, mode: str = "auto") -> Layer:
                      style_from={"radius": "radius", "fillColor": "colour"},
                      tooltip={"count": "Incidents", "top": "Most frequent"})
     shared = _agencies_note(incidents)
-    return Layer("incidents", "Incidents", [part],
-                 legend("Incidents (clusters)", items,
+    return Layer("incidents", _("Incidents"), [part],
+                 legend(_("Incidents (clusters)"), items,
                         f"{n:,} incidents grouped into H3 cells; circle size = count"
                         + (f". {shared}" if shared else "")))
 
@@ -259,8 +260,8 @@ def hotspots_layer(cells: gpd.GeoDataFrame) -> Layer:
                      "recent": "Recent period", "previous": "Previous period",
                      "change": "Change"}))
     items = [(GI_COLOURS[c], c) for c in CLASS_ORDER if c != "not significant"]
-    return Layer("hotspots", "Incident hotspots (Gi*)", parts,
-                 legend("Hotspots (Getis-Ord Gi*)", items,
+    return Layer("hotspots", _("Incident hotspots (Gi*)"), parts,
+                 legend(_("Hotspots (Getis-Ord Gi*)"), items,
                         None if len(shown) else "No significant hotspots in this view"))
 
 
@@ -270,10 +271,10 @@ def flood_layer(depth) -> Layer:
     url, bounds = to_png_overlay(depth, bins, colours, key=fingerprint.of_raster(depth))
     labels = [f"{a:g}–{b:g} m" for a, b in zip(bins[:-1], bins[1:], strict=True)] + [
         f"≥ {bins[-1]:g} m"]
-    return Layer("flood", "Flood depth",
+    return Layer("flood", _("Flood depth"),
                  [{"kind": "image", "pane": RASTERS, "url": url, "bounds": bounds,
                    "opacity": 0.7}],
-                 legend("Flood depth (m)", list(zip(colours, labels, strict=True)),
+                 legend(_("Flood depth (m)"), list(zip(colours, labels, strict=True)),
                         "No colour: dry or not observed"))
 
 
@@ -344,8 +345,8 @@ def cyclone_layer(tracks: gpd.GeoDataFrame, swaths: gpd.GeoDataFrame, wind=None,
         note = ("Lines: 34/50/64 kt swaths; dotted: wind radii at the chosen time; white "
                 "circle: the centre then; track solid before, dashed after")
     labels = ["34–50 kt", "50–64 kt", "64–96 kt", "≥ 96 kt"]
-    return Layer("cyclone", "Cyclone", parts,
-                 legend("Cyclone wind (kt)", list(zip(colours, labels, strict=True)), note))
+    return Layer("cyclone", _("Cyclone"), parts,
+                 legend(_("Cyclone wind (kt)"), list(zip(colours, labels, strict=True)), note))
 
 
 def _track_paths(fixes: gpd.GeoDataFrame, centres: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -376,8 +377,8 @@ def displacement_layer(areas: gpd.GeoDataFrame, figures: pd.Series) -> Layer:
     values = figures.reindex(areas.index).fillna(0)
     positive = values[values > 0]
     if positive.empty:
-        return Layer("displacement", "Displacement", [],
-                     legend("Displaced people", [], "No displacement in this view"))
+        return Layer("displacement", _("Displacement"), [],
+                     legend(_("Displaced people"), [], _("No displacement in this view")))
     edges = np.unique(np.quantile(positive, np.linspace(0, 1, len(DISPLACEMENT_COLOURS) + 1)))
     colours = DISPLACEMENT_COLOURS[-(len(edges) - 1):] if len(edges) > 1 else \
         DISPLACEMENT_COLOURS[-1:]
@@ -394,8 +395,8 @@ def displacement_layer(areas: gpd.GeoDataFrame, figures: pd.Series) -> Layer:
         labels = [f"{a:,.0f}–{b:,.0f}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
     else:
         labels = [f"{edges[0]:,.0f}"]
-    return Layer("displacement", "Displacement", [part],
-                 legend("Displaced people", list(zip(colours, labels, strict=True))))
+    return Layer("displacement", _("Displacement"), [part],
+                 legend(_("Displaced people"), list(zip(colours, labels, strict=True))))
 
 
 def alerts_layer(alerts: gpd.GeoDataFrame) -> Layer:
@@ -422,8 +423,8 @@ def alerts_layer(alerts: gpd.GeoDataFrame) -> Layer:
             feature["properties"]["link"] = link  # built from an escaped, http(s)-only URL
         parts.append(part)
     items = [(c, level) for level, c in LEVEL_COLOURS.items()]
-    return Layer("alerts", "Alerts", parts,
-                 legend("Alert level", items, _agencies_note(located)))
+    return Layer("alerts", _("Alerts"), parts,
+                 legend(_("Alert level"), items, _agencies_note(located)))
 
 
 def drawing_layer(points) -> Layer:
@@ -436,8 +437,8 @@ def drawing_layer(points) -> Layer:
         ring = gpd.GeoDataFrame(geometry=[shapely.LineString([*points, points[0]])],
                                 crs="EPSG:4326")
         parts.insert(0, _features(ring, {}, pane=DRAWING, style={**style, "dashArray": "4 4"}))
-    return Layer("drawing", "Area being drawn", parts,
-                 legend("Drawing", [("#6a3d9a", f"{len(points)} corner(s)")],
+    return Layer("drawing", _("Area being drawn"), parts,
+                 legend(_("Drawing"), [("#6a3d9a", f"{len(points)} corner(s)")],
                         "Click the map to add corners"))
 
 
@@ -466,5 +467,5 @@ def warnings_layer(active: pd.DataFrame) -> Layer:
                                style_from={"color": "colour", "fillColor": "colour"},
                                popup={"area": "Area", "severity": "Severity", "rule": "Rule",
                                       "message": "Latest message", "sent": "Sent"}))
-    return Layer("warnings", "Warnings", parts,
-                 legend("Warning severity", [(c, s) for s, c in SEVERITY_COLOURS.items()]))
+    return Layer("warnings", _("Warnings"), parts,
+                 legend(_("Warning severity"), [(c, s) for s, c in SEVERITY_COLOURS.items()]))

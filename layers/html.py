@@ -13,11 +13,13 @@ import html
 
 import pandas as pd
 
+from model.i18n import N_, _, when
+
 _EXTRA = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;"})
 
 # One wording for maps, reports and exports.
-DISCLAIMER = ("The boundaries and names shown and the designations used do not imply "
-              "official endorsement or acceptance.")
+DISCLAIMER = N_("The boundaries and names shown and the designations used do not imply "
+                "official endorsement or acceptance.")
 
 
 def esc(value) -> str:
@@ -47,11 +49,11 @@ def sources_box(rows: list[dict]) -> str:
     """The attribution box: each source with its last update and DEMO flag."""
     lines = []
     for r in rows:
-        when = (f"updated {pd.Timestamp(r['updated']):%Y-%m-%d %H:%M} UTC"
-                if r.get("updated") is not None and not pd.isna(r.get("updated"))
-                else "reference data")
+        updated = (_("updated {time}", time=when(r["updated"]))
+                   if r.get("updated") is not None and not pd.isna(r.get("updated"))
+                   else _("reference data"))
         flag = ' <span class="samon-demo">DEMO</span>' if r.get("demo") else ""
-        lines.append(f"<div>{esc(r['layer'])}: {esc(r['source'])}, {esc(when)}{flag}</div>")
+        lines.append(f"<div>{esc(r['layer'])}: {esc(r['source'])}, {esc(updated)}{flag}</div>")
     demo = any(r.get("demo") for r in rows)
-    flag = ' <span class="samon-demo">(DEMO data)</span>' if demo else ""
-    return f"<details><summary>Sources{flag}</summary>{''.join(lines)}</details>"
+    flag = f' <span class="samon-demo">({esc(_("DEMO data"))})</span>' if demo else ""
+    return f"<details><summary>{esc(_('Sources'))}{flag}</summary>{''.join(lines)}</details>"

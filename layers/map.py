@@ -18,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 from folium.elements import JSCSSMixin
 
+from model.i18n import _, direction, language, ngettext
 from model.situation import Summary
 
 from . import builders
@@ -42,6 +43,8 @@ class MapOptions:
     height: int = 620
     drawing: tuple[tuple[float, float], ...] | None = None  # corners (lon, lat) being drawn
     focus: tuple[float, float, float, float] | None = None  # west, south, east, north to show
+    language: str = "en"  # of names, legends and notes (model.i18n)
+    digits: str = "locale"
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ def layer_item(layer: builders.Layer, digest: str, *, send: bool) -> dict:
 
 def _frame(bounds, banner: str, sources: str, options: MapOptions) -> dict:
     return {"bounds": [float(b) for b in bounds], "banner": banner, "sources": sources,
+            "dir": direction(), "legend_title": _("Legend"),
             "focus": [float(b) for b in options.focus] if options.focus else None,
             "basemap_url": options.basemap_url,
             "basemap_attribution": esc(options.basemap_attribution)}
@@ -105,7 +109,8 @@ def situation_map(summary: Summary, options: MapOptions = MapOptions()) -> MapSp
         if options in specs:
             specs.move_to_end(options)
             return specs[options]
-    spec = _situation_map(summary, options)
+    with language(options.language, digits=options.digits):
+        spec = _situation_map(summary, options)
     spec.hashes()  # computed once, here
     with _SPECS_LOCK:
         specs[options] = spec
@@ -145,9 +150,9 @@ def _situation_map(summary: Summary, options: MapOptions) -> MapSpec:
         layers.append(builders.labels_layer(summary.countries, summary.places))
     if options.drawing is not None:
         layers.append(builders.drawing_layer(options.drawing))
-    banner = ('<span class="samon-demo">DEMO DATA</span> — ' if summary.demo else "")
+    banner = (f'<span class="samon-demo">{esc(_("DEMO DATA"))}</span> — ' if summary.demo else "")
     banner += (f"{esc(summary.region_label)}, {esc(summary.period.label)}"
-               f"<br><small>{esc(DISCLAIMER)}</small>")
+               f"<br><small>{esc(_(DISCLAIMER))}</small>")
     return MapSpec(_frame(summary.region_bounds, banner,
                           sources_box(summary.sources.to_dict("records")), options), layers)
 
@@ -158,8 +163,9 @@ def warnings_spec(active: pd.DataFrame, options: MapOptions = MapOptions(), *,
     framed on them (on the region when there are none), with the severity legend."""
     shapes = gpd.GeoSeries.from_wkt(active["geometry"].dropna().tolist())
     bounds = tuple(shapes.total_bounds) if len(shapes) else REGION_BOUNDS
-    banner = '<span class="samon-demo">DEMO DATA</span> — ' if demo else ""
-    banner += f"{len(active)} active warning(s)<br><small>{esc(DISCLAIMER)}</small>"
+    banner = f'<span class="samon-demo">{esc(_("DEMO DATA"))}</span> — ' if demo else ""
+    banner += (esc(ngettext("{n} active warning", "{n} active warnings", len(active)))
+               + f"<br><small>{esc(_(DISCLAIMER))}</small>")
     return MapSpec(_frame(bounds, banner, "", options), [builders.warnings_layer(active)])
 
 

@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from .i18n import N_
+
 SPHERE = "Sphere Handbook 2018 minimum standards"
 
 
@@ -35,11 +37,11 @@ class MinimumNeeds:
 
 # The columns of a table of needs, with their labels and units.
 NEEDS_COLUMNS = {
-    "water_l_per_day": "Water (litres a day)",
-    "food_kcal_per_day": "Food (million kcal a day)",
-    "shelter_m2": "Covered living space (m²)",
-    "toilets": "Toilets",
-    "soap_kg_per_month": "Bathing soap (kg a month)",
+    "water_l_per_day": N_("Water (litres a day)"),
+    "food_kcal_per_day": N_("Food (million kcal a day)"),
+    "shelter_m2": N_("Covered living space (m²)"),
+    "toilets": N_("Toilets"),
+    "soap_kg_per_month": N_("Bathing soap (kg a month)"),
 }
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from .i18n import N_
+
 CRS = "EPSG:4326"
 # Metres across the region: equidistant conic, standard parallels 12 N and 32 N
 # (scale error under 1.5 % from 0 to 40 N). Used for buffers and nearest searches.
@@ -25,22 +27,22 @@ SOUTH_ASIA_EQDC = (
 
 SAARC_ISO3 = ("AFG", "BGD", "BTN", "IND", "MDV", "NPL", "PAK", "LKA")
 
-INCIDENT_CATEGORIES = (
-    "illegal crossing",
-    "smuggling/trafficking",
-    "cross-border firing/shelling",
-    "armed clash",
-    "explosion/IED",
-    "arrest/seizure",
-    "protest/unrest",
-    "other",
+INCIDENT_CATEGORIES = (  # codes in the data; N_ marks them for the catalogue (names shown)
+    N_("illegal crossing"),
+    N_("smuggling/trafficking"),
+    N_("cross-border firing/shelling"),
+    N_("armed clash"),
+    N_("explosion/IED"),
+    N_("arrest/seizure"),
+    N_("protest/unrest"),
+    N_("other"),
 )
 
 LOCATION_PRECISIONS = ("exact", "near", "admin2", "admin1", "country")
 
 HAZARDS = ("flood", "cyclone", "earthquake", "drought", "landslide", "wildfire", "other")
 
-ALERT_LEVELS = ("green", "orange", "red")
+ALERT_LEVELS = (N_("green"), N_("orange"), N_("red"))
 
 DISPLACEMENT_TYPES = ("new displacements", "IDP stock", "returns", "refugees")
 

@@ -16,17 +16,20 @@ import pandas as pd
 import shapely
 import xarray as xr
 
+from .i18n import N_, _, number, when
 from .period import Period
 
 HAZARD_LAYERS = ("flood", "cyclone", "alerts", "incidents", "displacement")
+HAZARD_LAYER_NAMES = {"flood": N_("Flood"), "cyclone": N_("Cyclone"), "alerts": N_("Alerts"),
+                      "incidents": N_("Border incidents"), "displacement": N_("Displacement")}
 
 # Figure name -> label; the order is the order shown everywhere.
 KEY_FIGURES = {
-    "people_exposed_flood": "People exposed to flooding",
-    "people_exposed_cyclone": "People exposed to cyclone winds",
-    "displaced": "People displaced",
-    "incidents": "Border incidents",
-    "active_alerts": "Active alerts",
+    "people_exposed_flood": N_("People exposed to flooding"),
+    "people_exposed_cyclone": N_("People exposed to cyclone winds"),
+    "displaced": N_("People displaced"),
+    "incidents": N_("Border incidents"),
+    "active_alerts": N_("Active alerts"),
 }
 # The layer each key figure comes from: a figure whose layer is off is "off", not 0.
 FIGURE_LAYER = {"people_exposed_flood": "flood", "people_exposed_cyclone": "cyclone",
@@ -177,7 +180,7 @@ class Summary:
             f"{src} (DEMO)" if demo else str(src)
             for src, demo in zip(rows["source"], rows["demo"], strict=True)))
         updated = pd.to_datetime(rows["updated"], utc=True).dropna()
-        as_of = f"{updated.min():%Y-%m-%d %H:%M} UTC" if len(updated) else "reference data"
+        as_of = when(updated.min()) if len(updated) else _("reference data")
         return names or "—", as_of
 
     def figure_uses_demo(self, name: str) -> bool:
@@ -189,5 +192,5 @@ class Summary:
     def figure_text(self, name: str) -> str:
         """A key figure as shown everywhere: '1,234', or 'off' when its layer is off."""
         if not self.layer_on(FIGURE_LAYER[name]):
-            return "off"
-        return f"{self.key_figures[name]:,.0f}"
+            return _("off")
+        return number(self.key_figures[name], decimals=0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -21,13 +22,15 @@ import pandas as pd
 from data_sources.errors import DataSourceError
 from geo.regions import RegionError
 from model.access import TLP_LEVELS, AccessError, tlp_level
+from model.i18n import LANGUAGES, _, language
+from model.i18n import get as get_language
 from model.period import Period
 from model.schema import HAZARDS
 from model.situation import HAZARD_LAYERS, Filters
 from service import SituationService
 
 from .content import ReportError, ReportFields
-from .sitrep import FORMATS, write_report
+from .sitrep import DOCUMENT_FORMATS, FORMATS, write_report
 
 
 def _sitrep(args, service: SituationService) -> int:
@@ -57,8 +60,15 @@ def _sitrep(args, service: SituationService) -> int:
                           in_need=args.in_need, assessed_by=args.assessed_by)
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     service.may_export(formats, summary, viewer)
-    for path in write_report(summary, fields, Path(args.out), formats, args.sender):
-        print(path)
+    langs = [get_language(code).code for code in args.lang.split(",") if code.strip()]
+    for i, lang in enumerate(langs):
+        # The data bundle is the same in every language: written once.
+        chosen = formats if i == 0 else [f for f in formats if f in DOCUMENT_FORMATS]
+        with language(lang):
+            title = args.title or _("Situation report")
+        for path in write_report(summary, replace(fields, title=title), Path(args.out), chosen,
+                                 args.sender, lang=lang):
+            print(path)
     service.record_export(formats, summary, viewer, fields.tlp)
     return 0
 
@@ -86,7 +96,10 @@ def main(argv: list[str], service: SituationService | None = None) -> int:
     s.add_argument("--tlp", default="AMBER", help=", ".join(TLP_LEVELS))
     s.add_argument("--format", default="pdf", help=f"comma-separated: {', '.join(FORMATS)}")
     s.add_argument("--out", required=True)
-    s.add_argument("--title", default="Situation report")
+    s.add_argument("--title", help="default: 'Situation report' in the report's language")
+    s.add_argument("--lang", default="en",
+                   help="the report's language, or several comma-separated (one file each): "
+                        + ", ".join(LANGUAGES))
     s.add_argument("--agency", default="")
     s.add_argument("--contact", default="")
     s.add_argument("--sender", default="", help="CAP sender (e-mail of the issuing agency)")

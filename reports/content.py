@@ -12,21 +12,52 @@ import pandas as pd
 from geo.exposure import OUTSIDE
 from layers.html import DISCLAIMER
 from model.access import TLP_LEVELS
+from model.i18n import N_, _, direction, number, when
+from model.i18n import current as current_language
 from model.needs import NEEDS_COLUMNS, needs_note, no_needs_text
 from model.situation import KEY_FIGURES, Summary
 
 TLP_MEANING = {
-    "TLP:CLEAR": "Disclosure is not limited.",
-    "TLP:GREEN": "Limited disclosure: recipients may share within their community.",
-    "TLP:AMBER": "Limited disclosure: recipients may share only within their organisation and "
-                 "its clients on a need-to-know basis.",
-    "TLP:AMBER+STRICT": "Limited disclosure: recipients may share only within their "
-                        "organisation.",
-    "TLP:RED": "For the eyes and ears of individual recipients only; no further disclosure.",
+    "TLP:CLEAR": N_("Disclosure is not limited."),
+    "TLP:GREEN": N_("Limited disclosure: recipients may share within their community."),
+    "TLP:AMBER": N_("Limited disclosure: recipients may share only within their organisation "
+                    "and its clients on a need-to-know basis."),
+    "TLP:AMBER+STRICT": N_("Limited disclosure: recipients may share only within their "
+                           "organisation."),
+    "TLP:RED": N_("For the eyes and ears of individual recipients only; no further "
+                  "disclosure."),
 }
-# OCHA situation report sections a coordinator writes.
-SECTIONS = ("Needs and response", "Coordination")
-SECTORS = ("Shelter", "Food security", "Health", "WASH", "Protection", "Logistics")
+# OCHA situation report sections a coordinator writes (keys of ReportFields.sections).
+SECTIONS = (N_("Needs and response"), N_("Coordination"))
+SECTORS = (N_("Shelter"), N_("Food security"), N_("Health"), N_("WASH"), N_("Protection"),
+           N_("Logistics"))
+# The report's own words (not data), one list for every format: headings, empty
+# states, the DEMO warning. ``build_content`` puts them in the language in use.
+WORDS = {
+    "agency_missing": N_("Issuing agency not given"),
+    "demo": N_("DEMO DATA: hazards, incidents, displacement and alerts in this report are "
+               "synthetic and must not be used for decisions."),
+    "demo_mark": N_("DEMO DATA"),
+    "nothing": N_("Nothing to report for this selection"),
+    "nothing_text": N_("The selected region and period contain no hazard exposure, "
+                       "displacement, border incidents or active alerts."),
+    "highlights": N_("Highlights"),
+    "key_figures": N_("Key figures"),
+    "overview": N_("Situation overview"),
+    "no_areas": N_("No areas in this selection."),
+    "by_admin": N_("By admin area"),
+    "no_admin": N_("No admin areas in this selection."),
+    "needs": N_("Minimum needs of the displaced"),
+    "hotspots": N_("Border incident hotspots"),
+    "no_hotspots": N_("No statistically significant hotspot in this selection."),
+    "alerts": N_("Active alerts"),
+    "no_alerts": N_("No active alerts in this selection."),
+    "cyclones": N_("Cyclones"),
+    "no_cyclones": N_("No cyclone in this selection."),
+    "not_reported": N_("(not reported)"),
+    "sources": N_("Sources and method"),
+    "map": N_("Map"),
+}
 TIMEZONES = {"AFG": "Asia/Kabul", "BGD": "Asia/Dhaka", "BTN": "Asia/Thimphu",
              "IND": "Asia/Kolkata", "MDV": "Indian/Maldives", "NPL": "Asia/Kathmandu",
              "PAK": "Asia/Karachi", "LKA": "Asia/Colombo"}
@@ -65,14 +96,14 @@ def cell_text(value) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "—"
     if isinstance(value, float):
-        return f"{value:,.1f}" if abs(value) < 100 and value != int(value) else f"{value:,.0f}"
+        return number(value, decimals=1 if abs(value) < 100 and value != int(value) else 0)
     if isinstance(value, int):
-        return f"{value:,}"
+        return number(value)
     return str(value)
 
 
 def _fmt(value: float) -> str:
-    return f"{value:,.0f}"
+    return number(value, decimals=0)
 
 
 def default_highlights(summary: Summary) -> list[str]:
@@ -80,29 +111,43 @@ def default_highlights(summary: Summary) -> list[str]:
     k = summary.key_figures
     out = []
     if k["people_exposed_flood"]:
-        out.append(f"{_fmt(k['people_exposed_flood'])} people live where flood water is at least "
-                   f"{summary.filters.flood_threshold_m:g} m deep.")
+        out.append(_("{people} people live where flood water is at least {depth} m deep.",
+                     people=_fmt(k["people_exposed_flood"]),
+                     depth=number(summary.filters.flood_threshold_m)))
     if k["people_exposed_cyclone"]:
-        out.append(f"{_fmt(k['people_exposed_cyclone'])} people were exposed to cyclone winds of "
-                   f"{summary.filters.wind_threshold_kt:g} kt or more.")
+        out.append(_("{people} people were exposed to cyclone winds of {wind} kt or more.",
+                     people=_fmt(k["people_exposed_cyclone"]),
+                     wind=number(summary.filters.wind_threshold_kt)))
     for storm in summary.cyclones.itertuples():
         if pd.notna(storm.landfall_time):
-            out.append(f"Cyclone {storm.name} made landfall in {storm.landfall_country} on "
-                       f"{storm.landfall_time:%d %B %Y at %H:%M} UTC with winds near "
-                       f"{storm.landfall_wind_kt:.0f} kt.")
+            out.append(_("Cyclone {name} made landfall in {country} on {time} with winds near "
+                         "{wind} kt.", name=storm.name, country=storm.landfall_country,
+                         time=when(storm.landfall_time),
+                         wind=number(storm.landfall_wind_kt, decimals=0)))
     if k["displaced"]:
-        out.append(f"{_fmt(k['displaced'])} people are displaced.")
+        out.append(_("{people} people are displaced.", people=_fmt(k["displaced"])))
     if k["incidents"]:
         top = summary.top_hotspots.head(1)
-        near = (f" near {top['place'].iloc[0]} ({top['place_km'].iloc[0]:.0f} km)"
-                if len(top) and pd.notna(top["place"].iloc[0]) else "")
-        where = (f"; the most significant hotspot lies{near} {top['border_km'].iloc[0]:.0f} km "
-                 f"from the {top['border_pair'].iloc[0]} border" if len(top) else "")
-        out.append(f"{_fmt(k['incidents'])} border incidents were recorded{where}.")
+        if not len(top):
+            out.append(_("{count} border incidents were recorded.",
+                         count=_fmt(k["incidents"])))
+        elif pd.notna(top["place"].iloc[0]):
+            out.append(_("{count} border incidents were recorded; the most significant hotspot "
+                         "lies near {place} ({place_km} km), {border_km} km from the {border} "
+                         "border.", count=_fmt(k["incidents"]), place=top["place"].iloc[0],
+                         place_km=_fmt(top["place_km"].iloc[0]),
+                         border_km=_fmt(top["border_km"].iloc[0]),
+                         border=top["border_pair"].iloc[0]))
+        else:
+            out.append(_("{count} border incidents were recorded; the most significant hotspot "
+                         "lies {border_km} km from the {border} border.",
+                         count=_fmt(k["incidents"]), border_km=_fmt(top["border_km"].iloc[0]),
+                         border=top["border_pair"].iloc[0]))
     if k["active_alerts"]:
         red = int((summary.alerts["alert_level"].astype(str) == "red").sum())
-        out.append(f"{_fmt(k['active_alerts'])} alerts are active, {red} of them red.")
-    return out or ["No hazard exposure, displacement, incidents or alerts in this selection."]
+        out.append(_("{count} alerts are active, {red} of them red.",
+                     count=_fmt(k["active_alerts"]), red=number(red)))
+    return out or [_("No hazard exposure, displacement, incidents or alerts in this selection.")]
 
 
 @dataclass
@@ -122,15 +167,23 @@ class ReportContent:
     cyclones: pd.DataFrame
     sources: pd.DataFrame
     notes: list[str]
+    words: dict[str, str]  # WORDS in the report's language
+    as_of_line: str  # as of (UTC and local), period, region
+    language: str  # its code (model.i18n)
+    direction: str  # "ltr" or "rtl"
+
+    def section_text(self, name: str) -> str:
+        """What the agency wrote under a section or sector, or "(not reported)"."""
+        return self.fields.sections.get(name, "").strip() or self.words["not_reported"]
 
     @property
     def marking_line(self) -> str:
         """The TLP and its meaning, and the distributions of what the report
         holds: the same line in every format."""
-        line = f"{self.fields.tlp}: {TLP_MEANING[self.fields.tlp]}"
+        line = f"{self.fields.tlp}: {_(TLP_MEANING[self.fields.tlp])}"
         if self.summary.audience:
-            line += (" Holds data shared only with: " + "; ".join(self.summary.audience)
-                     + ": send it no further.")
+            line += " " + _("Holds data shared only with: {audience}: send it no further.",
+                            audience="; ".join(self.summary.audience))
         return line
 
     @property
@@ -151,9 +204,10 @@ def _display(table: pd.DataFrame, outside: str) -> pd.DataFrame:
     table = table.copy()
     table["area"] = table["area"].replace(OUTSIDE, outside)
     return table.rename(columns={
-        "area": "Area", "flood_km2": "Flooded km²", "people_exposed_flood": "Exposed (flood)",
-        "cyclone_km2": "Cyclone km²", "people_exposed_cyclone": "Exposed (cyclone)",
-        "incidents": "Incidents", "displaced": "Displaced"})
+        "area": _("Area"), "flood_km2": _("Flooded km²"),
+        "people_exposed_flood": _("Exposed (flood)"), "cyclone_km2": _("Cyclone km²"),
+        "people_exposed_cyclone": _("Exposed (cyclone)"), "incidents": _("Incidents"),
+        "displaced": _("Displaced")})
 
 
 def build_content(summary: Summary, fields: ReportFields) -> ReportContent:
@@ -163,58 +217,68 @@ def build_content(summary: Summary, fields: ReportFields) -> ReportContent:
     region_iso = pd.Series(summary.region.iso3, dtype="string")
     tz = fields.timezone or TIMEZONES.get(region_iso.iloc[0] if len(region_iso) else "", "UTC")
     as_of = summary.as_of
-    areas = _display(summary.areas.drop(columns=["iso3"]), "Outside every country polygon")
+    outside = _("Outside every country polygon")
+    areas = _display(summary.areas.drop(columns=["iso3"]), outside)
     admin = (None if summary.admin_areas is None else
-             _display(summary.admin_areas.drop(columns=["code"]), "Outside every admin area"))
+             _display(summary.admin_areas.drop(columns=["code"]), _("Outside every admin area")))
     hotspots = summary.top_hotspots.reindex(columns=[
         "place", "place_km", "area", "h3", "count", "gi_class", "previous", "recent", "change",
         "border_pair", "border_km"])
     hotspots = hotspots.rename(columns={
-        "place": "Near", "place_km": "Km to place", "area": "Area",
-        "h3": "H3 cell", "count": "Incidents", "gi_class": "Class", "previous": "Previous",
-        "recent": "Recent", "change": "Change", "border_pair": "Border",
-        "border_km": "Km to border"})
+        "place": _("Near"), "place_km": _("Km to place"), "area": _("Area"),
+        "h3": _("H3 cell"), "count": _("Incidents"), "gi_class": _("Class"),
+        "previous": _("Previous"), "recent": _("Recent"), "change": _("Change"),
+        "border_pair": _("Border"), "border_km": _("Km to border")})
     alerts = pd.DataFrame({
-        "Level": summary.alerts["alert_level"].astype(str),
-        "Hazard": summary.alerts["hazard"].astype(str),
-        "Headline": summary.alerts["headline"], "Source": summary.alerts["source"],
-        "Since": summary.alerts["start"].dt.strftime("%Y-%m-%d")})
+        _("Level"): summary.alerts["alert_level"].astype(str),
+        _("Hazard"): summary.alerts["hazard"].astype(str),
+        _("Headline"): summary.alerts["headline"], _("Source"): summary.alerts["source"],
+        _("Since"): [when(t) for t in summary.alerts["start"]]})
     cyclones = pd.DataFrame({
-        "Storm": summary.cyclones["name"], "Peak wind (kt)": summary.cyclones["max_wind_kt"],
-        "Lowest pressure (hPa)": summary.cyclones["min_pressure_hpa"],
-        "Landfall (UTC)": pd.to_datetime(summary.cyclones["landfall_time"]).dt.strftime(
-            "%Y-%m-%d %H:%M"),
-        "Landfall country": summary.cyclones["landfall_country"]})
-    sources = summary.sources.assign(
-        updated=[f"{pd.Timestamp(u):%Y-%m-%d %H:%M} UTC" if u is not None and pd.notna(u)
-                 else "reference data" for u in summary.sources["updated"]],
-        demo=summary.sources["demo"].map({True: "DEMO", False: ""}),
-    )[["layer", "source", "updated", "records", "demo"]]
+        _("Storm"): summary.cyclones["name"],
+        _("Peak wind (kt)"): summary.cyclones["max_wind_kt"],
+        _("Lowest pressure (hPa)"): summary.cyclones["min_pressure_hpa"],
+        _("Landfall"): [when(t) for t in pd.to_datetime(summary.cyclones["landfall_time"])],
+        _("Landfall country"): summary.cyclones["landfall_country"]})
+    sources = pd.DataFrame({
+        _("Layer"): summary.sources["layer"], _("Source"): summary.sources["source"],
+        _("Updated"): [when(u) if u is not None and pd.notna(u) else _("reference data")
+                       for u in summary.sources["updated"]],
+        _("Records"): summary.sources["records"],
+        _("DEMO"): summary.sources["demo"].map({True: "DEMO", False: ""})})
     figures = []
     for name, label in KEY_FIGURES.items():
         source, updated = summary.figure_sources(name)
-        figures.append((label, summary.figure_text(name), source, updated))
-    for label, value in (("People affected (assessed)", fields.affected),
-                         ("People in need (assessed)", fields.in_need)):
-        figures.append((label, f"{value:,}" if value is not None else "not reported",
-                        fields.assessed_by or "—", "as reported"))
-    issue = [f"No. {fields.number}" if fields.number is not None else "",
-             f"next update {pd.Timestamp(fields.next_update):%Y-%m-%d %H:%M} UTC"
+        figures.append((_(label), summary.figure_text(name), source, updated))
+    for label, value in ((_("People affected (assessed)"), fields.affected),
+                         (_("People in need (assessed)"), fields.in_need)):
+        figures.append((label, number(value) if value is not None else _("not reported"),
+                        fields.assessed_by or "—", _("as reported")))
+    issue = [_("No. {number}", number=fields.number) if fields.number is not None else "",
+             _("next update {time}", time=when(fields.next_update))
              if fields.next_update is not None else ""]
-    needs = summary.needs.drop(columns=["iso3"]).rename(
-        columns={"area": "Area", "displaced": "Displaced", **NEEDS_COLUMNS,
-                 "standard": "Standard"})
-    needs["Area"] = needs["Area"].replace(OUTSIDE, "Outside every country polygon")
+    needs = summary.needs.drop(columns=["iso3"])
+    needs["area"] = needs["area"].replace(OUTSIDE, outside)
+    needs = needs.rename(columns={"area": _("Area"), "displaced": _("Displaced"),
+                                  **{k: _(v) for k, v in NEEDS_COLUMNS.items()},
+                                  "standard": _("Standard")})
+    local = as_of.tz_convert(ZoneInfo(tz))
+    as_of_line = _("As of {utc} ({local} {zone}) · period {period} · region: {region}",
+                   utc=when(as_of), local=f"{local:%Y-%m-%d %H:%M}", zone=local.tzname(),
+                   period=summary.period.label, region=summary.region_label)
     return ReportContent(
         fields=fields, summary=summary, as_of_utc=as_of,
         issue_line=" · ".join(x for x in issue if x),
-        key_figures=pd.DataFrame(figures, columns=["Figure", "Value", "Source", "As of"]),
+        key_figures=pd.DataFrame(figures, columns=[_("Figure"), _("Value"), _("Source"),
+                                                   _("As of")]),
         needs=needs,
-        as_of_local=as_of.tz_convert(ZoneInfo(tz)),
+        as_of_local=local,
         highlights=list(fields.highlights) if fields.highlights is not None
         else default_highlights(summary),
         areas=areas, admin_areas=admin, hotspots=hotspots, alerts=alerts, cyclones=cyclones,
         sources=sources,
-        notes=[*summary.notes, "Figures are computed once by the situation service for the "
-               "dashboard and every export.", DISCLAIMER],
+        notes=[*summary.notes, _("Figures are computed once by the situation service for the "
+                                 "dashboard and every export."), _(DISCLAIMER)],
+        words={key: _(text) for key, text in WORDS.items()}, as_of_line=as_of_line,
+        language=current_language().code, direction=direction(),
     )

@@ -1,5 +1,6 @@
 """The situation report as PDF (fpdf2 with HarfBuzz shaping and bundled Noto
-fonts, so Urdu, Bengali, Hindi, Nepali, Sinhala, Tamil and Dari names render)."""
+fonts, so Urdu, Bengali, Hindi, Nepali, Sinhala, Tamil, Dari, Pashto, Dzongkha and
+Dhivehi render); right to left for Urdu, Dari, Pashto and Dhivehi."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 import pandas as pd
 from fpdf import FPDF
 from fpdf.fonts import FontFace
+
+from model.i18n import _, direction
 
 from .content import SECTIONS, SECTORS, ReportContent, cell_text
 from .static_map import render_png
@@ -18,6 +21,7 @@ FALLBACKS = {  # family -> file; tried in order for characters NotoSans lacks
     "NotoDevanagari": "NotoSansDevanagari-Regular.ttf",
     "NotoSinhala": "NotoSansSinhala-Regular.ttf", "NotoTamil": "NotoSansTamil-Regular.ttf",
     "NotoUrdu": "NotoNastaliqUrdu-Regular.ttf", "NotoArabic": "NotoNaskhArabic-Regular.ttf",
+    "NotoThaana": "NotoSansThaana-Regular.ttf", "NotoTibetan": "NotoSerifTibetan-Regular.ttf",
 }
 # FIRST TLP 2.0 colours: (text, background)
 TLP_COLOURS = {"TLP:CLEAR": ((255, 255, 255), (0, 0, 0)), "TLP:GREEN": ((51, 255, 0), (0, 0, 0)),
@@ -62,87 +66,105 @@ class _Doc(FPDF):
     def footer(self):
         self.set_y(-13)
         self.set_font("NotoSans", "", 7)
-        demo = "DEMO DATA — not for operational use · " if self.content.summary.demo else ""
-        self.cell(0, 6, f"{demo}Page {self.page_no()}/{{nb}}")
+        demo = f"{self.content.words['demo_mark']} · " if self.content.summary.demo else ""
+        self.cell(0, 6, f"{demo}{self.page_no()}/{{nb}}")
         self._tlp(self.h - 13)
+
+
+# fpdf2 orders mixed-direction lines itself (Unicode bidi): the direction
+# isolates model.i18n puts around values are left out.
+_NO_ISOLATES = str.maketrans("", "", "\u2066\u2067\u2068\u2069")
+
+
+def _plain(text: str) -> str:
+    """``text`` as drawn: without isolates, led by a direction mark. The mark (in
+    NotoSans) also keeps fpdf2 2.8.9 from drawing the next paragraph's Latin text
+    with the wrong font after a paragraph that starts in a fallback font (Urdu,
+    Bengali ...): it garbled "AFG, BGD" after an Urdu line."""
+    mark = "\u200f" if direction() == "rtl" else "\u200e"
+    return mark + text.translate(_NO_ISOLATES)
+
+
+def _align() -> str:
+    """Paragraphs start on the right in right-to-left languages."""
+    return "R" if direction() == "rtl" else "L"
 
 
 def _heading(pdf: FPDF, text: str) -> None:
     pdf.ln(2)
     pdf.set_font("NotoSans", "B", 12)
-    pdf.cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, _plain(text), align=_align(), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("NotoSans", "", 9)
 
 
 def _para(pdf: FPDF, text: str, size: int = 9) -> None:
     pdf.set_font("NotoSans", "", size)
-    pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, _plain(text), align=_align(), new_x="LMARGIN", new_y="NEXT")
 
 
 def _table(pdf: FPDF, frame: pd.DataFrame, empty: str, widths=None) -> None:
     if frame.empty:
         _para(pdf, empty)
         return
+    rtl = _align() == "R"
+    if rtl:  # the first column on the right
+        frame = frame[frame.columns[::-1]]
+        widths = widths[::-1] if widths else None
     pdf.set_font("NotoSans", "", 7.5)
-    with pdf.table(col_widths=widths, text_align="LEFT", line_height=4.2,
+    with pdf.table(col_widths=widths, text_align="RIGHT" if rtl else "LEFT", line_height=4.2,
                    headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230))) as t:
-        t.row([str(c) for c in frame.columns])
+        t.row([_plain(str(c)) for c in frame.columns])
         for values in frame.itertuples(index=False):
-            t.row([cell_text(v) for v in values])
+            t.row([_plain(cell_text(v)) for v in values])
     pdf.ln(2)
 
 
 def render_pdf(content: ReportContent) -> bytes:
-    s, f = content.summary, content.fields
+    s, f, w = content.summary, content.fields, content.words
     pdf = _Doc(content)
     pdf.alias_nb_pages()
     pdf.add_page()
     pdf.set_font("NotoSans", "B", 16)
-    pdf.multi_cell(0, 8, f.title, new_x="LMARGIN", new_y="NEXT")
-    _para(pdf, " · ".join(x for x in (f.agency, f.contact) if x) or "Issuing agency not given")
+    pdf.multi_cell(0, 8, f.title, align=_align(), new_x="LMARGIN", new_y="NEXT")
+    _para(pdf, " · ".join(x for x in (f.agency, f.contact) if x) or w["agency_missing"])
     if content.issue_line:
         _para(pdf, content.issue_line)
-    _para(pdf, f"As of {content.as_of_utc:%Y-%m-%d %H:%M} UTC "
-               f"({content.as_of_local:%Y-%m-%d %H:%M} {content.as_of_local.tzname()}) · "
-               f"period {s.period.label} · region: {s.region_label}")
+    _para(pdf, content.as_of_line)
     _para(pdf, content.marking_line, 8)
     if s.demo:
         pdf.set_text_color(176, 0, 32)
-        _para(pdf, "DEMO DATA: hazards, incidents, displacement and alerts in this report are "
-                   "synthetic and must not be used for decisions.", 10)
+        _para(pdf, w["demo"], 10)
         pdf.set_text_color(0, 0, 0)
     if content.empty:
-        _heading(pdf, "Nothing to report for this selection")
-        _para(pdf, "The selected region and period contain no hazard exposure, displacement, "
-                   "border incidents or active alerts.")
-    _heading(pdf, "Highlights")
+        _heading(pdf, w["nothing"])
+        _para(pdf, w["nothing_text"])
+    _heading(pdf, w["highlights"])
     for line in content.highlights:
         _para(pdf, f"• {line}")
-    _heading(pdf, "Key figures")
+    _heading(pdf, w["key_figures"])
     _table(pdf, content.key_figures, "", (2.2, 1, 2.6, 1.2))
-    _heading(pdf, "Situation overview")
+    _heading(pdf, w["overview"])
     pdf.image(render_png(s), w=pdf.epw, h=125, keep_aspect_ratio=True)
-    _table(pdf, content.areas, "No areas in this selection.")
+    _table(pdf, content.areas, w["no_areas"])
     if content.admin_areas is not None:
-        _heading(pdf, "By admin area")
-        _table(pdf, content.admin_areas, "No admin areas in this selection.")
-    _heading(pdf, "Minimum needs of the displaced")
+        _heading(pdf, w["by_admin"])
+        _table(pdf, content.admin_areas, w["no_admin"])
+    _heading(pdf, w["needs"])
     _para(pdf, content.needs_note, 8)
     _table(pdf, content.needs, content.needs_empty)
-    _heading(pdf, "Border incident hotspots")
-    _table(pdf, content.hotspots, "No statistically significant hotspot in this selection.")
-    _heading(pdf, "Active alerts")
-    _table(pdf, content.alerts, "No active alerts in this selection.", (1, 1.2, 4, 1.6, 1.3))
-    _heading(pdf, "Cyclones")
-    _table(pdf, content.cyclones, "No cyclone in this selection.")
-    _heading(pdf, "Needs and response")
+    _heading(pdf, w["hotspots"])
+    _table(pdf, content.hotspots, w["no_hotspots"])
+    _heading(pdf, w["alerts"])
+    _table(pdf, content.alerts, w["no_alerts"], (1, 1.2, 4, 1.6, 1.3))
+    _heading(pdf, w["cyclones"])
+    _table(pdf, content.cyclones, w["no_cyclones"])
+    _heading(pdf, _(SECTIONS[0]))
     for sector in SECTORS:
-        text = f.sections.get(sector, "").strip()
-        _para(pdf, f"{sector}: {text or '(not reported)'}")
+        _para(pdf, f"{_(sector)}: {content.section_text(sector)}")
     for section in SECTIONS[1:]:
-        _heading(pdf, section)
-        _para(pdf, f.sections.get(section, "").strip() or "(not reported)")
-    _heading(pdf, "Sources and method")
+        _heading(pdf, _(section))
+        _para(pdf, content.section_text(section))
+    _heading(pdf, w["sources"])
     _table(pdf, content.sources, "", (1, 3, 1.6, 0.8, 0.6))
     for note in content.notes:
         _para(pdf, f"• {note}", 8)

@@ -109,6 +109,8 @@ def render_png(summary: Summary, width_in: float = 7.0,
     if summary.demo:
         ax.text(0.5, 0.5, "DEMO", transform=ax.transAxes, fontsize=60, color="#b00020",
                 alpha=0.12, ha="center", va="center", rotation=25, zorder=8)
+    # English: matplotlib does not shape Arabic or Indic scripts (the report's
+    # notes carry the disclaimer in the report's language).
     fig.text(0.01, 0.005, DISCLAIMER, fontsize=5.5, color="#444")
     fig.tight_layout(rect=(0, 0.02, 1, 1))
     buf = io.BytesIO()

@@ -4,9 +4,10 @@ import streamlit as st
 
 from dashboard import components, data
 from dashboard.context import current
+from model.i18n import _, number
 
 ctx = current()
-st.title("Situation overview")
+st.title(_("Situation overview"))
 components.demo_banner(ctx.summary, ctx.scenario_name)
 components.period_caption(ctx.summary)
 components.key_figures(ctx.summary)
@@ -15,29 +16,36 @@ components.map_view(ctx.summary, ctx.layers, ctx.choice.incident_mode, "overview
                     focus=components.chosen_alert_bounds(ctx.summary))
 
 if "alerts" in ctx.choice.hazards:
-    st.subheader("Alerts")
+    st.subheader(_("Alerts"))
     components.alerts_list(ctx.summary)
 
-st.subheader("By area")
+st.subheader(_("By area"))
 table = ctx.summary.areas.drop(columns=["iso3"]).rename(columns={
-    "area": "Area", "flood_km2": "Flooded km²", "people_exposed_flood": "People exposed (flood)",
-    "cyclone_km2": "Cyclone km²", "people_exposed_cyclone": "People exposed (cyclone)",
-    "incidents": "Incidents", "displaced": "Displaced"})
+    "area": _("Area"), "flood_km2": _("Flooded km²"),
+    "people_exposed_flood": _("People exposed (flood)"), "cyclone_km2": _("Cyclone km²"),
+    "people_exposed_cyclone": _("People exposed (cyclone)"), "incidents": _("Incidents"),
+    "displaced": _("Displaced")})
+
+
+def figure(value) -> str:
+    return "—" if value != value else number(value, decimals=0)  # NaN: no figure
+
+
 # A static table: light to load on poor connections (no data-grid bundle).
-st.table(table.set_index("Area").style.format("{:,.0f}", na_rep="—"))
+st.table(table.set_index(_("Area")).style.format(figure))
 if ctx.summary.admin_areas is not None:
-    st.subheader("By admin area")
+    st.subheader(_("By admin area"))
     admin = ctx.summary.admin_areas.drop(columns=["code"]).set_index("area")
-    st.table(admin.style.format("{:,.0f}", na_rep="—"))
-st.caption("'outside any area' holds hazard cells and records outside every country "
-           "polygon (sea, neighbours, or just off a coarse coastline), so columns add up.")
-st.subheader("Minimum needs of the displaced")
+    st.table(admin.style.format(figure))
+st.caption(_("'outside any area' holds hazard cells and records outside every country "
+             "polygon (sea, neighbours, or just off a coarse coastline), so columns add up."))
+st.subheader(_("Minimum needs of the displaced"))
 components.needs_table(ctx.summary)
 if ctx.summary.notes:
-    with st.expander("Method notes"):
+    with st.expander(_("Method notes")):
         for note in ctx.summary.notes:
             st.markdown(f"- {note}")
 
-st.subheader("Data freshness")
+st.subheader(_("Data freshness"))
 components.feeds(data.service().feed_status())
 components.freshness(ctx.summary)

@@ -112,7 +112,8 @@
     L.control.scale().addTo(map);
     for (var name in PANES) map.createPane("samon-" + name).style.zIndex = PANES[name];
     var state = {map: map, drawn: {}, cache: {}, order: [], control: null, tiles: null,
-                 tilesUrl: null, boundsKey: null, focusKey: "null", renders: 0};
+                 tilesUrl: null, boundsKey: null, focusKey: "null", renders: 0,
+                 legendTitle: "Legend"};
     var banner = box(map, "topleft", "samon-disclaimer");
     var legends = box(map, "bottomright", "samon-legends");
     var sources = box(map, "bottomleft", "samon-sources");
@@ -124,8 +125,9 @@
         var entry = state.drawn[state.order[i]];
         if (entry && entry.legend && map.hasLayer(entry.layer)) html += entry.legend;
       }
-      legends.innerHTML = html ? "<details open><summary>Legend</summary>" + html + "</details>"
-                               : "";
+      var title = document.createElement("summary");
+      title.textContent = state.legendTitle;  // text, never markup
+      legends.innerHTML = html ? "<details open>" + title.outerHTML + html + "</details>" : "";
       legends.style.display = html ? "" : "none";
     }
     map.on("overlayadd overlayremove", renderLegend);
@@ -160,6 +162,10 @@
       state.focusKey = focusKey;
       banner.innerHTML = frame.banner;
       sources.innerHTML = frame.sources;
+      // The boxes read in the page's language and direction (right to left for Urdu ...).
+      var dir = frame.dir || "ltr";
+      banner.dir = legends.dir = sources.dir = dir;
+      state.legendTitle = frame.legend_title || "Legend";
       for (var i = 0; i < layers.length; i++) {
         var item = layers[i];
         var spec = item.spec || state.cache[item.hash];

@@ -1,0 +1,43 @@
+"""The interface language of a session: from its link (``?lang=ur``), the
+sidebar's choice, or the node's setting (SAMON_LANGUAGE); numbers in the digits
+SAMON_DIGITS names. Right-to-left languages mirror the page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from model import i18n
+from model.i18n import LANGUAGES, Language, _
+
+KEY = "lang"
+# Streamlit lays its page out left to right: for right-to-left languages the
+# main area, the sidebar, tables and the map's boxes are mirrored here.
+RTL_STYLE = """<style>
+[data-testid="stMain"], [data-testid="stSidebar"], [data-testid="stSidebarContent"],
+.stMarkdown, [data-testid="stTable"], [data-testid="stMetric"], [data-testid="stCaptionContainer"]
+{ direction: rtl; text-align: right; }
+</style>"""
+
+
+def choose(default: str, digits: str) -> Language:
+    """Speak the session's language in this page run (before any text is written)."""
+    if KEY not in st.session_state:
+        st.session_state[KEY] = i18n.find(st.query_params.get(KEY) or default).code
+    return i18n.use(st.session_state[KEY], digits=digits)
+
+
+def selector(sidebar) -> None:
+    sidebar.selectbox(_("Language"), list(LANGUAGES), key=KEY,
+                      format_func=lambda code: f"{LANGUAGES[code].native} · "
+                                               f"{LANGUAGES[code].name}")
+
+
+def mirror(lang: Language) -> None:
+    if lang.rtl:
+        st.html(RTL_STYLE)
+
+
+def query(default: str) -> dict[str, str]:
+    """The language's part of the page's link (nothing for the node's default)."""
+    code = st.session_state.get(KEY, default)
+    return {} if code == default else {KEY: code}

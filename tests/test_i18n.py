@@ -1,0 +1,237 @@
+"""Languages: the catalogues complete and in step with the program, figures and
+dates as each language writes them, right to left, one language per session,
+and the situation report in each language."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+import threading
+import unicodedata
+import zipfile
+
+import pandas as pd
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+from hypothesis import given
+from hypothesis import strategies as st
+
+from geo.summary import situation_summary
+from model import i18n
+from model.i18n import LANGUAGES, LOCALES, _, language, ngettext, number, when
+from reports.content import ReportFields
+from reports.sitrep import document
+from tests.conftest import ROOT
+
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+TRANSLATED = [code for code in LANGUAGES if code != "en"]
+
+
+def _template() -> dict:
+    with (LOCALES / "samon.pot").open("rb") as f:
+        return {m.id: m for m in read_po(f) if m.id}
+
+
+def _catalogue(code: str) -> dict:
+    with (LOCALES / f"{code}.po").open("rb") as f:
+        return {m.id: m for m in read_po(f, locale=LANGUAGES[code].locale) if m.id}
+
+
+def _program_messages() -> set:
+    """What ``pybabel extract -F model/locales/babel.cfg`` finds in the program."""
+    with (LOCALES / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    keywords = {**DEFAULT_KEYWORDS, "N_": None, "ngettext": (1, 2)}
+    found = extract_from_dir(
+        ROOT, method_map, options_map, keywords=keywords,
+        directory_filter=lambda d: not any(part.startswith(".") or part in
+                                           ("tests", "benchmarks", "__pycache__")
+                                           for part in d.split("/")))
+    return {message for _file, _line, message, _comments, _context in found}
+
+
+def test_the_template_holds_every_message_of_the_program():
+    program, template = _program_messages(), set(_template())
+    assert program - template == set(), "run pybabel extract (README, Languages)"
+    assert template - program == set(), "messages no longer in the program"
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_each_catalogue_translates_every_message_with_its_placeholders(code):
+    template, catalogue = _template(), _catalogue(code)
+    missing = [mid for mid in template if mid not in catalogue
+               or not catalogue[mid].string or catalogue[mid].fuzzy
+               or (isinstance(mid, tuple) and not all(catalogue[mid].string))]
+    assert missing == [], f"{code}: untranslated {missing[:5]}"
+    for mid, message in catalogue.items():
+        sources = mid if isinstance(mid, tuple) else (mid,)
+        wanted = set(PLACEHOLDER.findall(sources[-1]))
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        for form in forms:
+            assert set(PLACEHOLDER.findall(form)) == wanted, (code, mid, form)
+    assert set(catalogue) <= set(template), f"{code}: messages the program no longer has"
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_each_language_speaks_its_catalogue(code):
+    with language(code):
+        assert _("Situation overview") != "Situation overview"
+        assert _("Situation overview") == _catalogue(code)["Situation overview"].string
+
+
+def test_a_message_no_catalogue_has_is_shown_in_english():
+    with language("ur"):
+        shown = _("A message no catalogue has: {x}", x=1)
+    assert shown == "A message no catalogue has: \u20681\u2069"
+
+
+def test_a_broken_translation_is_shown_in_english(tmp_path, monkeypatch):
+    (tmp_path / "ur.po").write_text(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        'msgid "{people} people are displaced."\nmsgstr "{peeple} افراد بے گھر ہیں۔"\n',
+        encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALES", tmp_path)
+    i18n.catalogue.cache_clear()
+    try:
+        with language("ur"):
+            assert _("{people} people are displaced.", people="5") == \
+                "\u20685\u2069 people are displaced."
+    finally:
+        i18n.catalogue.cache_clear()
+
+
+@pytest.mark.parametrize(("code", "digits", "text"), [
+    ("en", "locale", "6,575,455"),
+    ("hi", "locale", "65,75,455"),  # lakh and crore
+    ("hi", "native", "६५,७५,४५५"),
+    ("bn", "locale", "৬৫,৭৫,৪৫৫"),  # Bangladesh writes Bengali digits
+    ("bn", "latin", "65,75,455"),
+    ("ne", "locale", "६५,७५,४५५"),
+    ("ta", "locale", "65,75,455"),
+    ("prs", "locale", "۶٬۵۷۵٬۴۵۵"),  # Persian digits and separators
+    ("dz", "locale", "༦༥,༧༥,༤༥༥"),
+    ("ur", "locale", "6,575,455"),  # CLDR: Pakistan's Urdu groups in thousands
+])
+def test_figures_are_grouped_and_written_as_each_language_writes_them(code, digits, text):
+    with language(code, digits=digits):
+        assert number(6575455) == text
+
+
+def test_decimals_are_fixed_on_request():
+    with language("hi"):
+        assert number(1234567.891, decimals=1) == "12,34,567.9"
+        assert number(0.5, decimals=0) == "0"  # half to even, as Babel rounds
+
+
+@given(st.integers(min_value=0, max_value=10**15), st.sampled_from(sorted(LANGUAGES)),
+       st.sampled_from(i18n.DIGIT_STYLES))
+def test_a_written_figure_reads_back_as_the_same_number(value, code, digits):
+    with language(code, digits=digits):
+        text = number(value)
+    assert int("".join(str(unicodedata.digit(c)) for c in text if c.isdigit())) == value
+
+
+def test_times_are_written_in_the_language_and_always_say_utc():
+    moment = pd.Timestamp("2026-11-29T15:04:00Z")
+    with language("en"):
+        assert when(moment) == "2026-11-29 15:04 UTC"
+        assert when(pd.Timestamp("2026-11-29T15:04:00")) == "2026-11-29 15:04 UTC"  # naive: UTC
+        assert when(None) == "—"
+    with language("ur"):
+        assert when(moment) == "29 نومبر، 2026 15:04 UTC"
+    with language("bn"):
+        assert when(moment).endswith("১৫:০৪ UTC")
+
+
+def test_right_to_left_text_isolates_what_it_quotes():
+    with language("ur") as lang:
+        assert lang.rtl and i18n.direction() == "rtl"
+        assert "\u2068AFG\u2069" in _("shared only with: {audience}", audience="AFG")
+    with language("bn"):
+        assert "\u2068" not in _("shared only with: {audience}", audience="AFG")
+
+
+def test_plural_forms_follow_the_language():
+    with language("en"):
+        assert ngettext("{n} corner drawn", "{n} corners drawn", 1) == "1 corner drawn"
+        assert ngettext("{n} corner drawn", "{n} corners drawn", 3) == "3 corners drawn"
+    with language("ur"):
+        three = ngettext("{n} corner drawn", "{n} corners drawn", 3)
+    assert three == "\u20683\u2069 کونے بنائے گئے"
+
+
+def test_each_thread_speaks_its_own_language():
+    barrier, seen = threading.Barrier(2), {}
+
+    def speak(code):
+        i18n.use(code)
+        barrier.wait()
+        seen[code] = _("Filters")
+
+    threads = [threading.Thread(target=speak, args=(c,)) for c in ("ur", "bn")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == {"ur": _catalogue("ur")["Filters"].string,
+                    "bn": _catalogue("bn")["Filters"].string}
+    assert i18n.current().code == "en"  # this thread's language did not change
+
+
+def test_language_codes_from_links_and_command_lines():
+    assert i18n.get("ur-PK").code == "ur" and i18n.get("PRS").code == "prs"
+    with pytest.raises(ValueError, match="unknown language 'xx'"):
+        i18n.get("xx")
+    assert i18n.find("xx").code == "en"  # a link never breaks the page
+    with pytest.raises(ValueError, match="digit style"):
+        i18n.use("ur", digits="roman")
+
+
+# -- the situation report in each language ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def summary(demo):
+    return situation_summary(demo)
+
+
+def test_an_urdu_report_is_right_to_left_with_urdu_headings(summary):
+    page = document("html", summary, ReportFields(), lang="ur").decode()
+    assert "<html lang='ur' dir='rtl'>" in page
+    assert f"<h2>{_catalogue('ur')['Highlights'].string}</h2>" in page
+    docx = document("docx", summary, ReportFields(), lang="ur")
+    with zipfile.ZipFile(io.BytesIO(docx)) as z:
+        body = z.read("word/document.xml").decode()
+    assert body.count("<w:bidi/>") > 20 and "<w:rtl/>" in body
+
+
+def test_a_hindi_report_groups_figures_in_lakh_and_crore(summary, tmp_path):
+    pdf = tmp_path / "hi.pdf"
+    pdf.write_bytes(document("pdf", summary, ReportFields(), lang="hi"))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    flooded = summary.key_figures["people_exposed_flood"]
+    with language("hi"):
+        assert number(flooded, decimals=0) in text
+    assert f"{flooded:,.0f}" not in text
+
+
+def test_the_command_line_writes_a_report_per_language(demo_root, tmp_path):
+    env = {"SAMON_CACHE_DIR": str(demo_root), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-m", "reports", "sitrep", "--format", "html",
+                           "--lang", "en,bn", "--out", str(tmp_path)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert len(written) == 2 and written[1].endswith("_bn.html"), written
+    page = (tmp_path / written[1]).read_text(encoding="utf-8")
+    assert f"<title>{_catalogue('bn')['Situation report'].string}</title>" in page
+    bad = subprocess.run([sys.executable, "-m", "reports", "sitrep", "--lang", "xx", "--out",
+                          str(tmp_path)], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert bad.returncode == 2 and "unknown language 'xx'" in bad.stderr
+    assert "Traceback" not in bad.stderr
