@@ -33,7 +33,7 @@ with reported_errors():
         service = data.service()
         data.static_assets()  # the map's scripts and the fonts, before a page asks
         lang = language.choose(service.settings.language, service.settings.digits)
-        language.mirror(lang)
+        language.style(lang)
         token = service.token()
         viewer = login.viewer(service)
         if not viewer.may("see") or st.session_state.pop("show_login", False):

@@ -34,7 +34,7 @@ def demo_banner(summary: Summary, scenario_name: str) -> None:
             "used for decisions. Boundaries (Natural Earth) and places (GeoNames) are real.",
             scenario=scenario_name))
     else:
-        st.warning("**" + _("DEMO DATA") + "** — " + _(
+        st.warning("**" + _("DEMO DATA") + "** " + _(
             "in: {layers}. Figures that use these layers (people exposed) are illustrative "
             "until real data replaces them.", layers=", ".join(demo_layers)))
 

@@ -10,13 +10,15 @@ from model import i18n
 from model.i18n import LANGUAGES, Language, _
 
 KEY = "lang"
+# Key figures scale with the window: "৭,৪৩,৪৯,২৬০" is wider than "74,349,260" and
+# Streamlit cuts a figure that does not fit its column.
+FIGURE_STYLE = """[data-testid="stMetricValue"] { font-size: clamp(1.5rem, 2.3vw, 2.25rem); }"""
 # Streamlit lays its page out left to right: for right-to-left languages the
-# main area, the sidebar, tables and the map's boxes are mirrored here.
-RTL_STYLE = """<style>
+# main area, the sidebar and tables are mirrored here (the map mirrors its boxes).
+RTL_STYLE = """
 [data-testid="stMain"], [data-testid="stSidebar"], [data-testid="stSidebarContent"],
 .stMarkdown, [data-testid="stTable"], [data-testid="stMetric"], [data-testid="stCaptionContainer"]
-{ direction: rtl; text-align: right; }
-</style>"""
+{ direction: rtl; text-align: right; }"""
 
 
 def choose(default: str, digits: str) -> Language:
@@ -32,9 +34,8 @@ def selector(sidebar) -> None:
                                                f"{LANGUAGES[code].name}")
 
 
-def mirror(lang: Language) -> None:
-    if lang.rtl:
-        st.html(RTL_STYLE)
+def style(lang: Language) -> None:
+    st.html(f"<style>{FIGURE_STYLE}{RTL_STYLE if lang.rtl else ''}</style>")
 
 
 def query(default: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ import shapely
 
 from geo import fingerprint
 from geo.hotspots import CLASS_ORDER, h3_cells
-from model.i18n import _
+from model.i18n import _, number
 
 from .html import esc, legend, safe_url
 from .raster import to_png_overlay
@@ -265,12 +265,22 @@ def hotspots_layer(cells: gpd.GeoDataFrame) -> Layer:
                         None if len(shown) else "No significant hotspots in this view"))
 
 
+def _left_to_right(text: str) -> str:
+    # A range keeps its order inside right-to-left text (Unicode left-to-right isolate).
+    return f"\u2066{text}\u2069"
+
+
+def _range(low: float, high: float, unit: str = "") -> str:
+    """'0.5–1 m' in the language's digits, read low to high in every direction."""
+    return _left_to_right(f"{number(low)}–{number(high)}{unit}")
+
+
 def flood_layer(depth) -> Layer:
     """Flood depth (m) as an image overlay."""
     bins, colours = FLOOD_BINS
     url, bounds = to_png_overlay(depth, bins, colours, key=fingerprint.of_raster(depth))
-    labels = [f"{a:g}–{b:g} m" for a, b in zip(bins[:-1], bins[1:], strict=True)] + [
-        f"≥ {bins[-1]:g} m"]
+    labels = [_range(a, b, " m") for a, b in zip(bins[:-1], bins[1:], strict=True)] + [
+        _left_to_right(f"≥ {number(bins[-1])} m")]
     return Layer("flood", _("Flood depth"),
                  [{"kind": "image", "pane": RASTERS, "url": url, "bounds": bounds,
                    "opacity": 0.7}],
@@ -344,7 +354,8 @@ def cyclone_layer(tracks: gpd.GeoDataFrame, swaths: gpd.GeoDataFrame, wind=None,
             tooltip={"storm": "Storm centre", "time": "At", "wind": "Wind (kt)"}))
         note = ("Lines: 34/50/64 kt swaths; dotted: wind radii at the chosen time; white "
                 "circle: the centre then; track solid before, dashed after")
-    labels = ["34–50 kt", "50–64 kt", "64–96 kt", "≥ 96 kt"]
+    labels = [*(_range(a, b, " kt") for a, b in ((34, 50), (50, 64), (64, 96))),
+              _left_to_right(f"≥ {number(96)} kt")]
     return Layer("cyclone", _("Cyclone"), parts,
                  legend(_("Cyclone wind (kt)"), list(zip(colours, labels, strict=True)), note))
 
@@ -392,9 +403,9 @@ def displacement_layer(areas: gpd.GeoDataFrame, figures: pd.Series) -> Layer:
                      style_from={"fillColor": "colour"},
                      tooltip={"name": "Area", "displaced": "Displaced people"})
     if len(edges) > 1:
-        labels = [f"{a:,.0f}–{b:,.0f}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+        labels = [_range(round(a), round(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
     else:
-        labels = [f"{edges[0]:,.0f}"]
+        labels = [number(round(edges[0]))]
     return Layer("displacement", _("Displacement"), [part],
                  legend(_("Displaced people"), list(zip(colours, labels, strict=True))))
 

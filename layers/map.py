@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 from folium.elements import JSCSSMixin
 
-from model.i18n import _, direction, language, ngettext
+from model.i18n import _, current, direction, language, ngettext
 from model.situation import Summary
 
 from . import builders
@@ -82,7 +82,7 @@ def layer_item(layer: builders.Layer, digest: str, *, send: bool) -> dict:
 
 def _frame(bounds, banner: str, sources: str, options: MapOptions) -> dict:
     return {"bounds": [float(b) for b in bounds], "banner": banner, "sources": sources,
-            "dir": direction(), "legend_title": _("Legend"),
+            "lang": current().code, "dir": direction(), "legend_title": _("Legend"),
             "focus": [float(b) for b in options.focus] if options.focus else None,
             "basemap_url": options.basemap_url,
             "basemap_attribution": esc(options.basemap_attribution)}

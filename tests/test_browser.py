@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -300,4 +301,51 @@ def test_a_cyclone_time_step_moves_the_figures_and_marks_the_storm(page, server)
                           "l instanceof L.CircleMarker && l.options.fillColor === '#ffffff')"
                           ".length") == 1
     page.screenshot(path=str(ARTIFACTS / "cyclone_time_step.png"))
+    assert page.left_localhost == []
+
+
+re_lakh = re.compile(r"\d{1,2}(,\d\d)*,\d{3}")
+SCRIPT_FONTS = {"ur": "samon-arabic", "prs": "samon-arabic", "ps": "samon-arabic",
+                "dv": "samon-thaana", "bn": "samon-bengali", "hi": "samon-devanagari",
+                "ne": "samon-devanagari", "si": "samon-sinhala", "ta": "samon-tamil",
+                "dz": "samon-tibetan"}
+
+
+@pytest.mark.parametrize("code", sorted(SCRIPT_FONTS))
+def test_the_dashboard_speaks_each_language(page, server, code):
+    from model.i18n import LANGUAGES, _, language
+
+    with language(code):
+        title, filters, legend = _("Situation overview"), _("Filters"), _("Legend")
+        borders, flood = _("Boundaries and borders"), _("People exposed to flooding")
+    page.goto(f"{server}/?lang={code}")
+    page.locator("h1", has_text=title).wait_for(timeout=60_000)
+    assert page.get_by_test_id("stSidebar").get_by_text(filters, exact=True).count() == 1
+    wait_for_map(page)
+    frame = map_frame(page)
+    assert frame.locator(".samon-legends").inner_text().startswith(legend)
+    assert frame.locator(".leaflet-control-layers", has_text=borders).count() == 1
+    # The script's own font, served by the app (no CDN), is what the page drew with.
+    page.wait_for_function(f"[...document.fonts].some(f => f.family === '{SCRIPT_FONTS[code]}'"
+                           " && f.status === 'loaded')", timeout=20_000)
+    direction = page.evaluate("getComputedStyle(document.querySelector("
+                              "'[data-testid=stMain]')).direction")
+    assert direction == ("rtl" if LANGUAGES[code].rtl else "ltr")
+    assert frame.locator(".samon-legends").get_attribute("dir") == direction
+    if code in ("hi", "ta"):  # lakh and crore in Latin digits: 65,75,455
+        assert re_lakh.fullmatch(metric(page, flood)), metric(page, flood)
+    page.screenshot(path=str(ARTIFACTS / f"language_{code}.png"))
+    assert page.left_localhost == []
+
+
+def test_the_language_chosen_in_the_sidebar_stays_in_the_link(page, server):
+    page.goto(server)
+    wait_for_map(page)
+    page.get_by_test_id("stSidebar").locator('[data-testid="stSelectbox"]',
+                                             has_text="Language").first.click()
+    page.get_by_role("option", name="বাংলা · Bengali").click()
+    page.locator("h1", has_text="পরিস্থিতির সারসংক্ষেপ").wait_for(timeout=60_000)
+    page.wait_for_function("location.search.includes('lang=bn')", timeout=20_000)
+    page.reload()  # the link alone brings the language back
+    page.locator("h1", has_text="পরিস্থিতির সারসংক্ষেপ").wait_for(timeout=60_000)
     assert page.left_localhost == []

@@ -389,3 +389,26 @@ def test_hotspots_are_listed_by_place_and_area(app):
     top = at.dataframe[0].value
     assert list(top.columns[:3]) == ["Near", "Km to place", "Area"]
     assert top["Near"].notna().all() and top["Area"].notna().any()
+
+
+def test_a_link_chooses_the_language_and_keeps_it(app, demo):
+    from model.i18n import _, language, number
+
+    # (AppTest cannot set widgets whose labels are translated: the choice in the
+    # sidebar is tested in Chromium, test_browser.py.)
+    app.query_params["lang"] = "hi"
+    at = app.run()
+    assert not at.exception
+    with language("hi"):
+        title, flooded = _("Situation overview"), _("People exposed to flooding")
+        figure = number(expected(demo).key_figures["people_exposed_flood"], decimals=0)
+    assert at.title[0].value == title
+    assert metrics(at)[flooded] == figure  # lakh and crore: 65,75,455
+    assert at.query_params["lang"] in ("hi", ["hi"])  # kept beside the filters
+    assert at.query_params["countries"]
+
+
+def test_an_unknown_language_in_a_link_is_english(app):
+    app.query_params["lang"] = "xx"
+    at = app.run()
+    assert not at.exception and at.title[0].value == "Situation overview"

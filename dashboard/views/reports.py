@@ -12,6 +12,8 @@ import streamlit as st
 from dashboard import components, data
 from dashboard.context import current, current_viewer
 from model.access import TLP_LEVELS
+from model.i18n import _
+from model.i18n import current as current_language
 from reports.bundle import write_bundle
 from reports.content import SECTIONS, SECTORS, ReportError, ReportFields, default_highlights
 from reports.csv_export import area_table_csv
@@ -21,6 +23,7 @@ ctx = current()
 s = ctx.summary
 service = data.service()
 viewer = current_viewer()
+lang = current_language().code  # reports in the session's language
 st.title("Reports and exports")
 components.demo_banner(s, ctx.scenario_name)
 components.period_caption(s)
@@ -39,13 +42,13 @@ may_report = viewer.may("report")
 # The highlights are generated from the figures: when the figures change (another
 # region, period or layer), the text follows them; edits are kept while they do not.
 generated = "\n".join(default_highlights(s))
-if st.session_state.get("report_highlights_for") != s.key:
+if st.session_state.get("report_highlights_for") != (s.key, lang):
     st.session_state["report_highlights"] = generated
-    st.session_state["report_highlights_for"] = s.key
+    st.session_state["report_highlights_for"] = (s.key, lang)
 
 left, right = st.columns([3, 2])
 with left:
-    title = st.text_input("Title", "Situation report", key="report_title")
+    title = st.text_input("Title", _("Situation report"), key="report_title")
     agency = st.text_input("Issuing agency", key="report_agency")
     contact = st.text_input("Contact", key="report_contact")
     allowed = TLP_LEVELS[TLP_LEVELS.index(s.tlp):]
@@ -80,8 +83,8 @@ fields = ReportFields(title=title, agency=agency, contact=contact, tlp=tlp,
                       affected=int(affected) if affected is not None else None,
                       in_need=int(in_need) if in_need is not None else None,
                       assessed_by=assessed_by)
-detail = repr(fields)  # what, beside the summary, a document depends on
-stem = report_stem(s)
+detail = (repr(fields), lang)  # what, beside the summary, a document depends on
+stem = report_stem(s, lang)
 
 
 def bundle_zip() -> bytes:
@@ -105,7 +108,8 @@ c1, c2, c3, c4 = st.columns(4)
 if may_report:
     try:
         with st.spinner("Building the PDF…"):
-            pdf = service.document("pdf", s, detail, lambda: document("pdf", s, fields), viewer)
+            pdf = service.document("pdf", s, detail, lambda: document("pdf", s, fields, lang=lang),
+                                   viewer)
     except ReportError as exc:
         st.error(f"The report cannot be made: {exc}")
         st.stop()
@@ -125,9 +129,9 @@ prepared = st.session_state.setdefault("prepared", set())
 makers = {
     "docx": (c2, "Prepare Word (DOCX)", "Word (DOCX)", f"{stem}.docx",
              "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-             lambda: document("docx", s, fields)),
+             lambda: document("docx", s, fields, lang=lang)),
     "html": (c3, "Prepare HTML with map", "HTML with interactive map", f"{stem}.html",
-             "text/html", lambda: document("html", s, fields)),
+             "text/html", lambda: document("html", s, fields, lang=lang)),
     "bundle": (c4, "Prepare data bundle", "Data bundle (ZIP)", f"{stem}_data.zip",
                "application/zip", bundle_zip),
 }

@@ -164,7 +164,8 @@
       sources.innerHTML = frame.sources;
       // The boxes read in the page's language and direction (right to left for Urdu ...).
       var dir = frame.dir || "ltr";
-      banner.dir = legends.dir = sources.dir = dir;
+      banner.dir = legends.dir = sources.dir = state.control.getContainer().dir = dir;
+      map.getContainer().lang = frame.lang || "en";
       state.legendTitle = frame.legend_title || "Legend";
       for (var i = 0; i < layers.length; i++) {
         var item = layers[i];
