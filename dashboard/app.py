@@ -72,7 +72,7 @@ with reported_errors():
             region = service.region(countries=choice.countries, admin_codes=choice.admin_codes,
                                     corridor_km=choice.corridor_km,
                                     corridor_pair=choice.corridor_pair, polygon=polygon,
-                                    added=added, viewer=viewer)
+                                    added=added, viewer=viewer, view=choice.view)
             with st.spinner(_("Computing the situation…")):
                 summary = service.summary(data.filters(choice, region), added, viewer)
         except RegionError as exc:

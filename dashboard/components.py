@@ -44,8 +44,10 @@ def period_caption(summary: Summary) -> None:
         st.info(summary.region.note)
     shared = (" · " + _("shared only with: {audience}", audience="; ".join(summary.audience))
               if summary.audience else "")
+    view = f" · {summary.view_text}" if summary.view_text else ""
     st.caption(f"{summary.region_label} · {summary.period.label} · "
-               + _("data as of {time}", time=when(summary.as_of)) + f" · {summary.tlp}{shared}")
+               + _("data as of {time}", time=when(summary.as_of))
+               + f" · {summary.tlp}{view}{shared}")
 
 
 def key_figures(summary: Summary, names=tuple(KEY_FIGURES)) -> None:

@@ -68,7 +68,7 @@ def filters(choice: Choice, region: Region | None) -> Filters:
                    period=Period.of_days(choice.start, choice.end),
                    flood_threshold_m=choice.flood_m, wind_threshold_kt=choice.wind_kt,
                    categories=tuple(choice.categories), alert_levels=tuple(choice.alert_levels),
-                   h3_res=choice.h3_res,
+                   h3_res=choice.h3_res, view=choice.view,
                    wind_time=pd.Timestamp(choice.wind_time, tz="UTC") if choice.wind_time
                    else None)
 

@@ -74,6 +74,13 @@ def sidebar(options: FilterOptions, lang_query: dict[str, str]) -> tuple[Choice,
                      key="corridor_pair",
                      format_func=lambda p: _("every border") if p == EVERY_BORDER else p)
     polygon = _polygon_upload(sb) or _drawing(sb)
+    if options.views:  # the boundaries hold member states' outlines of disputed areas
+        _init("view", start.view if start.view in options.views else "")
+        sb.selectbox(_("Boundaries as drawn by"), ["", *options.views], key="view",
+                     format_func=lambda v: v or _("the data's source (no member state's view)"),
+                     help=_("Disputed areas are outlined, and their figures counted, as the "
+                            "chosen member state draws them; the choice is named on the "
+                            "map, the figures and the reports."))
     sb.multiselect(_("Hazard layers"), HAZARD_LAYERS, key="hazards",
                    format_func=lambda h: _(HAZARD_LAYER_NAMES[h]))
     sb.multiselect(_("Incident categories"), INCIDENT_CATEGORIES, key="categories",
@@ -111,6 +118,7 @@ def sidebar(options: FilterOptions, lang_query: dict[str, str]) -> tuple[Choice,
         admin_codes=list(st.session_state.get("admin_codes", [])),
         wind_time=(None if st.session_state.get("wind_time", "maximum") == "maximum"
                    else st.session_state["wind_time"]),
+        view=(st.session_state.get("view") or None) if options.views else None,
     )
     st.query_params.from_dict({**to_query(choice), **lang_query})
     return choice, polygon

@@ -38,6 +38,7 @@ class Choice:
     incident_mode: str
     admin_codes: list[str] = field(default_factory=list)  # admin areas; empty: countries
     wind_time: str | None = None  # ISO time of one wind step; None: maximum over the storm
+    view: str | None = None  # whose outlines of disputed areas; None: the data's own
 
 
 def defaults(as_of: pd.Timestamp) -> Choice:
@@ -109,6 +110,8 @@ def from_query(params: dict, base: Choice) -> Choice:
         c.incident_mode = params["mode"]
     if params.get("admin"):
         c.admin_codes = params["admin"].split(",")
+    if params.get("view"):  # checked against the views the data holds by the sidebar
+        c.view = params["view"]
     if params.get("wt"):
         try:
             c.wind_time = pd.Timestamp(params["wt"]).isoformat()
@@ -130,4 +133,6 @@ def to_query(c: Choice) -> dict[str, str]:
         query["admin"] = ",".join(c.admin_codes)
     if c.wind_time:
         query["wt"] = c.wind_time
+    if c.view:
+        query["view"] = c.view
     return query

@@ -7,11 +7,13 @@ GeoNames-style CSV or any point file with name and population.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
+from model.i18n import written_in
 from model.schema import Notice, ReadResult
 
 from . import validate as v
@@ -27,6 +29,10 @@ _CODE = ("code", "shapeID", "GID_2", "GID_1", "GID_0", "ADM2_PCODE", "ADM1_PCODE
          "ADM0_PCODE", "iso_a3", "ISO_A3")
 _ISO3 = ("iso3", "iso_a3", "ISO_A3", "adm0_a3", "ADM0_A3", "shapeGroup", "GID_0", "ADM0_PCODE")
 _LEVEL_HINTS = (("NAME_2", 2), ("ADM2_EN", 2), ("NAME_1", 1), ("ADM1_EN", 1))
+
+
+# Natural Earth publishes each country's point of view as ne_10m_admin_0_countries_ind ...
+_NATURAL_EARTH_VIEW = re.compile(r"^ne_\d+m_admin_0_countries_([a-z]{3})$")
 
 
 def _pick(columns, names) -> str | None:
@@ -82,6 +88,13 @@ def read_boundaries(
         "source": v.text(df, "source").fillna(source or Path(path).stem)
         if "source" in cols else pd.Series(source or Path(path).stem, index=df.index),
     }
+    view_col = _pick(cols, ("view", "pov", "POV"))
+    if view_col:
+        columns["view"] = v.text(df, view_col).str.strip().str.upper()
+    elif pov := _NATURAL_EARTH_VIEW.match(Path(path).stem):
+        columns["view"] = pd.Series(pov.group(1).upper(), index=df.index, dtype="string")
+        notices.append(Notice(None, f"the outlines are drawn as {pov.group(1).upper()} sees "
+                                    "them (Natural Earth point-of-view file, by its name)"))
     if "demo" in cols:
         columns["demo"] = df["demo"].str.lower().isin(["true", "1"])
     data = v.conform("boundaries", columns, geometry, index=df.index)
@@ -95,6 +108,16 @@ _PLACE_FIELDS = {
     "population": ("population", "pop", "pop_max", "POP_MAX"),
     "country": ("countrycode", "country", "iso3", "country_code"),
 }
+
+
+def _local_names(names) -> str | None:
+    """The names written in one of the region's scripts (লাহোর, لاہور ...),
+    '|'-separated: GeoNames' alternate names also hold transliterations, codes and
+    names in other scripts, left out here."""
+    if not isinstance(names, str):
+        return None
+    kept = [n.strip() for n in names.split(",") if n.strip() and written_in(n.strip())]
+    return "|".join(dict.fromkeys(kept)) or None
 
 
 def read_places(path: str | Path, *, source: str | None = None,
@@ -130,6 +153,8 @@ def read_places(path: str | Path, *, source: str | None = None,
         "name": v.text(df, fields["name"]), "country": country, "population": population,
         "source": pd.Series(src, index=df.index, dtype="string"),
     }
+    if "alternatenames" in df.columns:  # GeoNames: every other name, comma-separated
+        columns["local_names"] = df["alternatenames"].map(_local_names).astype("string")
     if "demo" in df.columns:
         columns["demo"] = df["demo"].str.lower().isin(["true", "1"])
     data = v.conform("places", columns, geometry, index=df.index)

@@ -113,7 +113,10 @@ def with_results(scenario: Scenario, results: list[tuple[str, ReadResult]]) -> S
             base = layers[name]
             kept = base.data
             if name == "boundaries":
-                replaced = pd.MultiIndex.from_frame(result.data[["admin_level", "iso3"]])
+                # An outline from a point of view sits beside the others (geo/views.py).
+                own = result.data[result.data["view"].isna()] if "view" in result.data \
+                    else result.data
+                replaced = pd.MultiIndex.from_frame(own[["admin_level", "iso3"]])
                 kept = kept[~pd.MultiIndex.from_frame(kept[["admin_level", "iso3"]]).isin(
                     replaced)]
             merged = pd.concat([kept, result.data], ignore_index=True)

@@ -15,6 +15,7 @@ from geo.cyclones import swath_exposure, wind_swaths
 from geo.displacement import period_figures
 from geo.exposure import ExposureError, exposure
 from geo.hotspots import h3_cells
+from geo.views import as_seen
 from model.period import Period
 from model.scenario import Layer, Scenario
 from model.schema import ALERT_LEVELS
@@ -46,8 +47,13 @@ def evaluate(rule: Rule, scenario: Scenario, at: pd.Timestamp, *,
             "displacement_jump": _displacement_jumps}[rule.kind](rule, scenario, at)
 
 
+def _boundaries(scenario: Scenario):
+    """The boundaries' own outlines (warnings follow no member state's view)."""
+    return as_seen(scenario, None)["boundaries"]
+
+
 def _countries(scenario: Scenario) -> dict[str, tuple[str, shapely.Geometry]]:
-    b = scenario["boundaries"]
+    b = _boundaries(scenario)
     level0 = b[b["admin_level"] == 0]
     return {str(r.iso3): (str(r.name), r.geometry) for r in level0.itertuples()}
 
@@ -185,7 +191,7 @@ def _exposures(rule: Rule, scenario: Scenario, at: pd.Timestamp,
     p = rule.params
     if "population" not in scenario.layers:
         return []
-    b = scenario["boundaries"]
+    b = _boundaries(scenario)
     areas = b[(b["admin_level"] == 0) & b["iso3"].isin(rule.countries)][["iso3", "name",
                                                                           "geometry"]]
     names = dict(zip(areas["iso3"], areas["name"], strict=True))

@@ -28,6 +28,7 @@ from .exposure import ExposureError, exposure, overlap_notes
 from .grid import GridError
 from .hotspots import hotspots, top_hotspots
 from .regions import RegionError
+from .views import as_seen
 
 AREA_FIELDS = ("name", "NAME", "shapeName", "ADM2_EN", "ADM1_EN", "NAME_2", "NAME_1", "admin",
                "code", "iso3", "iso_a3")
@@ -75,7 +76,7 @@ def _hotspots(args) -> dict:
     cells = hotspots(result.data, args.h3_res, period=period)
     service = SituationService()
     scenario = service.scenario(service.access.from_token(args.token))
-    boundaries = scenario["boundaries"]
+    boundaries = as_seen(scenario, None)["boundaries"]
     top = top_hotspots(cells, international_borders(boundaries[boundaries["admin_level"] == 0]),
                        args.top, areas=boundaries[boundaries["admin_level"]
                                                   == boundaries["admin_level"].max()],

@@ -22,6 +22,10 @@ from .borders import international_borders
 from .exposure import OUTSIDE, ExposureError, exposure, overlap_notes
 from .join import area_index, join_areas
 from .regions import countries_region
+from .views import as_seen, views
+
+# What the summary keeps of the places: for labels, nearest places and local names.
+PLACE_COLUMNS = ["name", "country", "population", "local_names", "geometry"]
 
 
 def _in_region(frame: gpd.GeoDataFrame, region: Region, country_col: str | None) -> np.ndarray:
@@ -61,7 +65,9 @@ def _areas(countries: gpd.GeoDataFrame, region: Region) -> gpd.GeoDataFrame:
 
 
 def default_region(scenario: Scenario) -> Region:
-    """The eight SAARC countries."""
+    """The eight SAARC countries (as the boundaries' own view draws them, or the
+    view ``as_seen`` applied)."""
+    scenario = as_seen(scenario, None)
     return countries_region(scenario["boundaries"], list(SAARC_ISO3),
                             scenario["places"] if "places" in scenario.layers else None)
 
@@ -74,6 +80,8 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
     ``scheduler`` when given; the displaced's minimum needs at ``needs`` (per
     ISO3 code and "default"; Sphere's when not given)."""
     filters = filters or Filters()
+    held = views(scenario["boundaries"])
+    scenario = as_seen(scenario, filters.view)
     boundaries = scenario["boundaries"]
     countries = boundaries[boundaries["admin_level"] == 0].reset_index(drop=True)
     region = filters.region or default_region(scenario)
@@ -167,9 +175,9 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
         filters=filters, region=region, period=period, as_of=scenario.as_of,
         demo=scenario.demo, tlp=scenario.tlp, key_figures=key, areas=table,
         area_shapes=areas, countries=countries, borders=borders,
-        places=(scenario["places"][["name", "country", "population", "geometry"]]
+        places=(scenario["places"].reindex(columns=PLACE_COLUMNS)
                 if "places" in scenario.layers else
-                gpd.GeoDataFrame({"name": [], "country": [], "population": []}, geometry=[],
+                gpd.GeoDataFrame({c: [] for c in PLACE_COLUMNS[:-1]}, geometry=[],
                                  crs="EPSG:4326")),
         incidents=chosen.reset_index(drop=True), hotspot_cells=cells, top_hotspots=top,
         alerts=active.reset_index(drop=True), cyclones=storms, swaths=swaths,
@@ -181,6 +189,7 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
         displacement_by_cause=displacement.compare(current, previous, "cause"),
         displacement_records=current.reset_index(drop=True),
         sources=scenario.sources(), notes=notes, admin_areas=admin, overlaps=overlaps,
+        views=held,
     )
 
 

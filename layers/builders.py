@@ -16,7 +16,7 @@ import shapely
 
 from geo import fingerprint
 from geo.hotspots import CLASS_ORDER, h3_cells
-from model.i18n import _, number
+from model.i18n import _, local_name, number
 
 from .html import esc, legend, safe_url
 from .raster import to_png_overlay
@@ -120,9 +120,11 @@ def _agencies_note(frame: pd.DataFrame, most: int = 6) -> str | None:
     return f"Shared by {shown}"
 
 
-def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> Layer:
+def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame,
+                     view_text: str = "") -> Layer:
     """Country outlines (thin) and international borders (thicker; dashed where
-    the data marks a border as disputed)."""
+    the data marks a border as disputed); ``view_text``: whose outlines they are,
+    where the data holds several points of view."""
     disputed = (borders["disputed"].fillna(False).astype(bool) if "disputed" in borders
                 else pd.Series(False, index=borders.index))
     parts = [
@@ -140,7 +142,8 @@ def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> 
     return Layer("boundaries", _("Boundaries and borders"), parts,
                  legend(_("Boundaries"), [("#222", _("International border")),
                                        ("#555", _("Country outline"))],
-                        _("Dashed: disputed, where the data marks it")))
+                        ". ".join(filter(None, (_("Dashed: disputed, where the data marks it"),
+                                                view_text)))))
 
 
 def covered_layer(areas: gpd.GeoDataFrame) -> Layer:
@@ -158,14 +161,16 @@ def labels_layer(countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame) -> Layer
     """Country names, and place names shown from a zoom that depends on the
     place's population (the biggest cities first); never in the way of a click."""
     points = countries.geometry.representative_point()
-    labels = [{"text": esc(name), "lon": round(float(p.x), 3), "lat": round(float(p.y), 3),
+    labels = [{"text": esc(_(name)), "lon": round(float(p.x), 3), "lat": round(float(p.y), 3),
                "min_zoom": 0, "kind": "country"}
               for name, p in zip(countries["name"], points, strict=True)]
     biggest = places.sort_values("population", ascending=False).head(MOST_LABELS)
-    for name, population, p in zip(biggest["name"], biggest["population"].fillna(0),
-                                   biggest.geometry, strict=True):
+    local = biggest["local_names"] if "local_names" in biggest else [None] * len(biggest)
+    for name, names, population, p in zip(biggest["name"], local,
+                                          biggest["population"].fillna(0), biggest.geometry,
+                                          strict=True):
         zoom = next(z for floor, z in LABEL_ZOOMS if population >= floor)
-        labels.append({"text": esc(name), "lon": round(float(p.x), 3),
+        labels.append({"text": esc(local_name(names, name)), "lon": round(float(p.x), 3),
                        "lat": round(float(p.y), 3), "min_zoom": zoom, "kind": "place"})
     return Layer("labels", _("Place names"), [{"kind": "labels", "pane": LABELS,
                                             "labels": labels}])

@@ -128,7 +128,8 @@ def _situation_map(summary: Summary, options: MapOptions) -> MapSpec:
     wanted = options.layers & set(summary.filters.hazards | {"boundaries", "hotspots"})
     layers = []
     if "boundaries" in wanted:
-        layers.append(builders.boundaries_layer(summary.countries, summary.borders))
+        layers.append(builders.boundaries_layer(summary.countries, summary.borders,
+                                                summary.view_text))
         layers.append(builders.covered_layer(summary.area_shapes))
     if "displacement" in wanted:
         figures = summary.areas.dropna(subset=["iso3"]).set_index("iso3")["displaced"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import gettext
 import io
 import logging
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -53,6 +54,11 @@ class Language:
     locale: str  # the CLDR locale for numbers and dates
     rtl: bool = False
     date: str = "medium"  # a CLDR date format name or pattern
+    script: str = "LATIN"  # its letters' Unicode script (place names in it are shown)
+    # Letters that tell its spelling of a name from other languages of the same
+    # script (Urdu's ہ and ے, not Arabic's ي and ك): GeoNames' names carry no language.
+    own_letters: str = ""
+    foreign_letters: str = ""
 
     @property
     def babel(self) -> Locale:
@@ -62,19 +68,55 @@ class Language:
 LANGUAGES: dict[str, Language] = {lang.code: lang for lang in (
     # English as the network's counterparts exchange it: ISO dates, Western grouping.
     Language("en", "English", "English", "en", date="yyyy-MM-dd"),
-    Language("ur", "Urdu", "اردو", "ur_PK", rtl=True),
-    Language("bn", "Bengali", "বাংলা", "bn_BD"),
-    Language("hi", "Hindi", "हिन्दी", "hi_IN"),
-    Language("ne", "Nepali", "नेपाली", "ne_NP"),
-    Language("si", "Sinhala", "සිංහල", "si_LK"),
-    Language("ta", "Tamil", "தமிழ்", "ta_LK"),
+    Language("ur", "Urdu", "اردو", "ur_PK", rtl=True, script="ARABIC",
+             own_letters="ہےںٹڈڑھ", foreign_letters="يكىةهۍېښږډټړګڼ"),
+    Language("bn", "Bengali", "বাংলা", "bn_BD", script="BENGALI"),
+    Language("hi", "Hindi", "हिन्दी", "hi_IN", script="DEVANAGARI"),
+    Language("ne", "Nepali", "नेपाली", "ne_NP", script="DEVANAGARI"),
+    Language("si", "Sinhala", "සිංහල", "si_LK", script="SINHALA"),
+    Language("ta", "Tamil", "தமிழ்", "ta_LK", script="TAMIL"),
     # Dari is Afghanistan's Persian: CLDR's fa_AF (ISO 639-3 prs).
-    Language("prs", "Dari", "دری", "fa_AF", rtl=True),
-    Language("ps", "Pashto", "پښتو", "ps_AF", rtl=True),
-    Language("dz", "Dzongkha", "རྫོང་ཁ", "dz_BT"),
-    Language("dv", "Dhivehi", "ދިވެހި", "dv_MV", rtl=True),
+    Language("prs", "Dari", "دری", "fa_AF", rtl=True, script="ARABIC",
+             own_letters="پچژگیک", foreign_letters="يكىةہےںٹڈڑھۍېښږډټړګڼ"),
+    Language("ps", "Pashto", "پښتو", "ps_AF", rtl=True, script="ARABIC",
+             own_letters="ټډړږښګڼۍې", foreign_letters="يكىةہےںٹڈڑھ"),
+    Language("dz", "Dzongkha", "རྫོང་ཁ", "dz_BT", script="TIBETAN"),
+    Language("dv", "Dhivehi", "ދިވެހި", "dv_MV", rtl=True, script="THAANA"),
 )}
 ENGLISH = LANGUAGES["en"]
+
+
+REGION_SCRIPTS = frozenset(lang.script for lang in LANGUAGES.values()) - {"LATIN"}
+
+
+def script_of(char: str) -> str:
+    """The Unicode script of a letter, as its character name begins ('BENGALI')."""
+    return unicodedata.name(char, "UNKNOWN").split(" ")[0]
+
+
+def written_in(text: str, scripts: frozenset[str] = REGION_SCRIPTS) -> bool:
+    """Whether every letter of ``text`` is in one of ``scripts`` (and it has letters)."""
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and all(script_of(c) in scripts for c in letters)
+
+
+def local_name(names: str | None, english: str) -> str:
+    """A place's name as a reader of the language in use finds it: in its script
+    when the data has one, with the English name beside ('লাহোর (Lahore)')."""
+    lang = current()
+    if lang.script == "LATIN" or not isinstance(names, str):
+        return english
+    candidates = [n for n in names.split("|") if written_in(n, frozenset({lang.script}))]
+    if not candidates:
+        return english
+
+    def fit(name: str) -> tuple[int, bool, int]:
+        # the language's own spelling first, then the plainest (fewest words); ties: the
+        # data's order
+        return (sum(c in lang.foreign_letters for c in name),
+                not any(c in lang.own_letters for c in name), len(name.split()))
+
+    return f"{min(candidates, key=fit)} ({english})"
 
 
 class LanguageError(ValueError):

@@ -165,6 +165,8 @@ BOUNDARIES = [
     Column("code", "string", "Area code (ISO3 for countries, P-code or GID otherwise)"),
     Column("name", "string", "Area name"),
     Column("source", "string", "Publisher of the boundaries"),
+    Column("view", "string", "Whose point of view the outline follows ('IND', 'PAK' ...); "
+                             "empty: the source's own (geo/views.py)"),
     Column("demo", "bool", "True for records of the embedded DEMO scenario"),
     Column("geometry", "geometry", "Polygon or MultiPolygon", "EPSG:4326"),
 ]
@@ -173,6 +175,8 @@ PLACES = [
     Column("name", "string", "Place name"),
     Column("country", "string", "ISO3 code"),
     Column("population", "Int64", "Inhabitants", "people"),
+    Column("local_names", "string",
+           "The place's names in non-Latin scripts, '|'-separated (GeoNames alternate names)"),
     Column("source", "string", "Publisher"),
     Column("demo", "bool", "True for records of the embedded DEMO scenario"),
     Column("geometry", "geometry", "Point", "EPSG:4326"),

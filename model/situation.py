@@ -85,13 +85,14 @@ class Filters:
     top_n: int = 10
     trend_days: int | None = None  # None: the period against the one before it
     wind_time: pd.Timestamp | None = None  # a time step of the storms; None: their whole track
+    view: str | None = None  # whose outlines of disputed areas; None: the data's own
 
     def key(self) -> tuple:
         """Identity for caches (the region by its exact geometry)."""
         return (self.region.key() if self.region else None, tuple(sorted(self.hazards)),
                 self.period, self.flood_threshold_m, self.wind_threshold_kt, self.categories,
                 self.alert_levels, self.alert_hazards, self.h3_res, self.top_n,
-                self.trend_days, self.wind_time)
+                self.trend_days, self.wind_time, self.view)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class FilterOptions:
     admin_areas: dict[str, str]
     border_pairs: tuple[str, ...]
     wind_steps: tuple[str, ...]
+    views: tuple[str, ...] = ()  # points of view the boundaries hold (geo/views.py)
 
 
 @dataclass
@@ -150,6 +152,7 @@ class Summary:
     sources: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     admin_areas: pd.DataFrame | None = None  # per admin area, when admin boundaries are loaded
+    views: tuple[str, ...] = ()  # the boundaries' points of view; Filters.view is the one used
     overlaps: pd.DataFrame | None = None  # area_a, area_b, km2: areas that overlap
     key: str = ""  # identifies the data and filters it was computed from (set by the service)
     # Whose rights it was computed with (Viewer.key(): users of one agency share
@@ -167,6 +170,16 @@ class Summary:
         """west, south, east, north (degrees)."""
         west, south, east, north = self.region.geometry.bounds
         return float(west), float(south), float(east), float(north)
+
+    @property
+    def view_text(self) -> str:
+        """Whose outlines the map and the per-area figures follow: said wherever the
+        boundaries hold more than one view ('' where they hold one)."""
+        if not self.views:
+            return ""
+        if self.filters.view:
+            return _("Boundaries as {view} draws them", view=self.filters.view)
+        return _("Boundaries as the data's source draws them (no member state's view)")
 
     def layer_on(self, layer: str) -> bool:
         return layer in self.filters.hazards

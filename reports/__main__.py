@@ -35,7 +35,7 @@ from .sitrep import DOCUMENT_FORMATS, FORMATS, write_report
 
 def _sitrep(args, service: SituationService) -> int:
     viewer = service.access.from_token(args.token)
-    region = service.parse_region(args.region, viewer) if args.region else None
+    region = service.parse_region(args.region, viewer, view=args.view) if args.region else None
     chosen = [h.strip() for h in args.hazard.split(",")] if args.hazard else []
     unknown = set(chosen) - set(HAZARDS) - set(HAZARD_LAYERS)
     if unknown:
@@ -52,7 +52,7 @@ def _sitrep(args, service: SituationService) -> int:
             raise ReportError("give both --from and --to (dates, both days included)")
         period = Period.of_days(args.date_from, args.date_to)
     filters = Filters(region=region, hazards=frozenset(hazards), period=period,
-                      alert_hazards=tuple(natural) if natural else None)
+                      alert_hazards=tuple(natural) if natural else None, view=args.view)
     summary = service.summary(filters, viewer=viewer)
     fields = ReportFields(title=args.title, agency=args.agency, contact=args.contact,
                           tlp=tlp_level(args.tlp), number=args.number,
@@ -91,6 +91,8 @@ def main(argv: list[str], service: SituationService | None = None) -> int:
     s.add_argument("--region", help="ISO3 codes, admin codes, a GeoJSON path, or "
                                     "border:AFG-PAK:25km; default: the SAARC countries")
     s.add_argument("--hazard", help=f"comma-separated: {', '.join(HAZARD_LAYERS)}")
+    s.add_argument("--view", help="disputed areas as this member state draws them (ISO3), "
+                                  "where the boundaries hold its view; default: the data's own")
     s.add_argument("--from", dest="date_from")
     s.add_argument("--to", dest="date_to")
     s.add_argument("--tlp", default="AMBER", help=", ".join(TLP_LEVELS))

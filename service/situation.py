@@ -47,6 +47,7 @@ from geo.regions import (
     polygon_region,
 )
 from geo.summary import situation_summary
+from geo.views import as_seen, views
 from model.access import (
     AccessError,
     Marking,
@@ -194,7 +195,8 @@ class SituationService:
 
     def _make_options(self, added: Added, viewer: Viewer) -> FilterOptions:
         sc = self.scenario_with(added, viewer)
-        boundaries = sc["boundaries"]
+        held = views(sc["boundaries"])
+        boundaries = as_seen(sc, None)["boundaries"]
         admin = boundaries[boundaries["admin_level"] > 0]
         pairs = international_borders(boundaries[boundaries["admin_level"] == 0])["pair"]
         wind = sc["wind"] if "wind" in sc.layers else None
@@ -205,7 +207,7 @@ class SituationService:
             admin_areas=dict(zip(admin["code"].astype(str), admin["name"].astype(str),
                                  strict=False)),
             border_pairs=tuple(p for p in pairs if set(p.split("-")) & set(SAARC_ISO3)),
-            wind_steps=steps)
+            wind_steps=steps, views=held)
 
     def feed_status(self) -> pd.DataFrame | None:
         """Per live source: last success, age, last error, stale; None without feeds."""
@@ -216,20 +218,22 @@ class SituationService:
 
     # -- regions ------------------------------------------------------------------------
 
-    def parse_region(self, spec: str, viewer: Viewer | None = None) -> Region:
+    def parse_region(self, spec: str, viewer: Viewer | None = None, *,
+                     view: str | None = None) -> Region:
         """A region written as text (ISO3 codes, admin codes, a GeoJSON path,
-        border:AFG-PAK:25km)."""
-        sc = self.scenario(viewer)
+        border:AFG-PAK:25km), its areas as ``view`` draws them."""
+        sc = as_seen(self.scenario(viewer), view)
         return parse_region(spec, sc["boundaries"], _places(sc))
 
     def region(self, *, countries: Sequence[str] = (), admin_codes: Sequence[str] = (),
                corridor_km: float | None = None, corridor_pair: str | None = None,
                polygon: dict | None = None, added: Added = (),
-               viewer: Viewer | None = None) -> Region | None:
+               viewer: Viewer | None = None, view: str | None = None) -> Region | None:
         """The region chosen: a polygon, else admin areas, else a border corridor,
         else countries; None (every member state) when nothing is chosen.
-        ``added``: the user's files (uploaded admin boundaries)."""
-        sc = self.scenario_with(added, viewer)
+        ``added``: the user's files (uploaded admin boundaries); ``view``: whose
+        outlines (geo/views.py)."""
+        sc = as_seen(self.scenario_with(added, viewer), view)
         boundaries = sc["boundaries"]
         if polygon:
             return polygon_region(polygon)

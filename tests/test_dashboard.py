@@ -412,3 +412,34 @@ def test_an_unknown_language_in_a_link_is_english(app):
     app.query_params["lang"] = "xx"
     at = app.run()
     assert not at.exception and at.title[0].value == "Situation overview"
+
+
+def test_a_member_states_outlines_can_be_chosen_once_loaded(app, demo, tmp_path):
+    """A boundaries file with a point of view (a test file: the lower Indus drawn
+    inside India) offers that view; choosing it moves the figures and says so."""
+    import geopandas as gpd
+    import shapely
+
+    own = demo["boundaries"].set_index("iso3")
+    moved = shapely.box(66.5, 23.5, 70.5, 28.5).intersection(own.geometry["PAK"])
+    view = gpd.GeoDataFrame({"iso_a3": ["PAK", "IND"], "name": ["Pakistan", "India"],
+                             "view": ["IND", "IND"]},
+                            geometry=[own.geometry["PAK"].difference(moved),
+                                      own.geometry["IND"].union(moved)], crs="EPSG:4326")
+    path = tmp_path / "ind_view.geojson"
+    view.to_file(path)
+    at = app.run()
+    assert "view" not in [box.key for box in at.sidebar.selectbox]  # one outline: no choice
+    at.switch_page("views/add_data.py").run()
+    at.file_uploader(key="add_data_file").upload("ind_view.geojson", path.read_bytes()).run()
+    at.button(key="add_data_confirm").click().run()
+    at.switch_page("views/overview.py").run()
+    at.sidebar.multiselect(key="countries").set_value(["PAK"]).run()
+    own_figure = metrics(at)["People exposed to flooding"]
+    assert "no member state's view" in at.caption[0].value
+    at.sidebar.selectbox(key="view").set_value("IND").run()
+    assert not at.exception
+    assert "Boundaries as IND draws them" in at.caption[0].value
+    assert at.query_params["view"] in ("IND", ["IND"])
+    assert int(metrics(at)["People exposed to flooding"].replace(",", "")) < \
+        int(own_figure.replace(",", ""))  # Pakistan as India draws it holds less of the flood

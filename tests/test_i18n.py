@@ -235,3 +235,43 @@ def test_the_command_line_writes_a_report_per_language(demo_root, tmp_path):
                          timeout=300)
     assert bad.returncode == 2 and "unknown language 'xx'" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+# -- place names in the reader's script ----------------------------------------------------
+
+
+LAHORE = "لاهور|لاھور|لاہور|लाहोर|লাহোর|லாகூர்"
+
+
+def test_a_place_is_named_in_the_readers_script_with_the_english_name_beside():
+    with language("en"):
+        assert i18n.local_name(LAHORE, "Lahore") == "Lahore"
+    with language("bn"):
+        assert i18n.local_name(LAHORE, "Lahore") == "লাহোর (Lahore)"
+    with language("ur"):  # Urdu's own spelling, not Arabic's ه
+        assert i18n.local_name(LAHORE, "Lahore") == "لاھور (Lahore)"
+    with language("si"):  # no Sinhala name in the data: English, never blank
+        assert i18n.local_name(LAHORE, "Lahore") == "Lahore"
+        assert i18n.local_name(None, "Lahore") == "Lahore"
+
+
+def test_geonames_alternate_names_in_the_regions_scripts_are_kept(tmp_path):
+    from data_sources.boundaries import read_places
+
+    csv = tmp_path / "cities15000.csv"
+    csv.write_text("geonameid,name,latitude,longitude,countrycode,population,alternatenames\n"
+                   '1172451,Lahore,31.558,74.351,PK,6310888,"LHE,Lahor,Лахор,لاہور,लाहोर,ラホール"'
+                   "\n1185241,Dhaka,23.710,90.407,BD,10356500,\n", encoding="utf-8")
+    places = read_places(csv).data
+    assert places["local_names"].tolist()[0] == "لاہور|लाहोर"  # Latin, Cyrillic, kana left out
+    assert places["local_names"].isna().tolist() == [False, True]
+
+
+def test_the_maps_place_labels_follow_the_language(demo):
+    from layers.builders import labels_layer
+
+    summary = situation_summary(demo)
+    with language("bn"):
+        texts = [label["text"] for label in
+                 labels_layer(summary.countries, summary.places).parts[0]["labels"]]
+    assert "ঢাকা (Dhaka)" in texts and "বাংলাদেশ" in texts

