@@ -16,7 +16,7 @@ import shapely
 
 from geo import fingerprint
 from geo.hotspots import CLASS_ORDER, h3_cells
-from model.i18n import _, local_name, number
+from model.i18n import _, local_name, ngettext, number
 
 from .html import esc, legend, safe_url
 from .raster import to_png_overlay
@@ -454,8 +454,10 @@ def drawing_layer(points) -> Layer:
                                 crs="EPSG:4326")
         parts.insert(0, _features(ring, {}, pane=DRAWING, style={**style, "dashArray": "4 4"}))
     return Layer("drawing", _("Area being drawn"), parts,
-                 legend(_("Drawing"), [("#6a3d9a", f"{len(points)} corner(s)")],
-                        "Click the map to add corners"))
+                 legend(_("Drawing"),
+                        [("#6a3d9a", ngettext("{n} corner drawn", "{n} corners drawn",
+                                              len(points)))],
+                        _("Click the map to add corners, then use the area")))
 
 
 # The hues of the Warnings list's badges (red, orange, violet, blue, gray), so that

@@ -4,9 +4,11 @@ Dhivehi render); right to left for Urdu, Dari, Pashto and Dhivehi."""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
@@ -76,13 +78,21 @@ class _Doc(FPDF):
 _NO_ISOLATES = str.maketrans("", "", "\u2066\u2067\u2068\u2069")
 
 
+@cache
+def _main_font() -> frozenset[int]:
+    return frozenset(TTFont(FONTS / "NotoSans-Regular.ttf").getBestCmap())
+
+
 def _plain(text: str) -> str:
-    """``text`` as drawn: without isolates, led by a direction mark. The mark (in
-    NotoSans) also keeps fpdf2 2.8.9 from drawing the next paragraph's Latin text
-    with the wrong font after a paragraph that starts in a fallback font (Urdu,
-    Bengali ...): it garbled "AFG, BGD" after an Urdu line."""
-    mark = "\u200f" if direction() == "rtl" else "\u200e"
-    return mark + text.translate(_NO_ISOLATES)
+    """``text`` as drawn: without isolates; right-to-left text led by a right-to-left
+    mark (its paragraph direction). Text that starts with a character NotoSans lacks
+    (Urdu, Bengali ...) is led by a direction mark, which NotoSans has: it keeps
+    fpdf2 2.8.9 from drawing the next paragraph's Latin text with the fallback font
+    (it garbled "AFG, BGD" after an Urdu line)."""
+    text = text.translate(_NO_ISOLATES)
+    if direction() == "rtl":
+        return "\u200f" + text
+    return text if not text or ord(text[0]) in _main_font() else "\u200e" + text
 
 
 def _align() -> str:

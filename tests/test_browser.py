@@ -201,10 +201,11 @@ def test_draw_an_area_on_the_map(page, server):
     for i, (x, y) in enumerate(((300, 250), (500, 250), (400, 420)), start=1):
         # Click only once the map shows the corners drawn so far.
         frame = map_frame(page)
-        frame.locator(".samon-legends", has_text=f"{i - 1} corner(s)").wait_for(
+        frame.locator(".samon-legends", has_text=f"{i - 1} corner").wait_for(
             timeout=30_000)
         frame.locator(".leaflet-container").click(position={"x": x, "y": y})
-        page.get_by_text(f"{i} corner(s) drawn").wait_for(timeout=30_000)
+        page.get_by_text(f"{i} corner drawn" if i == 1 else f"{i} corners drawn").wait_for(
+            timeout=30_000)
     page.get_by_role("button", name="Use drawn area").click()
     page.get_by_text("Using the drawn area instead of countries").wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "drawn_area.png"), full_page=True)
@@ -222,7 +223,7 @@ def test_the_warnings_view_lists_what_the_rules_raised(page, server):
         page.get_by_text(text).first.wait_for(timeout=30_000)  # the page draws in order
     # The warnings' areas on the map, with the severity legend.
     map_frame(page).get_by_text("Warning severity").wait_for(timeout=60_000)
-    map_frame(page).get_by_text("4 active warning(s)").wait_for(timeout=30_000)
+    map_frame(page).get_by_text("4 active warnings").wait_for(timeout=30_000)
     assert layer_count(leaflet(page)) >= 4
     page.screenshot(path=str(ARTIFACTS / "warnings_map.png"))
     # Rules are checked before they are saved: the same version again is refused.

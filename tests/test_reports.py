@@ -255,7 +255,7 @@ def test_the_exported_html_map_draws_offline_from_a_file(summary, tmp_path):
             page.on("request", lambda r: fetched.append(r.url)
                     if not r.url.startswith(("file:", "data:", "about:")) else None)
             page.goto(path.as_uri())
-            frame = page.frame_locator('iframe[title="map"]')
+            frame = page.frame_locator('iframe[title="Map"]')
             frame.locator(".samon-legends", has_text="Displaced people").wait_for(timeout=30_000)
             assert frame.locator(".samon-label-country", has_text="Pakistan").count() == 1
             assert frame.locator(".leaflet-control-layers", has_text="Incidents").count() == 1
