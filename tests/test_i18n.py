@@ -275,3 +275,28 @@ def test_the_maps_place_labels_follow_the_language(demo):
         texts = [label["text"] for label in
                  labels_layer(summary.countries, summary.places).parts[0]["labels"]]
     assert "ঢাকা (Dhaka)" in texts and "বাংলাদেশ" in texts
+
+
+SCRIPT_FONT = {"ur": "NotoNastaliqUrdu", "prs": "NotoNastaliqUrdu", "ps": "NotoNastaliqUrdu",
+               "bn": "NotoSansBengali", "hi": "NotoSansDevanagari", "ne": "NotoSansDevanagari",
+               "si": "NotoSansSinhala", "ta": "NotoSansTamil", "dz": "NotoSerifTibetan",
+               "dv": "NotoSansThaana"}
+# pdftotext gives back these scripts' shaped text as written; the others come back
+# in shaped glyph order (a known limit of extraction): for them the fonts are checked.
+EXTRACTABLE = {"hi", "si", "ta"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("code", sorted(SCRIPT_FONT))
+def test_a_sitrep_pdf_in_each_language(summary, tmp_path, code):
+    pdf = tmp_path / f"{code}.pdf"
+    pdf.write_bytes(document("pdf", summary, ReportFields(), lang=code))
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                           check=True).stdout
+    assert SCRIPT_FONT[code] in fonts  # the script is drawn with its own font, embedded
+    if code in EXTRACTABLE:
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        with language(code):
+            assert _("Key figures") in text and _("Highlights") in text
+            assert number(summary.key_figures["displaced"], decimals=0) in text
