@@ -116,7 +116,7 @@ def test_incidents_view_search(app):
     at.switch_page("views/incidents.py").run()
     at.text_input(key="incident_search").set_value("Torkham").run()
     table = at.dataframe[-1].value
-    assert len(table) > 0 and table["notes"].str.contains("Torkham").all()
+    assert len(table) > 0 and table["Notes"].str.contains("Torkham").all()
 
 
 def test_reports_view_previews_and_offers_downloads(app):

@@ -6,62 +6,72 @@ import streamlit as st
 from dashboard import components
 from dashboard.context import current
 from layers.builders import CATEGORY_COLOURS
+from model.i18n import _, number, when
 
 ctx = current()
 s = ctx.summary
-st.title("Border incidents and hotspots")
+st.title(_("Border incidents and hotspots"))
 components.demo_banner(s, ctx.scenario_name)
 components.period_caption(s)
 if "incidents" not in ctx.choice.hazards:
-    components.empty_state("Incidents are switched off in the sidebar (Hazard layers).")
+    components.empty_state(_("Incidents are switched off in the sidebar (Hazard layers)."))
     st.stop()
 components.key_figures(s, ("incidents",))
 components.map_view(s, {"boundaries", "hotspots", "incidents"},
                     ctx.choice.incident_mode, "hotspots")
 if s.incidents.empty:
-    components.empty_state("No incidents match these filters. Widen the period, the region or "
-                           "the categories.")
+    components.empty_state(_("No incidents match these filters. Widen the period, the region "
+                             "or the categories."))
     st.stop()
 
-st.subheader("Top hotspots")
+st.subheader(_("Top hotspots"))
 if s.top_hotspots.empty:
-    components.empty_state("No statistically significant hotspot in this view.")
+    components.empty_state(_("No statistically significant hotspot in this view."))
 else:
-    top = s.top_hotspots.rename(columns={
-        "place": "Near", "place_km": "Km to place", "area": "Area",
-        "h3": "H3 cell", "count": "Incidents", "gi_z": "Gi* z", "gi_class": "Class",
-        "recent": "This period", "previous": "Previous period", "change": "Change",
-        "border_pair": "Nearest border", "border_km": "Distance (km)"})
-    first = ["Near", "Km to place", "Area"]
-    top = top[first + [c for c in top.columns if c not in (*first, "lat", "lon")]]
-    st.dataframe(top, hide_index=True, width="stretch",
-                 column_config={"Gi* z": st.column_config.NumberColumn(format="%.2f"),
-                                "Km to place": st.column_config.NumberColumn(format="%.0f"),
-                                "Distance (km)": st.column_config.NumberColumn(format="%.1f")})
-    st.caption("Trend: incidents in the selected period against the period of the same "
-               "length just before it.")
+    first = ["place", "place_km", "area"]
+    top = s.top_hotspots[first + [c for c in s.top_hotspots.columns
+                                  if c not in (*first, "lat", "lon")]]
+    names = {"place": _("Near"), "place_km": _("Km to place"), "area": _("Area"),
+             "h3": _("H3 cell"), "count": _("Incidents"), "gi_z": _("Gi* z"),
+             "gi_class": _("Class"), "recent": _("This period"),
+             "previous": _("Previous period"), "change": _("Change"),
+             "border_pair": _("Nearest border"), "border_km": _("Distance (km)")}
+    st.dataframe(top.rename(columns=names), hide_index=True, width="stretch",
+                 column_config={names["gi_z"]: st.column_config.NumberColumn(format="%.2f"),
+                                names["place_km"]: st.column_config.NumberColumn(format="%.0f"),
+                                names["border_km"]: st.column_config.NumberColumn(format="%.1f")})
+    st.caption(_("Trend: incidents in the selected period against the period of the same "
+                 "length just before it."))
 
-st.subheader("Incidents over time")
+st.subheader(_("Incidents over time"))
 weekly = (s.incidents.assign(week=s.incidents["time"].dt.tz_localize(None).dt.to_period("W")
                              .dt.start_time, category=s.incidents["category"].astype(str))
           .pivot_table(index="week", columns="category", values="id", aggfunc="count",
                        fill_value=0))
 # The map's colours: a category looks the same in the chart, the map and the reports.
-st.bar_chart(weekly, x_label="Week", y_label="Incidents per week",
+st.bar_chart(weekly, x_label=_("Week"), y_label=_("Incidents per week"),
              color=[CATEGORY_COLOURS.get(c, "#999999") for c in weekly.columns])
 
-st.subheader("Incidents")
-search = st.text_input("Search notes, categories, countries or areas", key="incident_search")
+st.subheader(_("Incidents"))
+search = st.text_input(_("Search notes, categories, countries or areas"),
+                       key="incident_search")
 table = pd.DataFrame({
-    "time (UTC)": s.incidents["time"].dt.strftime("%Y-%m-%d %H:%M"),
-    "category": s.incidents["category"].astype(str), "country": s.incidents["country"],
-    "area": s.incidents["area_name"], "fatalities": s.incidents["fatalities"],
-    "nearest border": s.incidents["border_pair"], "border km": s.incidents["border_km"].round(1),
-    "notes": s.incidents["notes"], "source": s.incidents["source"],
+    "time": s.incidents["time"],
+    "category": [_(c) for c in s.incidents["category"].astype(str)],
+    "country": s.incidents["country"], "area": s.incidents["area_name"],
+    "fatalities": s.incidents["fatalities"], "border": s.incidents["border_pair"],
+    "border_km": s.incidents["border_km"].round(1), "notes": s.incidents["notes"],
+    "source": s.incidents["source"],
 })
 if search:
-    text = table[["category", "country", "area", "notes", "nearest border"]].astype(str)
+    text = table[["category", "country", "area", "notes", "border"]].astype(str)
     table = table[text.apply(lambda col: col.str.contains(search, case=False, regex=False))
                   .any(axis=1)]
-st.caption(f"{len(table):,} of {len(s.incidents):,} incidents")
-st.dataframe(table.sort_values("time (UTC)", ascending=False), hide_index=True, width="stretch")
+st.caption(_("{shown} of {total} incidents", shown=number(len(table)),
+             total=number(len(s.incidents))))
+table = table.sort_values("time", ascending=False)
+st.dataframe(table.assign(time=[when(t) for t in table["time"]]).rename(columns={
+    "time": _("Time"), "category": _("Category"), "country": _("Country"), "area": _("Area"),
+    "fatalities": _("Fatalities"), "border": _("Nearest border"),
+    "border_km": _("Km to border"), "notes": _("Notes"), "source": _("Source")}),
+    hide_index=True, width="stretch")

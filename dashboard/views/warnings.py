@@ -10,6 +10,7 @@ from dashboard.context import current_viewer
 from data_sources.errors import DataSourceError
 from early_warning.rules import RuleError
 from model.access import AccessError
+from model.i18n import _, number, when
 
 # Streamlit badge colours (text, no emoji: air-gapped machines often lack emoji fonts).
 SEVERITY_COLOUR = {"Extreme": "red", "Severe": "orange", "Moderate": "violet", "Minor": "blue",
@@ -17,44 +18,49 @@ SEVERITY_COLOUR = {"Extreme": "red", "Severe": "orange", "Moderate": "violet", "
 
 viewer = current_viewer()
 service = data.service()
-st.title("Warnings")
+st.title(_("Warnings"))
 try:
-    with st.spinner("Evaluating the early-warning rules…"):
+    with st.spinner(_("Evaluating the early-warning rules…")):
         found = service.warnings(viewer)
 except (RuleError, DataSourceError) as exc:
-    st.error(f"The early-warning rules cannot be used: {exc}")
+    st.error(_("The early-warning rules cannot be used: {error}", error=exc))
     st.stop()
 rules_name = found.rules.path.rsplit("/", 1)[-1]
 if found.source == "runs":
-    st.caption(f"Sent by this node's early-warning runs (rules {rules_name}, version "
-               f"{found.rules.version}); acknowledged warnings stop escalating.")
+    st.caption(_("Sent by this node's early-warning runs (rules {rules}, version {version}); "
+                 "acknowledged warnings stop escalating.", rules=rules_name,
+                 version=found.rules.version))
 else:
-    st.caption(f"Replayed: rules {rules_name} (version {found.rules.version}) evaluated once a "
-               f"day over the {service.settings.warning_days} days to the data's as-of time. "
-               "This node has not run the rules yet, so nothing was sent: start "
-               "`python -m early_warning run --every 15m` to send warnings.")
+    st.caption(_("Replayed: rules {rules} (version {version}) evaluated once a day over the "
+                 "{days} days to the data's as-of time. This node has not run the rules yet, "
+                 "so nothing was sent: start `python -m early_warning run --every 15m` to "
+                 "send warnings.", rules=rules_name, version=found.rules.version,
+                 days=service.settings.warning_days))
 
-st.caption("The sidebar's filters do not apply here: warnings cover every area the rules "
-           "watch, as far as the sharing rules let you receive them.")
+st.caption(_("The sidebar's filters do not apply here: warnings cover every area the rules "
+             "watch, as far as the sharing rules let you receive them."))
 active = found.active()
 demo = bool(found.messages["demo"].any()) if len(found.messages) else False
 warnings_map_view(active, demo=demo, key="warnings_map")
-st.subheader(f"Active ({len(active)})")
+st.subheader(_("Active ({count})", count=number(len(active))))
 if active.empty:
-    st.info("No warning is active for the data you may see.")
+    st.info(_("No warning is active for the data you may see."))
 for m in active.itertuples():
     with st.container(border=True):
+        # CAP's severity, urgency, response and message type are its own codes: as sent.
         st.markdown(f":{SEVERITY_COLOUR.get(m.severity, 'gray')}-badge[{m.severity}] · "
-                    f"{m.urgency} · response: {m.response} · {m.tlp}, shared with {m.share}")
-        st.text(f"{m.area}: rule {m.rule_id}")
+                    f"{m.urgency} · " + _("response: {response}", response=m.response)
+                    + f" · {m.tlp}, " + _("shared with {share}", share=m.share))
+        st.text(_("{area}: rule {rule}", area=m.area, rule=m.rule_id))
         st.text(m.reason)
-        st.caption(f"Issued {m.issued:%Y-%m-%d %H:%M} UTC · last {m.kind.lower()} "
-                   f"{m.sent:%Y-%m-%d %H:%M} UTC · acknowledged by: "
-                   f"{m.acknowledged or 'nobody yet'}"
-                   + (" · DEMO: an exercise, not a real warning" if m.demo else ""))
+        st.caption(_("Issued {issued} · last {kind} {sent} · acknowledged by: {by}",
+                     issued=when(m.issued), kind=m.kind.lower(), sent=when(m.sent),
+                     by=m.acknowledged or _("nobody yet"))
+                   + (" · " + _("DEMO: an exercise, not a real warning") if m.demo else ""))
         mine = viewer.agency and viewer.agency in m.acknowledged.split(", ")
         if found.source == "runs" and viewer.kind == "user" and not mine:
-            if st.button(f"Acknowledge for {viewer.agency}", key=f"ack_{m.warning}"):
+            if st.button(_("Acknowledge for {agency}", agency=viewer.agency),
+                         key=f"ack_{m.warning}"):
                 try:
                     service.acknowledge(viewer, m.warning)
                 except AccessError as exc:
@@ -62,53 +68,57 @@ for m in active.itertuples():
                 else:
                     st.rerun()
 
-st.subheader("History")
+st.subheader(_("History"))
 if found.messages.empty:
-    st.caption("No message in this period.")
+    st.caption(_("No message in this period."))
 else:
     history = found.messages.iloc[::-1]
     st.dataframe(pd.DataFrame({
-        "sent (UTC)": history["sent"].dt.strftime("%Y-%m-%d %H:%M"),
-        "message": history["kind"], "rule": history["rule_id"], "area": history["area"],
-        "TLP": history["tlp"], "why": history["reason"]}), hide_index=True, width="stretch")
+        _("Sent"): [when(t) for t in history["sent"]],
+        _("Message"): history["kind"], _("Rule"): history["rule_id"],
+        _("Area"): history["area"], "TLP": history["tlp"], _("Why"): history["reason"]}),
+        hide_index=True, width="stretch")
 
 if found.source == "runs" and viewer.may("rules"):
     sent = service.deliveries(viewer)
     failed = sent[sent["status"] == "failed"]
     pending = sent[sent["status"] == "pending"]
-    label = f"Deliveries ({len(failed)} failed, {len(pending)} waiting to be tried again)"
+    label = _("Deliveries ({failed} failed, {pending} waiting to be tried again)",
+              failed=number(len(failed)), pending=number(len(pending)))
     with st.expander(label, expanded=bool(len(failed))):
         if sent.empty:
-            st.caption("Nothing was sent: no recipient may receive these warnings, or the "
-                       "rules name no recipient.")
+            st.caption(_("Nothing was sent: no recipient may receive these warnings, or the "
+                         "rules name no recipient."))
         else:
             st.dataframe(sent[["updated", "identifier", "recipient", "channel", "purpose",
                                "status", "attempts", "last_error"]],
                          hide_index=True, width="stretch")
 
-st.subheader("Rules")
+st.subheader(_("Rules"))
 st.dataframe(pd.DataFrame([{
-    "id": r.id, "kind": r.kind, "countries": ", ".join(r.countries),
-    "thresholds": ", ".join(f"{k} {v}" for k, v in r.params.items()),
-    "severity": r.severity, "response": r.response, "TLP": r.tlp, "shared with": r.share,
-    "languages": ", ".join(["en", *r.text])}
+    _("Rule"): r.id, _("Kind"): r.kind, _("Countries"): ", ".join(r.countries),
+    _("Thresholds"): ", ".join(f"{k} {v}" for k, v in r.params.items()),
+    _("Severity"): r.severity, _("Response"): r.response, "TLP": r.tlp,
+    _("Shared with"): r.share, _("Languages"): ", ".join(["en", *r.text])}
     for r in found.rules.rules]), hide_index=True, width="stretch")
 if found.rules.recipients:
-    st.caption("Recipients: " + "; ".join(
-        f"{r.id} ({r.agency}" + (f", escalates after {r.escalate_after}" if r.escalate_after
-                                 else "") + ")" for r in found.rules.recipients))
+    st.caption(_("Recipients: {recipients}", recipients="; ".join(
+        f"{r.id} ({r.agency}"
+        + (", " + _("escalates after {time}", time=r.escalate_after) if r.escalate_after
+           else "") + ")" for r in found.rules.recipients)))
 if viewer.may("rules"):
-    with st.expander("Edit the rules"):
-        st.caption("The whole rules file (TOML). Raise `version` with every change: warnings "
-                   "name the version that raised them. Saving checks every rule first and is "
-                   "written to the audit log with the change.")
+    with st.expander(_("Edit the rules")):
+        st.caption(_("The whole rules file (TOML). Raise `version` with every change: warnings "
+                     "name the version that raised them. Saving checks every rule first and "
+                     "is written to the audit log with the change."))
         with st.form("rules_form"):
-            text = st.text_area("Rules", service.rules_path().read_text(encoding="utf-8"),
+            text = st.text_area(_("Rules"), service.rules_path().read_text(encoding="utf-8"),
                                 height=420)
-            if st.form_submit_button("Check and save"):
+            if st.form_submit_button(_("Check and save")):
                 try:
                     saved = service.save_rules(viewer, text)
                 except RuleError as exc:
-                    st.error(f"Not saved: {exc}")
+                    st.error(_("Not saved: {error}", error=exc))
                 else:
-                    st.success(f"Saved: version {saved.version}, {len(saved.rules)} rules.")
+                    st.success(_("Saved: version {version}, {count} rules.",
+                                 version=saved.version, count=len(saved.rules)))
