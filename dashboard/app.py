@@ -32,10 +32,12 @@ with reported_errors():
     try:
         service = data.service()
         data.static_assets()  # the map's scripts and the fonts, before a page asks
-        lang = language.choose(service.settings.language, service.settings.digits)
-        language.style(lang)
+        digits = service.settings.digits
+        lang = language.choose(service.settings.language, digits)
         token = service.token()
         viewer = login.viewer(service)
+        lang = language.prefer(viewer, digits) or lang
+        language.style(lang)
         if not viewer.may("see") or st.session_state.pop("show_login", False):
             login.login_page(service)
             st.stop()
@@ -49,7 +51,10 @@ with reported_errors():
         st.stop()
     set_viewer(viewer)
     login.account_box(service, viewer)
-    choice, polygon = sidebar(options, language.query(service.settings.language))
+    choice, polygon = sidebar(
+        options, language.query(service.settings.language),
+        # A user's choice is theirs from now on, at every login.
+        on_language=lambda: service.access.set_language(viewer, st.session_state[language.KEY]))
 
     regional = st.Page("views/overview.py", title=_("Situation overview"), default=True)
     pages = st.navigation([

@@ -7,9 +7,11 @@ from __future__ import annotations
 import streamlit as st
 
 from model import i18n
+from model.access import Viewer
 from model.i18n import LANGUAGES, Language, _
 
 KEY = "lang"
+PREFERRED = "lang_preferred_for"  # the user whose own language this session took
 # Key figures scale with the window: "৭,৪৩,৪৯,২৬০" is wider than "74,349,260" and
 # Streamlit cuts a figure that does not fit its column.
 FIGURE_STYLE = """[data-testid="stMetricValue"] { font-size: clamp(1.5rem, 2.3vw, 2.25rem); }"""
@@ -28,8 +30,21 @@ def choose(default: str, digits: str) -> Language:
     return i18n.use(st.session_state[KEY], digits=digits)
 
 
-def selector(sidebar) -> None:
-    sidebar.selectbox(_("Language"), list(LANGUAGES), key=KEY,
+def prefer(viewer: Viewer, digits: str) -> Language | None:
+    """A user's own language (kept from an earlier choice, or their identity
+    provider's locale), on their first page after logging in, unless the link
+    names one."""
+    if not viewer.language or KEY in st.query_params or st.session_state.get(PREFERRED) == \
+            viewer.name:
+        return None
+    st.session_state[PREFERRED] = viewer.name
+    st.session_state[KEY] = viewer.language
+    return i18n.use(viewer.language, digits=digits)
+
+
+def selector(sidebar, on_change=None) -> None:
+    """The language choice; ``on_change`` (no arguments) runs when it changes."""
+    sidebar.selectbox(_("Language"), list(LANGUAGES), key=KEY, on_change=on_change,
                       format_func=lambda code: f"{LANGUAGES[code].native} · "
                                                f"{LANGUAGES[code].name}")
 

@@ -36,9 +36,11 @@ def _init(key: str, value) -> None:
         st.session_state[key] = value
 
 
-def sidebar(options: FilterOptions, lang_query: dict[str, str]) -> tuple[Choice, dict | None]:
+def sidebar(options: FilterOptions, lang_query: dict[str, str],
+            on_language=None) -> tuple[Choice, dict | None]:
     """Render the filters; returns the choice and the user polygon (GeoJSON) if any.
-    ``lang_query``: the language's part of the link, kept beside the filters."""
+    ``lang_query``: the language's part of the link, kept beside the filters;
+    ``on_language``: run when the user chooses another language."""
     start = from_query(dict(st.query_params), defaults(options.as_of))
     _init("countries", start.countries)
     _init("hazards", start.hazards)
@@ -54,7 +56,7 @@ def sidebar(options: FilterOptions, lang_query: dict[str, str]) -> tuple[Choice,
     _init("incident_mode", start.incident_mode)
 
     sb = st.sidebar
-    language.selector(sb)
+    language.selector(sb, on_language)
     sb.header(_("Filters"))
     sb.multiselect(_("Countries"), SAARC_ISO3, key="countries",
                    format_func=lambda c: f"{_(COUNTRY_NAMES[c])} ({c})")

@@ -30,7 +30,7 @@ CREATE TABLE agencies (code TEXT PRIMARY KEY, country TEXT NOT NULL, name TEXT N
 CREATE TABLE users (name TEXT PRIMARY KEY, agency TEXT NOT NULL REFERENCES agencies(code),
     role TEXT NOT NULL, password_hash TEXT, failures INTEGER NOT NULL DEFAULT 0,
     locked_until DATETIME, disabled INTEGER NOT NULL DEFAULT 0,
-    demo INTEGER NOT NULL DEFAULT 0, created DATETIME NOT NULL);
+    demo INTEGER NOT NULL DEFAULT 0, created DATETIME NOT NULL, language TEXT);
 CREATE TABLE sharing_groups (name TEXT PRIMARY KEY, created DATETIME NOT NULL);
 CREATE TABLE group_members (group_name TEXT NOT NULL REFERENCES sharing_groups(name),
     agency TEXT NOT NULL REFERENCES agencies(code), PRIMARY KEY (group_name, agency));
@@ -58,6 +58,7 @@ class User:
     disabled: bool
     demo: bool
     groups: frozenset[str]
+    language: str | None = None  # the interface language the user chose (model/i18n)
 
 
 class Accounts:
@@ -113,14 +114,17 @@ class Accounts:
     def user(self, name: str) -> User | None:
         row = self.db.execute(
             "SELECT u.name, u.agency, a.country, u.role, u.password_hash, u.failures, "
-            "u.locked_until, u.disabled, u.demo FROM users u JOIN agencies a "
+            "u.locked_until, u.disabled, u.demo, u.language FROM users u JOIN agencies a "
             "ON a.code = u.agency WHERE u.name = ?", (name,)).fetchone()
         if row is None:
             return None
         groups = self.groups_of(row[1])
         locked = pd.Timestamp(row[6]) if row[6] else None
         return User(row[0], row[1], row[2], row[3], row[4], int(row[5]), locked,
-                    bool(row[7]), bool(row[8]), groups)
+                    bool(row[7]), bool(row[8]), groups, row[9])
+
+    def set_language(self, db, name: str, language: str) -> None:
+        db.execute("UPDATE users SET language = ? WHERE name = ?", (language, name))
 
     def add_user(self, db, name: str, agency: str, role: str, password_hash: str | None,
                  demo: bool = False) -> None:

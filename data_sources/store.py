@@ -177,7 +177,15 @@ def _v8(db: sqlite3.Connection) -> None:
     network_log.create_tables(db)
 
 
-MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5), (6, _v6), (7, _v7), (8, _v8)]
+def _v9(db: sqlite3.Connection) -> None:
+    """Each user's interface language."""
+    have = {row[1] for row in db.execute('PRAGMA table_info("users")')}
+    if "language" not in have:  # a store created by this version has it already
+        db.execute('ALTER TABLE "users" ADD COLUMN "language" TEXT')
+
+
+MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5), (6, _v6), (7, _v7), (8, _v8),
+              (9, _v9)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

@@ -22,7 +22,7 @@ see only TLP:CLEAR public records, and only when the node allows it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 import numpy as np
@@ -153,6 +153,8 @@ class Viewer:
     role: Role = Role.viewer
     groups: frozenset[str] = frozenset()
     anonymous_clear: bool = False  # anonymous visitors may see TLP:CLEAR public data
+    # The interface language the user chose (model/i18n code); not a right: no cache key.
+    language: str | None = field(default=None, compare=False)
 
     @property
     def member(self) -> bool:

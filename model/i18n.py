@@ -134,12 +134,17 @@ def get(code: str | None) -> Language:
     return found
 
 
+def known(code: str | None) -> str | None:
+    """The code of the language ``code`` names, or None for none or an unknown one."""
+    try:
+        return get(code).code if code else None
+    except LanguageError:
+        return None
+
+
 def find(code: str | None) -> Language:
     """Like ``get`` but English for anything unknown (a language from a link)."""
-    try:
-        return get(code)
-    except LanguageError:
-        return ENGLISH
+    return LANGUAGES[known(code) or "en"]
 
 
 @dataclass(frozen=True)

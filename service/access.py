@@ -28,6 +28,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from data_sources.accounts import Accounts, User
 from data_sources.settings import Settings
 from data_sources.store import Store
+from model import i18n
 from model.access import OPEN, AccessError, MarkingError, Role, Viewer, parse_share
 from model.schema import SAARC_ISO3
 
@@ -117,7 +118,7 @@ class AccessService:
 
     def _session(self, user: User, method: str) -> Session:
         viewer = Viewer(user.name, agency=user.agency, country=user.country,
-                        role=Role.parse(user.role), groups=user.groups)
+                        role=Role.parse(user.role), groups=user.groups, language=user.language)
         return Session(viewer, _now() + pd.Timedelta(hours=self.settings.session_hours), method)
 
     def login(self, name: str, password: str) -> Session:
@@ -201,9 +202,18 @@ class AccessService:
                                                           "agency": agency_code,
                                                           "role": role.name})
             groups = accounts.groups_of(agency_code)
+        # OpenID Connect's standard 'locale' claim (BCP 47, 'ur-PK'): a language of ours or none.
         viewer = Viewer(name, agency=agency_code, country=agency["country"], role=role,
-                        groups=groups)
+                        groups=groups, language=i18n.known(str(claims.get("locale") or "")))
         return Session(viewer, expires, "oidc")
+
+    def set_language(self, viewer: Viewer, code: str) -> None:
+        """Keep ``code`` as the language of ``viewer`` (a local account) for its next logins."""
+        code = i18n.get(code).code
+        if viewer.kind != "user":
+            return
+        with self._store() as store, store.transaction() as db:
+            Accounts(store).set_language(db, viewer.name, code)
 
     def logout(self, session: Session) -> None:
         self.record(session.viewer, "logout", {})

@@ -465,6 +465,21 @@ def test_openid_connect_claims_name_a_known_agency_and_a_role(node):
     assert node.audit()["action"].tolist()[-2:] == ["login", "login refused"]
 
 
+def test_a_users_language_is_theirs_at_every_login(node):
+    import time
+
+    assert node.login("ravi", PASSWORD).viewer.language is None  # none chosen yet
+    node.set_language(node.login("ravi", PASSWORD).viewer, "hi-IN")
+    assert node.login("ravi", PASSWORD).viewer.language == "hi"
+    with pytest.raises(ValueError, match="unknown language 'xx'"):
+        node.set_language(node.login("ravi", PASSWORD).viewer, "xx")
+    now = int(time.time())
+    claims = {"preferred_username": "amina", "agency": "NDMA-PK", "iat": now}
+    assert node.login_oidc({**claims, "locale": "ur-PK"}).viewer.language == "ur"
+    assert node.login_oidc({**claims, "locale": "fr-FR"}).viewer.language is None
+    assert node.login_oidc(claims).viewer.language is None
+
+
 def test_a_report_says_whom_its_data_was_shared_with(service):
     from reports.content import ReportError, ReportFields
     from reports.sitrep import document

@@ -272,3 +272,24 @@ def test_first_start_makes_the_demo_accounts_with_a_chosen_password(page, demo_r
         assert metric(page, "Border incidents") == expected_incidents(
             Settings(store_path=tmp_path / "store.gpkg"), "DEMO-PAK", "PAK")
         page.screenshot(path=str(ARTIFACTS / "access_first_start_viewer.png"))
+
+
+def test_a_user_meets_the_language_they_chose_at_their_next_login(page, server, node):  # noqa: F811
+    from model.i18n import _, language
+
+    node.add_user("np-viewer", "DEMO-NPL", "viewer", PASSWORD)
+    log_in(page, server, "np-viewer")
+    figures_shown(page)  # nothing chosen yet: the node's language
+    page.get_by_test_id("stSidebar").locator('[data-testid="stSelectbox"]',
+                                             has_text="Language").first.click()
+    page.get_by_role("option", name="नेपाली · Nepali").click()
+    with language("ne"):
+        title = _("Situation overview")
+    page.locator("h1", has_text=title).wait_for(timeout=60_000)
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_label("User name").wait_for(timeout=60_000)
+    page.context.clear_cookies()
+    page.goto(server)  # a new session, no language in the link
+    log_in(page, server, "np-viewer")
+    page.locator("h1", has_text=title).wait_for(timeout=60_000)
+    assert page.left_localhost == []

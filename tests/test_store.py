@@ -124,7 +124,7 @@ def test_migration_from_an_older_schema(tmp_path, demo, monkeypatch):
         assert old.schema_version == 1
     monkeypatch.undo()
     with Store(path) as new:
-        assert new.schema_version == SCHEMA_VERSION == 8
+        assert new.schema_version == SCHEMA_VERSION == 9
         assert new.counts()["incidents"] == 10
         # v5: records from before markings were shown to everyone, and stay public.
         marks = new.query("incidents")[["agency", "agency_country", "tlp", "share"]]
