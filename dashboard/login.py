@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from model.access import AccessError, Viewer
+from model.i18n import _
 from service import SituationService
 
 SESSION = "access_session"
@@ -32,14 +33,14 @@ def viewer(service: SituationService) -> Viewer:
         try:
             session = st.session_state[SESSION] = access.login_oidc(st.user.to_dict())
         except AccessError as exc:
-            st.error(f"Your login was refused: {exc}")
-            st.button("Log out", on_click=st.logout, key="oidc_refused_logout")
+            st.error(_("Your login was refused: {error}", error=exc))
+            st.button(_("Log out"), on_click=st.logout, key="oidc_refused_logout")
             st.stop()
     current = access.current(session)
     if session is not None and current.kind != "user":
         del st.session_state[SESSION]
-        st.warning("Your session has ended (it expired, or your account was disabled); "
-                   "please log in again.")
+        st.warning(_("Your session has ended (it expired, or your account was disabled); "
+                     "please log in again."))
     return current
 
 
@@ -47,15 +48,15 @@ def login_page(service: SituationService) -> None:
     """Shown instead of the data to visitors who may see nothing yet."""
     access = service.access
     st.title("South Asia Monitor")
-    st.write("This node shares data under sharing rules: log in to see what your agency "
-             "may see.")
+    st.write(_("This node shares data under sharing rules: log in to see what your agency "
+               "may see."))
     if oidc_configured():
-        st.button("Log in with your organisation's account (OpenID Connect)",
+        st.button(_("Log in with your organisation's account (OpenID Connect)"),
                   on_click=st.login, key="login_oidc", type="primary")
     with st.form("login", enter_to_submit=True):
-        name = st.text_input("User name", key="login_name")
-        password = st.text_input("Password", type="password", key="login_password")
-        if st.form_submit_button("Log in"):
+        name = st.text_input(_("User name"), key="login_name")
+        password = st.text_input(_("Password"), type="password", key="login_password")
+        if st.form_submit_button(_("Log in")):
             try:
                 st.session_state[SESSION] = access.login(name.strip(), password)
             except AccessError as exc:
@@ -94,19 +95,19 @@ def account_box(service: SituationService, who: Viewer) -> None:
     notice that access control is off."""
     with st.sidebar:
         if who.kind == "open":
-            st.warning("Access control is off: everyone who can open this page sees all "
-                       "data. Turn it on with SAMON_ACCESS=on (README: Users, agencies and "
-                       "sharing).", icon=None)
+            st.warning(_("Access control is off: everyone who can open this page sees all "
+                         "data. Turn it on with SAMON_ACCESS=on (README: Users, agencies and "
+                         "sharing)."), icon=None)
             return
         if who.kind == "anonymous":
-            st.caption("Not logged in: you see TLP:CLEAR public data only.")
-            if st.button("Log in", key="login_from_sidebar"):
+            st.caption(_("Not logged in: you see TLP:CLEAR public data only."))
+            if st.button(_("Log in"), key="login_from_sidebar"):
                 st.session_state["show_login"] = True
                 st.rerun()
             return
-        st.caption(f"Logged in as **{who.name}** ({who.role.name}, {who.agency}, "
-                   f"{who.country})")
-        if st.button("Log out", key="logout"):
+        st.caption(_("Logged in as {name} ({role}, {agency}, {country})", name=f"**{who.name}**",
+                     role=who.role.name, agency=who.agency, country=who.country))
+        if st.button(_("Log out"), key="logout"):
             session = st.session_state.pop(SESSION, None)
             if session is not None:
                 service.access.logout(session)

@@ -24,18 +24,18 @@ s = ctx.summary
 service = data.service()
 viewer = current_viewer()
 lang = current_language().code  # reports in the session's language
-st.title("Reports and exports")
+st.title(_("Reports and exports"))
 components.demo_banner(s, ctx.scenario_name)
 components.period_caption(s)
-st.write("The report uses the figures shown on the overview for the same filters.")
+st.write(_("The report uses the figures shown on the overview for the same filters."))
 components.key_figures(s)
 if s.audience:
-    st.caption("Contains data shared only with: " + "; ".join(s.audience)
-               + ". Send it no further than that.")
+    st.caption(_("Contains data shared only with: {audience}. Send it no further than that.",
+                 audience="; ".join(s.audience)))
 if not viewer.may("export"):
-    st.info("Reports need the role coordinator, data exports the role analyst; you are "
-            f"{viewer.role.name}." if viewer.kind == "user" else
-            "Log in as a coordinator to make reports.")
+    st.info(_("Reports need the role coordinator, data exports the role analyst; you are "
+              "{role}.", role=viewer.role.name) if viewer.kind == "user" else
+            _("Log in as a coordinator to make reports."))
     st.stop()
 may_report = viewer.may("report")
 
@@ -48,32 +48,34 @@ if st.session_state.get("report_highlights_for") != (s.key, lang):
 
 left, right = st.columns([3, 2])
 with left:
-    title = st.text_input("Title", _("Situation report"), key="report_title")
-    agency = st.text_input("Issuing agency", key="report_agency")
-    contact = st.text_input("Contact", key="report_contact")
+    title = st.text_input(_("Title"), _("Situation report"), key="report_title")
+    agency = st.text_input(_("Issuing agency"), key="report_agency")
+    contact = st.text_input(_("Contact"), key="report_contact")
     allowed = TLP_LEVELS[TLP_LEVELS.index(s.tlp):]
     if st.session_state.get("report_tlp") not in allowed:
         st.session_state["report_tlp"] = "TLP:AMBER" if "TLP:AMBER" in allowed else allowed[0]
-    tlp = st.radio("Sensitivity", allowed, horizontal=True, key="report_tlp",
-                   help=f"The data is marked {s.tlp}: a report cannot be marked lower.")
+    tlp = st.radio(_("Sensitivity"), allowed, horizontal=True, key="report_tlp",
+                   help=_("The data is marked {tlp}: a report cannot be marked lower.",
+                          tlp=s.tlp))
     number_col, date_col, time_col = st.columns([1, 1.4, 1])
-    number = number_col.number_input("Sitrep number", min_value=1, value=None, step=1,
-                                     key="report_number", placeholder="not numbered")
-    next_day = date_col.date_input("Next update (UTC)", value=None, key="report_next_day")
-    next_time = time_col.time_input("at (UTC)", value=None, key="report_next_time")
+    number = number_col.number_input(_("Sitrep number"), min_value=1, value=None, step=1,
+                                     key="report_number", placeholder=_("not numbered"))
+    next_day = date_col.date_input(_("Next update (UTC)"), value=None, key="report_next_day")
+    next_time = time_col.time_input(_("at (UTC)"), value=None, key="report_next_time")
     affected_col, need_col, by_col = st.columns([1, 1, 1.4])
-    affected = affected_col.number_input("People affected (assessed)", min_value=0,
+    affected = affected_col.number_input(_("People affected (assessed)"), min_value=0,
                                          value=None, step=1, key="report_affected",
-                                         placeholder="not reported")
-    in_need = need_col.number_input("People in need (assessed)", min_value=0, value=None,
-                                    step=1, key="report_in_need", placeholder="not reported")
-    assessed_by = by_col.text_input("Assessed by (source)", key="report_assessed_by")
-    highlights = st.text_area("Highlights (one per line; generated from the figures)",
+                                         placeholder=_("not reported"))
+    in_need = need_col.number_input(_("People in need (assessed)"), min_value=0, value=None,
+                                    step=1, key="report_in_need",
+                                    placeholder=_("not reported"))
+    assessed_by = by_col.text_input(_("Assessed by (source)"), key="report_assessed_by")
+    highlights = st.text_area(_("Highlights (one per line; generated from the figures)"),
                               height=180, key="report_highlights")
     sections = {}
-    with st.expander("Needs and response by sector, coordination"):
+    with st.expander(_("Needs and response by sector, coordination")):
         for name in (*SECTORS, *SECTIONS[1:]):
-            sections[name] = st.text_area(name, key=f"report_section_{name}", height=68)
+            sections[name] = st.text_area(_(name), key=f"report_section_{name}", height=68)
 next_update = (pd.Timestamp.combine(next_day, next_time or pd.Timestamp(0).time())
                .tz_localize("UTC") if next_day else None)
 fields = ReportFields(title=title, agency=agency, contact=contact, tlp=tlp,
@@ -103,43 +105,43 @@ def audited(kind: str) -> dict:
     return {"on_click": service.record_export, "args": ([kind], s, viewer, tlp)}
 
 
-st.subheader("Downloads")
+st.subheader(_("Downloads"))
 c1, c2, c3, c4 = st.columns(4)
 if may_report:
     try:
-        with st.spinner("Building the PDF…"):
+        with st.spinner(_("Building the PDF…")):
             pdf = service.document("pdf", s, detail, lambda: document("pdf", s, fields, lang=lang),
                                    viewer)
     except ReportError as exc:
-        st.error(f"The report cannot be made: {exc}")
+        st.error(_("The report cannot be made: {error}", error=exc))
         st.stop()
     with right:
         page = pdfium.PdfDocument(pdf)[0].render(scale=1.2).to_pil()
-        st.image(page, caption="First page of the PDF", width="stretch",
-                 alt="Preview of the first page of the situation report (PDF)")
+        st.image(page, caption=_("First page of the PDF"), width="stretch",
+                 alt=_("Preview of the first page of the situation report (PDF)"))
     c1.download_button("PDF", pdf, file_name=f"{stem}.pdf", mime="application/pdf",
                        key="download_pdf", **audited("pdf"))
 else:
     with right:
-        st.info("Reports (PDF, Word, HTML) need the role coordinator: you may download the "
-                "data.")
+        st.info(_("Reports (PDF, Word, HTML) need the role coordinator: you may download the "
+                  "data."))
 # Prepared files are remembered by what they were made from (the summary and the
 # fields): a change of filter, TLP or text asks for them to be prepared again.
 prepared = st.session_state.setdefault("prepared", set())
 makers = {
-    "docx": (c2, "Prepare Word (DOCX)", "Word (DOCX)", f"{stem}.docx",
+    "docx": (c2, _("Prepare Word (DOCX)"), _("Word (DOCX)"), f"{stem}.docx",
              "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
              lambda: document("docx", s, fields, lang=lang)),
-    "html": (c3, "Prepare HTML with map", "HTML with interactive map", f"{stem}.html",
+    "html": (c3, _("Prepare HTML with map"), _("HTML with interactive map"), f"{stem}.html",
              "text/html", lambda: document("html", s, fields, lang=lang)),
-    "bundle": (c4, "Prepare data bundle", "Data bundle (ZIP)", f"{stem}_data.zip",
+    "bundle": (c4, _("Prepare data bundle"), _("Data bundle (ZIP)"), f"{stem}_data.zip",
                "application/zip", bundle_zip),
 }
 for kind, (col, prepare, label, file_name, mime, make) in makers.items():
     if kind in ("docx", "html") and not may_report:
         continue
     if col.button(prepare, key=f"prepare_{kind}"):
-        with st.spinner(f"Preparing {label}…"):
+        with st.spinner(_("Preparing {what}…", what=label)):
             service.document(kind, s, detail, make, viewer)
         prepared.add((kind, s.key, detail))
     if (kind, s.key, detail) in prepared:
@@ -147,10 +149,10 @@ for kind, (col, prepare, label, file_name, mime, make) in makers.items():
                             file_name=file_name, mime=mime, key=f"download_{kind}",
                             **audited(kind))
     elif any(p[0] == kind for p in prepared):
-        col.caption("Filters or text changed since it was prepared: prepare it again.")
-st.download_button("Per-area table only (CSV)",
+        col.caption(_("Filters or text changed since it was prepared: prepare it again."))
+st.download_button(_("Per-area table only (CSV)"),
                    service.document("csv", s, tlp, lambda: area_table_csv(s, tlp), viewer),
                    file_name=f"{stem}_areas.csv", mime="text/csv", key="download_areas",
                    **audited("csv"))
-st.caption("CAP alerts from DEMO data carry status Exercise, never Actual. Every exported "
-           "row carries the as-of time, source, DEMO flag and TLP marking.")
+st.caption(_("CAP alerts from DEMO data carry status Exercise, never Actual. Every exported "
+             "row carries the as-of time, source, DEMO flag and TLP marking."))
