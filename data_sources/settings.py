@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from model import i18n
 
 from .demo import cache_root
 
@@ -38,6 +40,19 @@ class Settings(BaseSettings):
     # digits: "locale" (each language's usual), "latin" (0-9) or "native".
     language: str = "en"
     digits: str = "locale"
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        return i18n.get(value).code  # a language we do not have is an error, not English
+
+    @field_validator("digits")
+    @classmethod
+    def _known_digits(cls, value: str) -> str:
+        if value not in i18n.DIGIT_STYLES:
+            raise ValueError(f"unknown digit style {value!r}; one of: "
+                             f"{', '.join(i18n.DIGIT_STYLES)}")
+        return value
 
     gdacs_events_url: str = ("https://www.gdacs.org/gdacsapi/api/events/geteventlist/SEARCH"
                              "?alertlevel=Green;Orange;Red&eventlist=EQ;TC;FL;DR;WF")

@@ -300,3 +300,28 @@ def test_a_sitrep_pdf_in_each_language(summary, tmp_path, code):
         with language(code):
             assert _("Key figures") in text and _("Highlights") in text
             assert number(summary.key_figures["displaced"], decimals=0) in text
+
+
+def test_a_nodes_language_setting_must_name_a_language_we_have(monkeypatch):
+    from pydantic import ValidationError
+
+    from data_sources.settings import Settings
+
+    monkeypatch.setenv("SAMON_LANGUAGE", "ur-PK")
+    assert Settings().language == "ur"
+    monkeypatch.setenv("SAMON_LANGUAGE", "xx")
+    with pytest.raises(ValidationError, match="unknown language 'xx'"):
+        Settings()
+    monkeypatch.setenv("SAMON_LANGUAGE", "en")
+    monkeypatch.setenv("SAMON_DIGITS", "roman")
+    with pytest.raises(ValidationError, match="unknown digit style 'roman'"):
+        Settings()
+
+
+def test_a_report_from_a_point_of_view_the_data_lacks_is_a_clear_error(demo_root, tmp_path):
+    env = {"SAMON_CACHE_DIR": str(demo_root), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-m", "reports", "sitrep", "--view", "ZZZ",
+                           "--format", "html", "--out", str(tmp_path)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "no point of view 'ZZZ'" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
