@@ -16,7 +16,7 @@ import shapely
 
 from geo import fingerprint
 from geo.hotspots import CLASS_ORDER, h3_cells
-from model.i18n import _, local_name, ngettext, number
+from model.i18n import N_, _, local_name, ngettext, number
 
 from .html import esc, legend, safe_url
 from .raster import to_png_overlay
@@ -92,9 +92,10 @@ def _features(frame: gpd.GeoDataFrame, props: dict[str, pd.Series], *, pane: str
               tooltip: dict[str, str] | None = None,
               popup: dict[str, str] | None = None) -> dict:
     """A part drawing ``frame``'s features: ``style`` for all, ``style_from``
-    (style option -> property) per feature, tooltip/popup fields {property: label}."""
+    (style option -> property) per feature, tooltip/popup fields {property: label}
+    (labels marked with N_, shown in the language in use)."""
     def fields(spec):
-        return [[key, esc(label)] for key, label in spec.items()] if spec else None
+        return [[key, esc(_(label))] for key, label in spec.items()] if spec else None
 
     return {"kind": "geojson", "pane": pane, "data": _geojson(frame, props), "style": style,
             "style_from": style_from or {}, "tooltip": fields(tooltip), "popup": fields(popup)}
@@ -131,13 +132,13 @@ def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame,
         _features(countries, {"name": countries["name"], "iso3": countries["iso3"]},
                   pane=FILLS, style={"color": "#555", "weight": 0.8, "fillColor": "#f2efe9",
                                      "fillOpacity": 0.6},
-                  tooltip={"name": "Country"}),
+                  tooltip={"name": N_("Country")}),
         _features(borders, {"pair": borders["pair"], "length_km": borders["length_km"].round(),
                             "disputed": disputed.astype(int),
                             "dash": disputed.map({True: "6 4", False: None})},
                   pane=LINES, style={"color": "#222", "weight": 2},
                   style_from={"dashArray": "dash"},
-                  tooltip={"pair": "Border", "length_km": "Length (km)"}),
+                  tooltip={"pair": N_("Border"), "length_km": N_("Length (km)")}),
     ]
     return Layer("boundaries", _("Boundaries and borders"), parts,
                  legend(_("Boundaries"), [("#222", _("International border")),
@@ -152,7 +153,7 @@ def covered_layer(areas: gpd.GeoDataFrame) -> Layer:
     which do not change with the region."""
     part = _features(areas, {"name": areas["name"]}, pane=LINES,
                      style={"color": AREA_OUTLINE, "weight": 2, "fill": False},
-                     tooltip={"name": "Area covered"})
+                     tooltip={"name": N_("Area covered")})
     return Layer("covered", _("Area the figures cover"), [part],
                  legend(_("Area the figures cover"), [(AREA_OUTLINE, _("Outline"))]))
 
@@ -200,11 +201,11 @@ def incidents_layer(incidents: gpd.GeoDataFrame, mode: str = "auto") -> Layer:
         if "border_km" in incidents:
             props["border"] = (incidents["border_pair"].astype(str) + ", "
                                + incidents["border_km"].round(1).astype(str) + " km")
-        fields = {"category": "Category", "time": "Time", "country": "Country",
-                  "fatalities": "Fatalities", "notes": "Notes", "source": "Source",
-                  "shared_by": "Shared by"}
+        fields = {"category": N_("Category"), "time": N_("Time"), "country": N_("Country"),
+                  "fatalities": N_("Fatalities"), "notes": N_("Notes"),
+                  "source": N_("Source"), "shared_by": N_("Shared by")}
         if "border" in props:
-            fields["border"] = "Nearest border"
+            fields["border"] = N_("Nearest border")
         part = _features(incidents, props, pane=POINTS,
                          style={"radius": 5, "weight": 1, "color": "#333", "fillOpacity": 0.85},
                          style_from={"fillColor": "colour"}, popup=fields)
@@ -226,7 +227,7 @@ def incidents_layer(incidents: gpd.GeoDataFrame, mode: str = "auto") -> Layer:
                              "colour": cells["top"].map(CATEGORY_COLOURS)},
                      pane=POINTS, style={"weight": 1, "color": "#333", "fillOpacity": 0.75},
                      style_from={"radius": "radius", "fillColor": "colour"},
-                     tooltip={"count": "Incidents", "top": "Most frequent"})
+                     tooltip={"count": N_("Incidents"), "top": N_("Most frequent")})
     shared = _agencies_note(incidents)
     return Layer("incidents", _("Incidents"), [part],
                  legend(_("Incidents (clusters)"), items,
@@ -261,9 +262,9 @@ def hotspots_layer(cells: gpd.GeoDataFrame) -> Layer:
                     "z": shown["gi_z"].round(2), "colour": classes.map(GI_COLOURS)},
             pane=HOTSPOTS, style={"color": "#666", "weight": 0.5, "fillOpacity": 0.5},
             style_from={"fillColor": "colour"},
-            tooltip={"class": "Gi* class", "count": "Incidents", "z": "z-score",
-                     "recent": "Recent period", "previous": "Previous period",
-                     "change": "Change"}))
+            tooltip={"class": N_("Gi* class"), "count": N_("Incidents"), "z": N_("z-score"),
+                     "recent": N_("Recent period"), "previous": N_("Previous period"),
+                     "change": N_("Change")}))
     items = [(GI_COLOURS[c], c) for c in CLASS_ORDER if c != "not significant"]
     return Layer("hotspots", _("Incident hotspots (Gi*)"), parts,
                  legend(_("Hotspots (Getis-Ord Gi*)"), items,
@@ -317,7 +318,7 @@ def cyclone_layer(tracks: gpd.GeoDataFrame, swaths: gpd.GeoDataFrame, wind=None,
                       "source": ordered["radii_source"],
                       "colour": ordered["threshold_kt"].map(swath_colours).fillna("#999")},
             pane=LINES, style={"weight": 1.5, "fill": False}, style_from={"color": "colour"},
-            tooltip={"name": "Storm", "threshold": "Swath", "source": "Radii"}))
+            tooltip={"name": N_("Storm"), "threshold": N_("Swath"), "source": N_("Radii")}))
     fixes = tracks.sort_values("time")
     step = step if step is not None else gpd.GeoDataFrame(geometry=[])
     centres = step.drop_duplicates("storm_id")
@@ -327,7 +328,7 @@ def cyclone_layer(tracks: gpd.GeoDataFrame, swaths: gpd.GeoDataFrame, wind=None,
                                        "dash": paths["dash"]},
                                pane=LINES, style={"color": "#000", "weight": 2},
                                style_from={"dashArray": "dash"},
-                               tooltip={"storm": "Storm", "part": "Track"}))
+                               tooltip={"storm": N_("Storm"), "part": N_("Track")}))
     if len(fixes):
         parts.append(_features(
             fixes, {"storm": fixes["name"],
@@ -335,8 +336,8 @@ def cyclone_layer(tracks: gpd.GeoDataFrame, swaths: gpd.GeoDataFrame, wind=None,
                     "wind": fixes["wind_kt"], "pressure": fixes["pressure_hpa"]},
             pane=POINTS, style={"radius": 3, "color": "#000", "fillColor": "#000",
                                 "fillOpacity": 1, "weight": 1},
-            tooltip={"storm": "Storm", "time": "Time", "wind": "Wind (kt)",
-                     "pressure": "Pressure (hPa)"}))
+            tooltip={"storm": N_("Storm"), "time": N_("Time"), "wind": N_("Wind (kt)"),
+                     "pressure": N_("Pressure (hPa)")}))
     note = "Lines: 34/50/64 kt swaths; black: track"
     if len(step):
         radii = step.sort_values("threshold_kt", ascending=False)
@@ -346,7 +347,8 @@ def cyclone_layer(tracks: gpd.GeoDataFrame, swaths: gpd.GeoDataFrame, wind=None,
                     "colour": radii["threshold_kt"].map(swath_colours).fillna("#999")},
             pane=LINES, style={"weight": 2.5, "dashArray": "2 4", "fillOpacity": 0.12},
             style_from={"color": "colour", "fillColor": "colour"},
-            tooltip={"storm": "Storm", "threshold": "Within", "people": "People there"}))
+            tooltip={"storm": N_("Storm"), "threshold": N_("Within"),
+                     "people": N_("People there")}))
         centre_points = gpd.GeoDataFrame(
             centres, geometry=gpd.points_from_xy(centres["lon"], centres["lat"]),
             crs="EPSG:4326")
@@ -356,7 +358,7 @@ def cyclone_layer(tracks: gpd.GeoDataFrame, swaths: gpd.GeoDataFrame, wind=None,
                             "wind": centre_points["wind_kt"].round()},
             pane=POINTS, style={"radius": 9, "color": "#000", "weight": 3,
                                 "fillColor": "#ffffff", "fillOpacity": 1},
-            tooltip={"storm": "Storm centre", "time": "At", "wind": "Wind (kt)"}))
+            tooltip={"storm": N_("Storm centre"), "time": N_("At"), "wind": N_("Wind (kt)")}))
         note = ("Lines: 34/50/64 kt swaths; dotted: wind radii at the chosen time; white "
                 "circle: the centre then; track solid before, dashed after")
     labels = [*(_range(a, b, " kt") for a, b in ((34, 50), (50, 64), (64, 96))),
@@ -406,7 +408,7 @@ def displacement_layer(areas: gpd.GeoDataFrame, figures: pd.Series) -> Layer:
                              "displaced": values.round().astype("int64"), "colour": fill},
                      pane=FILLS, style={"color": "#444", "weight": 0.8, "fillOpacity": 0.65},
                      style_from={"fillColor": "colour"},
-                     tooltip={"name": "Area", "displaced": "Displaced people"})
+                     tooltip={"name": N_("Area"), "displaced": N_("Displaced people")})
     if len(edges) > 1:
         labels = [_range(round(a), round(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
     else:
@@ -432,9 +434,10 @@ def alerts_layer(alerts: gpd.GeoDataFrame) -> Layer:
         part = _features(located, props, pane=ALERTS,
                          style={"radius": 9, "weight": 2, "fillOpacity": 0.35},
                          style_from={"color": "colour", "fillColor": "colour"},
-                         popup={"headline": "Alert", "level": "Level", "hazard": "Hazard",
-                                "start": "Since", "source": "Source",
-                                "shared_by": "Shared by", "link": "Link"})
+                         popup={"headline": N_("Alert"), "level": N_("Level"),
+                                "hazard": N_("Hazard"), "start": N_("Since"),
+                                "source": N_("Source"), "shared_by": N_("Shared by"),
+                                "link": N_("Link")})
         for feature, link in zip(part["data"]["features"], more, strict=True):
             feature["properties"]["link"] = link  # built from an escaped, http(s)-only URL
         parts.append(part)
@@ -483,7 +486,8 @@ def warnings_layer(active: pd.DataFrame) -> Layer:
         parts.append(_features(shapes, props, pane=ALERTS,
                                style={"radius": 9, "weight": 2, "fillOpacity": 0.3},
                                style_from={"color": "colour", "fillColor": "colour"},
-                               popup={"area": "Area", "severity": "Severity", "rule": "Rule",
-                                      "message": "Latest message", "sent": "Sent"}))
+                               popup={"area": N_("Area"), "severity": N_("Severity"),
+                                      "rule": N_("Rule"), "message": N_("Latest message"),
+                                      "sent": N_("Sent")}))
     return Layer("warnings", _("Warnings"), parts,
                  legend(_("Warning severity"), [(c, s) for s, c in SEVERITY_COLOURS.items()]))
