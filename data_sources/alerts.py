@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 from pyproj import Geod
 
+from model.i18n import N_
 from model.schema import ReadResult
 
 from . import validate as v
@@ -57,12 +58,13 @@ def parse_xml(path: str | Path) -> Element:
     except (defusedxml.DTDForbidden, defusedxml.EntitiesForbidden,
             defusedxml.ExternalReferenceForbidden) as exc:
         raise UnsafeXMLError(
-            f"refused: the XML declares a DTD or entities ({type(exc).__name__}), "
-            "which can be used for XXE or entity-expansion attacks", path=path,
+            N_("refused: the XML declares a DTD or entities ({detail}), which can be used "
+               "for XXE or entity-expansion attacks"), path=path, detail=type(exc).__name__,
         ) from None
     except ParseError as exc:
         line = exc.position[0] if exc.position else None
-        raise FormatError(f"is not well-formed XML: {exc}", path=path, row=line) from None
+        raise FormatError(N_("is not well-formed XML: {detail}"), path=path, row=line,
+                          detail=str(exc)) from None
 
 
 def _local(tag: str) -> str:
@@ -107,7 +109,7 @@ def _finish(fmt, path, df, check, columns, geometry) -> ReadResult[gpd.GeoDataFr
 
 
 def _gdacs_common(df: pd.DataFrame, check: v.RowChecker):
-    df = check.drop(df, v.blank(df["eventid"]), "eventid", "event id is missing")
+    df = check.drop(df, v.blank(df["eventid"]), "eventid", N_("event id is missing"))
     df, hazard = v.vocabulary(df, "eventtype", GDACS_HAZARDS, check)
     df, level = v.vocabulary(df, "alertlevel", GDACS_LEVELS, check)
     df, start = v.times(df, "fromdate", check)
@@ -131,7 +133,7 @@ def read_gdacs_rss(path: str | Path) -> ReadResult[gpd.GeoDataFrame]:
     root = parse_xml(path)
     channel = _child(root, "channel") if _local(root.tag) == "rss" else None
     if channel is None:
-        raise FormatError("is not an RSS feed (no <rss><channel>)", path=path)
+        raise FormatError(N_("is not an RSS feed (no <rss><channel>)"), path=path)
     items = []
     for item in _children(channel, "item"):
         severity = _child(item, "severity")
@@ -148,7 +150,7 @@ def read_gdacs_rss(path: str | Path) -> ReadResult[gpd.GeoDataFrame]:
             "link": _text(item, "link"), "point": point,
         })
     if not items:
-        raise FormatError("is an RSS feed with no <item>", path=path)
+        raise FormatError(N_("is an RSS feed with no <item>"), path=path)
     df, check = _records(items), v.RowChecker()
     latlon = df["point"].astype("string").str.split(r"\s+", expand=True, regex=True)
     df["lat"], df["lon"] = latlon[0], latlon[1] if latlon.shape[1] > 1 else None
@@ -163,10 +165,11 @@ def read_gdacs_geojson(path: str | Path) -> ReadResult[gpd.GeoDataFrame]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FormatError(f"is not valid JSON: {exc.msg}", path=path, row=exc.lineno) from None
+        raise FormatError(N_("is not valid JSON: {detail}"), path=path, row=exc.lineno,
+                          detail=exc.msg) from None
     features = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(features, list) or not features:
-        raise FormatError("is not a GeoJSON FeatureCollection with features", path=path)
+        raise FormatError(N_("is not a GeoJSON FeatureCollection with features"), path=path)
     items = []
     for feature in features:
         props = feature.get("properties") or {}
@@ -208,9 +211,10 @@ def _cap_polygon(text: str) -> shapely.Polygon:
     pairs = [p.split(",") for p in text.split()]
     coords = np.array([[float(lon), float(lat)] for lat, lon in pairs])
     if len(coords) < 4:
-        raise ValueError(f"has {len(coords)} points; CAP needs at least 4")
+        raise ValueError(N_("'{value}' has {count} points; CAP needs at least 4"),
+                         {"count": len(coords)})
     if (np.abs(coords[:, 1]) > 90).any() or (np.abs(coords[:, 0]) > 180).any():
-        raise ValueError("has coordinates outside the globe")
+        raise ValueError(N_("'{value}' has coordinates outside the globe"), {})
     return shapely.make_valid(shapely.Polygon(coords))
 
 
@@ -219,7 +223,7 @@ def _cap_circle(text: str) -> shapely.Polygon:
     centre, radius = text.split()
     lat, lon = (float(x) for x in centre.split(","))
     if abs(lat) > 90 or abs(lon) > 180:
-        raise ValueError("centre is outside the globe")
+        raise ValueError(N_("'{value}': the centre is outside the globe"), {})
     radius_m = float(radius) * 1000
     if radius_m <= 0:
         return shapely.Point(lon, lat)
@@ -244,10 +248,11 @@ def read_cap(path: str | Path) -> ReadResult[gpd.GeoDataFrame]:
     """
     root = parse_xml(path)
     if _local(root.tag) != "alert":
-        raise FormatError(f"is not a CAP alert (root element <{_local(root.tag)}>)", path=path)
+        raise FormatError(N_("is not a CAP alert (root element <{tag}>)"), path=path,
+                          tag=_local(root.tag))
     identifier, sent = _text(root, "identifier"), _text(root, "sent")
     if not identifier:
-        raise FormatError("CAP alert has no <identifier>", path=path, field="identifier")
+        raise FormatError(N_("CAP alert has no <identifier>"), path=path, field="identifier")
     status, sender = _text(root, "status") or "", _text(root, "sender")
     items, problems = [], {}
     for n, info in enumerate(_children(root, "info"), start=1):
@@ -258,8 +263,13 @@ def read_cap(path: str | Path) -> ReadResult[gpd.GeoDataFrame]:
                     try:
                         shapes.append(parse((el.text or "").strip()))
                     except (ValueError, TypeError) as exc:
-                        problems[n] = (f"area/{kind}", f"'{(el.text or '').strip()[:60]}' {exc}"
-                                       if str(exc) else "is not valid")
+                        # Our own checks say what is wrong; a number that does not parse
+                        # is simply not valid.
+                        message, params = (exc.args if len(exc.args) == 2
+                                           and isinstance(exc.args[1], dict)
+                                           else (N_("'{value}' is not valid"), {}))
+                        problems[n] = (f"area/{kind}", message,
+                                       {"value": (el.text or "").strip()[:60], **params})
         areas = [_text(a, "areaDesc") for a in _children(info, "area")]
         items.append({
             "status": status, "severity": _text(info, "severity"),
@@ -273,16 +283,16 @@ def read_cap(path: str | Path) -> ReadResult[gpd.GeoDataFrame]:
             "geometry": shapely.union_all(shapes) if shapes else None,
         })
     if not items:
-        raise FormatError("CAP alert has no <info> block", path=path, field="info")
+        raise FormatError(N_("CAP alert has no <info> block"), path=path, field="info")
     df, check = _records(items), v.RowChecker()
     bad = df["_row"].isin(problems)
     if bad.any():
-        for row, (field, reason) in problems.items():
+        for row, (field, message, params) in problems.items():
             check.drop(df[df["_row"] == row], pd.Series(True, index=df.index[df["_row"] == row]),
-                       field, reason)
+                       field, message, **params)
         df = df[~bad]
     df = check.drop(df, df["status"].str.lower().isin(["test", "exercise", "draft"]), "status",
-                    "status '" + df["status"] + "' is not a real alert")
+                    N_("status '{value}' is not a real alert"), value=df["status"])
     df, level = v.vocabulary(df, "severity", CAP_LEVELS, check)
     df, start = v.times(df, "start", check)
     df, end = v.times(df, "end", check, required=False)

@@ -13,7 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from model.i18n import written_in
+from model.i18n import N_, written_in
 from model.schema import Notice, ReadResult
 
 from . import validate as v
@@ -57,20 +57,21 @@ def read_boundaries(
     if name_col is None and name_field is None and code_col is not None:
         # Some UN boundary files carry codes only: name the areas by their code, and say so.
         name_col = code_col
-        notices.append(Notice(code_col, f"no area name column: areas are named by their "
-                                        f"code ('{code_col}')"))
+        notices.append(Notice(code_col, N_("no area name column: areas are named by their code "
+                                           "('{column}')"), {"column": code_col}))
     if name_col is None or name_col not in cols:
-        raise FormatError("has no area name column (tried " + ", ".join(_NAME) + ")",
-                          path=path, field=name_field)
+        raise FormatError(N_("has no area name column (tried {columns})"), path=path,
+                          field=name_field, columns=", ".join(_NAME))
     iso_col = _pick(cols, _ISO3)
     check = v.RowChecker()
     kinds = geometry.geom_type.astype("string")
     df = check.drop(df, ~kinds.isin(["Polygon", "MultiPolygon"]), "geometry",
-                    kinds.fillna("missing geometry") + " is not a polygon")
+                    N_("{kind} is not a polygon"), kind=kinds.fillna("missing geometry"))
     bounds = geometry.loc[df.index].bounds
     outside = (bounds.abs() > [180, 90, 180, 90]).any(axis=1)
-    df = check.drop(df, outside, "geometry", "coordinates are outside the globe (wrong CRS?)")
-    df = check.drop(df, v.blank(df[name_col]), name_col, "name is missing")
+    df = check.drop(df, outside, "geometry",
+                    N_("coordinates are outside the globe (wrong CRS?)"))
+    df = check.drop(df, v.blank(df[name_col]), name_col, N_("name is missing"))
     if "admin_level" in cols:
         df, level = v.non_negative(df, "admin_level", check, required=True)
     else:
@@ -93,8 +94,9 @@ def read_boundaries(
         columns["view"] = v.text(df, view_col).str.strip().str.upper()
     elif pov := _NATURAL_EARTH_VIEW.match(Path(path).stem):
         columns["view"] = pd.Series(pov.group(1).upper(), index=df.index, dtype="string")
-        notices.append(Notice(None, f"the outlines are drawn as {pov.group(1).upper()} sees "
-                                    "them (Natural Earth point-of-view file, by its name)"))
+        notices.append(Notice(None, N_("the outlines are drawn as {view} sees them (Natural Earth "
+                                       "point-of-view file, by its name)"),
+                                {"view": pov.group(1).upper()}))
     if "demo" in cols:
         columns["demo"] = df["demo"].str.lower().isin(["true", "1"])
     data = v.conform("boundaries", columns, geometry, index=df.index)
@@ -136,10 +138,11 @@ def read_places(path: str | Path, *, source: str | None = None,
     needed = ("name", "population") + (("latitude", "longitude") if is_csv else ())
     missing = [k for k in needed if fields[k] is None]
     if missing:
-        raise FormatError(f"is not a places file: no {', '.join(missing)} column", path=path)
+        raise FormatError(N_("is not a places file: no {columns} column"), path=path,
+                          columns=", ".join(missing))
     name_col, population_col = str(fields["name"]), str(fields["population"])
     check = v.RowChecker()
-    df = check.drop(df, v.blank(df[name_col]), name_col, "name is missing")
+    df = check.drop(df, v.blank(df[name_col]), name_col, N_("name is missing"))
     df, population = v.non_negative(df, population_col, check, required=True)
     country = (to_iso3(df[fields["country"]]) if fields["country"]
                else pd.Series(pd.NA, index=df.index, dtype="string"))

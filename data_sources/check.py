@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 import pandas as pd
 
+from model.i18n import _, language, number
 from model.schema import ReadResult
 
 from .detect import READERS, read_any
@@ -59,32 +61,37 @@ def summarize(result: ReadResult, shown: int = SHOWN_REJECTIONS) -> dict:
     return summary
 
 
-def render_text(summary: dict) -> str:
+def render_text(result: ReadResult, shown: int = SHOWN_REJECTIONS) -> str:
+    """The check for a person, in the language in use (JSON stays English)."""
+    summary = summarize(result, shown)
     lines = [
-        f"file:      {summary['path']}",
-        f"kind:      {summary['kind']} ({summary['format']})",
-        f"accepted:  {summary['accepted']}",
-        f"rejected:  {summary['rejected']}",
+        _("file: {path}", path=summary["path"]),
+        _("kind: {kind} ({format})", kind=summary["kind"], format=summary["format"]),
+        _("accepted: {count}", count=number(summary["accepted"])),
+        _("rejected: {count}", count=number(summary["rejected"])),
     ]
     if summary.get("variable"):
-        lines.append(f"variable:  {summary['variable']} ({summary['units']}), "
-                     f"shape {' x '.join(map(str, summary['shape']))}")
-    lines.append(f"crs:       {summary['crs'] or 'none'}")
+        lines.append(_("variable: {variable} ({units}), shape {shape}",
+                       variable=summary["variable"], units=summary["units"],
+                       shape=" x ".join(map(str, summary["shape"]))))
+    lines.append(_("crs: {crs}", crs=summary["crs"] or _("none")))
     if summary["bounds"]:
-        lines.append("bounds:    " + ", ".join(f"{b:.4f}" for b in summary["bounds"])
-                     + "  (min x, min y, max x, max y)")
+        lines.append(_("bounds: {bounds} (min x, min y, max x, max y)",
+                       bounds=", ".join(f"{b:.4f}" for b in summary["bounds"])))
     if summary["time_range"]:
-        lines.append(f"time:      {summary['time_range'][0]} .. {summary['time_range'][1]}")
-    for w in summary.get("warnings", []):
-        field = f" ({w['field']})" if w["field"] else ""
-        lines.append(f"note{field}: {w['reason']}")
+        lines.append(_("time: {first} .. {last}", first=summary["time_range"][0],
+                       last=summary["time_range"][1]))
+    for note in result.warnings:
+        lines.append(_("note ({field}): {reason}", field=note.field or _("file"),
+                       reason=note.text()))
     if summary["rejections"]:
-        lines.append(f"first {len(summary['rejections'])} rejections:")
-        for r in summary["rejections"]:
-            field = f", field '{r['field']}'" if r["field"] else ""
-            lines.append(f"  row {r['row']}{field}: {r['reason']}")
-    verdict = "usable" if summary["accepted"] else "NOT usable: every record was rejected"
-    lines.append(f"verdict:   {verdict}")
+        lines.append(_("first {count} rejections:", count=number(len(summary["rejections"]))))
+        for r in result.rejections[:shown]:
+            where = (_("row {row}, field '{field}'", row=r.row, field=r.field) if r.field
+                     else _("row {row}", row=r.row))
+            lines.append(f"  {where}: {r.text()}")
+    lines.append(_("verdict: usable") if summary["accepted"]
+                 else _("verdict: NOT usable: every record was rejected"))
     return "\n".join(lines)
 
 
@@ -100,22 +107,27 @@ def run_check(argv: list[str], out=None) -> int:
     parser.add_argument("--encoding", help="text encoding when not UTF-8 (e.g. latin-1)")
     parser.add_argument("--band", type=int, help="rasters with several bands: the band to use "
                                                     "(1 is the first)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--json", action="store_true", help="print one JSON object (English)")
+    parser.add_argument("--lang", help="the language of the text output (default: "
+                                       "SAMON_LANGUAGE, else English)")
     args = parser.parse_args(argv)
     options = {"band": args.band} if args.band is not None else {}
-    try:
-        summary = summarize(read_any(args.path, args.kind, encoding=args.encoding, **options))
-    except DataSourceError as exc:
-        return _fail(exc.as_dict(), args.json, out)
-    except Exception as exc:  # noqa: BLE001 - a user must never see a traceback
-        return _fail({"error": f"{args.path}: cannot be read ({type(exc).__name__}: {exc})",
-                      "type": type(exc).__name__, "path": args.path}, args.json, out)
-    out.write((json.dumps(summary, ensure_ascii=False) if args.json else render_text(summary))
-              + "\n")
-    return 0 if summary["accepted"] else 1
+    with language(args.lang or os.environ.get("SAMON_LANGUAGE") or "en"):
+        try:
+            result = read_any(args.path, args.kind, encoding=args.encoding, **options)
+        except DataSourceError as exc:
+            return _fail(exc.as_dict(), exc.text(), args.json, out)
+        except Exception as exc:  # noqa: BLE001 - a user must never see a traceback
+            error = f"{args.path}: cannot be read ({type(exc).__name__}: {exc})"
+            return _fail({"error": error, "type": type(exc).__name__, "path": args.path},
+                         error, args.json, out)
+        text = (json.dumps(summarize(result), ensure_ascii=False) if args.json
+                else render_text(result))
+    out.write(text + "\n")
+    return 0 if result.accepted else 1
 
 
-def _fail(error: dict, as_json: bool, out) -> int:
-    out.write((json.dumps(error, ensure_ascii=False) if as_json else f"error: {error['error']}")
-              + "\n")
+def _fail(error: dict, text: str, as_json: bool, out) -> int:
+    out.write((json.dumps(error, ensure_ascii=False) if as_json
+               else _("error: {error}", error=text)) + "\n")
     return 2

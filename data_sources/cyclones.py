@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from model.i18n import N_
 from model.schema import Notice, ReadResult
 
 from . import validate as v
@@ -44,18 +45,20 @@ def _four_digit_years(df: pd.DataFrame, check: v.RowChecker, notices: list[Notic
     if not short.any():
         return df
     if "SEASON" not in df:
-        return check.drop(df, short, "ISO_TIME", "'" + raw.fillna("") + "' has a two-digit "
-                          "year and the file has no SEASON column to tell its century")
+        return check.drop(df, short, "ISO_TIME", N_("'{value}' has a two-digit year and the "
+                                                 "file has no SEASON column to tell its century"),
+                          value=raw)
     season = pd.to_numeric(df["SEASON"], errors="coerce")
     yy = pd.to_numeric(parts[1], errors="coerce")
     year = ((season - yy + 50) // 100) * 100 + yy
     far = short & (season.isna() | ((year - season).abs() > 1))
-    df = check.drop(df, far, "ISO_TIME", "'" + raw.fillna("") + "' has a two-digit year that "
-                    "no century places within a year of SEASON " + df["SEASON"].astype(str))
+    df = check.drop(df, far, "ISO_TIME", N_("'{value}' has a two-digit year that no century "
+                                         "places within a year of SEASON {season}"),
+                    value=raw, season=df["SEASON"].astype(str))
     fixed = short.loc[df.index]
     full = (parts[0] + year.astype("Int64").astype("string") + parts[2].fillna("")).loc[df.index]
-    notices.append(Notice("ISO_TIME", f"{int(fixed.sum())} dates with two-digit years: the "
-                                      "century taken from the SEASON column"))
+    notices.append(Notice("ISO_TIME", N_("{count} dates with two-digit years: the century taken "
+                                         "from the SEASON column"), {"count": int(fixed.sum())}))
     return df.assign(ISO_TIME=raw.loc[df.index].where(~fixed, full))
 
 
@@ -89,11 +92,11 @@ def read_ibtracs(
         df = df[df["BASIN"].str.strip().str.upper() == basin.upper()]
     check = v.RowChecker()
     notices: list[Notice] = []
-    df = check.drop(df, v.blank(df["SID"]), "SID", "storm id is missing")
+    df = check.drop(df, v.blank(df["SID"]), "SID", N_("storm id is missing"))
     df = _four_digit_years(df, check, notices)
     df, when = v.times(df, "ISO_TIME", check, dayfirst=True)
     df, wind = _first_numbers(df, _WIND, check)
-    df = check.drop(df, wind.loc[df.index] < 0, "WMO_WIND", "wind speed is negative")
+    df = check.drop(df, wind.loc[df.index] < 0, "WMO_WIND", N_("wind speed is negative"))
     df, pressure = _first_numbers(df, _PRES, check)
     radii = {}
     for kt in (34, 50, 64):
@@ -154,7 +157,7 @@ def read_atcf(path: str | Path, *, tech: str | None = None, encoding: str | None
     df = pd.DataFrame(rows, columns=[*ATCF_FIELDS, "_row"], dtype="string")
     df["_row"] = df["_row"].astype(int)
     if df.empty or not df["YYYYMMDDHH"].str.fullmatch(r"\d{10}").all():
-        raise FormatError("is not an ATCF deck (BASIN, CY, YYYYMMDDHH, ... on every line)",
+        raise FormatError(N_("is not an ATCF deck (BASIN, CY, YYYYMMDDHH, ... on every line)"),
                           path=path)
     notices: list[Notice] = []
     present = list(dict.fromkeys(df["TECH"].str.upper()))
@@ -162,16 +165,17 @@ def read_atcf(path: str | Path, *, tech: str | None = None, encoding: str | None
     others = df["TECH"].str.upper() != chosen
     if others.any():
         left = sorted(set(df.loc[others, "TECH"].str.upper()))
-        notices.append(Notice("TECH", f"{int(others.sum())} lines of other forecasters "
-                                      f"({', '.join(left[:8])}{' ...' if len(left) > 8 else ''})"
-                                      f" left out: this file is read as {chosen}'s"))
+        names = ", ".join(left[:8]) + (" ..." if len(left) > 8 else "")
+        notices.append(Notice("TECH", N_("{count} lines of other forecasters ({names}) left out: "
+                                         "this file is read as {chosen}'s"),
+                              {"count": int(others.sum()), "chosen": chosen, "names": names}))
     df = df[~others]
     check = v.RowChecker()
     for col, hemi, positive in (("LAT", "NS", "N"), ("LON", "EW", "E")):
         text = df[col].str.upper()
         ok = text.str.fullmatch(rf"\d{{1,4}}[{hemi}]").fillna(False)
-        df = check.drop(df, ~ok, col, "'" + df[col].fillna("") + f"' is not tenths of a "
-                        f"degree with {hemi[0]} or {hemi[1]}")
+        df = check.drop(df, ~ok, col, N_("'{value}' is not tenths of a degree with {a} or {b}"),
+                        value=df[col], a=hemi[0], b=hemi[1])
         text = text.loc[df.index]
         sign = text.str[-1].map({positive: 1.0, hemi.replace(positive, ""): -1.0})
         df[col] = (text.str[:-1].astype(float) / 10 * sign).astype("string")

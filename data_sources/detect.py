@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from model.i18n import N_
 from model.schema import ReadResult
 
 from . import alerts, boundaries, cyclones, displacement, incidents, rasters
@@ -85,7 +86,8 @@ def detect_format(path: str | Path, encoding: str | None = None) -> str:
             return "cap"
         if b"gdacs" in head.lower():
             return "gdacs-rss"
-        raise UnknownKindError("is XML but neither a CAP alert nor a GDACS RSS feed", path=path)
+        raise UnknownKindError(N_("is XML but neither a CAP alert nor a GDACS RSS feed"),
+                               path=path)
     if suffix in (".dat", ".txt", ".csv") and cyclones.looks_like_atcf(head):
         return "atcf"
     if suffix in (".csv", ".txt"):
@@ -93,8 +95,8 @@ def detect_format(path: str | Path, encoding: str | None = None) -> str:
         if fmt:
             return fmt
         raise UnknownKindError(
-            "is a CSV whose columns match no known layout (ACLED, UCDP, IBTrACS, IDMC, "
-            "DTM, HXL, GeoNames, points with latitude/longitude/category); pass --kind",
+            N_("is a CSV whose columns match no known layout (ACLED, UCDP, IBTrACS, IDMC, "
+               "DTM, HXL, GeoNames, points with latitude/longitude/category); pass --kind"),
             path=path,
         )
     if suffix in (".json", ".geojson") and (fmt := _json_format(path)):
@@ -112,9 +114,10 @@ def detect_format(path: str | Path, encoding: str | None = None) -> str:
         if types <= {"Point"} and "population" in lower:
             return "places"
         raise UnknownKindError(
-            f"holds {', '.join(sorted(types))} features without the columns of a known "
-            "layout (category, population, SID); pass --kind", path=path)
-    raise UnknownKindError(f"has an extension ('{suffix}') we do not read", path=path)
+            N_("holds {kinds} features without the columns of a known layout (category, "
+               "population, SID); pass --kind"), path=path, kinds=", ".join(sorted(types)))
+    raise UnknownKindError(N_("has an extension ('{suffix}') we do not read"), path=path,
+                           suffix=suffix)
 
 
 def read_any(path: str | Path, fmt: str | None = None, *, encoding: str | None = None,
@@ -122,8 +125,8 @@ def read_any(path: str | Path, fmt: str | None = None, *, encoding: str | None =
     """Read a file with the reader for ``fmt`` (detected when None)."""
     fmt = fmt or detect_format(path, encoding)
     if fmt not in READERS:
-        raise UnknownKindError(f"unknown kind '{fmt}'; choose one of {', '.join(READERS)}",
-                               path=path)
+        raise UnknownKindError(N_("unknown kind '{value}'; choose one of {choices}"), path=path,
+                               value=fmt, choices=", ".join(READERS))
     if encoding and fmt in _TEXT_FORMATS:
         options["encoding"] = encoding
     return READERS[fmt](path, **options)

@@ -12,6 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from model.i18n import N_
 from model.schema import CRS, Notice, ReadResult
 
 from . import validate as v
@@ -55,11 +56,12 @@ def read_idmc_idu(path: str | Path, *, encoding: str | None = None) -> ReadResul
     require_columns(table, ("id", "iso3", "figure", "displacement_date", "displacement_type"),
                     "IDMC IDU")
     df, check = table.frame, v.RowChecker()
-    df = check.drop(df, v.blank(df["id"]), "id", "id is missing")
+    df = check.drop(df, v.blank(df["id"]), "id", N_("id is missing"))
     df, figure = v.non_negative(df, "figure", check, required=True)
     df, date = v.times(df, "displacement_date", check)
     country = to_iso3(df["iso3"])
-    df = check.drop(df, country.isna(), "iso3", "unknown country '" + df["iso3"] + "'")
+    df = check.drop(df, country.isna(), "iso3", N_("unknown country '{value}'"),
+                    value=df["iso3"])
     conflict = df["displacement_type"].str.strip().str.lower() == "conflict"
     hazard_text = v.text(df, "type").fillna("") + " " + v.text(df, "category").fillna("")
     cause = cause_from_text(hazard_text).where(~conflict, "conflict")
@@ -114,7 +116,7 @@ def read_hxl_displacement(
     if table.has("numPresentIdpInd"):
         fmt = "dtm"
     if not table.tags:
-        raise FormatError("has no HXL tag row (e.g. #adm1+name, #affected+idps)", path=path)
+        raise FormatError(N_("has no HXL tag row (e.g. #adm1+name, #affected+idps)"), path=path)
     figure_col, kind = next(((c, k) for t, k in _FIGURE_TAGS
                              if (c := table.column_for_tag(t))), (None, None))
     date_col = table.column_for_tag("#date")
@@ -124,7 +126,7 @@ def read_hxl_displacement(
                                       figure_col), ("#date", date_col), ("#adm1+name", area_col))
                if col is None]
     if missing or figure_col is None or date_col is None or area_col is None:
-        raise FormatError(f"HXL tags missing: {', '.join(missing)}", path=path)
+        raise FormatError(N_("HXL tags missing: {tags}"), path=path, tags=", ".join(missing))
     code_col = table.column_for_tag("#adm2+code") or table.column_for_tag("#adm1+code")
     country_col = table.column_for_tag("#country+code") or table.column_for_tag("#country")
     if fmt == "dtm" and country_col is None and "admin0Pcode" in table.frame:
@@ -132,13 +134,13 @@ def read_hxl_displacement(
     df, check = table.frame, v.RowChecker()
     df, area, code, notices = _totals_at_their_level(table, df, area_col, code_col, date_col,
                                                      country_col)
-    df = check.drop(df, v.blank(area.loc[df.index]), area_col, "area is missing")
+    df = check.drop(df, v.blank(area.loc[df.index]), area_col, N_("area is missing"))
     df, figure = v.non_negative(df, figure_col, check, required=True)
     df, date = v.times(df, date_col, check)
     country = to_iso3(df[country_col]) if country_col else pd.Series(pd.NA, index=df.index)
     if country_col:
         df = check.drop(df, country.isna(), country_col,
-                        "unknown country '" + df[country_col] + "'")
+                        N_("unknown country '{value}'"), value=df[country_col])
     cause_col = table.column_for_tag("#cause")
     cause = (cause_from_text(df[cause_col]) if cause_col
              else pd.Series("other", index=df.index, dtype="string"))
@@ -192,11 +194,13 @@ def _totals_at_their_level(table: CsvTable, df: pd.DataFrame, area_col: str,
         covered[total] = has_children
         kept = total & ~covered
         if covered.any():
-            notices.append(Notice(name_col, f"{int(covered.sum())} {level} total rows left "
-                                            "out: the finer rows under them are counted"))
+            notices.append(Notice(name_col, N_("{count} {level} total rows left out: the finer "
+                                               "rows under them are counted"),
+                                    {"count": int(covered.sum()), "level": level}))
         if kept.any():
-            notices.append(Notice(name_col, f"{int(kept.sum())} {level} total rows with no "
-                                            "finer rows kept at their own level"))
+            notices.append(Notice(name_col, N_("{count} {level} total rows with no finer rows "
+                                               "kept at their own level"),
+                                    {"count": int(kept.sum()), "level": level}))
         area = area.where(~kept, parent)
         code = code.where(~kept, v.text(df, level_code_col) if level_code_col else pd.NA)
         dropped |= covered

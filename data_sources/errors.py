@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from model.i18n import _, english, language, render
+
 
 class DataSourceError(Exception):
-    """Root of all data-reading errors: something about an input is unusable."""
+    """Root of all data-reading errors: something about an input is unusable.
+
+    ``reason`` is a catalogue message (English with placeholders) and the
+    keyword arguments past ``field`` its values, so the sentence can be written
+    in the reader's language (``text()``) as well as in English (``message``,
+    ``str(error)``: logs, JSON answers, the store's ingest log).
+    """
 
     def __init__(
         self,
@@ -20,23 +28,35 @@ class DataSourceError(Exception):
         path: str | Path | None = None,
         row: int | None = None,
         field: str | None = None,
+        **params: object,
     ) -> None:
-        self.reason = reason
+        self.template = reason
+        self.params = params
         self.path = str(path) if path is not None else None
         self.row = row
         self.field = field
         super().__init__(self.message)
 
     @property
+    def reason(self) -> str:
+        return english(self.template, self.params)
+
+    @property
     def message(self) -> str:
+        with language("en"):
+            return self.text()
+
+    def text(self) -> str:
+        """The whole sentence, where and why, in the language in use."""
         where = []
         if self.path:
             where.append(Path(self.path).name)
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(_("row {row}", row=self.row))
         if self.field:
-            where.append(f"field '{self.field}'")
-        return f"{', '.join(where)}: {self.reason}" if where else self.reason
+            where.append(_("field '{field}'", field=self.field))
+        reason = render(self.template, self.params)
+        return _("{where}: {reason}", where=", ".join(where), reason=reason) if where else reason
 
     def as_dict(self) -> dict:
         return {

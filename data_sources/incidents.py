@@ -13,6 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from model.i18n import N_
 from model.schema import (
     INCIDENT_CATEGORIES,
     LOCATION_PRECISIONS,
@@ -127,7 +128,7 @@ def _country(df: pd.DataFrame, check: v.RowChecker, *cols: str):
         country = country.fillna(to_iso3(df[col]))
     shown = df[present[0]].astype("string").fillna("") if present else ""
     df = check.drop(df, country.isna(), present[0] if present else "country",
-                    "unknown country '" + shown + "'")
+                    N_("unknown country '{value}'"), value=shown)
     return df, country
 
 
@@ -142,7 +143,8 @@ def read_acled(path: str | Path, *, encoding: str | None = None) -> ReadResult[g
                 "country", "fatalities"), "ACLED export",
     )
     df, check = table.frame, v.RowChecker()
-    df = check.drop(df, v.blank(df["event_id_cnty"]), "event_id_cnty", "event id is missing")
+    df = check.drop(df, v.blank(df["event_id_cnty"]), "event_id_cnty",
+                    N_("event id is missing"))
     df, when = v.times(df, "event_date", check, dayfirst=True)
     df, category = v.vocabulary(df, "event_type", _ACLED_EVENT_TYPES, check)
     if "sub_event_type" in df:
@@ -174,8 +176,8 @@ def _normalise_column_names(table) -> list[Notice]:
     table.frame = table.frame.rename(columns=renamed)
     if not changed:
         return []
-    return [Notice(None, f"{len(changed)} column names matched regardless of case or spaces "
-                         f"(e.g. '{changed[0]}')")]
+    return [Notice(None, N_("{count} column names matched regardless of case or spaces "
+                            "(e.g. '{example}')"), {"count": len(changed), "example": changed[0]})]
 
 
 def read_ucdp(path: str | Path, *, encoding: str | None = None) -> ReadResult[gpd.GeoDataFrame]:
@@ -190,7 +192,7 @@ def read_ucdp(path: str | Path, *, encoding: str | None = None) -> ReadResult[gp
         "UCDP GED",
     )
     df, check = table.frame, v.RowChecker()
-    df = check.drop(df, v.blank(df["id"]), "id", "event id is missing")
+    df = check.drop(df, v.blank(df["id"]), "id", N_("event id is missing"))
     df, when = v.times(df, "date_start", check)
     df, category = v.vocabulary(df, "type_of_violence", _UCDP_VIOLENCE, check)
     df, fatalities = v.non_negative(df, "best", check, required=True)
@@ -236,8 +238,8 @@ def _resolve_mapping(columns, mapping: dict[str, str] | None, path) -> dict[str,
     for field, names in POINT_FIELDS.items():
         if mapping and field in mapping:
             if mapping[field] not in columns:
-                raise FormatError(f"mapped column '{mapping[field]}' is not in the file",
-                                  path=path, field=field)
+                raise FormatError(N_("mapped column '{column}' is not in the file"),
+                                  path=path, field=field, column=mapping[field])
             resolved[field] = mapping[field]
             continue
         found = next((lower[n] for n in names if n in lower), None)
@@ -267,14 +269,16 @@ def read_points(
         fields = _resolve_mapping(df.columns, mapping, path)
         for needed in ("latitude", "longitude"):
             if needed not in fields:
-                raise FormatError(f"no {needed} column found; map one explicitly", path=path)
+                raise FormatError(N_("no {column} column found; map one explicitly"), path=path,
+                                  column=needed)
         geometry = None
     else:
         df, geometry = read_vector_as_text(path)
         fields = _resolve_mapping(df.columns, mapping, path)
     for needed in ("time", "category"):
         if needed not in fields:
-            raise FormatError(f"no {needed} column found; map one explicitly", path=path)
+            raise FormatError(N_("no {column} column found; map one explicitly"), path=path,
+                              column=needed)
     check = v.RowChecker()
     df, when = v.times(df, fields["time"], check)
     df, category = v.vocabulary(df, fields["category"], CATEGORY_ALIASES, check)
@@ -303,13 +307,15 @@ def read_points(
     if "severity" in fields:
         df, severity = v.numbers(df, fields["severity"], check, required=False)
         df = check.drop(df, ~severity.between(1, 5) & severity.notna(), fields["severity"],
-                        severity.astype("string") + " is not a severity from 1 to 5")
+                        N_("{value} is not a severity from 1 to 5"),
+                        value=severity.astype("string"))
         cols["severity"] = severity.astype("Int64")
     if "demo" in fields:
         cols["demo"] = v.text(df, fields["demo"]).str.lower().isin(["true", "1", "yes"])
     precision = cols["location_precision"]
     df = check.drop(df, precision.notna() & ~precision.isin(LOCATION_PRECISIONS),
-                    fields.get("location_precision"), "unknown value '" + precision + "'")
+                    fields.get("location_precision"), N_("unknown value '{value}'"),
+                    value=precision)
     result = _finish("points", path, df, geometry, check, cols)
     result.warnings.extend(notices)
     return result
@@ -343,12 +349,12 @@ def _country_from_location(df: pd.DataFrame, points: gpd.GeoSeries, check: v.Row
                                  max_distance=COAST_KM * 1000)
         country = country.fillna(near["iso3"].groupby(level=0).first().astype("string"))
     df = check.drop(df, country.isna(), "latitude/longitude",
-                    "lies in no country (the file has no country column, so the country is "
-                    "taken from the location)")
+                    N_("lies in no country (the file has no country column, so the country is "
+                       "taken from the location)"))
     country = country.loc[df.index]
     foreign = ~country.isin(SAARC_ISO3)
     df = check.drop(df, foreign, "latitude/longitude",
-                    "lies in " + country.fillna("") + ", not a member state")
-    notices = [Notice("country", "no country column: the country of each point was taken "
-                                 "from its location (Natural Earth 1:110m)")] if len(df) else []
+                    N_("lies in {country}, not a member state"), country=country)
+    notices = [Notice("country", N_("no country column: the country of each point was taken "
+                                    "from its location (Natural Earth 1:110m)"))] if len(df) else []
     return df, country.loc[df.index], notices

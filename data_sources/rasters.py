@@ -16,6 +16,7 @@ import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 from rasterio.errors import RasterioIOError
 
+from model.i18n import N_
 from model.schema import RASTER_VARIABLES, Notice, ReadResult
 
 from .errors import CRSError, FormatError, RasterTooLargeError
@@ -37,8 +38,8 @@ def _refuse_if_large(cells: int, path, limit: int | None) -> None:
     limit = max_cells() if limit is None else limit
     if cells > limit:
         raise RasterTooLargeError(
-            f"declares {cells:,} cells, over the limit of {limit:,} "
-            "(set SAMON_MAX_RASTER_CELLS to raise it)", path=path,
+            N_("declares {count} cells, over the limit of {most} (set "
+               "SAMON_MAX_RASTER_CELLS to raise it)"), path=path, count=cells, most=limit,
         )
 
 
@@ -46,8 +47,9 @@ def _annotate(da: xr.DataArray, variable: str | None, units: str | None, path) -
     attrs = da.attrs
     variable = variable or attrs.get("variable")
     if variable is not None and variable not in RASTER_VARIABLES:
-        raise FormatError(f"unknown raster variable '{variable}'; expected one of "
-                          f"{', '.join(RASTER_VARIABLES)}", path=path, field="variable")
+        raise FormatError(N_("unknown raster variable '{value}'; expected one of {choices}"),
+                          path=path, field="variable", value=variable,
+                          choices=", ".join(RASTER_VARIABLES))
     units = units or attrs.get("units") or (RASTER_VARIABLES.get(variable) if variable else None)
     da.attrs.update({
         "variable": variable or "unknown", "units": units or "unknown",
@@ -63,28 +65,31 @@ def _open_geotiff(path: Path | str, limit, band: int | None, notices: list[Notic
         with rasterio.open(path) as src:
             _refuse_if_large(src.count * src.width * src.height, path, limit)
             if src.crs is None:
-                raise CRSError("GeoTIFF has no CRS", path=path)
+                raise CRSError(N_("GeoTIFF has no CRS"), path=path)
             tags = src.tags()
             band_tags = src.tags(band if band and 1 <= band <= src.count else 1)
     except RasterioIOError as exc:
-        raise FormatError(f"cannot be read as a raster: {exc}", path=path) from None
+        raise FormatError(N_("cannot be read as a raster: {detail}"), path=path,
+                          detail=str(exc)) from None
     opened = rioxarray.open_rasterio(path, masked=True)
     if not isinstance(opened, xr.DataArray):  # subdatasets (HDF, NetCDF): not a GeoTIFF
-        raise FormatError("holds several subdatasets; open it as NetCDF", path=path)
+        raise FormatError(N_("holds several subdatasets; open it as NetCDF"), path=path)
     da = opened
     bands = da.sizes.get("band", 1)
     if band is not None and not 1 <= band <= bands:
-        raise FormatError(f"has {bands} band(s): band {band} does not exist", path=path,
-                          field="band")
+        raise FormatError(N_("has {bands} band(s): band {band} does not exist"), path=path,
+                          field="band", bands=bands, band=band)
     if bands > 1 and band is None:
         # Summing over every band would count each cell once per band.
-        raise FormatError(f"has {bands} bands; say which one (1 to {bands}) holds the values: "
-                          "--band N on the command line, Band under Add data, or "
-                          "\"options\": {\"band\": N} in a manifest", path=path, field="band")
+        raise FormatError(N_("has {bands} bands; say which one (1 to {bands}) holds the values: "
+                             "--band N on the command line, Band under Add data, or "
+                             "\"options\": {{\"band\": N}} in a manifest"), path=path,
+                          field="band", bands=bands)
     da = da.isel(band=(band or 1) - 1, drop=True)
     da.encoding["band"] = band or 1  # which band of the file, for workers that reopen it
     if bands > 1:
-        notices.append(Notice("band", f"band {band} of {bands} used"))
+        notices.append(Notice("band", N_("band {band} of {bands} used"),
+                              {"band": band, "bands": bands}))
     da.attrs.update({k.lower(): v for k, v in {**tags, **band_tags}.items()
                      if k.lower() in ("variable", "units", "source", "demo")})
     return da
@@ -96,7 +101,7 @@ def _north_up(da: xr.DataArray, y: str, notices: list[Notice]) -> xr.DataArray:
     flipped on reading, and a notice says so."""
     values = da[y].values
     if values.size > 1 and values[1] > values[0]:
-        notices.append(Notice(y, "rows stored south to north; flipped to north-up"))
+        notices.append(Notice(y, N_("rows stored south to north; flipped to north-up")))
         flipped = da.isel({y: slice(None, None, -1)})
         # The transform kept from the file describes the old order: derive it anew.
         return flipped.rio.write_transform(flipped.rio.transform(recalc=True))
@@ -110,18 +115,19 @@ def _longitudes_180(da: xr.DataArray, x: str, y: str, notices: list[Notice]
     lon = da[x].values
     if lon.size == 0 or lon.max() <= 180:
         return da
-    notices.append(Notice(x, "longitudes 0..360 normalised to -180..180"))
+    notices.append(Notice(x, N_("longitudes 0..360 normalised to -180..180")))
     wrapped = da.assign_coords({x: ((lon + 180) % 360) - 180}).sortby(x)
     wrapped = wrapped.rio.set_spatial_dims(x_dim=x, y_dim=y)
     return wrapped.rio.write_transform(wrapped.rio.transform(recalc=True))
 
 
-def _spatial_dims(da: xr.DataArray) -> tuple[str, str]:
+def _spatial_dims(da: xr.DataArray, path) -> tuple[str, str]:
     for y, x in (("y", "x"), ("lat", "lon"), ("latitude", "longitude")):
         if y in da.dims and x in da.dims:
             return y, x
-    raise FormatError(f"variable '{da.name}' has no lat/lon or y/x dimensions "
-                      f"(it has {', '.join(map(str, da.dims))})", field=str(da.name))
+    raise FormatError(N_("variable '{variable}' has no lat/lon or y/x dimensions (it has {dims})"),
+                      path=path, field=str(da.name), variable=str(da.name),
+                      dims=", ".join(map(str, da.dims)))
 
 
 def _open_netcdf(path: Path, variable_name: str | None, limit, notices: list[Notice]
@@ -129,33 +135,32 @@ def _open_netcdf(path: Path, variable_name: str | None, limit, notices: list[Not
     try:
         ds = xr.open_dataset(path, engine="netcdf4", decode_coords="all", mask_and_scale=True)
     except (OSError, ValueError) as exc:
-        raise FormatError(f"cannot be read as NetCDF: {exc}", path=path) from None
+        raise FormatError(N_("cannot be read as NetCDF: {detail}"), path=path,
+                          detail=str(exc)) from None
     candidates = [str(n) for n, var in ds.data_vars.items() if var.ndim >= 2]
     if variable_name is None:
         if not candidates:
-            raise FormatError("has no gridded variable", path=path)
+            raise FormatError(N_("has no gridded variable"), path=path)
         variable_name = candidates[0]
     if variable_name not in ds:
-        raise FormatError(f"has no variable '{variable_name}' (it has {', '.join(candidates)})",
-                          path=path, field=variable_name)
+        raise FormatError(N_("has no variable '{variable}' (it has {choices})"), path=path,
+                          field=variable_name, variable=variable_name,
+                          choices=", ".join(candidates))
     da = ds[variable_name]
     _refuse_if_large(int(np.prod([int(s) for s in da.shape])), path, limit)
-    try:
-        y, x = _spatial_dims(da)
-    except FormatError as exc:
-        raise FormatError(exc.reason, path=path, field=exc.field) from None
+    y, x = _spatial_dims(da, path)
     da = da.rio.set_spatial_dims(x_dim=x, y_dim=y)
     if da.rio.crs is None:
         if (x, y) in (("lon", "lat"), ("longitude", "latitude")):
             # CF: lat/lon coordinates with no grid mapping are geographic WGS84.
             da = da.rio.write_crs("EPSG:4326")
         else:
-            raise CRSError("has projected x/y coordinates but no CF grid_mapping", path=path,
+            raise CRSError(N_("has projected x/y coordinates but no CF grid_mapping"), path=path,
                            field=variable_name)
     extra = [d for d in da.dims if d not in (x, y, "time")]
     if extra:
-        raise FormatError(f"variable has dimensions {', '.join(map(str, extra))} besides "
-                          "time, y and x", path=path, field=variable_name)
+        raise FormatError(N_("variable has dimensions {dims} besides time, y and x"), path=path,
+                          field=variable_name, dims=", ".join(map(str, extra)))
     if "time" in da.dims:
         da = da.transpose("time", y, x)
     da = _north_up(da, y, notices)

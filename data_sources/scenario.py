@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from model.access import MARKING_COLUMNS, Marking, widest_share
+from model.i18n import N_
 from model.scenario import Layer, Scenario
 from model.schema import RECORD_TIME, ReadResult, Rejection
 
@@ -43,8 +44,10 @@ def _not_after(result: ReadResult, as_of: pd.Timestamp) -> ReadResult:
     if not late.any():
         return result
     data = result.data
-    rejections = [Rejection(None, col, f"record {rid} is dated {t:%Y-%m-%d %H:%M} UTC, after "
-                                       f"the scenario's as-of time ({as_of:%Y-%m-%d %H:%M} UTC)")
+    rejections = [Rejection(None, col, N_("record {id} is dated {time} UTC, after the scenario's "
+                                          "as-of time ({as_of} UTC)"),
+                            {"id": str(rid), "time": f"{t:%Y-%m-%d %H:%M}",
+                             "as_of": f"{as_of:%Y-%m-%d %H:%M}"})
                   for rid, t in zip(data.loc[late, "id"], data.loc[late, col], strict=True)]
     return ReadResult(result.kind, result.format, result.path,
                       data[~late].reset_index(drop=True),

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from model.i18n import N_
+
 from .errors import EmptyFileError, EncodingError, FileAccessError, FormatError
 
 _BOMS = [
@@ -39,13 +41,15 @@ def regular_file(path: Path) -> os.stat_result:
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise FileAccessError("file does not exist", path=path) from None
+        raise FileAccessError(N_("file does not exist"), path=path) from None
     except OSError as exc:
-        raise FileAccessError(f"cannot be read ({exc.strerror})", path=path) from None
+        raise FileAccessError(N_("cannot be read ({detail})"), path=path,
+                              detail=exc.strerror) from None
     if stat.S_ISDIR(info.st_mode):
-        raise FileAccessError("is a folder, not a file", path=path)
+        raise FileAccessError(N_("is a folder, not a file"), path=path)
     if not stat.S_ISREG(info.st_mode):
-        raise FileAccessError("is not a regular file (a device or a pipe): refused", path=path)
+        raise FileAccessError(N_("is not a regular file (a device or a pipe): refused"),
+                              path=path)
     return info
 
 
@@ -54,18 +58,20 @@ def read_bytes(path: str | Path) -> bytes:
     size = regular_file(path).st_size
     most = limit("MAX_TEXT_BYTES", MAX_TEXT_BYTES)
     if size > most:
-        raise FileAccessError(f"is {size:,} bytes, over the limit of {most:,} for a file read "
-                              "whole (set SAMON_MAX_TEXT_BYTES to raise it)", path=path)
+        raise FileAccessError(N_("is {size} bytes, over the limit of {most} for a file read "
+                                 "whole (set SAMON_MAX_TEXT_BYTES to raise it)"),
+                              path=path, size=size, most=most)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise FileAccessError("file does not exist", path=path) from None
+        raise FileAccessError(N_("file does not exist"), path=path) from None
     except IsADirectoryError:
-        raise FileAccessError("is a folder, not a file", path=path) from None
+        raise FileAccessError(N_("is a folder, not a file"), path=path) from None
     except OSError as exc:
-        raise FileAccessError(f"cannot be read ({exc.strerror})", path=path) from None
+        raise FileAccessError(N_("cannot be read ({detail})"), path=path,
+                              detail=exc.strerror) from None
     if not data.strip():
-        raise EmptyFileError("file is empty", path=path)
+        raise EmptyFileError(N_("file is empty"), path=path)
     return data
 
 
@@ -81,26 +87,27 @@ def decode(data: bytes, path: str | Path, encoding: str | None = None) -> str:
         try:
             return data.decode(encoding)
         except (UnicodeDecodeError, LookupError) as exc:
-            raise EncodingError(f"cannot be decoded as {encoding}: {exc}", path=path) from None
+            raise EncodingError(N_("cannot be decoded as {encoding}: {detail}"), path=path,
+                                encoding=encoding, detail=str(exc)) from None
     for bom, name in _BOMS:
         if data.startswith(bom):
             try:
                 return data.decode(name)
             except UnicodeDecodeError as exc:
                 raise EncodingError(
-                    f"starts with a {name} byte-order mark but byte {exc.start} is invalid",
-                    path=path,
+                    N_("starts with a {encoding} byte-order mark but byte {byte} is invalid"),
+                    path=path, encoding=name, byte=str(exc.start),
                 ) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise EncodingError(
-            f"is not UTF-8 (invalid byte 0x{data[exc.start]:02x} at line {line}, "
-            f"byte {exc.start}); it may be Latin-1 or Windows-1252. Save it as UTF-8, "
-            "or give the encoding explicitly (--encoding latin-1)",
-            path=path,
-            row=line,
+            N_("is not UTF-8 (invalid byte {value} at line {line}, byte {byte}); it may be "
+               "Latin-1 or Windows-1252. Save it as UTF-8, or give the encoding explicitly "
+               "(--encoding latin-1)"),
+            path=path, row=line, value=f"0x{data[exc.start]:02x}", line=str(line),
+            byte=str(exc.start),
         ) from None
 
 
@@ -156,17 +163,19 @@ def read_csv_table(path: str | Path, encoding: str | None = None) -> CsvTable:
     header = next(csv.reader(io.StringIO(text[:1_000_000].split("\n", 1)[0])), [])
     widest = limit("MAX_COLUMNS", MAX_COLUMNS)
     if len(header) > widest:
-        raise FormatError(f"has {len(header):,} columns, over the limit of {widest:,} "
-                          "(set SAMON_MAX_COLUMNS to raise it)", path=path)
+        raise FormatError(N_("has {count} columns, over the limit of {most} (set "
+                             "SAMON_MAX_COLUMNS to raise it)"), path=path, count=len(header),
+                          most=widest)
     try:
         frame = pd.read_csv(
             io.StringIO(text), dtype=str, keep_default_na=False, index_col=False,
             skipinitialspace=False,
         )
     except (pd.errors.ParserError, csv.Error) as exc:
-        raise FormatError(f"is not a readable CSV: {exc}", path=path) from None
+        raise FormatError(N_("is not a readable CSV: {detail}"), path=path,
+                          detail=str(exc)) from None
     except pd.errors.EmptyDataError:
-        raise EmptyFileError("has no header row", path=path) from None
+        raise EmptyFileError(N_("has no header row"), path=path) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.loc[:, [not c.startswith("Unnamed:") for c in frame.columns]]
     first_row = 2
@@ -176,7 +185,7 @@ def read_csv_table(path: str | Path, encoding: str | None = None) -> CsvTable:
         frame = frame.iloc[1:]
         first_row = 3
     if frame.empty:
-        raise EmptyFileError("has a header but no data rows", path=path)
+        raise EmptyFileError(N_("has a header but no data rows"), path=path)
     frame = frame.reset_index(drop=True)
     frame.insert(0, "_row", range(first_row, first_row + len(frame)))
     return CsvTable(str(path), frame, tags)
@@ -186,5 +195,6 @@ def require_columns(table: CsvTable, columns, what: str) -> None:
     missing = [c for c in columns if c not in table.frame.columns]
     if missing:
         raise FormatError(
-            f"is not a {what} file: missing column(s) {', '.join(missing)}", path=table.path
+            N_("is not a {what} file: missing column(s) {columns}"), path=table.path,
+            what=what, columns=", ".join(missing)
         )

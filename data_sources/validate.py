@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from model.i18n import N_
 from model.schema import CATEGORIES, CRS, TABLES, Notice, Rejection
 
 
@@ -21,19 +22,23 @@ class RowChecker:
     def __init__(self) -> None:
         self.rejections: list[Rejection] = []
 
-    def drop(self, df: pd.DataFrame, bad: pd.Series, field: str | None, reasons
-             ) -> pd.DataFrame:
+    def drop(self, df: pd.DataFrame, bad: pd.Series, field: str | None, message: str,
+             **params: object) -> pd.DataFrame:
         """Return ``df`` without the rows where ``bad`` is True, recording each.
 
-        ``reasons`` is one string for all rows, or a Series aligned with ``df``.
+        ``message`` is the catalogue message of the reason; a parameter is one
+        value for all rows, or a Series aligned with ``df`` (the cell as written).
         """
         bad = bad.fillna(False).astype(bool)
         if not bad.any():
             return df
-        rows = df.loc[bad, "_row"]
-        texts = reasons[bad] if isinstance(reasons, pd.Series) else [reasons] * len(rows)
+        rows = df.loc[bad, "_row"].tolist()
+        columns = {k: (v[bad].tolist() if isinstance(v, pd.Series) else [v] * len(rows))
+                   for k, v in params.items()}
         self.rejections.extend(
-            Rejection(int(r), field, str(t)) for r, t in zip(rows, texts, strict=True)
+            Rejection(int(r), field, message, {k: "" if pd.isna(vs[i]) else vs[i]
+                                               for k, vs in columns.items()})
+            for i, r in enumerate(rows)
         )
         return df.loc[~bad]
 
@@ -59,11 +64,12 @@ def numbers(
     raw = df[col].astype("string").str.strip()
     is_missing = blank(raw) | raw.isin([str(m) for m in missing])
     values = pd.to_numeric(raw.where(~is_missing), errors="coerce").astype("float64")
-    df = check.drop(df, values.isna() & ~is_missing, col, "'" + raw + "' is not a number")
+    df = check.drop(df, values.isna() & ~is_missing, col, N_("'{value}' is not a number"),
+                    value=raw)
     df = check.drop(df, np.isinf(values.loc[df.index]), col,
-                    "'" + raw.loc[df.index] + "' is not a finite number")
+                    N_("'{value}' is not a finite number"), value=raw.loc[df.index])
     if required:
-        df = check.drop(df, is_missing.loc[df.index], col, "value is missing")
+        df = check.drop(df, is_missing.loc[df.index], col, N_("value is missing"))
     return df, values.loc[df.index].astype("float64")
 
 
@@ -81,17 +87,19 @@ def coordinates(
     df, la = numbers(df, lat, check, required=True)
     df, lo = numbers(df, lon, check, required=True)
     la, lo = la.loc[df.index], lo.loc[df.index]
-    df = check.drop(df, la.abs() > 90, lat, _shown(df, lat) + " is outside -90..90")
+    df = check.drop(df, la.abs() > 90, lat, N_("{value} is outside -90..90"),
+                    value=_shown(df, lat))
     lo = lo.loc[df.index]
     if wrap:
         east = (lo > 180) & (lo <= 360)
         if east.any() and notices is not None:
-            notices.append(Notice(lon, f"{int(east.sum())} longitudes past 180° (0..360 "
-                                       "convention) normalised to -180..180"))
+            notices.append(Notice(lon, N_("{count} longitudes past 180° (0..360 convention) "
+                                          "normalised to -180..180"), {"count": int(east.sum())}))
         lo = lo.where(~east, lo - 360)
-    df = check.drop(df, lo.abs() > 180, lon, _shown(df, lon) + " is outside -180..180")
+    df = check.drop(df, lo.abs() > 180, lon, N_("{value} is outside -180..180"),
+                    value=_shown(df, lon))
     la, lo = la.loc[df.index], lo.loc[df.index]
-    df = check.drop(df, (la == 0) & (lo == 0), f"{lat}/{lon}", "0,0 is not a real location")
+    df = check.drop(df, (la == 0) & (lo == 0), f"{lat}/{lon}", N_("0,0 is not a real location"))
     idx = df.index
     return df, gpd.GeoSeries(gpd.points_from_xy(lo.loc[idx], la.loc[idx]), index=idx, crs=CRS)
 
@@ -116,14 +124,14 @@ def times(
         parsed.loc[retry] = pd.to_datetime(
             raw[retry], errors="coerce", utc=True, format="mixed", dayfirst=dayfirst
         )
-    df = check.drop(df, parsed.isna() & ~missing, col, "'" + raw + "' is not a date")
+    df = check.drop(df, parsed.isna() & ~missing, col, N_("'{value}' is not a date"), value=raw)
     parsed = parsed.loc[df.index]
     # Our tables hold nanosecond times: 1677-09-21 to 2262-04-11.
     beyond = parsed.notna() & ((parsed < _FIRST_TIME) | (parsed > _LAST_TIME))
-    df = check.drop(df, beyond, col, "'" + raw.loc[df.index] + "' is outside the years "
-                    "1678 to 2261")
+    df = check.drop(df, beyond, col, N_("'{value}' is outside the years 1678 to 2261"),
+                    value=raw.loc[df.index])
     if required:
-        df = check.drop(df, missing.loc[df.index], col, "date is missing")
+        df = check.drop(df, missing.loc[df.index], col, N_("date is missing"))
     return df, parsed.loc[df.index].astype("datetime64[ns, UTC]")
 
 
@@ -135,15 +143,14 @@ def non_negative(
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Parse a count (people, fatalities): whole, >= 0, and at most MAX_COUNT."""
     df, values = numbers(df, col, check, required=required)
-    df = check.drop(df, values < 0, col, _shown(df, col) + " is negative")
+    df = check.drop(df, values < 0, col, N_("{value} is negative"), value=_shown(df, col))
     values = values.loc[df.index]
     df = check.drop(df, values > MAX_COUNT, col,
-                    _shown(df, col) + f" is more than {MAX_COUNT:,} (more people than live)")
+                    N_("{value} is more than {most} (more people than live)"),
+                    value=_shown(df, col), most=MAX_COUNT)
     values = values.loc[df.index]
-    df = check.drop(
-        df, values.notna() & (values != values.round()), col,
-        _shown(df, col) + " is not a whole number",
-    )
+    df = check.drop(df, values.notna() & (values != values.round()), col,
+                    N_("{value} is not a whole number"), value=_shown(df, col))
     return df, values.loc[df.index].round().astype("Int64")
 
 
@@ -154,9 +161,7 @@ def vocabulary(
     lowered = {k.strip().lower(): v for k, v in mapping.items()}
     raw = df[col].astype("string").str.strip()
     mapped = raw.str.lower().map(lowered)
-    df = check.drop(
-        df, mapped.isna(), label or col, "unknown value '" + raw.fillna("") + "'"
-    )
+    df = check.drop(df, mapped.isna(), label or col, N_("unknown value '{value}'"), value=raw)
     return df, mapped.loc[df.index]
 
 
@@ -212,16 +217,17 @@ def point_geometries(
 ) -> tuple[pd.DataFrame, gpd.GeoSeries]:
     """Keep rows whose geometry is a point with possible lon/lat coordinates."""
     geometry = geometry.loc[df.index]
-    df = check.drop(df, geometry.isna() | geometry.is_empty, "geometry", "geometry is missing")
+    df = check.drop(df, geometry.isna() | geometry.is_empty, "geometry",
+                    N_("geometry is missing"))
     geometry = geometry.loc[df.index]
     kinds = geometry.geom_type.astype("string")
-    df = check.drop(df, kinds != "Point", "geometry", kinds + " is not a point")
+    df = check.drop(df, kinds != "Point", "geometry", N_("{kind} is not a point"), kind=kinds)
     geometry = geometry.loc[df.index]
     x, y = geometry.x, geometry.y
-    reason = "coordinates " + x.astype("string") + ", " + y.astype("string")
     df = check.drop(df, ~(x.abs() <= 180) | ~(y.abs() <= 90), "geometry",
-                    reason + " are outside the globe (wrong CRS?)")
+                    N_("coordinates {x}, {y} are outside the globe (wrong CRS?)"),
+                    x=x.astype("string"), y=y.astype("string"))
     geometry = geometry.loc[df.index]
     df = check.drop(df, (geometry.x == 0) & (geometry.y == 0), "geometry",
-                    "0,0 is not a real location")
+                    N_("0,0 is not a real location"))
     return df, geometry.loc[df.index]

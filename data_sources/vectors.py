@@ -12,6 +12,7 @@ import pyogrio
 import pyogrio.errors
 import shapely
 
+from model.i18n import N_
 from model.schema import CRS
 
 from .errors import CRSError, EmptyFileError, FormatError
@@ -36,11 +37,13 @@ def _refuse_zip_bomb(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             declared = sum(member.file_size for member in archive.infolist())
     except zipfile.BadZipFile as exc:
-        raise FormatError(f"is not a readable zip file ({exc})", path=path) from None
+        raise FormatError(N_("is not a readable zip file ({detail})"), path=path,
+                          detail=str(exc)) from None
     most = limit("MAX_UNZIPPED_BYTES", MAX_UNZIPPED_BYTES)
     if declared > most:
-        raise FormatError(f"unzips to {declared:,} bytes, over the limit of {most:,} "
-                          "(set SAMON_MAX_UNZIPPED_BYTES to raise it)", path=path)
+        raise FormatError(N_("unzips to {size} bytes, over the limit of {most} (set "
+                             "SAMON_MAX_UNZIPPED_BYTES to raise it)"), path=path, size=declared,
+                          most=most)
 
 
 def read_vector(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -64,22 +67,24 @@ def read_vector(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
                 frame = pyogrio.read_dataframe(_gdal_path(path), layer=layer,
                                                max_features=most + 1)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise FormatError(f"cannot be read as a vector file: {exc}", path=path) from None
+        raise FormatError(N_("cannot be read as a vector file: {detail}"), path=path,
+                          detail=str(exc)) from None
     if declared > most or len(frame) > most:
-        raise FormatError(f"holds more than {most:,} features, the limit (set "
-                          "SAMON_MAX_FEATURES to raise it)", path=path)
+        raise FormatError(N_("holds more than {most} features, the limit (set "
+                             "SAMON_MAX_FEATURES to raise it)"), path=path, most=most)
     vertices = int(shapely.get_num_coordinates(frame.geometry.values).sum())
     if vertices > (most_vertices := limit("MAX_VERTICES", MAX_VERTICES)):
-        raise FormatError(f"its geometries hold {vertices:,} vertices, over the limit of "
-                          f"{most_vertices:,} (set SAMON_MAX_VERTICES to raise it)", path=path)
+        raise FormatError(N_("its geometries hold {count} vertices, over the limit of {most} "
+                             "(set SAMON_MAX_VERTICES to raise it)"), path=path, count=vertices,
+                          most=most_vertices)
     if frame.crs is None:
         if path.suffix.lower() in (".geojson", ".json"):
             frame = frame.set_crs(CRS)
         else:
-            raise CRSError("has no coordinate reference system (.prj or SRS missing)",
+            raise CRSError(N_("has no coordinate reference system (.prj or SRS missing)"),
                            path=path)
     if len(frame) == 0:
-        raise EmptyFileError("has no features", path=path)
+        raise EmptyFileError(N_("has no features"), path=path)
     return frame.to_crs(CRS)
 
 

@@ -16,6 +16,7 @@ from geo.displacement import period_figures
 from geo.exposure import ExposureError, exposure
 from geo.hotspots import h3_cells
 from geo.views import as_seen
+from model.i18n import N_, Phrase, joined
 from model.period import Period
 from model.scenario import Layer, Scenario
 from model.schema import ALERT_LEVELS
@@ -30,9 +31,14 @@ class Finding:
     area: str  # in words, for the warning's areaDesc
     geometry: shapely.Geometry | None
     figures: dict = field(hash=False)
-    explanation: str = ""
+    # Why, in catalogue messages: English in the log, each language in CAP.
+    explanation: tuple[Phrase, ...] = ()
     hazard: str = "other"
     demo: bool = False
+
+    @property
+    def reason(self) -> str:
+        return joined(self.explanation, in_english=True)
 
 
 def evaluate(rule: Rule, scenario: Scenario, at: pd.Timestamp, *,
@@ -73,8 +79,12 @@ def _hazard_alerts(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[Fin
             rule, str(a.id), str(a.countries), a.geometry,
             {"alert_level": str(a.alert_level), "source": str(a.source),
              "severity_value": None if pd.isna(a.severity_value) else float(a.severity_value)},
-            f"{a.source} raised a {a.alert_level} {a.hazard} alert ({a.headline}); the rule "
-            f"warns from level {rule.params['min_level']}", str(a.hazard), bool(a.demo)))
+            (Phrase(N_("{source} raised a {level} {hazard} alert ({headline})"),
+                    {"source": str(a.source), "level": str(a.alert_level),
+                     "hazard": str(a.hazard), "headline": str(a.headline)}),
+             Phrase(N_("the rule warns from level {level}"),
+                    {"level": str(rule.params["min_level"])})),
+            str(a.hazard), bool(a.demo)))
     return out
 
 
@@ -129,18 +139,22 @@ def _incident_surges(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[F
             name = f"H3 cell {unit} ({places.get(country, (country, None))[0]})"
             geometry = shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(unit)])
             key = f"h3:{unit}"
-        where = f"in {name}"
         demo = incidents["demo"].to_numpy()[selected][in_unit]
-        correction = (f" (Bonferroni: {p['p_value']:g} / {tests} cells with recent incidents)"
-                      if res is not None else "")
+        why = [Phrase(N_("{count} border incidents in {area} in the {days} days to {time} UTC "
+                         "against {expected} expected (the mean of the same {days} days in "
+                         "each of the {weeks} weeks before)"),
+                      {"count": int(count), "area": name, "days": int(p["days"]),
+                       "time": f"{at:%Y-%m-%d %H:%M}", "expected": f"{expected:.1f}",
+                       "weeks": int(p["baseline_weeks"])}),
+               Phrase(N_("Poisson test p = {p} < {threshold}"),
+                      {"p": f"{chance:.2g}", "threshold": f"{threshold:.2g}"})]
+        if res is not None:
+            why.append(Phrase(N_("Bonferroni: {p} / {cells} cells with recent incidents"),
+                              {"p": f"{p['p_value']:g}", "cells": int(tests)}))
         out.append(Finding(
             rule, key, name, geometry,
             {"incidents": count, "expected": round(expected, 2), "p_value": chance},
-            f"{count} border incidents {where} in the {p['days']} days to "
-            f"{at:%Y-%m-%d %H:%M} UTC against {expected:.1f} expected (the mean of the same "
-            f"{p['days']} days in each of the {p['baseline_weeks']} weeks before); Poisson test "
-            f"p = {chance:.2g} < {threshold:.2g}{correction}", "other",
-            bool(demo.any()) if len(demo) else scenario.demo))
+            tuple(why), "other", bool(demo.any()) if len(demo) else scenario.demo))
     return out
 
 
@@ -168,15 +182,19 @@ def _displacement_jumps(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> lis
         if cur - prev < p["min_people"] or cur < prev * p["min_ratio"]:
             continue
         name, geometry = places.get(iso3, (iso3, None))
-        according = f" according to {source}" if source else ""
+        said = {"count": int(cur), "area": name, "days": int(p["days"]),
+                "date": f"{at:%Y-%m-%d}", "before": int(prev), "source": source}
         out.append(Finding(
             rule, f"{iso3}:{source}" if source else iso3, name + (f" ({source})" if source
                                                                  else ""),
             geometry, {"displaced": cur, "before": prev},
-            f"{cur:,} people displaced in {name}{according} in the {p['days']} days to "
-            f"{at:%Y-%m-%d} against {prev:,} in the {p['days']} days before (rule: up by "
-            f"{p['min_people']:,} and x{p['min_ratio']:g})", "other",
-            bool(displacement["demo"].any()) if len(displacement) else scenario.demo))
+            (Phrase(N_("{count} people displaced in {area} according to {source} in the {days} "
+                       "days to {date} against {before} in the {days} days before") if source
+                    else N_("{count} people displaced in {area} in the {days} days to {date} "
+                            "against {before} in the {days} days before"), said),
+             Phrase(N_("the rule warns from a rise of {people} and ×{ratio}"),
+                    {"people": int(p["min_people"]), "ratio": f"{p['min_ratio']:g}"})),
+            "other", bool(displacement["demo"].any()) if len(displacement) else scenario.demo))
     return out
 
 
@@ -208,21 +226,27 @@ def _exposures(rule: Rule, scenario: Scenario, at: pd.Timestamp,
         reasons = []
         if iso3 in observed:
             figures.update(people_exposed=people, hazard_km2=round(km2, 1))
-            reasons.append(f"{people:,} people in {names[iso3]} live where the {p['hazard']} "
-                           f"reaches {p['threshold']:g} {unit} ({km2:,.0f} km², "
-                           f"{layer.source if layer else ''})")
+            reasons.append(Phrase(
+                N_("{people} people in {area} live where the {hazard} reaches {threshold} "
+                   "{unit} ({km2} km², {source})"),
+                {"people": int(people), "area": names[iso3], "hazard": p["hazard"],
+                 "threshold": f"{p['threshold']:g}", "unit": unit, "km2": int(round(km2)),
+                 "source": layer.source if layer else ""}))
         if iso3 in ahead:
             figures.update(people_in_forecast_swath=later, forecast_km2=round(later_km2, 1))
-            reasons.append(f"{later:,} people in {names[iso3]} live under the forecast swath "
-                           f"of {p['threshold']:g} kt winds ({later_km2:,.0f} km², forecast "
-                           "track positions)")
+            reasons.append(Phrase(
+                N_("{people} people in {area} live under the forecast swath of {threshold} kt "
+                   "winds ({km2} km², forecast track positions)"),
+                {"people": int(later), "area": names[iso3], "threshold": f"{p['threshold']:g}",
+                 "km2": int(round(later_km2))}))
         geometry = areas.loc[areas["iso3"] == iso3, "geometry"].iloc[0]
         demo = (layer.demo if layer is not None and iso3 in observed else False) or \
             (iso3 in ahead and bool(scenario["tracks"]["demo"].any()))
         out.append(Finding(
             rule, str(iso3), names[iso3], geometry, figures,
-            "; ".join(reasons) + f"; the rule warns from {p['min_people']:,}", p["hazard"],
-            demo))
+            (*reasons, Phrase(N_("the rule warns from {people}"),
+                              {"people": int(p["min_people"])})),
+            p["hazard"], demo))
     return out
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 
 from data_sources.capxml import cap_identifier
+from model.i18n import N_, Phrase, joined
 
 from .conditions import Finding
 from .rules import RuleSet
@@ -25,7 +26,12 @@ class Message:
     finding: Finding
     # The earlier messages of this warning: (identifier, sent), oldest first.
     references: tuple[tuple[str, pd.Timestamp], ...] = ()
-    reason: str = ""
+    why: tuple[Phrase, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        """Why, in English: the log, the store and the Atom feed keep it so."""
+        return joined(self.why, in_english=True)
 
 
 @dataclass
@@ -79,8 +85,8 @@ class Engine:
                 out.append(Message(
                     "Cancel", _identifier(current.finding, at), at, current.finding,
                     tuple(current.messages),
-                    f"the condition has not held for {current.missed} evaluations in a row "
-                    f"(rule {key[0]})"))
+                    (Phrase(N_("the condition has not held for {count} evaluations in a row "
+                               "(rule {rule})"), {"count": current.missed, "rule": key[0]}),)))
                 del self.active[key]
         return out
 

@@ -67,6 +67,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from model import i18n
 from model.access import Role, Viewer, check_marking, parse_share, tlp_level
 from model.schema import ALERT_LEVELS, SAARC_ISO3
 
@@ -105,6 +106,8 @@ class Rule:
     instruction: str = ""
     # Other languages: language -> {"event", "headline", "instruction"}
     text: dict[str, dict[str, str]] = field(default_factory=dict, hash=False)
+    # Languages of the interface's catalogues the CAP message also speaks
+    languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -213,7 +216,7 @@ def parse_rules(text: str, path: str) -> RuleSet:
             _choice(where, "certainty", spec.get("certainty", "Likely"), CERTAINTIES),
             _choice(where, "response", spec.get("response", "Monitor"), RESPONSES),
             tlp, share, int(spec.get("clear_after", 2)), str(spec.get("instruction", "")),
-            _texts(where, spec.get("text", {}))))
+            _texts(where, spec.get("text", {})), _languages(where, spec.get("languages", []))))
     if not rules:
         raise RuleError(f"{path}: no [[rule]] in the file")
     recipients = _recipients(Path(path).name, raw.get("recipient", []))
@@ -226,7 +229,7 @@ def parse_rules(text: str, path: str) -> RuleSet:
 
 RULE_FIELDS = {"id", "kind", "countries", "severity", "urgency", "certainty", "response", "tlp",
                "share", "clear_after", "instruction", "text", "layer", "h3_resolution",
-               "per_source"}
+               "per_source", "languages"}
 RECIPIENT_FIELDS = {"id", "agency", "country", "groups", "email", "webhook", "secret_env",
                     "escalate_after", "escalate_to"}
 
@@ -252,6 +255,17 @@ def _texts(where: str, spec) -> dict[str, dict[str, str]]:
                             f"and instruction (not {', '.join(sorted(unknown)) or 'nothing'})")
         out[str(language)] = {k: str(v) for k, v in words.items()}
     return out
+
+
+def _languages(where: str, spec) -> tuple[str, ...]:
+    if not isinstance(spec, list) or not all(isinstance(code, str) for code in spec):
+        raise RuleError(f"{where}: 'languages' must be a list of language codes")
+    unknown = [code for code in spec if i18n.known(code) is None]
+    if unknown:
+        raise RuleError(f"{where}: no catalogue for language(s) {', '.join(unknown)} (we have "
+                        f"{', '.join(i18n.LANGUAGES)})")
+    codes = dict.fromkeys(i18n.get(code).code for code in spec)
+    return tuple(code for code in codes if code != "en")
 
 
 def _recipients(name: str, specs: list) -> tuple[Recipient, ...]:

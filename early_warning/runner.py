@@ -23,6 +23,7 @@ import shapely
 from data_sources.accounts import Accounts
 from data_sources.warning_log import WarningLog
 from model.access import may_see
+from model.i18n import N_, Phrase
 from model.scenario import Scenario
 
 from .cap import message_to_cap
@@ -77,9 +78,18 @@ def _state(active: _Active) -> dict:
                      "certainty": rule.certainty, "response": rule.response, "tlp": rule.tlp,
                      "share": rule.share},
             "area": f.area, "geometry": None if f.geometry is None else shapely.to_wkb(
-                f.geometry, hex=True), "figures": f.figures, "explanation": f.explanation,
+                f.geometry, hex=True), "figures": f.figures,
+            "explanation": [p.as_list() for p in f.explanation],
             "hazard": f.hazard, "demo": f.demo, "missed": active.missed,
             "messages": [[i, t.isoformat()] for i, t in active.messages]}
+
+
+def _phrases(stored: str | list) -> tuple[Phrase, ...]:
+    """A finding's reasons as the state keeps them; a state written before
+    reasons were phrases holds one English sentence."""
+    if isinstance(stored, str):
+        return (Phrase(stored),) if stored else ()
+    return tuple(Phrase(message, params) for message, params in stored)
 
 
 def restore(stored: dict[tuple[str, str], dict], rules: RuleSet
@@ -93,8 +103,8 @@ def restore(stored: dict[tuple[str, str], dict], rules: RuleSet
                                             **{k: v for k, v in s["rule"].items()
                                                if k != "kind"})
         geometry = shapely.from_wkb(s["geometry"]) if s["geometry"] else None
-        finding = Finding(rule, key, s["area"], geometry, s["figures"], s["explanation"],
-                          s["hazard"], s["demo"])
+        finding = Finding(rule, key, s["area"], geometry, s["figures"],
+                          _phrases(s["explanation"]), s["hazard"], s["demo"])
         active = _Active([(i, pd.Timestamp(t)) for i, t in s["messages"]], finding,
                          s["missed"])
         if rule_id in current:
@@ -135,8 +145,10 @@ def run_once(store, scenario_for: Callable[[Rule], Scenario], rules: RuleSet,
     findings = [f for rule in rules.rules
                 for f in evaluate(rule, scenario_for(rule), at, scheduler=scheduler)]
     messages = [Message("Cancel", _identifier(o.finding, at), at, o.finding,
-                        tuple(o.messages), f"rule {o.finding.rule.id} is no longer in the rules "
-                        f"(version {rules.version})") for o in orphans]
+                        tuple(o.messages),
+                        (Phrase(N_("rule {rule} is no longer in the rules (version {version})"),
+                                {"rule": o.finding.rule.id, "version": str(rules.version)}),))
+                for o in orphans]
     messages += engine.step(findings, at, {r.id for r in rules.rules})
     log = [f"{at:%Y-%m-%d %H:%M} UTC: {len(findings)} conditions hold, {len(engine.active)} "
            f"warnings active, {len(messages)} messages"]

@@ -21,10 +21,10 @@ import gettext
 import io
 import logging
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -227,6 +227,46 @@ def N_(message: str, /) -> str:
     """Marks a message for the catalogue where it is defined; ``_`` translates
     it where it is shown."""
     return message
+
+
+def render(message: str, params: Mapping[str, object] | None = None) -> str:
+    """A message kept with its parameters by a lower floor (a reader's rejection
+    reason, an error), written in the language in use: counts and sizes as its
+    readers write figures."""
+    if not params:
+        return _(message)
+    return _(message, **{k: number(v) if isinstance(v, int | float) and not isinstance(v, bool)
+                         else v for k, v in params.items()})
+
+
+def english(message: str, params: Mapping[str, object] | None = None) -> str:
+    """The same in English: for logs, JSON answers and the store's ingest log."""
+    with language("en"):
+        return render(message, params)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A catalogue message and its values, kept as such until it is shown (a
+    warning's reasons: written in English for the log, in each language of its
+    CAP message)."""
+
+    message: str
+    params: Mapping[str, object] = field(default_factory=dict, hash=False)
+
+    def text(self) -> str:
+        return render(self.message, self.params)
+
+    def __str__(self) -> str:
+        return english(self.message, self.params)
+
+    def as_list(self) -> list:
+        return [self.message, dict(self.params)]
+
+
+def joined(phrases: Iterable[Phrase], *, in_english: bool = False) -> str:
+    """Phrases as one sentence, ``; `` between them."""
+    return "; ".join(str(p) if in_english else p.text() for p in phrases)
 
 
 def _system() -> str:

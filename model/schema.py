@@ -13,10 +13,12 @@ to NaN and these attributes: ``variable`` (one of ``RASTER_VARIABLES``),
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from .i18n import N_
+from .i18n import N_, english, render
 
 CRS = "EPSG:4326"
 # Metres across the region: equidistant conic, standard parallels 12 N and 32 N
@@ -224,11 +226,22 @@ class Rejection:
 
     ``row`` counts as a spreadsheet does for CSV (the header is row 1); for
     XML and GeoJSON it is the 1-based position of the item or feature.
+    ``message`` is a catalogue message (English, with placeholders) and ``params``
+    its values: ``reason`` is the English sentence, ``text()`` the sentence in
+    the language in use.
     """
 
     row: int | None
     field: str | None
-    reason: str
+    message: str
+    params: Mapping[str, object] = dataclasses.field(default_factory=dict, hash=False)
+
+    @property
+    def reason(self) -> str:
+        return english(self.message, self.params)
+
+    def text(self) -> str:
+        return render(self.message, self.params)
 
     def as_dict(self) -> dict:
         return {"row": self.row, "field": self.field, "reason": self.reason}
@@ -240,7 +253,15 @@ class Notice:
     flipped to north-up ...): said, so that nothing is changed silently."""
 
     field: str | None
-    reason: str
+    message: str
+    params: Mapping[str, object] = dataclasses.field(default_factory=dict, hash=False)
+
+    @property
+    def reason(self) -> str:
+        return english(self.message, self.params)
+
+    def text(self) -> str:
+        return render(self.message, self.params)
 
     def as_dict(self) -> dict:
         return {"field": self.field, "reason": self.reason}

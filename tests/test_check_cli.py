@@ -40,7 +40,7 @@ def test_text_output_lists_rejections(write_csv):
     ])
     proc = check(path)
     assert proc.returncode == 0
-    assert "accepted:  1" in proc.stdout and "rejected:  1" in proc.stdout
+    assert "accepted: 1" in proc.stdout and "rejected: 1" in proc.stdout
     assert "row 3, field 'time': 'yesterday-ish' is not a date" in proc.stdout
 
 

@@ -15,6 +15,7 @@ from early_warning.conditions import Finding, evaluate
 from early_warning.lifecycle import Engine
 from early_warning.replay import replay_timeline
 from early_warning.rules import Rule, RuleError, load_rules
+from model.i18n import Phrase
 from model.scenario import Layer, Scenario
 from model.schema import ReadResult
 from tests.cli import run
@@ -79,7 +80,7 @@ def test_an_incident_surge_is_a_poisson_test_against_the_weeks_before(tmp_path):
     # 10 against a mean of 2: P(X >= 10 | Poisson(2)) = 4.65e-5 (by hand: 1 - sum_0^9 e^-2 2^k/k!)
     assert finding.figures["incidents"] == 10 and finding.figures["expected"] == 2.0
     assert finding.figures["p_value"] == pytest.approx(4.6498e-5, rel=1e-3)
-    assert "p = 4.6e-05 < 0.01" in finding.explanation
+    assert "p = 4.6e-05 < 0.01" in finding.reason
     assert evaluate(rule, _scenario([5, 2, 2, 2, 2], at), at) == []  # p = 0.053: chance
     assert evaluate(rule, _scenario([4, 0, 0, 0, 0], at), at) == []  # under min_count
 
@@ -103,8 +104,8 @@ def test_an_incident_surge_per_h3_cell_corrects_for_the_cells_tested(tmp_path):
     assert finding.key == f"h3:{cell}" and finding.area == f"H3 cell {cell} (Pakistan)"
     assert finding.geometry.contains(shapely.Point(70, 30))
     # Two cells had recent incidents: each is held to 0.01 / 2.
-    assert "p = 4.6e-05 < 0.005 (Bonferroni: 0.01 / 2 cells with recent incidents)" in \
-        finding.explanation
+    assert "p = 4.6e-05 < 0.005; Bonferroni: 0.01 / 2 cells with recent incidents" in \
+        finding.reason
     with pytest.raises(RuleError, match="h3_resolution must be an integer from 0 to 15"):
         path.write_text(SURGE.replace('countries = ["PAK"]', 'countries = ["PAK"]\n'
                                       'h3_resolution = 16'), encoding="utf-8")
@@ -112,7 +113,8 @@ def test_an_incident_surge_per_h3_cell_corrects_for_the_cells_tested(tmp_path):
 
 
 def _finding(rule: Rule, figures: dict) -> Finding:
-    return Finding(rule, "PAK", "Pakistan", shapely.box(60, 23, 78, 37), figures, "why")
+    return Finding(rule, "PAK", "Pakistan", shapely.box(60, 23, 78, 37), figures,
+                   (Phrase("why"),))
 
 
 def test_a_warning_lives_alert_update_cancel_and_never_repeats():
@@ -262,7 +264,7 @@ def test_a_cyclone_rule_counts_the_people_under_the_forecast_swath(demo, tmp_pat
         demo["boundaries"].query("iso3 == 'BGD'").geometry, all_touched=False)
     assert 1000 <= people < float(bangladesh.sum())
     assert f"{people:,} people in Bangladesh live under the forecast swath of 64 kt winds" in \
-        finding.explanation
+        finding.reason
     # Twelve hours on, with no newer analysis, the swath still runs from the last
     # observed position through every forecast position: the same people.
     later = evaluate(rule, sc, pd.Timestamp("2026-09-26T12:00Z"))
@@ -299,4 +301,4 @@ def test_a_displacement_jump_per_source_is_not_diluted_by_another_source(tmp_pat
     (finding,) = evaluate(load_rules(path).rules[0], sc, at)
     assert finding.key == "PAK:IOM DTM" and finding.area == "Pakistan (IOM DTM)"
     assert finding.figures == {"displaced": 20_000, "before": 0}
-    assert "20,000 people displaced in Pakistan according to IOM DTM" in finding.explanation
+    assert "20,000 people displaced in Pakistan according to IOM DTM" in finding.reason

@@ -191,6 +191,98 @@ def test_language_codes_from_links_and_command_lines():
         i18n.use("ur", digits="roman")
 
 
+# -- what the readers say, in the reader's language ----------------------------------------
+
+
+def test_a_rejection_is_kept_as_a_message_and_written_in_each_language(tmp_path):
+    from data_sources.incidents import read_points
+
+    path = tmp_path / "log.csv"
+    path.write_text("time,lat,lon,category,country\n"
+                    "2026-09-20,134.5,71.1,armed clash,AFG\n"
+                    "2026-09-21,34.1,71.1,picnic,AFG\n", encoding="utf-8")
+    first, second = read_points(path).rejections
+    assert (first.row, first.field, first.reason) == (2, "lat", "134.5 is outside -90..90")
+    assert second.reason == "unknown value 'picnic'"
+    with language("bn"):  # the value as the user wrote it, the sentence in Bengali
+        assert first.text() == "134.5 -90..90-এর বাইরে"
+        assert second.text() == "অজানা মান 'picnic'"
+    with language("ur"):  # right to left: the quoted value keeps its own direction
+        assert first.text() == "\u2068134.5\u2069 -90..90 سے باہر ہے"
+    assert first.reason == "134.5 is outside -90..90"  # English stays English
+
+
+def test_a_readers_error_says_where_and_why_in_the_language_in_use(tmp_path):
+    from data_sources.errors import DataSourceError
+    from data_sources.textio import read_bytes
+
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"a\n" * 10)
+    with pytest.raises(DataSourceError) as caught:
+        read_bytes(tmp_path / "missing.csv")
+    error = caught.value
+    assert str(error) == "missing.csv: file does not exist"  # logs and JSON: English
+    with language("hi"):
+        assert error.text() == "missing.csv: फ़ाइल मौजूद नहीं है"
+    error = DataSourceError("is {size} bytes, over the limit of {most} for a file read whole "
+                            "(set SAMON_MAX_TEXT_BYTES to raise it)", path=path, row=7,
+                            size=12_345_678, most=10_000_000)
+    assert error.message.startswith("big.csv, row 7: is 12,345,678 bytes")
+    with language("hi"):  # sizes grouped as Hindi readers group them
+        assert error.text().startswith("big.csv, पंक्ति 7: 1,23,45,678 बाइट है")
+
+
+def test_the_check_command_speaks_the_chosen_language(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("time,lat,lon,category,country\n2026-09-20,34.1,71.1,armed clash,AFG\n"
+                    "yesterday,34.1,71.1,armed clash,AFG\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "data_sources", "check", str(path), "--lang",
+                          "ne"], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert "स्वीकृत: १" in run.stdout and "अस्वीकृत: १" in run.stdout
+    # Row numbers point into the user's spreadsheet, which numbers rows 1, 2, 3...
+    assert "पङ्क्ति 3, फिल्ड 'time': 'yesterday' मिति होइन" in run.stdout
+    assert "निर्णय: प्रयोगयोग्य" in run.stdout
+
+
+def test_a_warning_speaks_each_language_its_rule_names_in_cap(tmp_path):
+    from lxml import etree
+
+    from early_warning.cap import message_to_cap
+    from early_warning.conditions import evaluate
+    from early_warning.lifecycle import Engine
+    from early_warning.rules import load_rules
+    from tests.test_early_warning import CAP_XSD, NS, _scenario
+
+    path = tmp_path / "rules.toml"
+    path.write_text('version = 1\n[[rule]]\nid = "surge"\nkind = "incident_surge"\n'
+                    'countries = ["PAK"]\ndays = 7\nbaseline_weeks = 4\np_value = 0.01\n'
+                    'min_count = 5\nlanguages = ["ur", "ps"]\n'
+                    'instruction = "Report to the border coordination cell."\n',
+                    encoding="utf-8")
+    rule = load_rules(path).rules[0]
+    at = pd.Timestamp("2026-09-30T00:00Z")
+    (message,) = Engine().step(evaluate(rule, _scenario([10, 2, 2, 2, 2], at), at), at)
+    doc = etree.fromstring(message_to_cap(message, "ew@ndma.example"))
+    assert etree.XMLSchema(etree.parse(str(CAP_XSD))).validate(doc)
+    infos = {i.findtext("cap:language", namespaces=NS): i
+             for i in doc.findall("cap:info", namespaces=NS)}
+    assert list(infos) == ["en", "ur", "ps"]
+    assert infos["en"].findtext("cap:event", namespaces=NS) == "Surge of border incidents"
+    assert infos["ur"].findtext("cap:event", namespaces=NS) == "سرحدی واقعات میں اچانک اضافہ"
+    urdu = infos["ur"].findtext("cap:description", namespaces=NS)
+    assert "پوئسن ٹیسٹ" in urdu and "\u20684.6e-05\u2069" in urdu
+    assert "Poisson test p = 4.6e-05 < 0.01" in infos["en"].findtext("cap:description",
+                                                                       namespaces=NS)
+    # The rule gave its instruction in English only: said so, not left out.
+    assert infos["ps"].findtext("cap:instruction", namespaces=NS) == \
+        "Report to the border coordination cell."
+    assert message.reason.startswith("10 border incidents in Pakistan")  # the log: English
+    path.write_text(path.read_text().replace('"ps"', '"xx"'), encoding="utf-8")
+    with pytest.raises(ValueError, match="no catalogue for language"):
+        load_rules(path)
+
+
 # -- the situation report in each language ------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from model.access import TLP_LEVELS, AccessError, MarkingError
 from model.i18n import _, number
 
 DETECT = "detect automatically"  # the kind choice that lets the file say what it is
+SHOWN = 1000  # rejected rows listed on the page
 
 st.title(_("Add data"))
 viewer = current_viewer()
@@ -49,26 +50,31 @@ if upload is not None:
                                      kind=None if kind == DETECT else kind,
                                      encoding=encoding or None, band=int(band) or None)
         except DataSourceError as exc:
-            st.error(_("{file} cannot be used: {reason}", file=upload.name, reason=exc.reason)
-                     + (f" (row {exc.row})" if exc.row else "")
-                     + (f" (field '{exc.field}')" if exc.field else ""))
+            st.error(_("{file} cannot be used: {reason}", file=upload.name, reason=exc.text()))
             st.stop()
         checked = st.session_state["add_data_checked"] = (wanted, result)
     result = checked[1]
-    report = summarize(result, shown=1000)
+    report = summarize(result, shown=0)
     c1, c2, c3 = st.columns(3)
     c1.metric(_("Kind"), f"{report['kind']} ({report['format']})")
     c2.metric(_("Accepted"), number(report["accepted"]))
     c3.metric(_("Rejected"), number(report["rejected"]))
-    for note in report["warnings"]:
+    for note in result.warnings:
         st.info(_("Changed or assumed on reading ({field}): {reason}",
-                  field=note["field"] or _("file"), reason=note["reason"]))
+                  field=note.field or _("file"), reason=note.text()))
     details = {k: report[k] for k in ("crs", "bounds", "time_range") if report.get(k)}
     if details:
         st.json(details, expanded=False)
     if report["rejected"]:
         st.subheader(_("Rejected rows"))
-        st.dataframe(pd.DataFrame(report["rejections"]), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame({
+            _("row"): [r.row for r in result.rejections[:SHOWN]],
+            _("field"): [r.field for r in result.rejections[:SHOWN]],
+            _("reason"): [r.text() for r in result.rejections[:SHOWN]]}),
+            hide_index=True, width="stretch")
+        if result.rejected > SHOWN:
+            st.caption(_("The first {shown} of {count} rejected rows are listed.",
+                         shown=number(SHOWN), count=number(result.rejected)))
     if report["accepted"]:
         owner = _("your agency") if viewer.kind == "user" else _("this node")
         st.subheader(_("Sharing"))
