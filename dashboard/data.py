@@ -17,7 +17,7 @@ import streamlit as st
 from layers.assets import install_static
 from model.period import Period
 from model.situation import Filters, Region
-from reports.pdf import FONTS
+from reports.fonts import FONTS
 from service import SituationService
 
 from .state import Choice

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +21,7 @@ import pandas as pd
 from data_sources.errors import DataSourceError
 from geo.regions import RegionError
 from model.access import TLP_LEVELS, AccessError, tlp_level
-from model.i18n import LANGUAGES, _, language
+from model.i18n import LANGUAGES
 from model.i18n import get as get_language
 from model.period import Period
 from model.schema import HAZARDS
@@ -60,17 +59,27 @@ def _sitrep(args, service: SituationService) -> int:
                           in_need=args.in_need, assessed_by=args.assessed_by)
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     service.may_export(formats, summary, viewer)
-    langs = [get_language(code).code for code in args.lang.split(",") if code.strip()]
-    for i, lang in enumerate(langs):
+    for i, (lang, beside) in enumerate(_languages(args.lang)):
         # The data bundle is the same in every language: written once.
         chosen = formats if i == 0 else [f for f in formats if f in DOCUMENT_FORMATS]
-        with language(lang):
-            title = args.title or _("Situation report")
-        for path in write_report(summary, replace(fields, title=title), Path(args.out), chosen,
-                                 args.sender, lang=lang):
+        for path in write_report(summary, fields, Path(args.out), chosen, args.sender,
+                                 lang=lang, beside=beside):
             print(path)
     service.record_export(formats, summary, viewer, fields.tlp)
     return 0
+
+
+def _languages(text: str) -> list[tuple[str, str | None]]:
+    """``--lang``: "ur" one language, "en,ur" a file each, "en+ur" side by side."""
+    out: list[tuple[str, str | None]] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        codes = [get_language(code).code for code in item.split("+")]
+        if len(codes) > 2:
+            raise ReportError(f"--lang {item}: at most two languages side by side")
+        out.append((codes[0], codes[1] if len(codes) == 2 else None))
+    return out
 
 
 def _utc(text: str | None) -> pd.Timestamp | None:
@@ -98,9 +107,11 @@ def main(argv: list[str], service: SituationService | None = None) -> int:
     s.add_argument("--tlp", default="AMBER", help=", ".join(TLP_LEVELS))
     s.add_argument("--format", default="pdf", help=f"comma-separated: {', '.join(FORMATS)}")
     s.add_argument("--out", required=True)
-    s.add_argument("--title", help="default: 'Situation report' in the report's language")
+    s.add_argument("--title", default="",
+                   help="default: 'Situation report' in the report's language")
     s.add_argument("--lang", default="en",
-                   help="the report's language, or several comma-separated (one file each): "
+                   help="the report's language; several comma-separated make a file each; "
+                        "two joined by + make one file with both side by side (en+ur): "
                         + ", ".join(LANGUAGES))
     s.add_argument("--agency", default="")
     s.add_argument("--contact", default="")

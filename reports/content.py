@@ -71,7 +71,7 @@ class ReportError(ValueError):
 class ReportFields:
     """What the issuing agency fills in (all optional but the TLP marking)."""
 
-    title: str = "Situation report"
+    title: str = ""  # empty: "Situation report" in the report's language
     agency: str = ""
     contact: str = ""
     tlp: str = "TLP:AMBER"
@@ -168,6 +168,7 @@ class ReportContent:
     sources: pd.DataFrame
     notes: list[str]
     words: dict[str, str]  # WORDS in the report's language
+    title: str  # the agency's, else "Situation report" in the report's language
     as_of_line: str  # as of (UTC and local), period, region
     language: str  # its code (model.i18n)
     direction: str  # "ltr" or "rtl"
@@ -282,5 +283,6 @@ def build_content(summary: Summary, fields: ReportFields) -> ReportContent:
         notes=[*summary.notes, _("Figures are computed once by the situation service for the "
                                  "dashboard and every export."), _(DISCLAIMER)],
         words={key: _(text) for key, text in WORDS.items()}, as_of_line=as_of_line,
+        title=fields.title or _("Situation report"),
         language=current_language().code, direction=direction(),
     )

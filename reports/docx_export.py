@@ -1,106 +1,108 @@
-"""The situation report as an editable Word document (python-docx)."""
+"""The situation report as an editable Word document (python-docx); in two
+languages, each text beside its translation in a two-column table on landscape
+pages, the data tables and the map once."""
 
 from __future__ import annotations
 
 import io
 
-import pandas as pd
 from docx import Document
+from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.shared import Cm, Pt, RGBColor
 
-from model.i18n import _
-
-from .content import SECTIONS, SECTORS, ReportContent, cell_text
+from .outline import Block, Pages, bilingual_cell
 from .static_map import render_png
 
-
-def _table(doc, frame: pd.DataFrame, empty: str) -> None:
-    if frame.empty:
-        doc.add_paragraph(empty)
-        return
-    table = doc.add_table(rows=1, cols=len(frame.columns))
-    table.style = "Light Grid Accent 1"
-    for cell, name in zip(table.rows[0].cells, frame.columns, strict=True):
-        cell.text = str(name)
-    for values in frame.itertuples(index=False):
-        for cell, value in zip(table.add_row().cells, values, strict=True):
-            cell.text = cell_text(value)
+_HEADINGS = {"title": 0, "heading": 1, "subheading": 2}
 
 
-def _paragraphs(doc):
-    yield from doc.paragraphs
-    for table in doc.tables:
-        for row in table.rows:
-            for cell in row.cells:
-                yield from cell.paragraphs
-
-
-def _right_to_left(doc) -> None:
-    """Every paragraph and run right to left (Word's bidi and rtl properties:
+def _right_to_left(paragraph) -> None:
+    """A paragraph and its runs right to left (Word's bidi and rtl properties:
     python-docx has no call for them)."""
-    for paragraph in _paragraphs(doc):
-        paragraph._p.get_or_add_pPr().insert(0, OxmlElement("w:bidi"))
-        for run in paragraph.runs:
-            run._r.get_or_add_rPr().append(OxmlElement("w:rtl"))
+    paragraph._p.get_or_add_pPr().insert(0, OxmlElement("w:bidi"))
+    for run in paragraph.runs:
+        run._r.get_or_add_rPr().append(OxmlElement("w:rtl"))
 
 
-def render_docx(content: ReportContent) -> bytes:
-    s, f, w = content.summary, content.fields, content.words
+def _text(container, block: Block, rtl: bool) -> None:
+    """A text block into the document or a table cell, in its direction."""
+    if block.kind in _HEADINGS:
+        style = "Title" if block.kind == "title" else f"Heading {_HEADINGS[block.kind]}"
+        paragraphs = [container.add_paragraph(block.text, style=style)]
+    elif block.kind.endswith("bullets"):
+        paragraphs = [container.add_paragraph(item, style="List Bullet") for item in block.items]
+    else:
+        paragraphs = [container.add_paragraph()]
+        run = paragraphs[0].add_run(block.text)
+        if block.kind == "small":
+            run.font.size = Pt(8)
+        elif block.kind == "alert":
+            run.font.color.rgb = RGBColor(0xB0, 0x00, 0x20)
+    for paragraph in paragraphs:
+        if block.kind == "small_bullets":
+            for run in paragraph.runs:
+                run.font.size = Pt(8)
+        if rtl:
+            _right_to_left(paragraph)
+
+
+def _fill(cell, texts: list[tuple[str, bool]]) -> None:
+    cell.text = texts[0][0]
+    paragraphs = [cell.paragraphs[0]] + [cell.add_paragraph(text) for text, _rtl in texts[1:]]
+    for paragraph, rtl in zip(paragraphs, (rtl for _text, rtl in texts), strict=True):
+        if rtl:
+            _right_to_left(paragraph)
+
+
+def _table(doc, sides: list[tuple[Block, bool]]) -> None:
+    directions = [rtl for _, rtl in sides]
+    columns = list(zip(*(b.columns for b, _ in sides), strict=True))
+    table = doc.add_table(rows=1, cols=len(columns))
+    table.style = "Light Grid Accent 1"
+    if directions[0]:
+        table._tbl.tblPr.append(OxmlElement("w:bidiVisual"))  # the first column on the right
+    for cell, names in zip(table.rows[0].cells, columns, strict=True):
+        _fill(cell, bilingual_cell(list(zip(names, directions, strict=True))))
+    for row in zip(*(b.rows for b, _ in sides), strict=True):
+        for cell, texts in zip(table.add_row().cells, zip(*row, strict=True), strict=True):
+            _fill(cell, bilingual_cell(list(zip(texts, directions, strict=True))))
+
+
+def render_docx(pages: Pages) -> bytes:
+    first = pages.first
     doc = Document()
     doc.styles["Normal"].font.size = Pt(10)
-    for section in doc.sections:  # the TLP marking on every page, top and bottom
-        for part in (section.header, section.footer):
-            p = part.paragraphs[0]
-            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            run = p.add_run(f.tlp + (f"  ·  {w['demo_mark']}" if s.demo else ""))
-            run.bold = True
-    doc.add_heading(f.title, 0)
-    doc.add_paragraph(" · ".join(x for x in (f.agency, f.contact) if x) or w["agency_missing"])
-    if content.issue_line:
-        doc.add_paragraph(content.issue_line)
-    doc.add_paragraph(content.as_of_line)
-    doc.add_paragraph(content.marking_line)
-    if s.demo:
-        run = doc.add_paragraph().add_run(w["demo"])
-        run.font.color.rgb = RGBColor(0xB0, 0x00, 0x20)
-    if content.empty:
-        doc.add_heading(w["nothing"], 1)
-        doc.add_paragraph(w["nothing_text"])
-    doc.add_heading(w["highlights"], 1)
-    for line in content.highlights:
-        doc.add_paragraph(line, style="List Bullet")
-    doc.add_heading(w["key_figures"], 1)
-    _table(doc, content.key_figures, "")
-    doc.add_heading(w["overview"], 1)
-    doc.add_picture(io.BytesIO(render_png(s)), width=Cm(15))
-    _table(doc, content.areas, w["no_areas"])
-    if content.admin_areas is not None:
-        doc.add_heading(w["by_admin"], 2)
-        _table(doc, content.admin_areas, w["no_admin"])
-    doc.add_heading(w["needs"], 1)
-    doc.add_paragraph(content.needs_note)
-    _table(doc, content.needs, content.needs_empty)
-    doc.add_heading(w["hotspots"], 1)
-    _table(doc, content.hotspots, w["no_hotspots"])
-    doc.add_heading(w["alerts"], 1)
-    _table(doc, content.alerts, w["no_alerts"])
-    doc.add_heading(w["cyclones"], 1)
-    _table(doc, content.cyclones, w["no_cyclones"])
-    doc.add_heading(_(SECTIONS[0]), 1)
-    for sector in SECTORS:
-        doc.add_heading(_(sector), 2)
-        doc.add_paragraph(content.section_text(sector))
-    for name in SECTIONS[1:]:
-        doc.add_heading(_(name), 1)
-        doc.add_paragraph(content.section_text(name))
-    doc.add_heading(w["sources"], 1)
-    _table(doc, content.sources, "")
-    for note in content.notes:
-        doc.add_paragraph(note, style="List Bullet")
-    if content.direction == "rtl":
-        _right_to_left(doc)
+    section = doc.sections[0]
+    if len(pages.outlines) > 1:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = section.page_height, section.page_width
+    for part in (section.header, section.footer):  # the TLP marking on every page
+        p = part.paragraphs[0]
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        run = p.add_run(first.fields.tlp + (f"  ·  {pages.word('demo_mark')}"
+                                            if first.summary.demo else ""))
+        run.bold = True
+    pairs_table = None  # consecutive text blocks in two languages share one table
+    for blocks in zip(*(o.blocks for o in pages.outlines), strict=True):
+        sides = list(zip(blocks, (o.rtl for o in pages.outlines), strict=True))
+        kind = blocks[0].kind
+        if kind in ("map", "table"):
+            pairs_table = None
+            if kind == "map":
+                doc.add_picture(io.BytesIO(render_png(first.summary)), width=Cm(15))
+            else:
+                _table(doc, sides)
+        elif len(sides) == 1:
+            _text(doc, *sides[0])
+        else:
+            if pairs_table is None:
+                pairs_table = doc.add_table(rows=0, cols=len(sides))
+            row = pairs_table.add_row()
+            for cell, (block, rtl) in zip(row.cells, sides, strict=True):
+                cell.paragraphs[0]._p.getparent().remove(cell.paragraphs[0]._p)
+                _text(cell, block, rtl)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

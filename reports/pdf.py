@@ -4,27 +4,14 @@ Dhivehi render); right to left for Urdu, Dari, Pashto and Dhivehi."""
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
-import pandas as pd
-from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.enums import MethodReturnValue
 from fpdf.fonts import FontFace
 
-from model.i18n import _, direction
-
-from .content import SECTIONS, SECTORS, ReportContent, cell_text
+from .fonts import FALLBACKS, FONTS, MAIN, characters
+from .outline import Block, Pages, bilingual_cell
 from .static_map import render_png
 
-FONTS = Path(__file__).resolve().parent / "fonts"
-FALLBACKS = {  # family -> file; tried in order for characters NotoSans lacks
-    "NotoBengali": "NotoSansBengali-Regular.ttf",
-    "NotoDevanagari": "NotoSansDevanagari-Regular.ttf",
-    "NotoSinhala": "NotoSansSinhala-Regular.ttf", "NotoTamil": "NotoSansTamil-Regular.ttf",
-    "NotoUrdu": "NotoNastaliqUrdu-Regular.ttf", "NotoArabic": "NotoNaskhArabic-Regular.ttf",
-    "NotoThaana": "NotoSansThaana-Regular.ttf", "NotoTibetan": "NotoSerifTibetan-Regular.ttf",
-}
 # FIRST TLP 2.0 colours: (text, background)
 TLP_COLOURS = {"TLP:CLEAR": ((255, 255, 255), (0, 0, 0)), "TLP:GREEN": ((51, 255, 0), (0, 0, 0)),
                "TLP:AMBER": ((255, 192, 0), (0, 0, 0)),
@@ -33,22 +20,24 @@ TLP_COLOURS = {"TLP:CLEAR": ((255, 255, 255), (0, 0, 0)), "TLP:GREEN": ((51, 255
 
 
 class _Doc(FPDF):
-    def __init__(self, content: ReportContent):
-        super().__init__(format="A4")
-        self.content = content
+    def __init__(self, pages: Pages):
+        # Two languages side by side: a landscape page gives each column the
+        # width of a portrait one's text.
+        super().__init__(orientation="L" if len(pages.outlines) > 1 else "P", format="A4")
+        self.report = pages
         self.set_auto_page_break(True, margin=18)
-        self.add_font("NotoSans", "", FONTS / "NotoSans-Regular.ttf")
+        self.add_font("NotoSans", "", FONTS / MAIN)
         self.add_font("NotoSans", "B", FONTS / "NotoSans-Bold.ttf")
         for family, file in FALLBACKS.items():
             self.add_font(family, "", FONTS / file)
         self.set_fallback_fonts(list(FALLBACKS), exact_match=False)
         self.set_text_shaping(True)
-        self.set_title(content.fields.title)
-        self.set_author(content.fields.agency or "South Asia Monitor")
-        self.set_subject(f"{content.fields.tlp} situation report")
+        self.set_title(pages.title)
+        self.set_author(pages.first.fields.agency or "South Asia Monitor")
+        self.set_subject(f"{pages.first.fields.tlp} situation report")
 
     def _tlp(self, y: float) -> None:
-        tlp = self.content.fields.tlp
+        tlp = self.report.first.fields.tlp
         fg, bg = TLP_COLOURS[tlp]
         self.set_font("NotoSans", "B", 9)
         self.set_text_color(*fg)
@@ -62,14 +51,14 @@ class _Doc(FPDF):
         self._tlp(6)
         self.set_xy(self.l_margin, 6)
         self.set_font("NotoSans", "", 8)
-        self.cell(0, 6, self.content.fields.title[:90])
+        self.cell(0, 6, _plain(self.report.title[:90], False))
         self.ln(10)
 
     def footer(self):
         self.set_y(-13)
         self.set_font("NotoSans", "", 7)
-        demo = f"{self.content.words['demo_mark']} · " if self.content.summary.demo else ""
-        self.cell(0, 6, f"{demo}{self.page_no()}/{{nb}}")
+        demo = f"{self.report.word('demo_mark')} · " if self.report.first.summary.demo else ""
+        self.cell(0, 6, _plain(f"{demo}{self.page_no()}/{{nb}}", False))
         self._tlp(self.h - 13)
 
 
@@ -78,104 +67,112 @@ class _Doc(FPDF):
 _NO_ISOLATES = str.maketrans("", "", "\u2066\u2067\u2068\u2069")
 
 
-@cache
-def _main_font() -> frozenset[int]:
-    return frozenset(TTFont(FONTS / "NotoSans-Regular.ttf").getBestCmap())
-
-
-def _plain(text: str) -> str:
+def _plain(text: str, rtl: bool) -> str:
     """``text`` as drawn: without isolates; right-to-left text led by a right-to-left
     mark (its paragraph direction). Text that starts with a character NotoSans lacks
     (Urdu, Bengali ...) is led by a direction mark, which NotoSans has: it keeps
     fpdf2 2.8.9 from drawing the next paragraph's Latin text with the fallback font
     (it garbled "AFG, BGD" after an Urdu line)."""
     text = text.translate(_NO_ISOLATES)
-    if direction() == "rtl":
+    if rtl:
         return "\u200f" + text
-    return text if not text or ord(text[0]) in _main_font() else "\u200e" + text
+    return text if not text or ord(text[0]) in characters(MAIN) else "\u200e" + text
 
 
-def _align() -> str:
-    """Paragraphs start on the right in right-to-left languages."""
-    return "R" if direction() == "rtl" else "L"
+# Each text block: (font size, bold, line height, space before, colour)
+_STYLE = {"title": (16, True, 8, 0, None), "heading": (12, True, 6.5, 2, None),
+          "subheading": (10, True, 5.5, 1, None), "para": (9, False, 5, 0, None),
+          "small": (8, False, 4.5, 0, None), "alert": (10, False, 5, 0, (176, 0, 32)),
+          "bullets": (9, False, 5, 0, None), "small_bullets": (8, False, 4.5, 0, None)}
 
 
-def _heading(pdf: FPDF, text: str) -> None:
-    pdf.ln(2)
-    pdf.set_font("NotoSans", "B", 12)
-    pdf.cell(0, 8, _plain(text), align=_align(), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("NotoSans", "", 9)
+def _text(pdf: FPDF, block: Block, rtl: bool, x: float, width: float, *,
+          dry: bool = False) -> float:
+    """Draw a text block in the column at ``x`` (or only measure it): its height."""
+    size, bold, line, before, colour = _STYLE[block.kind]
+    pdf.set_font("NotoSans", "B" if bold else "", size)
+    lines = ([f"• {item}" for item in block.items] if block.kind.endswith("bullets")
+             else [block.text])
+    height = float(before)
+    if colour and not dry:
+        pdf.set_text_color(*colour)
+    if not dry:
+        pdf.set_y(pdf.get_y() + before)
+    for text in lines:
+        if dry:
+            measured = pdf.multi_cell(width, line, _plain(text, rtl), align="R" if rtl else "L",
+                                      dry_run=True, output=MethodReturnValue.HEIGHT)
+            height += float(measured)  # type: ignore[arg-type]  # HEIGHT asked: a float
+        else:
+            pdf.set_x(x)
+            pdf.multi_cell(width, line, _plain(text, rtl), align="R" if rtl else "L",
+                           new_x="LEFT", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+    return height
 
 
-def _para(pdf: FPDF, text: str, size: int = 9) -> None:
-    pdf.set_font("NotoSans", "", size)
-    pdf.multi_cell(0, 5, _plain(text), align=_align(), new_x="LMARGIN", new_y="NEXT")
+def _table(pdf: FPDF, sides: list[tuple[Block, bool]]) -> None:
+    """A table drawn once: in two languages, each heading in both, each cell in
+    both where they write it differently (a translated label, native digits)."""
+    first, rtl = sides[0]
+    directions = [r for _, r in sides]
 
+    def cell(texts) -> str:
+        return "\n".join(_plain(text, r) for text, r in
+                         bilingual_cell(list(zip(texts, directions, strict=True))))
 
-def _table(pdf: FPDF, frame: pd.DataFrame, empty: str, widths=None) -> None:
-    if frame.empty:
-        _para(pdf, empty)
-        return
-    rtl = _align() == "R"
+    headings = [cell(names) for names in zip(*(b.columns for b, _ in sides), strict=True)]
+    rows = [[cell(texts) for texts in zip(*row, strict=True)]
+            for row in zip(*(b.rows for b, _ in sides), strict=True)]
+    widths = first.widths
     if rtl:  # the first column on the right
-        frame = frame[frame.columns[::-1]]
+        headings, rows = headings[::-1], [row[::-1] for row in rows]
         widths = widths[::-1] if widths else None
     pdf.set_font("NotoSans", "", 7.5)
     with pdf.table(col_widths=widths, text_align="RIGHT" if rtl else "LEFT", line_height=4.2,
                    headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230))) as t:
-        t.row([_plain(str(c)) for c in frame.columns])
-        for values in frame.itertuples(index=False):
-            t.row([_plain(cell_text(v)) for v in values])
+        t.row(headings)
+        for row in rows:
+            t.row(row)
     pdf.ln(2)
 
 
-def render_pdf(content: ReportContent) -> bytes:
-    s, f, w = content.summary, content.fields, content.words
-    pdf = _Doc(content)
+def _side_by_side(pdf: FPDF, sides: list[tuple[Block, bool]]) -> None:
+    """Text blocks of the two languages beside each other, each in its own
+    direction, kept on one page when they fit on one."""
+    gap = 8
+    width = (pdf.epw - gap) / 2
+    height = max(_text(pdf, b, rtl, 0, width, dry=True) for b, rtl in sides)
+    usable = pdf.page_break_trigger - pdf.t_margin - 10  # below the running header
+    if height > usable:  # longer than a page (a long text an agency wrote): one after the other
+        for block, rtl in sides:
+            _text(pdf, block, rtl, pdf.l_margin, pdf.epw)
+        return
+    if pdf.get_y() + height > pdf.page_break_trigger:
+        pdf.add_page()
+    top = pdf.get_y()
+    for n, (block, rtl) in enumerate(sides):
+        pdf.set_y(top)
+        _text(pdf, block, rtl, pdf.l_margin + n * (width + gap), width)
+    pdf.set_y(top + height)
+
+
+def render_pdf(pages: Pages) -> bytes:
+    """The report, in one language or two side by side (first language on the left)."""
+    pdf = _Doc(pages)
     pdf.alias_nb_pages()
     pdf.add_page()
-    pdf.set_font("NotoSans", "B", 16)
-    pdf.multi_cell(0, 8, f.title, align=_align(), new_x="LMARGIN", new_y="NEXT")
-    _para(pdf, " · ".join(x for x in (f.agency, f.contact) if x) or w["agency_missing"])
-    if content.issue_line:
-        _para(pdf, content.issue_line)
-    _para(pdf, content.as_of_line)
-    _para(pdf, content.marking_line, 8)
-    if s.demo:
-        pdf.set_text_color(176, 0, 32)
-        _para(pdf, w["demo"], 10)
-        pdf.set_text_color(0, 0, 0)
-    if content.empty:
-        _heading(pdf, w["nothing"])
-        _para(pdf, w["nothing_text"])
-    _heading(pdf, w["highlights"])
-    for line in content.highlights:
-        _para(pdf, f"• {line}")
-    _heading(pdf, w["key_figures"])
-    _table(pdf, content.key_figures, "", (2.2, 1, 2.6, 1.2))
-    _heading(pdf, w["overview"])
-    pdf.image(render_png(s), w=pdf.epw, h=125, keep_aspect_ratio=True)
-    _table(pdf, content.areas, w["no_areas"])
-    if content.admin_areas is not None:
-        _heading(pdf, w["by_admin"])
-        _table(pdf, content.admin_areas, w["no_admin"])
-    _heading(pdf, w["needs"])
-    _para(pdf, content.needs_note, 8)
-    _table(pdf, content.needs, content.needs_empty)
-    _heading(pdf, w["hotspots"])
-    _table(pdf, content.hotspots, w["no_hotspots"])
-    _heading(pdf, w["alerts"])
-    _table(pdf, content.alerts, w["no_alerts"], (1, 1.2, 4, 1.6, 1.3))
-    _heading(pdf, w["cyclones"])
-    _table(pdf, content.cyclones, w["no_cyclones"])
-    _heading(pdf, _(SECTIONS[0]))
-    for sector in SECTORS:
-        _para(pdf, f"{_(sector)}: {content.section_text(sector)}")
-    for section in SECTIONS[1:]:
-        _heading(pdf, _(section))
-        _para(pdf, content.section_text(section))
-    _heading(pdf, w["sources"])
-    _table(pdf, content.sources, "", (1, 3, 1.6, 0.8, 0.6))
-    for note in content.notes:
-        _para(pdf, f"• {note}", 8)
+    for blocks in zip(*(o.blocks for o in pages.outlines), strict=True):
+        sides = list(zip(blocks, (o.rtl for o in pages.outlines), strict=True))
+        kind = blocks[0].kind
+        if kind in ("heading", "subheading") and pdf.get_y() > pdf.page_break_trigger - 30:
+            pdf.add_page()  # a heading is not left alone at the foot of a page
+        if kind == "map":
+            pdf.image(render_png(pages.first.summary), w=pdf.epw, h=125, keep_aspect_ratio=True)
+        elif kind == "table":
+            _table(pdf, sides)
+        elif len(sides) == 1:
+            _text(pdf, *sides[0], pdf.l_margin, pdf.epw)
+        else:
+            _side_by_side(pdf, sides)
     return bytes(pdf.output())

@@ -133,6 +133,30 @@ def test_reports_view_previews_and_offers_downloads(app):
     assert "Data bundle (ZIP)" in labels
 
 
+def test_a_report_with_a_second_language_beside_it(app):
+    import pypdfium2 as pdfium
+
+    from service.situation import SituationService
+
+    made = {}
+    original = SituationService.document
+
+    def kept(self, kind, summary, detail, make, viewer):
+        made[kind, detail] = original(self, kind, summary, detail, make, viewer)
+        return made[kind, detail]
+
+    at = app.run()
+    at.switch_page("views/reports.py").run()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SituationService, "document", kept)
+        at.selectbox(key="report_beside").set_value("ur").run()
+    assert not at.exception
+    (pdf,) = [data for (kind, detail), data in made.items() if kind == "pdf"]
+    assert [detail[1:] for kind, detail in made if kind == "pdf"] == [("en", "ur")]
+    width, height = pdfium.PdfDocument(pdf)[0].get_size()
+    assert width > height  # landscape: English and Urdu side by side
+
+
 def test_add_data_shows_rejections_before_adding(app, demo):
     at = app.run()
     at.switch_page("views/add_data.py").run()

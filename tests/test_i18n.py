@@ -312,6 +312,60 @@ def test_a_hindi_report_groups_figures_in_lakh_and_crore(summary, tmp_path):
     assert f"{flooded:,.0f}" not in text
 
 
+def test_a_report_in_two_languages_puts_each_text_beside_its_translation(summary, tmp_path):
+    """English and Hindi side by side: each heading and paragraph on the same line
+    as its translation, the tables once with both languages' headings, the
+    figures in each language's grouping."""
+    fields = ReportFields(agency="NDMA")
+    pdf = tmp_path / "en-hi.pdf"
+    pdf.write_bytes(document("pdf", summary, fields, lang="en", beside="hi"))
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    assert "841.89 x 595.28" in info  # A4 landscape: a portrait column per language
+    lines = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout.splitlines()
+    flooded = summary.key_figures["people_exposed_flood"]
+    with language("hi"):
+        hindi = {key: _(key) for key in ("Key figures", "Highlights", "Cyclones",
+                                          "Border incidents")}
+        lakh = number(flooded, decimals=0)
+
+    def beside(english: str, translated: str) -> bool:
+        return any(english in line and translated in line
+                   and line.index(english) < line.index(translated) for line in lines)
+
+    for key in ("Key figures", "Highlights", "Cyclones"):  # pre-base vowels (ि) extract apart
+        assert beside(key, hindi[key]), key
+    text = "\n".join(lines)
+    # The table is drawn once; its cells hold both languages where they differ.
+    assert text.count("People exposed to flooding") == 1
+    assert hindi["Border incidents"] in text
+    assert f"{flooded:,.0f}" in text and lakh in text
+    html = document("html", summary, fields, lang="en", beside="hi").decode()
+    assert "<div class='pair'><div lang='en' dir='ltr'><h2>Key figures</h2></div>" \
+           f"<div lang='hi' dir='ltr'><h2>{hindi['Key figures']}</h2></div></div>" in html
+    assert html.count("<table>") == document("html", summary, fields).decode().count("<table>")
+    assert "samon-NotoDevanagari" in html  # the script's font travels with the file
+    docx = document("docx", summary, fields, lang="ur", beside="en")
+    with zipfile.ZipFile(io.BytesIO(docx)) as z:
+        body = z.read("word/document.xml").decode()
+    assert 'w:orient="landscape"' in body and "<w:bidiVisual/>" in body  # Urdu first: RTL
+    assert "Key figures" in body and _catalogue("ur")["Key figures"].string in body
+
+
+def test_the_command_line_writes_two_languages_side_by_side(demo_root, tmp_path):
+    env = {"SAMON_CACHE_DIR": str(demo_root), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-m", "reports", "sitrep", "--format", "pdf,html",
+                           "--lang", "en+ur", "--out", str(tmp_path)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name[-11:] for p in tmp_path.iterdir()) == ["0_en-ur.pdf", "_en-ur.html"]
+    bad = subprocess.run([sys.executable, "-m", "reports", "sitrep", "--lang", "en+ur+bn",
+                          "--out", str(tmp_path)], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert bad.returncode == 2 and "at most two languages side by side" in bad.stderr
+
+
 def test_the_command_line_writes_a_report_per_language(demo_root, tmp_path):
     env = {"SAMON_CACHE_DIR": str(demo_root), "PATH": "/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "-m", "reports", "sitrep", "--format", "html",

@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard import components, data
 from dashboard.context import current, current_viewer
 from model.access import TLP_LEVELS
-from model.i18n import _
+from model.i18n import LANGUAGES, _
 from model.i18n import current as current_language
 from reports.bundle import write_bundle
 from reports.content import SECTIONS, SECTORS, ReportError, ReportFields, default_highlights
@@ -49,6 +49,12 @@ if st.session_state.get("report_highlights_for") != (s.key, lang):
 left, right = st.columns([3, 2])
 with left:
     title = st.text_input(_("Title"), _("Situation report"), key="report_title")
+    beside = st.selectbox(
+        _("Beside it, the same report in"), [c for c in LANGUAGES if c != lang], index=None,
+        key="report_beside", placeholder=_("no second language"),
+        format_func=lambda code: f"{LANGUAGES[code].native} · {LANGUAGES[code].name}",
+        help=_("Each heading and paragraph next to its translation, on landscape pages; the "
+               "tables once, with both languages' headings."))
     agency = st.text_input(_("Issuing agency"), key="report_agency")
     contact = st.text_input(_("Contact"), key="report_contact")
     allowed = TLP_LEVELS[TLP_LEVELS.index(s.tlp):]
@@ -78,15 +84,19 @@ with left:
             sections[name] = st.text_area(_(name), key=f"report_section_{name}", height=68)
 next_update = (pd.Timestamp.combine(next_day, next_time or pd.Timestamp(0).time())
                .tz_localize("UTC") if next_day else None)
-fields = ReportFields(title=title, agency=agency, contact=contact, tlp=tlp,
-                      highlights=[h for h in highlights.splitlines() if h.strip()],
+# The default title is the report's own words, in each of its languages.
+fields = ReportFields(title="" if title == _("Situation report") else title, agency=agency,
+                      contact=contact, tlp=tlp,
+                      # Not edited: generated in each of the report's languages.
+                      highlights=None if highlights == generated
+                      else [h for h in highlights.splitlines() if h.strip()],
                       sections=sections, number=int(number) if number else None,
                       next_update=next_update,
                       affected=int(affected) if affected is not None else None,
                       in_need=int(in_need) if in_need is not None else None,
                       assessed_by=assessed_by)
-detail = (repr(fields), lang)  # what, beside the summary, a document depends on
-stem = report_stem(s, lang)
+detail = (repr(fields), lang, beside)  # what, beside the summary, a document depends on
+stem = report_stem(s, lang, beside)
 
 
 def bundle_zip() -> bytes:
@@ -110,7 +120,8 @@ c1, c2, c3, c4 = st.columns(4)
 if may_report:
     try:
         with st.spinner(_("Building the PDF…")):
-            pdf = service.document("pdf", s, detail, lambda: document("pdf", s, fields, lang=lang),
+            pdf = service.document("pdf", s, detail, lambda: document("pdf", s, fields, lang=lang,
+                                                                    beside=beside),
                                    viewer)
     except ReportError as exc:
         st.error(_("The report cannot be made: {error}", error=exc))
@@ -131,9 +142,9 @@ prepared = st.session_state.setdefault("prepared", set())
 makers = {
     "docx": (c2, _("Prepare Word (DOCX)"), _("Word (DOCX)"), f"{stem}.docx",
              "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-             lambda: document("docx", s, fields, lang=lang)),
+             lambda: document("docx", s, fields, lang=lang, beside=beside)),
     "html": (c3, _("Prepare HTML with map"), _("HTML with interactive map"), f"{stem}.html",
-             "text/html", lambda: document("html", s, fields, lang=lang)),
+             "text/html", lambda: document("html", s, fields, lang=lang, beside=beside)),
     "bundle": (c4, _("Prepare data bundle"), _("Data bundle (ZIP)"), f"{stem}_data.zip",
                "application/zip", bundle_zip),
 }
