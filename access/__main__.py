@@ -27,6 +27,8 @@ import sys
 
 import pandas as pd
 
+from model.i18n import _, command_line, number, said
+
 
 def _hours(text: str) -> float:
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([mhd])", text.strip())
@@ -96,38 +98,46 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _table(frame: pd.DataFrame) -> None:
-    print(frame.to_string(index=False) if len(frame) else "(none)")
+    print(frame.to_string(index=False) if len(frame) else _("(none)"))
 
 
 def run(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    with command_line():
+        return _run(args)
+
+
+def _run(args) -> int:
     from data_sources.errors import DataSourceError
     from model.access import AccessError, MarkingError
     from service.access import AccessService
 
-    args = _parser().parse_args(argv)
     access = AccessService()
     command = (args.what, getattr(args, "verb", None))
     try:
         if command == ("agency", "add"):
             access.add_agency(args.code, args.country, args.name)
-            print(f"agency {args.code} ({args.country.upper()}) added")
+            print(_("agency {code} ({country}) added", code=args.code,
+                    country=args.country.upper()))
         elif command == ("agency", "list"):
             _table(access.agencies())
         elif command == ("user", "add"):
             access.add_user(args.name, args.agency, args.role, _password(args))
-            print(f"user {args.name} added ({args.role}, {args.agency})")
+            print(_("user {name} added ({role}, {agency})", name=args.name, role=args.role,
+                    agency=args.agency))
         elif command == ("user", "password"):
             access.set_password(args.name, _password(args) or "")
-            print(f"password of {args.name} set")
+            print(_("password of {name} set", name=args.name))
         elif command == ("user", "disable"):
             access.disable_user(args.name)
-            print(f"user {args.name} disabled")
+            print(_("user {name} disabled", name=args.name))
         elif command == ("user", "list"):
             _table(access.users())
         elif command == ("group", "add"):
             agencies = [a.strip() for a in args.agencies.split(",") if a.strip()]
             access.add_group(args.name, agencies)
-            print(f"sharing group {args.name} added: {', '.join(agencies)}")
+            print(_("sharing group {name} added: {agencies}", name=args.name,
+                    agencies=", ".join(agencies)))
         elif command == ("group", "list"):
             _table(access.groups())
         elif command == ("token", "create"):
@@ -136,23 +146,25 @@ def run(argv: list[str]) -> int:
             _table(access.tokens())
         elif command == ("token", "revoke"):
             access.revoke_token(args.id)
-            print(f"token {args.id} revoked")
+            print(_("token {id} revoked", id=args.id))
         elif command == ("demo", None):
             made = access.create_demo_accounts(_password(args) or "")
-            print("DEMO users: " + (", ".join(made) if made else "all exist already"))
+            print(_("DEMO users: {users}", users=", ".join(made)) if made
+                  else _("DEMO users: all exist already"))
         elif command == ("audit", "verify"):
             n, broken = access.verify_audit()
             if broken:
-                print(f"BROKEN after checking {n} entries: {broken}")
+                print(_("BROKEN after checking {count} entries: {problem}", count=number(n),
+                        problem=broken))
                 return 1
-            print(f"intact: {n} entries")
+            print(_("intact: {count} entries", count=number(n)))
         elif command == ("audit", "show"):
             since = pd.Timestamp(args.since, tz="UTC") if args.since and \
                 pd.Timestamp(args.since).tzinfo is None else \
                 (pd.Timestamp(args.since) if args.since else None)
             _table(access.audit(args.user, since))
     except (AccessError, MarkingError, DataSourceError) as exc:
-        print(f"error: {exc}")
+        print(_("error: {error}", error=said(exc)))
         return 2
     return 0
 

@@ -22,7 +22,7 @@ from dashboard.map_component import RUN  # noqa: E402
 from dashboard.sidebar import sidebar  # noqa: E402
 from data_sources.errors import DataSourceError  # noqa: E402
 from geo.regions import RegionError  # noqa: E402
-from model.i18n import _  # noqa: E402
+from model.i18n import _, said  # noqa: E402
 from model.needs import NeedsError  # noqa: E402
 
 # No page or favicon icons: Streamlit fetches Material icons for those from Google's servers.
@@ -44,10 +44,10 @@ with reported_errors():
         added = st.session_state.get("user_results", [])
         options = service.options(added, viewer)
     except DataSourceError as exc:
-        st.error(_("The scenario could not be loaded: {error}", error=exc))
+        st.error(_("The scenario could not be loaded: {error}", error=said(exc)))
         st.stop()
     except NeedsError as exc:
-        st.error(_("The minimum-needs file cannot be used: {error}", error=exc))
+        st.error(_("The minimum-needs file cannot be used: {error}", error=said(exc)))
         st.stop()
     set_viewer(viewer)
     login.account_box(service, viewer)
@@ -81,7 +81,7 @@ with reported_errors():
             with st.spinner(_("Computing the situation…")):
                 summary = service.summary(data.filters(choice, region), added, viewer)
         except RegionError as exc:
-            st.error(_("The region cannot be used: {error}", error=exc))
+            st.error(_("The region cannot be used: {error}", error=said(exc)))
             st.stop()
         set_current(Context(choice, summary, options.scenario_name))
     if service.live:

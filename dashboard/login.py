@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from model.access import AccessError, Viewer
-from model.i18n import _
+from model.i18n import _, said
 from service import SituationService
 
 SESSION = "access_session"
@@ -33,7 +33,7 @@ def viewer(service: SituationService) -> Viewer:
         try:
             session = st.session_state[SESSION] = access.login_oidc(st.user.to_dict())
         except AccessError as exc:
-            st.error(_("Your login was refused: {error}", error=exc))
+            st.error(_("Your login was refused: {error}", error=said(exc)))
             st.button(_("Log out"), on_click=st.logout, key="oidc_refused_logout")
             st.stop()
     current = access.current(session)
@@ -60,7 +60,7 @@ def login_page(service: SituationService) -> None:
             try:
                 st.session_state[SESSION] = access.login(name.strip(), password)
             except AccessError as exc:
-                st.error(str(exc))
+                st.error(said(exc))
             else:
                 st.rerun()
     if not access.users_exist():
@@ -85,7 +85,7 @@ def _first_start(service: SituationService) -> None:
                 try:
                     made = service.access.create_demo_accounts(first)
                 except AccessError as exc:
-                    st.error(str(exc))
+                    st.error(said(exc))
                 else:
                     st.success("Created: " + ", ".join(made) + ". Log in with one of them.")
 

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from model.i18n import N_, _, ngettext, when
+from model.i18n import N_, _, ngettext, said, when
 from model.schema import ALERT_LEVELS, INCIDENT_CATEGORIES, SAARC_ISO3
 from model.situation import HAZARD_LAYER_NAMES, HAZARD_LAYERS, FilterOptions
 
@@ -174,7 +174,7 @@ def _polygon_upload(sb) -> dict | None:
     try:
         doc = json.loads(upload.getvalue().decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        sb.error(_("{file}: not valid GeoJSON ({error})", file=upload.name, error=exc))
+        sb.error(_("{file}: not valid GeoJSON ({error})", file=upload.name, error=said(exc)))
         return None
     sb.caption(_("Using the polygon from {file} instead of countries and corridor.",
                  file=upload.name))

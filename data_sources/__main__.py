@@ -24,6 +24,8 @@ import sys
 
 import pandas as pd
 
+from model.i18n import _, command_line, number, said, when
+
 from .check import run_check
 
 
@@ -60,17 +62,20 @@ def run_status(argv: list[str]) -> int:
         table = status(store, settings)
         counts = store.counts()
         where = store.path
-    print(f"store: {where}")
-    print("records: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    print(_("store: {where}", where=where))
+    print(_("records: {counts}", counts=", ".join(f"{k} {number(v)}" for k, v in counts.items())))
     if table.empty:
-        print("no source has run yet")
+        print(_("no source has run yet"))
     for r in table.itertuples():
         # A table column holds "never" as NaT/NaN, not None.
-        when = (f"{r.last_success:%Y-%m-%d %H:%M} UTC ({r.age_h:.1f} h ago)"
-                if pd.notna(r.last_success) else "never")
-        flag = "STALE" if r.stale else "ok"
-        error = f" — last error: {r.last_error}" if r.last_error else ""
-        print(f"{r.source:14} {flag:5} last success {when}, {r.accepted:,} records{error}")
+        last = (_("{time} ({hours} h ago)", time=when(r.last_success),
+                  hours=number(r.age_h, decimals=1))
+                if pd.notna(r.last_success) else _("never"))
+        line = _("{source}: {state}, last success {time}, {count} records", source=r.source,
+                 state=_("STALE") if r.stale else _("ok"), time=last,
+                 count=number(r.accepted))
+        print(line + (" — " + _("last error: {error}", error=r.last_error)
+                      if r.last_error else ""))
     return 0
 
 
@@ -95,11 +100,8 @@ def run_add(argv: list[str]) -> int:
     try:
         viewer = service.access.from_token(args.token)
         print(summary_line(service.add_file(args.path, args.kind, viewer, args.tlp, args.share)))
-    except DataSourceError as exc:
-        print(f"error: {exc.message}")
-        return 2
-    except (AccessError, MarkingError) as exc:
-        print(f"error: {exc}")
+    except (DataSourceError, AccessError, MarkingError) as exc:
+        print(_("error: {error}", error=said(exc)))
         return 2
     return 0
 
@@ -121,9 +123,10 @@ def run_share(argv: list[str]) -> int:
         ids = [i.strip() for i in args.ids.split(",") if i.strip()]
         changed = service.reshare(args.kind, ids, viewer, args.tlp, args.share)
     except (AccessError, MarkingError) as exc:
-        print(f"error: {exc}")
+        print(_("error: {error}", error=said(exc)))
         return 2
-    print(f"{changed} {args.kind} records now {args.tlp.upper()}, shared with {args.share}")
+    print(_("{count} {kind} records now {tlp}, shared with {share}", count=number(changed),
+            kind=args.kind, tlp=args.tlp.upper(), share=args.share))
     return 0
 
 
@@ -145,10 +148,12 @@ def run_store(argv: list[str]) -> int:
 
         with PgStore(args.url) as store:
             for table, seconds in store.maintain().items():
-                print(f"{table}: rewritten in time order in {seconds:.1f} s")
+                print(_("{table}: rewritten in time order in {seconds} s", table=table,
+                        seconds=number(seconds, decimals=1)))
         return 0
     copied = copy_store(args.src, args.dst)
-    print("copied and checked: " + ", ".join(f"{k} {v:,}" for k, v in copied.items()))
+    print(_("copied and checked: {counts}",
+            counts=", ".join(f"{k} {number(v)}" for k, v in copied.items())))
     return 0
 
 
@@ -164,11 +169,12 @@ def main(argv: list[str]) -> int:
         return 2
     from .errors import DataSourceError
 
-    try:
-        return COMMANDS[argv[0]](argv[1:])
-    except DataSourceError as exc:  # the store locked, damaged, foreign, or its disk full
-        print(f"error: {exc}")
-        return 2
+    with command_line():
+        try:
+            return COMMANDS[argv[0]](argv[1:])
+        except DataSourceError as exc:  # the store locked, damaged, foreign, or its disk full
+            print(_("error: {error}", error=said(exc)))
+            return 2
 
 
 if __name__ == "__main__":

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 import pandas as pd
 
-from model.i18n import _, language, number
+from model.i18n import _, command_line, number
 from model.schema import ReadResult
 
 from .detect import READERS, read_any
@@ -112,7 +111,7 @@ def run_check(argv: list[str], out=None) -> int:
                                        "SAMON_LANGUAGE, else English)")
     args = parser.parse_args(argv)
     options = {"band": args.band} if args.band is not None else {}
-    with language(args.lang or os.environ.get("SAMON_LANGUAGE") or "en"):
+    with command_line(args.lang):
         try:
             result = read_any(args.path, args.kind, encoding=args.encoding, **options)
         except DataSourceError as exc:

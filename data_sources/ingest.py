@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from model.access import MARKING_COLUMNS, Marking, widest_share
+from model.i18n import _, number
 from model.ports import FeatureStore
 from model.schema import ReadResult
 
@@ -145,13 +146,18 @@ def _write(store: FeatureStore, log_id: int, source: str, result: ReadResult,
 
 
 def summary_line(c: dict) -> str:
+    """One run, for the operator, in the language in use (the error as the log keeps it)."""
     if c["error"]:
-        return f"{c['source']}: FAILED, kept the last good data: {c['error']}"
+        return _("{source}: FAILED, kept the last good data: {error}", source=c["source"],
+                 error=c["error"])
     if c["unchanged"]:
-        return f"{c['source']}: not modified since the last fetch"
-    return (f"{c['source']}: {c['fetched']} fetched, {c['accepted']} accepted "
-            f"({c['inserted']} new, {c['updated']} updated, {c['duplicates']} unchanged), "
-            f"{c['rejected']} rejected")
+        return _("{source}: not modified since the last fetch", source=c["source"])
+    return _("{source}: {fetched} fetched, {accepted} accepted ({new} new, {updated} updated, "
+             "{unchanged} unchanged), {rejected} rejected", source=c["source"],
+             **{k: number(c[key]) for k, key in (("fetched", "fetched"), ("accepted", "accepted"),
+                                                 ("new", "inserted"), ("updated", "updated"),
+                                                 ("unchanged", "duplicates"),
+                                                 ("rejected", "rejected"))})
 
 
 def status(store: FeatureStore, settings: Settings, now: pd.Timestamp | None = None
@@ -193,22 +199,24 @@ def run(settings: Settings, names: list[str], every_s: float | None, out=print) 
     """Ingest ``names`` once, or every ``every_s`` seconds until interrupted."""
     unknown = [n for n in names if n not in SOURCES]
     if unknown:
-        out(f"error: unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}")
+        out(_("error: {error}", error=_("unknown source(s) {names}; known: {known}",
+                                        names=", ".join(unknown), known=", ".join(SOURCES))))
         return 2
     if not names:
-        out("No source enabled (set SAMON_SOURCES, e.g. '[\"gdacs-events\", \"ibtracs\"]', "
-            "or pass --source); the dashboard uses the DEMO scenario.")
+        out(_("No source enabled (set SAMON_SOURCES, e.g. '[\"gdacs-events\", \"ibtracs\"]', "
+              "or pass --source); the dashboard uses the DEMO scenario."))
         return 0
     fetcher = fetcher_for(settings)
     with open_store(settings, verify=True) as store:
         while True:
             failures = 0
             for i, name in enumerate(names, start=1):
-                out(f"[{i}/{len(names)}] {name}: fetching…")
+                out(_("[{n}/{of}] {source}: fetching…", n=number(i), of=number(len(names)),
+                      source=name))
                 result = ingest_source(store, name, settings, fetcher)
                 failures += bool(result["error"])
                 out(summary_line(result))
             if every_s is None:
                 return 1 if failures == len(names) else 0
-            out(f"next run in {every_s:g} s (Ctrl-C to stop)")
+            out(_("next run in {seconds} s (Ctrl-C to stop)", seconds=number(every_s)))
             time.sleep(every_s)

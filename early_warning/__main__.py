@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from model.i18n import _, command_line, number, said
+
 from .rules import DEMO_RULES
 
 
@@ -72,10 +74,10 @@ def _run(argv: list[str]) -> int:
         else:
             runs.run_every(args.every, watch_s=args.watch.total_seconds(), report=report)
     except (RuleError, DataSourceError, RunBusy, RunError) as exc:
-        print(f"error: {exc}")
+        print(_("error: {error}", error=said(exc)))
         return 2
     except KeyboardInterrupt:
-        print("stopped")
+        print(_("stopped"))
     return 0
 
 
@@ -88,12 +90,12 @@ def _serve(argv: list[str]) -> int:
     parser.add_argument("--port", type=int, default=8600)
     args = parser.parse_args(argv)
     server = serve(WarningRuns(SituationService()), args.host, args.port)
-    print(f"serving the warnings feed on http://{args.host}:{server.server_port}/feed.atom",
-          flush=True)
+    print(_("serving the warnings feed on {url}",
+            url=f"http://{args.host}:{server.server_port}/feed.atom"), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        print("stopped")
+        print(_("stopped"))
     finally:
         server.server_close()
     return 0
@@ -123,7 +125,7 @@ def replay(argv: list[str]) -> int:
         rules = load_rules(args.rules)
         scenario = load_scenario(args.manifest) if args.manifest else load_demo()
     except (RuleError, DataSourceError, OSError) as exc:
-        print(f"error: {exc}")
+        print(_("error: {error}", error=said(exc)))
         return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -140,8 +142,9 @@ def replay(argv: list[str]) -> int:
                         columns=["identifier", "kind", "area", "rule_id", "sent", "reason"])
     (out / "feed.atom").write_bytes(atom_feed(rows, links, title=f"Warnings ({args.sender})",
                                               feed_id=f"urn:samon:feed:{args.sender}"))
-    print(f"{len(messages)} messages over {args.days} days (rules {Path(args.rules).name} "
-          f"version {rules.version}) written to {out}")
+    print(_("{count} messages over {days} days (rules {rules} version {version}) written to "
+            "{folder}", count=number(len(messages)), days=number(args.days),
+            rules=Path(args.rules).name, version=str(rules.version), folder=out))
     return 0
 
 
@@ -150,7 +153,8 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in commands:
         sys.stderr.write(__doc__)
         return 2
-    return commands[argv[0]](argv[1:])
+    with command_line():  # the run's log stays in English, as the store keeps it
+        return commands[argv[0]](argv[1:])
 
 
 if __name__ == "__main__":

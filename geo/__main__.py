@@ -14,12 +14,15 @@ import os
 import sys
 from typing import Any
 
+import pandas as pd
+
 from data_sources.boundaries import read_places
 from data_sources.detect import read_any
 from data_sources.errors import DataSourceError
 from data_sources.rasters import NETCDF_SUFFIXES, TIFF_SUFFIXES, open_raster
 from data_sources.settings import Settings
 from data_sources.vectors import read_vector
+from model.i18n import N_, _, command_line, number, said
 from model.period import Period
 from service import SituationService  # an entrance: it goes through the one door
 
@@ -44,7 +47,7 @@ def _exposure(args) -> dict:
     areas = read_vector(args.areas)
     field = args.area_field or next((f for f in AREA_FIELDS if f in areas.columns), None)
     if field is None:
-        raise ExposureError("cannot tell which field names the areas; pass --area-field")
+        raise ExposureError(N_("cannot tell which field names the areas; pass --area-field"))
     result = exposure(hazard, args.threshold, areas, field, **kwargs,
                       scheduler=args.scheduler or Settings().dask_scheduler)
     table = result.table[["area", "hazard_km2", "people_exposed"]]
@@ -52,23 +55,26 @@ def _exposure(args) -> dict:
             "areas": table.round({"hazard_km2": 3, "people_exposed": 0}).to_dict("records"),
             "totals": {k: result.totals[k] for k in ("hazard_km2", "people_exposed")},
             "overlaps": result.overlaps.round({"km2": 3}).to_dict("records"),
-            "notes": [*result.notes, *overlap_notes(result.overlaps)]}
+            "notes": [*result.notes, *overlap_notes(result.overlaps)]}  # phrases
 
 
 def _print_exposure(out: dict) -> None:
-    print(f"{'area':30} {'hazard_km2':>14} {'people_exposed':>16}")
-    for row in out["areas"]:
-        print(f"{row['area'][:30]:30} {row['hazard_km2']:14,.1f} {row['people_exposed']:16,.0f}")
-    t = out["totals"]
-    print(f"{'TOTAL':30} {t['hazard_km2']:14,.1f} {t['people_exposed']:16,.0f}")
+    rows = [(row["area"], row["hazard_km2"], row["people_exposed"]) for row in out["areas"]]
+    rows.append((_("total"), out["totals"]["hazard_km2"], out["totals"]["people_exposed"]))
+    print(pd.DataFrame({
+        _("area"): [area for area, _km2, _people in rows],
+        _("hazard km²"): [number(km2, decimals=1) for _area, km2, _people in rows],
+        _("people exposed"): [number(people, decimals=0) for _area, _km2, people in rows],
+    }).to_string(index=False))
     for note in out["notes"]:
-        print(f"note: {note}")
+        print(_("note: {note}", note=note.text()))
 
 
 def _hotspots(args) -> dict:
     result = read_any(args.incidents)
     if result.kind != "incidents":
-        raise ExposureError(f"{args.incidents} holds {result.kind}, not incidents")
+        raise ExposureError(N_("{file} holds {kind}, not incidents"), file=args.incidents,
+                            kind=result.kind)
     times = result.data["time"]
     period = None
     if len(times) and (args.date_from or args.date_to):
@@ -89,16 +95,21 @@ def _hotspots(args) -> dict:
 
 
 def _print_hotspots(out: dict) -> None:
-    print(f"{out['incidents']} incidents in {out['cells']} H3 cells (resolution {out['h3_res']})")
-    print("classes: " + ", ".join(f"{k} {v}" for k, v in out["classes"].items() if v))
-    print(f"{'near':24} {'km':>5} {'area':20} {'h3':16} {'count':>6} {'z':>6} {'class':9} "
-          f"{'trend':>6} {'border':8} {'km':>6}")
-    for r in out["top"]:
-        place, area = (r["place"] or "-")[:24], (r["area"] or "-")[:20]
-        print(f"{place:24} {r['place_km'] or 0:5.0f} {area:20} {r['h3']:16} "
-              f"{r['count']:6d} {r['gi_z']:6.2f} "
-              f"{r['gi_class']:9} {r['change']:+6d} {r['border_pair'] or '-':8} "
-              f"{r['border_km']:6.1f}")
+    print(_("{incidents} incidents in {cells} H3 cells (resolution {resolution})",
+            incidents=number(out["incidents"]), cells=number(out["cells"]),
+            resolution=out["h3_res"]))
+    print(_("classes: {classes}", classes=", ".join(f"{k} {number(v)}"
+                                                    for k, v in out["classes"].items() if v)))
+    top = out["top"]
+    print(pd.DataFrame({
+        _("near"): [r["place"] or "-" for r in top],
+        _("km"): [number(r["place_km"] or 0, decimals=0) for r in top],
+        _("area"): [r["area"] or "-" for r in top], "H3": [r["h3"] for r in top],
+        _("count"): [number(r["count"]) for r in top], "z": [f"{r['gi_z']:.2f}" for r in top],
+        _("class"): [r["gi_class"] for r in top], _("trend"): [f"{r['change']:+d}" for r in top],
+        _("border"): [r["border_pair"] or "-" for r in top],
+        _("km to border"): [number(r["border_km"], decimals=1) for r in top],
+    }).to_string(index=False) if top else _("(none)"))
 
 
 def main(argv: list[str]) -> int:
@@ -126,21 +137,22 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     run, show = ((_exposure, _print_exposure) if args.command == "exposure"
                  else (_hotspots, _print_hotspots))
-    try:
-        out = run(args)
-    except DataSourceError as exc:
-        return _fail(exc.message, args.json)
-    except (ExposureError, GridError, RegionError, ValueError, PermissionError) as exc:
-        return _fail(str(exc) or type(exc).__name__, args.json)
-    if args.json:
-        print(json.dumps(out, ensure_ascii=False, default=str))
-    else:
-        show(out)
+    with command_line():
+        try:
+            out = run(args)
+        except (DataSourceError, ExposureError, GridError, RegionError, ValueError,
+                PermissionError) as exc:
+            return _fail(exc, args.json)
+        if args.json:  # for machines: English, the notes as sentences
+            print(json.dumps(out, ensure_ascii=False, default=str))
+        else:
+            show(out)
     return 0
 
 
-def _fail(message: str, as_json: bool) -> int:
-    print(json.dumps({"error": message}) if as_json else f"error: {message}")
+def _fail(error: Exception, as_json: bool) -> int:
+    print(json.dumps({"error": str(error) or type(error).__name__}) if as_json
+          else _("error: {error}", error=said(error) or type(error).__name__))
     return 2
 
 

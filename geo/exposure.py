@@ -31,6 +31,8 @@ import rasterio.windows
 import shapely
 import xarray as xr
 
+from model.i18n import N_, Phrase, Said
+
 from . import blockstore, fingerprint
 from .blockstore import BlockStore
 from .grid import GEOD, Grid, align_sum
@@ -44,7 +46,7 @@ WORKER_GDAL_CACHE_MB = 320
 _CACHE_SIZE = 6
 
 
-class ExposureError(ValueError):
+class ExposureError(Said, ValueError):
     """Inputs that cannot be combined (no overlap, no CRS, unknown field ...)."""
 
 
@@ -117,8 +119,9 @@ def _runs(zones: np.ndarray, grid: Grid, row0: int) -> Runs:
 def area_overlay(areas: gpd.GeoDataFrame, grid: Grid, area_field: str) -> Overlay:
     """The areas burned onto ``grid`` by cell centre (cached per grid and areas)."""
     if area_field not in areas:
-        raise ExposureError(f"areas have no field '{area_field}' "
-                            f"(fields: {', '.join(c for c in areas.columns if c != 'geometry')})")
+        raise ExposureError(N_("areas have no field '{field}' (fields: {fields})"),
+                            field=area_field,
+                            fields=", ".join(c for c in areas.columns if c != "geometry"))
     key = (grid, fingerprint.of_frame(areas, [area_field]), area_field)
 
     def burn() -> Overlay:
@@ -191,7 +194,7 @@ class Exposure:
     units: str
     inside: dict[str, float]
     overlaps: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
+    notes: list[Phrase] = field(default_factory=list)
 
     @property
     def totals(self) -> dict[str, float]:
@@ -215,11 +218,12 @@ def area_overlaps(areas: gpd.GeoDataFrame, area_field: str) -> pd.DataFrame:
     return pd.DataFrame({"area_a": names[a], "area_b": names[b], "km2": km2, "a": a, "b": b})
 
 
-def overlap_notes(overlaps: pd.DataFrame) -> list[str]:
+def overlap_notes(overlaps: pd.DataFrame) -> list[Phrase]:
     """A sentence per overlapping pair, for tables and the CLI."""
-    return [f"Areas {r.area_a} and {r.area_b} overlap by {r.km2:,.1f} km²: each area's figure "
-            "is complete, so the area rows add up to more than the total, which counts "
-            "shared cells once." for r in overlaps.itertuples()]
+    return [Phrase(N_("Areas {a} and {b} overlap by {km2} km²: each area's figure is complete, "
+                      "so the area rows add up to more than the total, which counts shared "
+                      "cells once."), {"a": r.area_a, "b": r.area_b, "km2": round(r.km2, 1)})
+            for r in overlaps.itertuples()]
 
 
 def _groups(n: int, overlaps_idx: list[tuple[int, int]]) -> list[list[int]]:
@@ -336,15 +340,18 @@ def exposure(
     inside = {c: float(last[c][1:].sum()) for c in FIGURES}
     table["incidents"] = table["incidents"].round().astype("int64")
     table["displaced"] = table["displaced"].round().astype("int64")
-    notes = [f"Exposed: hazard {hazard2d.attrs.get('variable', '')} >= {threshold:g} "
-             f"{hazard2d.attrs.get('units', '')}".replace("  ", " ")]
+    notes = [Phrase(N_("Exposed: hazard {variable} >= {threshold} {units}"),
+                    {"variable": hazard2d.attrs.get("variable", ""),
+                     "threshold": f"{threshold:g}", "units": hazard2d.attrs.get("units", "")})]
     if "time" in hazard.dims:
-        notes.append("Time: " + ("maximum over all time steps" if time is None
-                                 else f"step nearest {pd.Timestamp(time):%Y-%m-%d %H:%M} UTC"))
-    notes.append("People: " + ("population raster re-gridded to the hazard grid (total conserved)"
-                               if population is not None else
-                               "populated places whose cell is in the footprint"
-                               if places is not None else "not computed (no population given)"))
+        notes.append(Phrase(N_("Time: maximum over all time steps")) if time is None
+                     else Phrase(N_("Time: step nearest {time} UTC"),
+                                 {"time": f"{pd.Timestamp(time):%Y-%m-%d %H:%M}"}))
+    notes.append(Phrase(N_("People: population raster re-gridded to the hazard grid (total "
+                           "conserved)")) if population is not None
+                 else Phrase(N_("People: populated places whose cell is in the footprint"))
+                 if places is not None else Phrase(N_("People: not computed (no population "
+                                                      "given)")))
     return Exposure(table, threshold, hazard2d.attrs.get("units", ""), inside,
                     overlaps.drop(columns=["a", "b"], errors="ignore"), notes)
 
@@ -458,8 +465,8 @@ def _by_zone(values: np.ndarray, runs: Runs, n: int) -> np.ndarray:
 
 def _check_overlap(grid: Grid, areas: gpd.GeoDataFrame) -> None:
     if areas.crs is None:
-        raise ExposureError("areas have no CRS")
+        raise ExposureError(N_("areas have no CRS"))
     minx, miny, maxx, maxy = areas.to_crs(grid.crs).total_bounds
     gx0, gy0, gx1, gy1 = grid.bounds()
     if minx > gx1 or maxx < gx0 or miny > gy1 or maxy < gy0:
-        raise ExposureError("the hazard raster does not overlap the areas")
+        raise ExposureError(N_("the hazard raster does not overlap the areas"))

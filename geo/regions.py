@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
+from model.i18n import N_, Phrase, Said
 from model.schema import SAARC_ISO3
 from model.situation import Region
 
@@ -21,7 +22,7 @@ from .borders import international_borders, pair_label
 from .distance import SOUTH_ASIA_EQDC
 
 
-class RegionError(ValueError):
+class RegionError(Said, ValueError):
     """A region specification that cannot be resolved (unknown code, bad polygon ...)."""
 
 
@@ -43,23 +44,24 @@ def countries_region(boundaries: gpd.GeoDataFrame, iso3: list[str],
         towns = (places[places["country"] == code] if places is not None
                  and "country" in places else None)
         if towns is None or towns.empty:
-            raise RegionError(f"no boundary polygon and no populated place for {code}: "
-                              "no area is available for it (load finer boundaries)")
+            raise RegionError(N_("no boundary polygon and no populated place for {code}: no "
+                                 "area is available for it (load finer boundaries)"), code=code)
         buffered = towns.to_crs(SOUTH_ASIA_EQDC).buffer(PLACES_BUFFER_KM * 1000, quad_segs=16)
         shapes.append(gpd.GeoSeries(buffered, crs=SOUTH_ASIA_EQDC).to_crs("EPSG:4326")
                       .union_all())
-        notes.append(f"{code} has no boundary polygon at this scale: its area is taken as "
-                     f"{PLACES_BUFFER_KM:g} km around its {len(towns)} populated place(s) "
-                     f"({', '.join(towns['name'].astype(str).head(5))}).")
+        notes.append(Phrase(N_("{code} has no boundary polygon at this scale: its area is taken "
+                               "as {km} km around its {count} populated place(s) ({names})."),
+                            {"code": code, "km": f"{PLACES_BUFFER_KM:g}", "count": len(towns),
+                             "names": ", ".join(towns["name"].astype(str).head(5))}))
     return Region(", ".join(iso3), shapely.union_all(shapes), tuple(iso3),
-                  whole_countries=True, note=" ".join(notes) or None)
+                  whole_countries=True, notes=tuple(notes))
 
 
 def admin_region(boundaries: gpd.GeoDataFrame, codes: list[str]) -> Region:
     chosen = boundaries[boundaries["code"].isin(codes)]
     missing = sorted(set(codes) - set(chosen["code"]))
     if missing:
-        raise RegionError(f"no admin area with code {', '.join(missing)}")
+        raise RegionError(N_("no admin area with code {codes}"), codes=", ".join(missing))
     names = ", ".join(chosen["name"].astype(str))
     return Region(names, shapely.union_all(chosen.geometry.values),
                   tuple(sorted(chosen["iso3"].dropna().unique())))
@@ -73,7 +75,8 @@ def polygon_region(geojson: str | dict | Path, label: str = "user polygon") -> R
         try:
             frame = gpd.read_file(path)
         except Exception as exc:  # noqa: BLE001 - any reading failure is the user's file
-            raise RegionError(f"{path.name}: cannot be read as GeoJSON ({exc})") from None
+            raise RegionError(N_("{file}: cannot be read as GeoJSON ({detail})"),
+                              file=path.name, detail=str(exc)) from None
         geom = shapely.union_all(frame.to_crs("EPSG:4326").geometry.values)
         label = path.stem
     else:
@@ -83,10 +86,12 @@ def polygon_region(geojson: str | dict | Path, label: str = "user polygon") -> R
                   else [shapely.geometry.shape(doc)])
         geom = shapely.union_all(shapes)
     if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
-        raise RegionError(f"{label}: needs a polygon, got {geom.geom_type}")
+        raise RegionError(N_("{label}: needs a polygon, got {kind}"), label=label,
+                          kind=geom.geom_type)
     minx, miny, maxx, maxy = geom.bounds
     if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-        raise RegionError(f"{label}: coordinates are not longitude/latitude degrees")
+        raise RegionError(N_("{label}: coordinates are not longitude/latitude degrees"),
+                          label=label)
     return Region(label, shapely.make_valid(geom))
 
 
@@ -97,13 +102,14 @@ def corridor_region(countries: gpd.GeoDataFrame, km: float, pair: str | None = N
     countries' land. Buffers are made in SOUTH_ASIA_EQDC metres.
     """
     if km <= 0:
-        raise RegionError(f"corridor width must be positive, got {km} km")
+        raise RegionError(N_("corridor width must be positive, got {km} km"), km=str(km))
     borders = international_borders(countries)
     if pair:
         pair = pair_label(*pair.upper().split("-"))
         borders = borders[borders["pair"] == pair]
         if borders.empty:
-            raise RegionError(f"no international border {pair} in the boundaries loaded")
+            raise RegionError(N_("no international border {pair} in the boundaries loaded"),
+                              pair=pair)
     band = borders.to_crs(SOUTH_ASIA_EQDC).buffer(km * 1000, quad_segs=8)
     band = gpd.GeoSeries(band, crs=SOUTH_ASIA_EQDC).to_crs("EPSG:4326").union_all()
     sides = countries[countries["iso3"].isin(set(borders["a"]) | set(borders["b"]))]
@@ -134,5 +140,5 @@ def parse_region(spec: str, boundaries: gpd.GeoDataFrame,
         return countries_region(boundaries, [c.upper() for c in codes], places)
     if codes and set(codes) <= set(boundaries["code"].dropna()):
         return admin_region(boundaries, codes)
-    raise RegionError(f"'{spec}' is not an ISO3 code, admin code, GeoJSON file or "
-                      "border corridor (border:AFG-PAK:25km)")
+    raise RegionError(N_("'{value}' is not an ISO3 code, admin code, GeoJSON file or border "
+                         "corridor (border:AFG-PAK:25km)"), value=spec)

@@ -11,11 +11,12 @@ import pandas as pd
 import shapely
 import xarray as xr
 
+from model.i18n import N_, Phrase
 from model.needs import NEEDS_COLUMNS, MinimumNeeds, needs_for
 from model.period import Period
 from model.scenario import Scenario
 from model.schema import SAARC_ISO3
-from model.situation import KEY_FIGURES, Filters, Region, Summary
+from model.situation import HAZARD_LAYER_NAMES, KEY_FIGURES, Filters, Region, Summary
 
 from . import cyclones, displacement, hotspots
 from .borders import international_borders
@@ -87,7 +88,7 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
     region = filters.region or default_region(scenario)
     period = filters.period or Period.ending(scenario.as_of, days=90)
     on = filters.hazards
-    notes = [region.note] if region.note else []
+    notes = list(region.notes)
     areas = _areas(countries, region)
     borders = international_borders(countries)
 
@@ -108,8 +109,9 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
     previous = displacement.period_figures(disp, period.before())
     unlocated = int(current.geometry.isna().sum())
     if unlocated:
-        notes.append(f"{unlocated} displacement figures have no location; they count in the "
-                     "totals but not in the per-area hazard breakdown.")
+        notes.append(Phrase(N_("{count} displacement figures have no location; they count in "
+                               "the totals but not in the per-area hazard breakdown."),
+                            {"count": unlocated}))
 
     table = areas[["iso3", "name"]].rename(columns={"name": "area"}).copy()
     table.loc[len(table)] = [pd.NA, OUTSIDE]
@@ -207,7 +209,7 @@ def _raster(scenario: Scenario, layer: str, on) -> xr.DataArray | None:
 
 
 def _hazard_columns(scenario: Scenario, filters: Filters, areas: gpd.GeoDataFrame,
-                    field: str, table: pd.DataFrame, notes: list[str],
+                    field: str, table: pd.DataFrame, notes: list[Phrase],
                     scheduler: str | None = None) -> tuple[pd.DataFrame, dict[str, float]]:
     """Add <hazard>_km2 and people_exposed_<hazard> columns to ``table`` (one row
     per area, then OUTSIDE) for each hazard layer chosen and loaded. Returns
@@ -225,12 +227,14 @@ def _hazard_columns(scenario: Scenario, filters: Filters, areas: gpd.GeoDataFram
         except ExposureError:  # the hazard lies outside the region: nobody exposed
             table[f"{hazard}_km2"] = 0.0
             table[f"people_exposed_{hazard}"] = 0.0
-            notes.append(f"{hazard.capitalize()}: the hazard layer does not reach this region.")
+            notes.append(Phrase(N_("{hazard}: the hazard layer does not reach this region."),
+                                {"hazard": Phrase(HAZARD_LAYER_NAMES[hazard])}))
             inside[hazard] = 0.0
             continue
         table[f"{hazard}_km2"] = result.table["hazard_km2"].to_numpy()
         table[f"people_exposed_{hazard}"] = result.table["people_exposed"].round().to_numpy()
-        notes.extend(f"{hazard.capitalize()}: {n}" for n in result.notes)
+        notes.extend(Phrase(N_("{hazard}: {note}"), {"hazard": Phrase(HAZARD_LAYER_NAMES[hazard]),
+                                                    "note": n}) for n in result.notes)
         inside[hazard] = float(round(result.inside["people_exposed"]))
         overlaps = result.overlaps
     return overlaps, inside

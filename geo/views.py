@@ -17,6 +17,7 @@ import dataclasses
 import geopandas as gpd
 import pandas as pd
 
+from model.i18n import N_, Said
 from model.scenario import Scenario
 
 
@@ -32,7 +33,7 @@ def views(boundaries: gpd.GeoDataFrame) -> tuple[str, ...]:
     return tuple(sorted(set(boundaries.loc[chosen, "view"].astype(str).str.strip())))
 
 
-class ViewError(ValueError):
+class ViewError(Said, ValueError):
     """A point of view the boundaries do not hold."""
 
 
@@ -45,8 +46,8 @@ def seen_by(boundaries: gpd.GeoDataFrame, view: str | None) -> gpd.GeoDataFrame:
         return own.reset_index(drop=True) if viewed.any() else boundaries
     theirs = boundaries[viewed & (boundaries["view"].astype(str).str.strip() == view)]
     if theirs.empty:
-        raise ViewError(f"the boundaries hold no point of view {view!r}; views: "
-                        f"{', '.join(views(boundaries)) or 'none'}")
+        raise ViewError(N_("the boundaries hold no point of view '{view}'; views: {views}"),
+                        view=view, views=", ".join(views(boundaries)) or "—")
     key = ["admin_level", "code"]
     replaced = pd.MultiIndex.from_frame(theirs[key].astype(str)).unique()
     kept = own[~pd.MultiIndex.from_frame(own[key].astype(str)).isin(replaced)]

@@ -28,6 +28,8 @@ from enum import IntEnum
 import numpy as np
 import pandas as pd
 
+from model.i18n import N_, Said
+
 from .schema import SAARC_ISO3
 
 # FIRST TLP 2.0, least to most restricted.
@@ -48,11 +50,11 @@ _REACH = {"agency": 0, "group": 1, "country": 2, "members": 3, "public": 4}
 MARKING_COLUMNS = ("agency", "agency_country", "tlp", "share")
 
 
-class AccessError(PermissionError):
+class AccessError(Said, PermissionError):
     """The viewer may not do this (a role too low, a marking they cannot set)."""
 
 
-class MarkingError(ValueError):
+class MarkingError(Said, ValueError):
     """A TLP level or distribution that does not exist, or that cannot go together."""
 
 
@@ -61,8 +63,8 @@ def tlp_level(text: str) -> str:
     value = text.strip().upper()
     value = value if value.startswith("TLP:") else f"TLP:{value}"
     if value not in TLP_LEVELS:
-        raise MarkingError(f"unknown TLP level '{text}'; use one of "
-                           + ", ".join(t.removeprefix("TLP:") for t in TLP_LEVELS))
+        raise MarkingError(N_("unknown TLP level '{value}'; use one of {choices}"), value=text,
+                           choices=", ".join(t.removeprefix("TLP:") for t in TLP_LEVELS))
     return value
 
 
@@ -82,8 +84,8 @@ def parse_share(text: str) -> str:
     value = text.strip()
     kind = share_kind(value)
     if kind not in SHARE_KINDS or (kind == "group" and not value[6:].strip()):
-        raise MarkingError(f"unknown distribution '{text}'; use agency, country, "
-                           "group:NAME, members or public")
+        raise MarkingError(N_("unknown distribution '{value}'; use agency, country, "
+                              "group:NAME, members or public"), value=text)
     return f"group:{value[6:].strip()}" if kind == "group" else value
 
 
@@ -104,11 +106,12 @@ class Marking:
 def check_marking(tlp: str, share: str) -> None:
     """Refuse a distribution wider than the TLP level allows."""
     if tlp not in TLP_LEVELS:
-        raise MarkingError(f"unknown TLP level '{tlp}'")
+        raise MarkingError(N_("unknown TLP level '{value}'"), value=tlp)
     kind = share_kind(parse_share(share))
     if _REACH[kind] > _REACH[_WIDEST[tlp]]:
-        raise MarkingError(f"{tlp} data cannot be shared with '{share}': the widest "
-                           f"distribution {tlp} allows is '{_WIDEST[tlp]}'")
+        raise MarkingError(N_("{tlp} data cannot be shared with '{share}': the widest "
+                              "distribution {tlp} allows is '{widest}'"), tlp=tlp, share=share,
+                           widest=_WIDEST[tlp])
 
 
 def widest_share(tlp: str) -> str:
@@ -130,8 +133,8 @@ class Role(IntEnum):
         try:
             return cls[text.strip().lower()]
         except KeyError:
-            raise MarkingError(f"unknown role '{text}'; use one of "
-                               + ", ".join(r.name for r in cls)) from None
+            raise MarkingError(N_("unknown role '{value}'; use one of {choices}"), value=text,
+                               choices=", ".join(r.name for r in cls)) from None
 
 
 # What each action needs.
@@ -171,10 +174,11 @@ class Viewer:
         if self.may(action):
             return
         if self.kind == "anonymous":
-            raise AccessError(f"log in first: visitors who have not logged in may not "
-                              f"{action} here")
-        raise AccessError(f"{self.name} ({self.role.name}) may not {action}: it needs the "
-                          f"role {NEEDS[action].name} or higher")
+            raise AccessError(N_("log in first: visitors who have not logged in may not "
+                                 "{action} here"), action=action)
+        raise AccessError(N_("{name} ({role}) may not {action}: it needs the role {needed} or "
+                             "higher"), name=self.name, role=self.role.name, action=action,
+                          needed=NEEDS[action].name)
 
     def key(self) -> tuple:
         """What decides which records this viewer sees (for caches): two users

@@ -20,9 +20,10 @@ from __future__ import annotations
 import gettext
 import io
 import logging
+import os
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -180,6 +181,17 @@ def language(code: str | None, *, digits: str = "locale") -> Iterator[Language]:
         _current.reset(token)
 
 
+def command_line(code: str | None = None) -> AbstractContextManager[Language]:
+    """The language a command's own messages are written in: ``code`` (its
+    ``--lang``), else the node's ``SAMON_LANGUAGE``, else English. A code we do
+    not have is said (on standard error) and English is used."""
+    chosen = code or os.environ.get("SAMON_LANGUAGE") or "en"
+    if known(chosen) is None:
+        log.warning("%r is not a language we have (%s): English is used", chosen,
+                    ", ".join(LANGUAGES))
+    return language(known(chosen) or "en")
+
+
 @cache
 def catalogue(code: str) -> gettext.NullTranslations:
     """The compiled catalogue of ``code`` (English: none, the messages are English)."""
@@ -232,10 +244,11 @@ def N_(message: str, /) -> str:
 def render(message: str, params: Mapping[str, object] | None = None) -> str:
     """A message kept with its parameters by a lower floor (a reader's rejection
     reason, an error), written in the language in use: counts and sizes as its
-    readers write figures."""
+    readers write figures, a phrase among the values in the same language."""
     if not params:
         return _(message)
-    return _(message, **{k: number(v) if isinstance(v, int | float) and not isinstance(v, bool)
+    return _(message, **{k: v.text() if isinstance(v, Phrase)
+                         else number(v) if isinstance(v, int | float) and not isinstance(v, bool)
                          else v for k, v in params.items()})
 
 
@@ -262,6 +275,26 @@ class Phrase:
 
     def as_list(self) -> list:
         return [self.message, dict(self.params)]
+
+
+class Said(Exception):
+    """An error whose sentence is a catalogue message with its values: ``str()``
+    is English (logs, JSON answers, the audit log), ``text()`` the language in use.
+    Mixed into the program's errors beside their builtin (``ValueError`` ...)."""
+
+    def __init__(self, message: str = "", /, **params: object) -> None:
+        self.said = Phrase(message, params)
+        super().__init__(str(self.said))
+
+    def text(self) -> str:
+        return self.said.text()
+
+
+def said(error: BaseException) -> str:
+    """What went wrong, for a person: in the language in use where the error
+    keeps its message (``Said``, the readers' errors), else as it was raised."""
+    text = getattr(error, "text", None)
+    return text() if callable(text) else str(error)
 
 
 def joined(phrases: Iterable[Phrase], *, in_english: bool = False) -> str:

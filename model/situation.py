@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 import xarray as xr
 
-from .i18n import N_, _, number, when
+from .i18n import N_, Phrase, _, number, when
 from .period import Period
 
 HAZARD_LAYERS = ("flood", "cyclone", "alerts", "incidents", "displacement")
@@ -48,14 +48,19 @@ class Region:
     """An area in EPSG:4326 with a label. ``iso3``: the countries it lies in,
     when known; ``whole_countries``: it is exactly those countries, so a
     record's own country attribute decides membership (a coarse coastline must
-    not drop a coastal town). ``note`` says how the area was made when it is
+    not drop a coastal town). ``notes`` say how the area was made when it is
     not what the label suggests (a country with no polygon at this scale)."""
 
     label: str
     geometry: shapely.Geometry
     iso3: tuple[str, ...] = ()
     whole_countries: bool = False
-    note: str | None = None
+    notes: tuple[Phrase, ...] = ()
+
+    @property
+    def note(self) -> str | None:
+        """The notes in the language in use, or None."""
+        return " ".join(n.text() for n in self.notes) or None
 
     def contains(self, points: gpd.GeoSeries) -> np.ndarray:
         """Boolean array: which points (EPSG:4326) fall inside the region."""
@@ -150,7 +155,7 @@ class Summary:
     displacement_by_cause: pd.DataFrame
     displacement_records: gpd.GeoDataFrame  # the period's figure per source record
     sources: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
+    notes: list[Phrase] = field(default_factory=list)  # how figures were made, as phrases
     admin_areas: pd.DataFrame | None = None  # per admin area, when admin boundaries are loaded
     views: tuple[str, ...] = ()  # the boundaries' points of view; Filters.view is the one used
     overlaps: pd.DataFrame | None = None  # area_a, area_b, km2: areas that overlap

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from data_sources.errors import DataSourceError
 from data_sources.settings import Settings
+from model.i18n import _, command_line, number, said
 from service.network import NetworkService
 
 
@@ -52,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None, out=print) -> int:
     args = _parser().parse_args(argv)
+    with command_line():
+        return _main(args, out)
+
+
+def _main(args, out) -> int:
     settings = Settings()
     network = NetworkService(settings)
     try:
@@ -62,28 +68,30 @@ def main(argv: list[str] | None = None, out=print) -> int:
             parts = urlsplit(args.url)
             name = args.name or f"{parts.hostname}:{parts.port or 80}"
             network.add_peer(name, args.url, token, args.topic)
-            out(f"peer {name} added: {args.url}, topics {', '.join(args.topic) or 'none'}")
+            out(_("peer {name} added: {url}, topics {topics}", name=name, url=args.url,
+                  topics=", ".join(args.topic) or _("none")))
             return 0
         if args.what == "peers" and args.verb == "list":
             for p in network.peers():
-                out(f"{p['name']}\t{p['url']}\t{', '.join(p['topics']) or '-'}\tadded "
-                    f"{p['added'][:19]}")
+                out(f"{p['name']}\t{p['url']}\t{', '.join(p['topics']) or '-'}\t"
+                    + _("added {time}", time=p["added"][:19]))
             return 0
         if args.what == "peers" and args.verb == "remove":
             network.remove_peer(args.name)
-            out(f"peer {args.name} removed")
+            out(_("peer {name} removed", name=args.name))
             return 0
         if args.what == "sync":
             failed = 0
             for name, n in network.catch_up().items():
-                out(f"{name}: " + ("FAILED (python -m node status says why)" if n < 0
-                                   else f"{n} record(s) new or updated"))
+                out(_("{peer}: FAILED (python -m node status says why)", peer=name) if n < 0
+                    else _("{peer}: {count} record(s) new or updated", peer=name,
+                           count=number(n)))
                 failed += n < 0
             return 1 if failed else 0
         if args.what == "status":
             return _status(network, out)
     except (DataSourceError, KeyError, PermissionError) as exc:
-        out(f"error: {getattr(exc, 'message', None) or exc}")
+        out(_("error: {error}", error=said(exc)))
         return 2
     return 2
 
@@ -91,19 +99,24 @@ def main(argv: list[str] | None = None, out=print) -> int:
 def _status(network: NetworkService, out) -> int:
     table = network.status()
     if table.empty:
-        out("no peers: add one with python -m node peers add URL --token ... --topic ...")
+        out(_("no peers: add one with python -m node peers add URL --token ... --topic ..."))
         return 0
     for row in table.itertuples():
-        last = "never" if row.last_sync is None or str(row.last_sync) == "NaT" else \
-            f"{row.last_sync:%Y-%m-%d %H:%M:%S} UTC"
-        lag = "-" if row.lag_s != row.lag_s else f"{row.lag_s:.2f} s"
-        out(f"{row.name}: {row.url}\n  last sync {last}; lag (median of recent) {lag}; "
-            f"{row.received} record(s) received; {row.refused} refused; {row.errors} error(s)")
-        if isinstance(row.last_problem, str):
-            since = " (a sync succeeded since)" if last != "never" and \
-                row.last_sync > row.last_problem_at else ""
-            out(f"  last problem ({row.last_problem_at:%Y-%m-%d %H:%M:%S} UTC){since}: "
-                f"{row.last_problem}")
+        synced = row.last_sync is not None and str(row.last_sync) != "NaT"
+        last = f"{row.last_sync:%Y-%m-%d %H:%M:%S} UTC" if synced else _("never")
+        lag = "-" if row.lag_s != row.lag_s else _("{n} s", n=number(row.lag_s, decimals=2))
+        out(f"{row.name}: {row.url}\n  " + _(
+            "last sync {last}; lag (median of recent) {lag}; {received} record(s) received; "
+            "{refused} refused; {errors} error(s)", last=last, lag=lag,
+            received=number(row.received), refused=number(row.refused),
+            errors=number(row.errors)))
+        if isinstance(row.last_problem, str):  # as the log keeps it, in English
+            values = {"time": f"{row.last_problem_at:%Y-%m-%d %H:%M:%S}",
+                    "problem": row.last_problem}
+            out("  " + (_("last problem ({time} UTC, a sync succeeded since): {problem}",
+                          **values)
+                        if synced and row.last_sync > row.last_problem_at
+                        else _("last problem ({time} UTC): {problem}", **values)))
     return 0
 
 
@@ -122,10 +135,11 @@ def _serve(network: NetworkService, host: str | None, port: int | None, out) -> 
     loop = threading.Thread(target=network.run, args=(stop,), kwargs={"report": out},
                             name="network", daemon=True)
     loop.start()
-    out(f"node {network.settings.node_name}: API on http://{host}:{port}/ "
-        + (f"broker {network.settings.mqtt_url}" if network.settings.mqtt_url
-           else "(no broker set: SAMON_MQTT_URL; peers are read every "
-                f"{network.settings.sync_every_s:g} s)"))
+    out(_("node {name}: API on {url} {broker}", name=network.settings.node_name,
+          url=f"http://{host}:{port}/",
+          broker=_("broker {url}", url=network.settings.mqtt_url) if network.settings.mqtt_url
+          else _("(no broker set: SAMON_MQTT_URL; peers are read every {seconds} s)",
+                 seconds=number(network.settings.sync_every_s))))
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:

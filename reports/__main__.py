@@ -21,7 +21,7 @@ import pandas as pd
 from data_sources.errors import DataSourceError
 from geo.regions import RegionError
 from model.access import TLP_LEVELS, AccessError, tlp_level
-from model.i18n import LANGUAGES
+from model.i18n import LANGUAGES, N_, _, command_line, said
 from model.i18n import get as get_language
 from model.period import Period
 from model.schema import HAZARDS
@@ -38,8 +38,9 @@ def _sitrep(args, service: SituationService) -> int:
     chosen = [h.strip() for h in args.hazard.split(",")] if args.hazard else []
     unknown = set(chosen) - set(HAZARDS) - set(HAZARD_LAYERS)
     if unknown:
-        raise ReportError(f"unknown hazard(s) {', '.join(sorted(unknown))}; "
-                          f"choose from {', '.join(sorted(set(HAZARDS) | set(HAZARD_LAYERS)))}")
+        raise ReportError(N_("unknown hazard(s) {values}; choose from {choices}"),
+                          values=", ".join(sorted(unknown)),
+                          choices=", ".join(sorted(set(HAZARDS) | set(HAZARD_LAYERS))))
     # --hazard names natural hazards (flood, cyclone ...): their layers and alerts are
     # reported; incidents, displacement and alerts stay in unless named otherwise.
     natural = [h for h in chosen if h in HAZARDS]
@@ -48,7 +49,7 @@ def _sitrep(args, service: SituationService) -> int:
     period = None
     if args.date_from or args.date_to:
         if not (args.date_from and args.date_to):
-            raise ReportError("give both --from and --to (dates, both days included)")
+            raise ReportError(N_("give both --from and --to (dates, both days included)"))
         period = Period.of_days(args.date_from, args.date_to)
     filters = Filters(region=region, hazards=frozenset(hazards), period=period,
                       alert_hazards=tuple(natural) if natural else None, view=args.view)
@@ -77,7 +78,8 @@ def _languages(text: str) -> list[tuple[str, str | None]]:
             continue
         codes = [get_language(code).code for code in item.split("+")]
         if len(codes) > 2:
-            raise ReportError(f"--lang {item}: at most two languages side by side")
+            raise ReportError(N_("--lang {value}: at most two languages side by side"),
+                              value=item)
         out.append((codes[0], codes[1] if len(codes) == 2 else None))
     return out
 
@@ -89,7 +91,8 @@ def _utc(text: str | None) -> pd.Timestamp | None:
     try:
         when = pd.Timestamp(text)
     except ValueError as exc:
-        raise ReportError(f"--next-update: '{text}' is not a time ({exc})") from None
+        raise ReportError(N_("--next-update: '{value}' is not a time ({detail})"), value=text,
+                          detail=str(exc)) from None
     return when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
 
 
@@ -124,15 +127,19 @@ def main(argv: list[str], service: SituationService | None = None) -> int:
     s.add_argument("--token", default=os.environ.get("SAMON_TOKEN"),
                    help="your bearer token (default: SAMON_TOKEN)")
     args = parser.parse_args(argv)
-    try:
-        return _sitrep(args, service or SituationService())
-    except (DataSourceError, RegionError, ReportError, AccessError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:  # --out is a file, or not writable, or the disk is full
-        print(f"error: cannot write the report to {args.out}: {exc.strerror or exc}",
-              file=sys.stderr)
-        return 2
+    # The command speaks the report's (first) language.
+    with command_line(args.lang.split(",")[0].split("+")[0].strip() or None):
+        try:
+            return _sitrep(args, service or SituationService())
+        except (DataSourceError, RegionError, ReportError, AccessError, ValueError) as exc:
+            print(_("error: {error}", error=said(exc)), file=sys.stderr)
+            return 2
+        except OSError as exc:  # --out is a file, or not writable, or the disk is full
+            print(_("error: {error}", error=_("cannot write the report to {folder}: {detail}",
+                                              folder=args.out,
+                                              detail=exc.strerror or str(exc))),
+                  file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":

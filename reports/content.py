@@ -12,7 +12,7 @@ import pandas as pd
 from geo.exposure import OUTSIDE
 from layers.html import DISCLAIMER
 from model.access import TLP_LEVELS
-from model.i18n import N_, _, direction, number, when
+from model.i18n import N_, Said, _, direction, number, when
 from model.i18n import current as current_language
 from model.needs import NEEDS_COLUMNS, needs_note, no_needs_text
 from model.situation import KEY_FIGURES, Summary
@@ -63,7 +63,7 @@ TIMEZONES = {"AFG": "Asia/Kabul", "BGD": "Asia/Dhaka", "BTN": "Asia/Thimphu",
              "PAK": "Asia/Karachi", "LKA": "Asia/Colombo"}
 
 
-class ReportError(ValueError):
+class ReportError(Said, ValueError):
     """Report fields that cannot be used (unknown TLP level ...)."""
 
 
@@ -87,8 +87,8 @@ class ReportFields:
 
     def __post_init__(self):
         if self.tlp not in TLP_LEVELS:
-            raise ReportError(f"unknown TLP marking '{self.tlp}'; use one of "
-                              f"{', '.join(TLP_LEVELS)}")
+            raise ReportError(N_("unknown TLP marking '{value}'; use one of {choices}"),
+                              value=self.tlp, choices=", ".join(TLP_LEVELS))
 
 
 def cell_text(value) -> str:
@@ -213,8 +213,8 @@ def _display(table: pd.DataFrame, outside: str) -> pd.DataFrame:
 
 def build_content(summary: Summary, fields: ReportFields) -> ReportContent:
     if TLP_LEVELS.index(fields.tlp) < TLP_LEVELS.index(summary.tlp):
-        raise ReportError(f"the data is marked {summary.tlp}: a report made from it cannot be "
-                          f"marked {fields.tlp}")
+        raise ReportError(N_("the data is marked {data}: a report made from it cannot be "
+                             "marked {report}"), data=summary.tlp, report=fields.tlp)
     region_iso = pd.Series(summary.region.iso3, dtype="string")
     tz = fields.timezone or TIMEZONES.get(region_iso.iloc[0] if len(region_iso) else "", "UTC")
     as_of = summary.as_of
@@ -280,8 +280,9 @@ def build_content(summary: Summary, fields: ReportFields) -> ReportContent:
         else default_highlights(summary),
         areas=areas, admin_areas=admin, hotspots=hotspots, alerts=alerts, cyclones=cyclones,
         sources=sources,
-        notes=[*summary.notes, _("Figures are computed once by the situation service for the "
-                                 "dashboard and every export."), _(DISCLAIMER)],
+        notes=[*(note.text() for note in summary.notes),
+               _("Figures are computed once by the situation service for the dashboard and "
+                 "every export."), _(DISCLAIMER)],
         words={key: _(text) for key, text in WORDS.items()}, as_of_line=as_of_line,
         title=fields.title or _("Situation report"),
         language=current_language().code, direction=direction(),

@@ -30,6 +30,7 @@ from data_sources.settings import Settings
 from data_sources.store import Store
 from model import i18n
 from model.access import OPEN, AccessError, MarkingError, Role, Viewer, parse_share
+from model.i18n import N_
 from model.schema import SAARC_ISO3
 
 MIN_PASSWORD = 12
@@ -270,12 +271,12 @@ class AccessService:
         by.require("admin")
         code, country = code.strip(), country.strip().upper()
         if not code or len(country) != 3 or not country.isalpha():
-            raise AccessError("an agency needs a code and a country (ISO 3166 alpha-3, or "
-                              "INT for an international organisation)")
+            raise AccessError(N_("an agency needs a code and a country (ISO 3166 alpha-3, or "
+                                 "INT for an international organisation)"))
         with self._store() as store:
             accounts = Accounts(store)
             if accounts.agency(code) is not None:
-                raise AccessError(f"the agency {code} exists already")
+                raise AccessError(N_("the agency {code} exists already"), code=code)
             with store.transaction() as db:
                 accounts.add_agency(db, code, country, name, demo)
                 accounts.append_audit(db, _who(by), "agency add",
@@ -290,10 +291,10 @@ class AccessService:
         with self._store() as store:
             accounts = Accounts(store)
             if accounts.agency(agency) is None:
-                raise AccessError(f"no agency {agency}: add it first "
-                                  "(python -m access agency add)")
+                raise AccessError(N_("no agency {code}: add it first (python -m access agency "
+                                     "add)"), code=agency)
             if accounts.user(name) is not None:
-                raise AccessError(f"the user {name} exists already")
+                raise AccessError(N_("the user {name} exists already"), name=name)
             with store.transaction() as db:
                 accounts.add_user(db, name, agency, parsed.name,
                                   _HASHER.hash(password) if password is not None else None,
@@ -308,7 +309,7 @@ class AccessService:
         with self._store() as store:
             accounts = Accounts(store)
             if accounts.user(name) is None:
-                raise AccessError(f"no user named {name}")
+                raise AccessError(N_("no user named {name}"), name=name)
             with store.transaction() as db:
                 accounts.set_password(db, name, _HASHER.hash(password))
                 accounts.append_audit(db, _who(by), "password set", {"user": name})
@@ -318,7 +319,7 @@ class AccessService:
         with self._store() as store:
             accounts = Accounts(store)
             if accounts.user(name) is None:
-                raise AccessError(f"no user named {name}")
+                raise AccessError(N_("no user named {name}"), name=name)
             with store.transaction() as db:
                 accounts.set_disabled(db, name, True)
                 accounts.append_audit(db, _who(by), "user disable", {"user": name})
@@ -330,9 +331,9 @@ class AccessService:
             accounts = Accounts(store)
             unknown = [a for a in agencies if accounts.agency(a) is None]
             if unknown:
-                raise AccessError(f"no agency {', '.join(unknown)}")
+                raise AccessError(N_("no agency {codes}"), codes=", ".join(unknown))
             if accounts.group_exists(name):
-                raise AccessError(f"the sharing group {name} exists already")
+                raise AccessError(N_("the sharing group {name} exists already"), name=name)
             with store.transaction() as db:
                 accounts.add_group(db, name, agencies)
                 accounts.append_audit(db, _who(by), "group add",
@@ -401,7 +402,8 @@ class AccessService:
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise AccessError(f"a password needs at least {MIN_PASSWORD} characters")
+        raise AccessError(N_("a password needs at least {count} characters"),
+                          count=MIN_PASSWORD)
 
 
 def _operator() -> str:

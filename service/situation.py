@@ -59,6 +59,7 @@ from model.access import (
     tlp_level,
     visible,
 )
+from model.i18n import N_
 from model.needs import parse_needs
 from model.scenario import Layer, Scenario
 from model.schema import SAARC_ISO3, ReadResult
@@ -381,12 +382,13 @@ class SituationService:
         False when the agency had already."""
         viewer.require("see")
         if viewer.kind != "user":
-            raise AccessError("log in first: an acknowledgement is an agency's")
+            raise AccessError(N_("log in first: an acknowledgement is an agency's"))
         if warning not in set(self.warnings(viewer).messages["warning"]):
-            raise AccessError(f"{viewer.name} has not received warning {warning}")
+            raise AccessError(N_("{name} has not received warning {warning}"),
+                              name=viewer.name, warning=warning)
         if self.warnings(viewer).source != "runs":
-            raise AccessError("only warnings the node sent can be acknowledged: this node "
-                              "has not run the rules (python -m early_warning run)")
+            raise AccessError(N_("only warnings the node sent can be acknowledged: this node "
+                                 "has not run the rules (python -m early_warning run)"))
         with Store(self.settings.store_path) as store, store.transaction() as db:
             done = WarningLog(store).acknowledge(db, warning, viewer.agency, viewer.name,
                                                  "dashboard")
@@ -404,7 +406,8 @@ class SituationService:
         share = parse_share(share)
         if share.startswith("group:") and viewer.kind == "user" and \
                 share[6:] not in viewer.groups:
-            raise AccessError(f"{viewer.agency} is not in the sharing group {share[6:]}")
+            raise AccessError(N_("{agency} is not in the sharing group {group}"),
+                              agency=viewer.agency, group=share[6:])
         if viewer.kind == "open":  # access control off: no agency to name
             return Marking("local", "", tlp_level(tlp), share)
         return Marking(viewer.agency, viewer.country, tlp_level(tlp), share)
@@ -439,19 +442,22 @@ class SituationService:
         check_marking(tlp, share)
         with open_store(self.settings, verify=True) as store:
             if kind not in FEATURE_TABLES or kind == "tracks":
-                raise AccessError(f"records of kind '{kind}' are not shared one by one")
+                raise AccessError(N_("records of kind '{kind}' are not shared one by one"),
+                                  kind=kind)
             records = store.query(kind)
             records = records[records["id"].isin(list(ids))]
             missing = sorted(set(ids) - set(records["id"]))
             if missing:
-                raise AccessError(f"no current {kind} record {', '.join(missing[:5])}")
+                raise AccessError(N_("no current {kind} record {ids}"), kind=kind,
+                                  ids=", ".join(missing[:5]))
             if viewer.kind != "open":
                 foreign = records[~visible(records, viewer) |
                                   (records["agency"] != viewer.agency)]
                 if len(foreign):
-                    raise AccessError(f"{len(foreign)} of these records are not your agency's "
-                                      f"({foreign['id'].iloc[0]} ...): only the originating "
-                                      "agency changes how its data is shared")
+                    raise AccessError(N_("{count} of these records are not your agency's "
+                                         "({example} ...): only the originating agency "
+                                         "changes how its data is shared"),
+                                      count=len(foreign), example=foreign["id"].iloc[0])
             before = records.groupby(["tlp", "share"]).size()
             with store.transaction() as db:
                 changed = store.set_marking(db, kind, list(ids), tlp, share)
@@ -489,8 +495,8 @@ class SituationService:
         for kind in kinds:
             viewer.require("report" if kind in REPORT_KINDS else "export")
         if summary.made_for != viewer.key():
-            raise AccessError("this summary was computed for another viewer's rights; "
-                              "a document is made only from the viewer's own")
+            raise AccessError(N_("this summary was computed for another viewer's rights; a "
+                                 "document is made only from the viewer's own"))
 
     def record_export(self, kinds: Sequence[str], summary: Summary, viewer: Viewer | None,
                       tlp: str) -> None:

@@ -29,6 +29,7 @@ from early_warning.feed import atom_feed
 from early_warning.rules import Rule
 from early_warning.runner import RunResult, run_lock, run_once
 from model.access import OPEN, AccessError, Viewer, may_see
+from model.i18n import N_
 from model.scenario import Scenario
 from model.schema import SAARC_ISO3
 
@@ -133,9 +134,9 @@ class WarningRuns:
         with Store(self.settings.store_path) as store, store.transaction() as db:
             log_table = WarningLog(store)
             if who is None or not check_ack(log_table.secret(db), warning, recipient, token):
-                raise AccessError("this acknowledgement link is not valid")
+                raise AccessError(N_("this acknowledgement link is not valid"))
             if log_table.first_sent(warning, recipient) is None:
-                raise AccessError("this warning was not sent to this recipient")
+                raise AccessError(N_("this warning was not sent to this recipient"))
             done = log_table.acknowledge(db, warning, who.agency, f"recipient {recipient}",
                                          "link")
         if done:

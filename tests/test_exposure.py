@@ -35,7 +35,7 @@ def test_four_by_four_by_hand():
     assert table["incidents"].tolist() == [0, 1, 1]
     assert table["displaced"].tolist() == [0, 100, 0]
     assert result.totals["people_exposed"] == pytest.approx(76)
-    assert result.notes[0] == "Exposed: hazard flood_depth >= 2 m"
+    assert str(result.notes[0]) == "Exposed: hazard flood_depth >= 2 m"
 
 
 def test_places_instead_of_population_raster():
@@ -132,7 +132,7 @@ def test_time_dimension_max_or_one_step():
     assert exposure(timed, 2, districts()).totals["hazard_km2"] == pytest.approx(8)
     first = exposure(timed, 2, districts(), time=pd.Timestamp("2026-09-25T01:00Z"))
     assert first.totals["hazard_km2"] == 0
-    assert "step nearest 2026-09-25 01:00 UTC" in first.notes[1]
+    assert "step nearest 2026-09-25 01:00 UTC" in str(first.notes[1])
 
 
 @settings(max_examples=30, deadline=None)

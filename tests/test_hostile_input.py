@@ -63,7 +63,7 @@ def test_status_with_a_source_that_never_ran(tmp_path, monkeypatch):
     monkeypatch.setenv("SAMON_SOURCES", '["gdacs-events", "ibtracs"]')
     proc = run(data_sources_main, "status")
     assert proc.returncode == 0
-    lines = {line.split()[0]: line for line in proc.stdout.splitlines()[2:]}
+    lines = {line.split(":")[0]: line for line in proc.stdout.splitlines()[2:]}
     assert "last success never" in lines["ibtracs"] and "STALE" in lines["ibtracs"]
     assert "3 records" in lines["gdacs-events"]
 

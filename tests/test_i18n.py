@@ -283,6 +283,40 @@ def test_a_warning_speaks_each_language_its_rule_names_in_cap(tmp_path):
         load_rules(path)
 
 
+def test_the_command_lines_speak_the_nodes_language(tmp_path, monkeypatch):
+    from access.__main__ import run as access_main
+    from tests.cli import run
+
+    monkeypatch.setenv("SAMON_STORE_PATH", str(tmp_path / "store.gpkg"))
+    monkeypatch.setenv("SAMON_LANGUAGE", "ur")
+    added = run(access_main, "agency", "add", "NDMA-PK", "--country", "PAK", "--name", "NDMA")
+    assert added.returncode == 0
+    assert added.stdout.strip() == "ادارہ \u2068NDMA-PK\u2069 (\u2068PAK\u2069) شامل کیا گیا"
+    missing = run(access_main, "user", "disable", "nobody")
+    assert missing.returncode == 2  # the error's own words in Urdu, the name as typed
+    assert missing.stdout.strip() == "خرابی: \u2068\u2068nobody\u2069 نام کا کوئی صارف نہیں\u2069"
+    monkeypatch.setenv("SAMON_LANGUAGE", "xx")  # a language we lack: said, then English
+    fallback = subprocess.run([sys.executable, "-m", "data_sources", "check",
+                               str(tmp_path / "nope.csv")], cwd=ROOT, capture_output=True,
+                              text=True, check=False)
+    assert fallback.stdout.strip() == "error: nope.csv: file does not exist"
+    assert "'xx' is not a language we have" in fallback.stderr
+
+
+def test_how_figures_were_made_is_said_in_the_readers_language(summary):
+    """The summary keeps its method notes as phrases: a report in Bengali says
+    them in Bengali, the same summary in English in English."""
+    notes = [str(n) for n in summary.notes]
+    assert any(n.startswith("Flood: Exposed: hazard flood_depth >= 0.5 m") for n in notes)
+    with language("bn"):
+        bengali = [n.text() for n in summary.notes]
+    flood = next(n for n in bengali if "flood_depth" in n)
+    assert flood.startswith(_catalogue("bn")["Flood"].string + ": ")
+    assert "ঝুঁকিতে: দুর্যোগ flood_depth >= 0.5 m" in flood
+    page = document("html", summary, ReportFields(), lang="bn").decode()
+    assert "ঝুঁকিতে: দুর্যোগ flood_depth" in page
+
+
 # -- the situation report in each language ------------------------------------------------
 
 

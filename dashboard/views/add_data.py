@@ -14,7 +14,7 @@ from data_sources.detect import READERS
 from data_sources.errors import DataSourceError
 from data_sources.uploads import read_upload
 from model.access import TLP_LEVELS, AccessError, MarkingError
-from model.i18n import _, number
+from model.i18n import _, number, said
 
 DETECT = "detect automatically"  # the kind choice that lets the file say what it is
 SHOWN = 1000  # rejected rows listed on the page
@@ -94,7 +94,7 @@ if upload is not None:
         try:
             marked = data.service().mark_upload(upload.name, result, viewer, tlp, share)
         except (AccessError, MarkingError) as exc:
-            st.error(_("{file} cannot be shared so: {error}", file=upload.name, error=exc))
+            st.error(_("{file} cannot be shared so: {error}", file=upload.name, error=said(exc)))
             st.stop()
         st.session_state.setdefault("user_results", []).append((upload.name, marked))
         st.success(_("{file} added. Figures and maps now include it.", file=upload.name))
@@ -121,7 +121,7 @@ if added:
             try:
                 counts = service.keep_upload(name, result, viewer)
             except (DataSourceError, AccessError) as exc:
-                st.error(_("{file} was not kept: {error}", file=name, error=exc))
+                st.error(_("{file} was not kept: {error}", file=name, error=said(exc)))
                 left.append((name, result))
             else:
                 kept.append(_("{file} ({new} new, {updated} updated)", file=name,

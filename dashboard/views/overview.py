@@ -44,7 +44,7 @@ components.needs_table(ctx.summary)
 if ctx.summary.notes:
     with st.expander(_("Method notes")):
         for note in ctx.summary.notes:
-            st.markdown(f"- {note}")
+            st.text(f"• {note.text()}")  # text from data (place names) is never markdown
 
 st.subheader(_("Data freshness"))
 components.feeds(data.service().feed_status())

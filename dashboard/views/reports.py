@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard import components, data
 from dashboard.context import current, current_viewer
 from model.access import TLP_LEVELS
-from model.i18n import LANGUAGES, _
+from model.i18n import LANGUAGES, _, said
 from model.i18n import current as current_language
 from reports.bundle import write_bundle
 from reports.content import SECTIONS, SECTORS, ReportError, ReportFields, default_highlights
@@ -124,7 +124,7 @@ if may_report:
                                                                     beside=beside),
                                    viewer)
     except ReportError as exc:
-        st.error(_("The report cannot be made: {error}", error=exc))
+        st.error(_("The report cannot be made: {error}", error=said(exc)))
         st.stop()
     with right:
         page = pdfium.PdfDocument(pdf)[0].render(scale=1.2).to_pil()

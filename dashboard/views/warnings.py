@@ -10,7 +10,7 @@ from dashboard.context import current_viewer
 from data_sources.errors import DataSourceError
 from early_warning.rules import RuleError
 from model.access import AccessError
-from model.i18n import _, number, when
+from model.i18n import _, number, said, when
 
 # Streamlit badge colours (text, no emoji: air-gapped machines often lack emoji fonts).
 SEVERITY_COLOUR = {"Extreme": "red", "Severe": "orange", "Moderate": "violet", "Minor": "blue",
@@ -23,7 +23,7 @@ try:
     with st.spinner(_("Evaluating the early-warning rules…")):
         found = service.warnings(viewer)
 except (RuleError, DataSourceError) as exc:
-    st.error(_("The early-warning rules cannot be used: {error}", error=exc))
+    st.error(_("The early-warning rules cannot be used: {error}", error=said(exc)))
     st.stop()
 rules_name = found.rules.path.rsplit("/", 1)[-1]
 if found.source == "runs":
@@ -64,7 +64,7 @@ for m in active.itertuples():
                 try:
                     service.acknowledge(viewer, m.warning)
                 except AccessError as exc:
-                    st.error(str(exc))
+                    st.error(said(exc))
                 else:
                     st.rerun()
 
@@ -118,7 +118,7 @@ if viewer.may("rules"):
                 try:
                     saved = service.save_rules(viewer, text)
                 except RuleError as exc:
-                    st.error(_("Not saved: {error}", error=exc))
+                    st.error(_("Not saved: {error}", error=said(exc)))
                 else:
                     st.success(_("Saved: version {version}, {count} rules.",
                                  version=saved.version, count=len(saved.rules)))
