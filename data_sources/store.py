@@ -185,7 +185,7 @@ def _v9(db: sqlite3.Connection) -> None:
 
 
 MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5), (6, _v6), (7, _v7), (8, _v8),
-              (9, _v9)]
+              (9, _v9), (10, warning_log.add_reasons_column)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

@@ -25,7 +25,7 @@ CREATE TABLE ew_messages (identifier TEXT PRIMARY KEY, warning TEXT NOT NULL,
     rules_version INTEGER NOT NULL, area_key TEXT NOT NULL, area TEXT NOT NULL,
     severity TEXT NOT NULL, urgency TEXT NOT NULL, response TEXT NOT NULL,
     tlp TEXT NOT NULL, share TEXT NOT NULL, figures TEXT NOT NULL, reason TEXT NOT NULL,
-    geometry TEXT, demo INTEGER NOT NULL, cap BLOB NOT NULL);
+    geometry TEXT, demo INTEGER NOT NULL, cap BLOB NOT NULL, why TEXT);
 CREATE INDEX ew_messages_warning ON ew_messages (warning, sent);
 CREATE TABLE ew_active (rule_id TEXT NOT NULL, area_key TEXT NOT NULL, state TEXT NOT NULL,
     PRIMARY KEY (rule_id, area_key));
@@ -44,11 +44,19 @@ CREATE TABLE ew_secret (id INTEGER PRIMARY KEY CHECK (id = 1), secret TEXT NOT N
 
 MESSAGE_COLUMNS = ("identifier", "warning", "kind", "sent", "rule_id", "rules_version",
                    "area_key", "area", "severity", "urgency", "response", "tlp", "share",
-                   "figures", "reason", "geometry", "demo", "cap")
+                   "figures", "reason", "geometry", "demo", "cap", "why")
 
 
 def create_tables(db: sqlite3.Connection) -> None:
     sql_tables.create_tables(db, _TABLES)
+
+
+def add_reasons_column(db: sqlite3.Connection) -> None:
+    """Schema 10: each message's reasons as catalogue messages and values, so the
+    dashboard says them in its user's language (``reason`` stays English)."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(ew_messages)")}
+    if "why" not in have:  # a store created by this version has it already
+        db.execute("ALTER TABLE ew_messages ADD COLUMN why TEXT")
 
 
 class WarningLog:
@@ -69,8 +77,9 @@ class WarningLog:
         """One run's messages (dicts of MESSAGE_COLUMNS), the active warnings'
         state after it (replacing the one before) and its log line."""
         for m in messages:
-            row = {**m, "sent": utc_text(m["sent"]), "figures": json.dumps(m["figures"],
-                                                                        default=str)}
+            row = {**m, "sent": utc_text(m["sent"]),
+                   "figures": json.dumps(m["figures"], default=str),
+                   "why": json.dumps(m["why"], default=str, ensure_ascii=False)}
             db.execute(f"INSERT INTO ew_messages ({', '.join(MESSAGE_COLUMNS)}) VALUES "
                        f"({', '.join('?' * len(MESSAGE_COLUMNS))})",
                        [row[c] for c in MESSAGE_COLUMNS])
@@ -113,6 +122,8 @@ class WarningLog:
         frame = pd.read_sql_query(sql + " ORDER BY sent, rowid", self.db, params=args)
         frame["sent"] = pd.to_datetime(frame["sent"], utc=True, format="ISO8601")
         frame["figures"] = frame["figures"].map(json.loads)
+        # The reasons as catalogue messages (none in messages sent before schema 10).
+        frame["why"] = frame["why"].map(lambda text: json.loads(text) if text else None)
         frame["demo"] = frame["demo"].astype(bool)
         return frame
 

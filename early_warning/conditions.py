@@ -23,6 +23,9 @@ from model.schema import ALERT_LEVELS
 
 from .rules import Rule
 
+# The hazard as the middle of a sentence says it ("where the flood reaches 0.5 m").
+HAZARD_WORDS = {"flood": N_("flood"), "cyclone": N_("cyclone")}
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -144,7 +147,7 @@ def _incident_surges(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> list[F
                          "against {expected} expected (the mean of the same {days} days in "
                          "each of the {weeks} weeks before)"),
                       {"count": int(count), "area": name, "days": int(p["days"]),
-                       "time": f"{at:%Y-%m-%d %H:%M}", "expected": f"{expected:.1f}",
+                       "time": f"{at:%Y-%m-%d %H:%M}", "expected": round(float(expected), 1),
                        "weeks": int(p["baseline_weeks"])}),
                Phrase(N_("Poisson test p = {p} < {threshold}"),
                       {"p": f"{chance:.2g}", "threshold": f"{threshold:.2g}"})]
@@ -193,7 +196,7 @@ def _displacement_jumps(rule: Rule, scenario: Scenario, at: pd.Timestamp) -> lis
                     else N_("{count} people displaced in {area} in the {days} days to {date} "
                             "against {before} in the {days} days before"), said),
              Phrase(N_("the rule warns from a rise of {people} and ×{ratio}"),
-                    {"people": int(p["min_people"]), "ratio": f"{p['min_ratio']:g}"})),
+                    {"people": int(p["min_people"]), "ratio": float(p["min_ratio"])})),
             "other", bool(displacement["demo"].any()) if len(displacement) else scenario.demo))
     return out
 
@@ -229,15 +232,16 @@ def _exposures(rule: Rule, scenario: Scenario, at: pd.Timestamp,
             reasons.append(Phrase(
                 N_("{people} people in {area} live where the {hazard} reaches {threshold} "
                    "{unit} ({km2} km², {source})"),
-                {"people": int(people), "area": names[iso3], "hazard": p["hazard"],
-                 "threshold": f"{p['threshold']:g}", "unit": unit, "km2": int(round(km2)),
+                {"people": int(people), "area": names[iso3],
+                 "hazard": Phrase(HAZARD_WORDS.get(p["hazard"], p["hazard"])),
+                 "threshold": float(p["threshold"]), "unit": unit, "km2": int(round(km2)),
                  "source": layer.source if layer else ""}))
         if iso3 in ahead:
             figures.update(people_in_forecast_swath=later, forecast_km2=round(later_km2, 1))
             reasons.append(Phrase(
                 N_("{people} people in {area} live under the forecast swath of {threshold} kt "
                    "winds ({km2} km², forecast track positions)"),
-                {"people": int(later), "area": names[iso3], "threshold": f"{p['threshold']:g}",
+                {"people": int(later), "area": names[iso3], "threshold": float(p["threshold"]),
                  "km2": int(round(later_km2))}))
         geometry = areas.loc[areas["iso3"] == iso3, "geometry"].iloc[0]
         demo = (layer.demo if layer is not None and iso3 in observed else False) or \

@@ -101,6 +101,7 @@ def message_row(message: Message, rules_version: int, cap: bytes = b"") -> dict:
             "rules_version": rules_version, "area_key": f.key, "area": f.area,
             "severity": rule.severity, "urgency": rule.urgency, "response": rule.response,
             "tlp": rule.tlp, "share": rule.share, "figures": f.figures, "reason": message.reason,
+            "why": [p.as_list() for p in message.why],
             "geometry": None if f.geometry is None else shapely.to_wkt(f.geometry, 5),
             "demo": f.demo, "cap": cap}
 

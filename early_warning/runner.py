@@ -89,7 +89,7 @@ def _phrases(stored: str | list) -> tuple[Phrase, ...]:
     reasons were phrases holds one English sentence."""
     if isinstance(stored, str):
         return (Phrase(stored),) if stored else ()
-    return tuple(Phrase(message, params) for message, params in stored)
+    return tuple(Phrase.from_list(phrase) for phrase in stored)
 
 
 def restore(stored: dict[tuple[str, str], dict], rules: RuleSet

@@ -51,7 +51,7 @@ def countries_region(boundaries: gpd.GeoDataFrame, iso3: list[str],
                       .union_all())
         notes.append(Phrase(N_("{code} has no boundary polygon at this scale: its area is taken "
                                "as {km} km around its {count} populated place(s) ({names})."),
-                            {"code": code, "km": f"{PLACES_BUFFER_KM:g}", "count": len(towns),
+                            {"code": code, "km": PLACES_BUFFER_KM, "count": len(towns),
                              "names": ", ".join(towns["name"].astype(str).head(5))}))
     return Region(", ".join(iso3), shapely.union_all(shapes), tuple(iso3),
                   whole_countries=True, notes=tuple(notes))

@@ -274,7 +274,16 @@ class Phrase:
         return english(self.message, self.params)
 
     def as_list(self) -> list:
-        return [self.message, dict(self.params)]
+        """For JSON (the warning engine's state, the store): [message, values], a
+        phrase among the values as {"phrase": [message, values]}."""
+        return [self.message, {k: {"phrase": v.as_list()} if isinstance(v, Phrase) else v
+                               for k, v in self.params.items()}]
+
+    @classmethod
+    def from_list(cls, stored: list) -> Phrase:
+        message, params = stored
+        return cls(message, {k: cls.from_list(v["phrase"]) if isinstance(v, dict) else v
+                             for k, v in params.items()})
 
 
 class Said(Exception):

@@ -231,6 +231,11 @@ def test_the_warnings_view_lists_what_the_rules_raised(page, server):
     page.get_by_role("button", name="Check and save").click()
     page.get_by_text("the version must go up (it is 2").wait_for(timeout=90_000)
     page.screenshot(path=str(ARTIFACTS / "warnings.png"), full_page=True)
+    # In Bengali the reasons are Bengali sentences around the data's names and figures.
+    page.goto(f"{server}/warnings?lang=bn")
+    page.get_by_text("Bangladesh-এ ৫৩,৮৫,৩৬৭ জন এমন জায়গায় বাস করে যেখানে ঘূর্ণিঝড় ৬৪ "
+                     "kt-এ পৌঁছায়").first.wait_for(timeout=90_000)
+    page.screenshot(path=str(ARTIFACTS / "warnings_bn.png"))
     assert page.left_localhost == []
 
 

@@ -283,6 +283,22 @@ def test_a_warning_speaks_each_language_its_rule_names_in_cap(tmp_path):
         load_rules(path)
 
 
+def test_a_phrase_goes_through_json_and_comes_back_the_same():
+    import json
+
+    from model.i18n import Phrase
+
+    inner = Phrase("flood")
+    phrase = Phrase("{people} people in {area} live where the {hazard} reaches {threshold} "
+                    "{unit} ({km2} km², {source})",
+                    {"people": 5385367, "area": "Bangladesh", "hazard": inner,
+                     "threshold": 64.0, "unit": "kt", "km2": 5671, "source": "model"})
+    back = Phrase.from_list(json.loads(json.dumps(phrase.as_list())))
+    assert back == phrase and back.params == phrase.params
+    with language("bn"):
+        assert back.text() == phrase.text() and "বন্যা" in back.text()
+
+
 def test_the_command_lines_speak_the_nodes_language(tmp_path, monkeypatch):
     from access.__main__ import run as access_main
     from tests.cli import run

@@ -124,7 +124,7 @@ def test_migration_from_an_older_schema(tmp_path, demo, monkeypatch):
         assert old.schema_version == 1
     monkeypatch.undo()
     with Store(path) as new:
-        assert new.schema_version == SCHEMA_VERSION == 9
+        assert new.schema_version == SCHEMA_VERSION == 10
         assert new.counts()["incidents"] == 10
         # v5: records from before markings were shown to everyone, and stay public.
         marks = new.query("incidents")[["agency", "agency_country", "tlp", "share"]]
@@ -136,6 +136,26 @@ def test_migration_from_an_older_schema(tmp_path, demo, monkeypatch):
         assert new.counts()["documents"] == 0  # the table v3 added
         assert not WarningLog(new).any_run()  # v6: the early-warning tables, empty
         assert "forecast" in new.query("tracks").columns  # v7
+
+
+def test_v10_keeps_the_reasons_of_messages_sent_before_it(tmp_path, monkeypatch):
+    """A warning sent before schema 10 has no reasons as phrases: it keeps its
+    English sentence, and the messages after it carry theirs."""
+    path = tmp_path / "v9.gpkg"
+    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:9])
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 9)
+    with Store(path) as old:
+        old.db.execute("ALTER TABLE ew_messages DROP COLUMN why")  # as version 9 made it
+        old.db.execute("INSERT INTO ew_messages VALUES ('m1', 'm1', 'Alert', "
+                       "'2026-09-30T00:00:00+00:00', 'surge', 1, 'PAK', 'Pakistan', 'Severe', "
+                       "'Expected', 'Monitor', 'TLP:CLEAR', 'public', '{}', 'why, in English', "
+                       "NULL, 0, x'00')")
+        old.db.commit()
+    monkeypatch.undo()
+    with Store(path) as new:
+        assert new.schema_version == SCHEMA_VERSION
+        kept = WarningLog(new).messages().iloc[0]
+        assert kept["reason"] == "why, in English" and kept["why"] is None
 
 
 def test_v4_adds_alert_headlines_without_new_versions_of_old_alerts(tmp_path, demo,

@@ -28,6 +28,7 @@ from data_sources.warning_log import WarningLog
 from early_warning.replay import replay_timeline
 from early_warning.rules import DEMO_RULES, RuleError, load_rules
 from model.access import OPEN, Viewer
+from model.i18n import Phrase, joined, language
 from tests.test_reports import CAP_XSD
 
 NS = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
@@ -187,6 +188,15 @@ def test_runs_keep_their_state_in_the_store_and_send_what_the_replay_raises(node
     assert bengali.findtext("cap:headline", namespaces=NS) == "ঘূর্ণিঝড়ের প্রভাব: Bangladesh"
     assert bengali.findtext("cap:instruction", namespaces=NS).startswith("উপকূল থেকে দূরে")
     assert bengali.findtext("cap:area/cap:geocode/cap:value", namespaces=NS) == "BGD"
+    # Its reasons are kept as phrases: the Bengali block and a Bengali reader of the
+    # dashboard get them in Bengali; the log keeps English.
+    why = stored.loc[stored["rule_id"] == "cyclone-impact", "why"].iloc[0]
+    with language("bn"):
+        in_bengali = joined(Phrase.from_list(phrase) for phrase in why)
+    assert bengali.findtext("cap:description", namespaces=NS) == in_bengali
+    assert "জন" in in_bengali and "people" not in in_bengali
+    assert stored.loc[stored["rule_id"] == "cyclone-impact", "reason"].iloc[0] == \
+        joined((Phrase.from_list(phrase) for phrase in why), in_english=True)
     # A run repeated at the same moment raises nothing new: no duplicate warning.
     again = runs.run_once(demo.as_of)
     assert again.messages == [] and len(WarningLog(Store(runs.settings.store_path))

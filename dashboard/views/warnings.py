@@ -10,11 +10,21 @@ from dashboard.context import current_viewer
 from data_sources.errors import DataSourceError
 from early_warning.rules import RuleError
 from model.access import AccessError
-from model.i18n import _, number, said, when
+from model.i18n import Phrase, _, joined, number, said, when
 
 # Streamlit badge colours (text, no emoji: air-gapped machines often lack emoji fonts).
 SEVERITY_COLOUR = {"Extreme": "red", "Severe": "orange", "Moderate": "violet", "Minor": "blue",
                    "Unknown": "gray"}
+
+
+
+def why(message) -> str:
+    """A message's reasons in the reader's language (messages stored before the
+    store kept them as phrases show their English)."""
+    if isinstance(message.why, list):
+        return joined(Phrase.from_list(phrase) for phrase in message.why)
+    return message.reason
+
 
 viewer = current_viewer()
 service = data.service()
@@ -52,7 +62,7 @@ for m in active.itertuples():
                     f"{m.urgency} · " + _("response: {response}", response=m.response)
                     + f" · {m.tlp}, " + _("shared with {share}", share=m.share))
         st.text(_("{area}: rule {rule}", area=m.area, rule=m.rule_id))
-        st.text(m.reason)
+        st.text(why(m))
         st.caption(_("Issued {issued} · last {kind} {sent} · acknowledged by: {by}",
                      issued=when(m.issued), kind=m.kind.lower(), sent=when(m.sent),
                      by=m.acknowledged or _("nobody yet"))
@@ -76,7 +86,8 @@ else:
     st.dataframe(pd.DataFrame({
         _("Sent"): [when(t) for t in history["sent"]],
         _("Message"): history["kind"], _("Rule"): history["rule_id"],
-        _("Area"): history["area"], "TLP": history["tlp"], _("Why"): history["reason"]}),
+        _("Area"): history["area"], "TLP": history["tlp"],
+        _("Why"): [why(m) for m in history.itertuples()]}),
         hide_index=True, width="stretch")
 
 if found.source == "runs" and viewer.may("rules"):
