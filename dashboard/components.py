@@ -177,27 +177,45 @@ def feeds(status: pd.DataFrame | None) -> None:
     if status is None:
         return
     for row in status[status["stale"]].itertuples():
-        age = f"{row.age_h:.1f} h old" if row.age_h is not None and pd.notna(row.age_h) \
-            else "never fetched"
-        error = f" Last error: {row.last_error}" if row.last_error else ""
-        st.warning(f"Feed **{row.source}** is stale ({age}).{error}")
-    shown = status.assign(
-        last_success=[f"{t:%Y-%m-%d %H:%M} UTC" if t is not None and pd.notna(t) else "never"
-                      for t in status["last_success"]],
-        age_h=status["age_h"].round(1), stale=status["stale"].map({True: "STALE", False: "ok"}))
-    st.table(shown.set_index("source"))
+        fetched = row.age_h is not None and pd.notna(row.age_h)
+        stale = (_("Feed {source} is stale ({hours} h old).", source=row.source,
+                   hours=number(row.age_h, decimals=1)) if fetched
+                 else _("Feed {source} is stale (never fetched).", source=row.source))
+        # The last error as the ingest log keeps it (English).
+        st.warning(stale + (" " + _("Last error: {error}", error=row.last_error)
+                            if row.last_error else ""))
+    st.table(pd.DataFrame({
+        _("source"): status["source"],
+        _("last success"): [when(t) if t is not None and pd.notna(t) else _("never")
+                            for t in status["last_success"]],
+        _("age (h)"): [number(a, decimals=1) if a is not None and pd.notna(a) else "—"
+                       for a in status["age_h"]],
+        _("state"): status["stale"].map({True: _("STALE"), False: _("ok")}),
+        _("records"): counts(status["accepted"]),
+        _("last error"): status["last_error"].fillna(""),
+    }).set_index(_("source")))
+
+
+def counts(values: pd.Series) -> pd.Series:
+    """Counts as the language writes them; "–" where there is none; text (a
+    raster's "790 x 760" cells) as it is."""
+    return values.map(lambda v: v if isinstance(v, str) else "–" if pd.isna(v)
+                      else number(int(v)))
 
 
 def freshness(summary: Summary) -> None:
     """Each source: last update, its age, record count, DEMO or live."""
-    table = summary.sources.copy()
+    table = summary.sources
     age = (summary.as_of - pd.to_datetime(table["updated"], utc=True)).dt.total_seconds() / 3600
-    table["age"] = [f"{a:,.0f} h" if pd.notna(a) else "reference" for a in age]
-    table["status"] = table["demo"].map({True: "DEMO", False: "real"})
-    table["updated"] = [f"{u:%Y-%m-%d %H:%M} UTC" if u is not None and pd.notna(u)
-                        else "—" for u in table["updated"]]
-    st.table(table[["layer", "source", "updated", "age", "records", "rejected", "status"]]
-             .set_index("layer"))
+    st.table(pd.DataFrame({
+        _("layer"): table["layer"], _("source"): table["source"],
+        _("updated"): [when(u) if u is not None and pd.notna(u) else "—"
+                       for u in table["updated"]],
+        _("age"): [_("{n} h", n=number(a, decimals=0)) if pd.notna(a) else _("reference data")
+                   for a in age],
+        _("records"): counts(table["records"]), _("rejected"): counts(table["rejected"]),
+        _("status"): table["demo"].map({True: "DEMO", False: _("real")}),
+    }).set_index(_("layer")))
 
 
 def empty_state(message: str) -> None:

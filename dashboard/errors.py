@@ -11,6 +11,8 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from model.i18n import _
+
 LOG = logging.getLogger("samon.dashboard")
 
 
@@ -23,6 +25,6 @@ def reported_errors() -> Iterator[None]:
     except Exception:
         error_id = secrets.token_hex(4).upper()
         LOG.exception("page failed, error id %s", error_id)
-        st.error(f"Something went wrong on this page (error id {error_id}). Your filters are "
-                 "kept: try again, or give the error id to the node's administrator, who "
-                 "finds the details in the server's log.")
+        st.error(_("Something went wrong on this page (error id {id}). Your filters are kept: "
+                   "try again, or give the error id to the node's administrator, who finds "
+                   "the details in the server's log.", id=error_id))

@@ -47,7 +47,7 @@ def viewer(service: SituationService) -> Viewer:
 def login_page(service: SituationService) -> None:
     """Shown instead of the data to visitors who may see nothing yet."""
     access = service.access
-    st.title("South Asia Monitor")
+    st.title(_("South Asia Monitor"))
     st.write(_("This node shares data under sharing rules: log in to see what your agency "
                "may see."))
     if oidc_configured():
@@ -69,25 +69,26 @@ def login_page(service: SituationService) -> None:
 
 def _first_start(service: SituationService) -> None:
     st.divider()
-    st.subheader("No accounts yet")
-    st.write("Create the DEMO agencies (one per member state and a partner) and one DEMO "
-             "user of each role, to try the sharing rules. Choose their password: there is "
-             "no default one. Real accounts: `python -m access` (see the README).")
+    st.subheader(_("No accounts yet"))
+    st.write(_("Create the DEMO agencies (one per member state and a partner) and one DEMO "
+               "user of each role, to try the sharing rules. Choose their password: there is "
+               "no default one. Real accounts: `python -m access` (see the README)."))
     with st.form("demo_accounts"):
-        first = st.text_input("Password for the DEMO users (12 characters or more)",
+        first = st.text_input(_("Password for the DEMO users (12 characters or more)"),
                               type="password", key="demo_password")
-        again = st.text_input("The same password again", type="password",
+        again = st.text_input(_("The same password again"), type="password",
                               key="demo_password_again")
-        if st.form_submit_button("Create the DEMO accounts"):
+        if st.form_submit_button(_("Create the DEMO accounts")):
             if first != again:
-                st.error("The two passwords differ.")
+                st.error(_("The two passwords differ."))
             else:
                 try:
                     made = service.access.create_demo_accounts(first)
                 except AccessError as exc:
                     st.error(said(exc))
                 else:
-                    st.success("Created: " + ", ".join(made) + ". Log in with one of them.")
+                    st.success(_("Created: {users}. Log in with one of them.",
+                                 users=", ".join(made)))
 
 
 def account_box(service: SituationService, who: Viewer) -> None:

@@ -30,6 +30,7 @@ import shapely
 from psycopg import sql
 
 from model.access import MARKING_COLUMNS
+from model.i18n import N_
 from model.period import Period
 from model.schema import RECORD_TIME, SAARC_ISO3, TABLES
 
@@ -140,8 +141,8 @@ class PgStore(VersionedUpserts):
             # JIT compilation costs more than it saves on queries of milliseconds.
             self.db = psycopg.connect(url, autocommit=True, options="-c jit=off")
         except psycopg.OperationalError as exc:
-            raise StoreError(f"cannot be reached ({str(exc).strip().splitlines()[0]})",
-                             path=self.path) from None
+            raise StoreError(N_("cannot be reached ({detail})"), path=self.path,
+                             detail=str(exc).strip().splitlines()[0]) from None
         self._migrate()
 
     def close(self) -> None:
@@ -155,11 +156,11 @@ class PgStore(VersionedUpserts):
             with self.db.transaction():
                 yield self.db
         except psycopg.errors.DiskFull:
-            raise StoreError("cannot be written: the disk is full; nothing was written",
+            raise StoreError(N_("cannot be written: the disk is full; nothing was written"),
                              path=self.path) from None
         except psycopg.OperationalError as exc:
-            raise StoreError(f"cannot be written ({exc}); nothing was written",
-                             path=self.path) from None
+            raise StoreError(N_("cannot be written ({detail}); nothing was written"),
+                             path=self.path, detail=str(exc)) from None
 
     @property
     def schema_version(self) -> int:

@@ -31,6 +31,7 @@ import pandas as pd
 import shapely
 
 from model.access import MARKING_COLUMNS
+from model.i18n import N_
 from model.period import Period
 from model.schema import CATEGORIES, RECORD_TIME, TABLES
 
@@ -258,8 +259,9 @@ def apply_migrations(db, current: int, migrations, path, record) -> None:
     version; a store written by a newer program is refused, untouched."""
     known = migrations[-1][0]
     if current > known:
-        raise StoreError(f"was written by a newer version (schema {current}, this program "
-                         f"knows up to {known})", path=path)
+        raise StoreError(N_("was written by a newer version (schema {current}, this program "
+                            "knows up to {known})"), path=path, current=str(current),
+                         known=str(known))
     for version, migrate in migrations:
         if version > current:
             migrate(db)
@@ -403,8 +405,9 @@ class Store(VersionedUpserts):
             if verify:
                 problems = [r[0] for r in self.db.execute("PRAGMA quick_check(5)")]
                 if problems != ["ok"]:
-                    raise StoreError(f"is damaged ({'; '.join(problems)}); restore it from a "
-                                     "backup or move it away to start a new one", path=self.path)
+                    raise StoreError(N_("is damaged ({detail}); restore it from a backup or "
+                                        "move it away to start a new one"), path=self.path,
+                                     detail="; ".join(problems))
             # The GeoPackage marks live in the file header: write them before WAL mode,
             # so readers that look at the header (GDAL) see them at once.
             if self.db.execute("PRAGMA application_id").fetchone()[0] != GPKG_APPLICATION_ID:
@@ -414,7 +417,8 @@ class Store(VersionedUpserts):
             self.db.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot be opened as the store: {exc}", path=self.path) from None
+            raise StoreError(N_("cannot be opened as the store: {detail}"), path=self.path,
+                             detail=str(exc)) from None
 
     def _refuse_foreign(self) -> None:
         """An existing SQLite file that is not our store (another program's
@@ -422,9 +426,9 @@ class Store(VersionedUpserts):
         tables = {r[0] for r in self.db.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
         if tables and "schema_version" not in tables:
-            raise StoreError("is an SQLite database of another program (no schema_version "
-                             "table); refusing to change it: choose another SAMON_STORE_PATH",
-                             path=self.path)
+            raise StoreError(N_("is an SQLite database of another program (no "
+                                "schema_version table); refusing to change it: choose another "
+                                "SAMON_STORE_PATH"), path=self.path)
 
     @contextmanager
     def transaction(self):
@@ -456,13 +460,14 @@ class Store(VersionedUpserts):
     def _error(self, exc: sqlite3.DatabaseError) -> StoreError:
         text = str(exc)
         if "locked" in text or "busy" in text:
-            reason = (f"is locked by another writer for more than {LOCK_TIMEOUT_S:g} s; "
-                      "nothing was written")
-        elif "full" in text:
-            reason = "cannot be written: the disk is full; nothing was written"
-        else:
-            reason = f"cannot be written ({text}); nothing was written"
-        return StoreError(reason, path=self.path)
+            return StoreError(N_("is locked by another writer for more than {seconds} s; "
+                                 "nothing was written"), path=self.path,
+                              seconds=float(LOCK_TIMEOUT_S))
+        if "full" in text:
+            return StoreError(N_("cannot be written: the disk is full; nothing was written"),
+                              path=self.path)
+        return StoreError(N_("cannot be written ({detail}); nothing was written"),
+                          path=self.path, detail=text)
 
     @property
     def schema_version(self) -> int:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from model.i18n import N_
+
 from .errors import DataSourceError
 from .pgstore import PgStore, is_url
 from .store import FEATURE_TABLES, KEYS, Store, StoreError, _iso_scalar
@@ -23,7 +25,7 @@ def open_location(location: str, *, create: bool):
     from pathlib import Path
 
     if not create and not Path(location).exists():
-        raise StoreError("does not exist", path=location)
+        raise StoreError(N_("does not exist"), path=location)
     return Store(location)
 
 

@@ -69,6 +69,7 @@ import pandas as pd
 
 from model import i18n
 from model.access import Role, Viewer, check_marking, parse_share, tlp_level
+from model.i18n import N_
 from model.schema import ALERT_LEVELS, SAARC_ISO3
 
 KINDS: dict[str, dict[str, type]] = {
@@ -86,7 +87,7 @@ RESPONSES = ("Shelter", "Evacuate", "Prepare", "Execute", "Avoid", "Monitor", "A
              "AllClear", "None")
 
 
-class RuleError(ValueError):
+class RuleError(i18n.Said, ValueError):
     """A rules file that cannot be used: which rule, which field, why."""
 
 
@@ -141,9 +142,10 @@ class RuleSet:
         return next((r for r in self.recipients if r.id == rid), None)
 
 
-def _choice(where: str, name: str, value, allowed) -> str:
+def _choice(where: i18n.Phrase, name: str, value, allowed) -> str:
     if value not in allowed:
-        raise RuleError(f"{where}: {name} '{value}' is not one of {', '.join(allowed)}")
+        raise RuleError(N_("{where}: {name} '{value}' is not one of {choices}"), where=where,
+                        name=name, value=str(value), choices=", ".join(allowed))
     return value
 
 
@@ -153,7 +155,8 @@ def load_rules(path: str | Path) -> RuleSet:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(f"{path}: cannot be read ({exc})") from None
+        raise RuleError(N_("{where}: cannot be read ({detail})"), where=str(path),
+                        detail=str(exc)) from None
     return parse_rules(text, str(path))
 
 
@@ -162,16 +165,19 @@ def parse_rules(text: str, path: str) -> RuleSet:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RuleError(f"{path}: cannot be read as TOML ({exc})") from None
+        raise RuleError(N_("{where}: cannot be read as TOML ({detail})"), where=path,
+                        detail=str(exc)) from None
     version = raw.get("version")
     if not isinstance(version, int):
-        raise RuleError(f"{path}: 'version = N' (an integer) is required: rules are versioned")
+        raise RuleError(N_("{where}: 'version = N' (an integer) is required: rules are "
+                           "versioned"), where=path)
     rules, seen = [], set()
     for n, spec in enumerate(raw.get("rule", []), start=1):
-        where = f"{Path(path).name}, rule {spec.get('id') or n}"
+        where = i18n.Phrase(N_("{file}, rule {rule}"),
+                            {"file": Path(path).name, "rule": str(spec.get("id") or n)})
         rule_id, kind = str(spec.get("id") or ""), spec.get("kind")
         if not rule_id or rule_id in seen:
-            raise RuleError(f"{where}: every rule needs an id of its own")
+            raise RuleError(N_("{where}: every rule needs an id of its own"), where=where)
         seen.add(rule_id)
         _choice(where, "kind", kind, tuple(KINDS))
         _known(where, spec, RULE_FIELDS | set(KINDS[kind]))
@@ -181,21 +187,24 @@ def parse_rules(text: str, path: str) -> RuleSet:
         params = {}
         for name, kind_of in KINDS[kind].items():
             if name not in spec:
-                raise RuleError(f"{where}: '{name}' is required for a {kind} rule")
+                raise RuleError(N_("{where}: '{name}' is required for a {kind} rule"),
+                                where=where, name=name, kind=kind)
             try:
                 params[name] = kind_of(spec[name])
             except (TypeError, ValueError):
-                raise RuleError(f"{where}: '{name}' must be a {kind_of.__name__}") from None
+                raise RuleError(N_("{where}: '{name}' must be a {kind}"), where=where,
+                                name=name, kind=kind_of.__name__) from None
         if kind == "hazard_alert":
             _choice(where, "min_level", params["min_level"], ALERT_LEVELS)
         if kind == "displacement_jump" and "per_source" in spec:
             if not isinstance(spec["per_source"], bool):
-                raise RuleError(f"{where}: per_source must be true or false")
+                raise RuleError(N_("{where}: per_source must be true or false"), where=where)
             params["per_source"] = spec["per_source"]
         if kind == "incident_surge" and "h3_resolution" in spec:
             res = spec["h3_resolution"]
             if not isinstance(res, int) or not 0 <= res <= 15:
-                raise RuleError(f"{where}: h3_resolution must be an integer from 0 to 15")
+                raise RuleError(N_("{where}: h3_resolution must be an integer from 0 to 15"),
+                                where=where)
             params["h3_resolution"] = res
         if kind == "exposure":
             _choice(where, "hazard", params["hazard"], tuple(HAZARD_LAYERS))
@@ -205,10 +214,12 @@ def parse_rules(text: str, path: str) -> RuleSet:
                 parse_share(spec.get("share", "public"))
             check_marking(tlp, share)
         except ValueError as exc:
-            raise RuleError(f"{where}: {exc}") from None
+            raise RuleError(N_("{where}: {problem}"), where=where,
+                            problem=exc.said if isinstance(exc, i18n.Said) else str(exc)
+                            ) from None
         if share in ("agency", "country"):  # a rule belongs to the node, not to one agency
-            raise RuleError(f"{where}: a rule's warnings go to 'public', 'members' or a "
-                            "'group:NAME'")
+            raise RuleError(N_("{where}: a rule's warnings go to 'public', 'members' or a "
+                               "'group:NAME'"), where=where)
         rules.append(Rule(
             rule_id, kind, countries, params,
             _choice(where, "severity", spec.get("severity", "Severe"), SEVERITIES),
@@ -218,12 +229,13 @@ def parse_rules(text: str, path: str) -> RuleSet:
             tlp, share, int(spec.get("clear_after", 2)), str(spec.get("instruction", "")),
             _texts(where, spec.get("text", {})), _languages(where, spec.get("languages", []))))
     if not rules:
-        raise RuleError(f"{path}: no [[rule]] in the file")
+        raise RuleError(N_("{where}: no [[rule]] in the file"), where=path)
     recipients = _recipients(Path(path).name, raw.get("recipient", []))
     topic = raw.get("mqtt_topic")
     if topic is not None and (not isinstance(topic, str) or not topic or "#" in topic
                               or "+" in topic):
-        raise RuleError(f"{path}: mqtt_topic must be a topic name without wildcards")
+        raise RuleError(N_("{where}: mqtt_topic must be a topic name without wildcards"),
+                        where=path)
     return RuleSet(version, tuple(rules), str(path), recipients, topic)
 
 
@@ -234,67 +246,78 @@ RECIPIENT_FIELDS = {"id", "agency", "country", "groups", "email", "webhook", "se
                     "escalate_after", "escalate_to"}
 
 
-def _known(where: str, spec: dict, fields: set[str]) -> None:
+def _known(where: i18n.Phrase, spec: dict, fields: set[str]) -> None:
     """TOML puts a key written after a [[table]] into that table: say so rather
     than ignore a setting the user believes is in force."""
     unknown = sorted(set(spec) - fields)
     if unknown:
-        raise RuleError(f"{where}: unknown field(s) {', '.join(unknown)} (settings of the "
-                        "whole file, like version and mqtt_topic, go before the first [[rule]])")
+        raise RuleError(N_("{where}: unknown field(s) {fields} (settings of the whole file, "
+                           "like version and mqtt_topic, go before the first [[rule]])"),
+                        where=where, fields=", ".join(unknown))
 
 
-def _texts(where: str, spec) -> dict[str, dict[str, str]]:
+def _texts(where: i18n.Phrase, spec) -> dict[str, dict[str, str]]:
     if not isinstance(spec, dict):
-        raise RuleError(f"{where}: 'text' must be a table of languages")
+        raise RuleError(N_("{where}: 'text' must be a table of languages"), where=where)
     out = {}
     for language, words in spec.items():
         unknown = set(words) - {"event", "headline", "instruction"} if isinstance(
             words, dict) else {"(not a table)"}
         if unknown or not words.get("headline"):
-            raise RuleError(f"{where}: text.{language} needs a headline and may give event "
-                            f"and instruction (not {', '.join(sorted(unknown)) or 'nothing'})")
+            raise RuleError(N_("{where}: text.{language} needs a headline and may give event "
+                               "and instruction (not {fields})"), where=where,
+                            language=str(language), fields=", ".join(sorted(unknown)) or "—")
         out[str(language)] = {k: str(v) for k, v in words.items()}
     return out
 
 
-def _languages(where: str, spec) -> tuple[str, ...]:
+def _languages(where: i18n.Phrase, spec) -> tuple[str, ...]:
     if not isinstance(spec, list) or not all(isinstance(code, str) for code in spec):
-        raise RuleError(f"{where}: 'languages' must be a list of language codes")
+        raise RuleError(N_("{where}: 'languages' must be a list of language codes"),
+                        where=where)
     unknown = [code for code in spec if i18n.known(code) is None]
     if unknown:
-        raise RuleError(f"{where}: no catalogue for language(s) {', '.join(unknown)} (we have "
-                        f"{', '.join(i18n.LANGUAGES)})")
+        raise RuleError(N_("{where}: no catalogue for language(s) {codes} (we have {known})"),
+                        where=where, codes=", ".join(unknown), known=", ".join(i18n.LANGUAGES))
     codes = dict.fromkeys(i18n.get(code).code for code in spec)
     return tuple(code for code in codes if code != "en")
+
+
+def _recipient(file: str, rid: object) -> i18n.Phrase:
+    return i18n.Phrase(N_("{file}, recipient {recipient}"), {"file": file, "recipient": str(rid)})
 
 
 def _recipients(name: str, specs: list) -> tuple[Recipient, ...]:
     out: list[Recipient] = []
     for n, spec in enumerate(specs, start=1):
-        where = f"{name}, recipient {spec.get('id') or n}"
+        where = _recipient(name, spec.get("id") or n)
         rid = str(spec.get("id") or "")
         if not rid or any(r.id == rid for r in out):
-            raise RuleError(f"{where}: every recipient needs an id of its own")
+            raise RuleError(N_("{where}: every recipient needs an id of its own"), where=where)
         _known(where, spec, RECIPIENT_FIELDS)
         for needed in ("agency", "country"):
             if not spec.get(needed):
-                raise RuleError(f"{where}: '{needed}' is required (the sharing rules decide "
-                                "what a recipient receives)")
+                raise RuleError(N_("{where}: '{name}' is required (the sharing rules decide "
+                                   "what a recipient receives)"), where=where, name=needed)
         if not spec.get("email") and not spec.get("webhook"):
-            raise RuleError(f"{where}: give an 'email' or a 'webhook' (or both)")
+            raise RuleError(N_("{where}: give an 'email' or a 'webhook' (or both)"),
+                            where=where)
         webhook = spec.get("webhook")
         if webhook and not str(webhook).startswith(("https://", "http://")):
-            raise RuleError(f"{where}: webhook '{webhook}' is not an http(s) URL")
+            raise RuleError(N_("{where}: webhook '{value}' is not an http(s) URL"),
+                            where=where, value=str(webhook))
         if webhook and not spec.get("secret_env"):
-            raise RuleError(f"{where}: a webhook needs 'secret_env', the environment variable "
-                            "holding the key its requests are signed with")
+            raise RuleError(N_("{where}: a webhook needs 'secret_env', the environment "
+                               "variable holding the key its requests are signed with"),
+                            where=where)
         after = None
         if "escalate_after" in spec:
             try:
                 after = pd.Timedelta(str(spec["escalate_after"]))
             except ValueError:
-                raise RuleError(f"{where}: escalate_after '{spec['escalate_after']}' is not a "
-                                "duration like 30min or 2h") from None
+                raise RuleError(N_("{where}: escalate_after '{value}' is not a duration like "
+                                   "30min or 2h"), where=where,
+                                value=str(spec["escalate_after"])) from None
         out.append(Recipient(rid, str(spec["agency"]), str(spec["country"]).upper(),
                              frozenset(spec.get("groups", [])), spec.get("email"), webhook,
                              spec.get("secret_env"), after,
@@ -303,8 +326,9 @@ def _recipients(name: str, specs: list) -> tuple[Recipient, ...]:
     for r in out:
         for other in r.escalate_to:
             if other not in ids:
-                raise RuleError(f"{name}, recipient {r.id}: escalate_to names '{other}', "
-                                "which is not a recipient")
+                raise RuleError(N_("{where}: escalate_to names '{other}', which is not a "
+                                   "recipient"), where=_recipient(name, r.id), other=other)
         if r.escalate_to and r.escalate_after is None:
-            raise RuleError(f"{name}, recipient {r.id}: escalate_to needs escalate_after")
+            raise RuleError(N_("{where}: escalate_to needs escalate_after"),
+                            where=_recipient(name, r.id))
     return tuple(out)

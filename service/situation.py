@@ -307,8 +307,9 @@ class SituationService:
         old = parse_rules(old_text, str(path))
         new = parse_rules(text, str(target))
         if new.version <= old.version:
-            raise RuleError(f"{target.name}: the version must go up (it is {old.version}; "
-                            f"the new text says {new.version})")
+            raise RuleError(N_("{where}: the version must go up (it is {old}; the new text "
+                               "says {new})"), where=target.name, old=str(old.version),
+                            new=str(new.version))
         partial = target.with_name(target.name + ".partial")
         partial.write_text(text, encoding="utf-8")
         partial.replace(target)  # readers see the old file or the new, never half of one

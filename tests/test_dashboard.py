@@ -240,7 +240,7 @@ def test_live_mode_reads_the_store_and_flags_stale_feeds(app, demo, tmp_path, mo
     at = app.run()
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning)
-    assert "Feed **ibtracs** is stale" in warnings and "did not answer" in warnings
+    assert "Feed ibtracs is stale" in warnings and "did not answer" in warnings
     assert "DEMO DATA** in: population" in warnings  # only the population surface is demo
     shown = metrics(at)
     assert shown["Active alerts"] == "0"  # the store has no alerts

@@ -319,6 +319,26 @@ def test_the_command_lines_speak_the_nodes_language(tmp_path, monkeypatch):
     assert "'xx' is not a language we have" in fallback.stderr
 
 
+def test_a_rules_files_problem_is_said_where_and_why_in_the_language_in_use():
+    from early_warning.rules import RuleError, parse_rules
+
+    text = ('version = 1\n[[rule]]\nid = "surge"\nkind = "incident_surge"\ndays = 7\n'
+            'baseline_weeks = 4\np_value = 0.01\nmin_count = 5\nshare = "agency"\n')
+    with pytest.raises(RuleError) as caught:
+        parse_rules(text, "/etc/samon/rules.toml")
+    assert str(caught.value) == ("rules.toml, rule surge: a rule's warnings go to 'public', "
+                                 "'members' or a 'group:NAME'")
+    with language("ne"):
+        assert caught.value.text() == ("rules.toml, नियम surge: नियमका चेतावनी 'public', "
+                                       "'members' वा 'group:NAME' मा जान्छन्")
+    with pytest.raises(RuleError) as caught:  # a sharing error inside a rules error
+        parse_rules(text.replace('"agency"', '"everyone"'), "rules.toml")
+    with language("hi"):
+        assert caught.value.text() == ("rules.toml, नियम surge: अज्ञात वितरण 'everyone'; "
+                                       "agency, country, group:NAME, members या public उपयोग "
+                                       "करें")
+
+
 def test_how_figures_were_made_is_said_in_the_readers_language(summary):
     """The summary keeps its method notes as phrases: a report in Bengali says
     them in Bengali, the same summary in English in English."""

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard.components import counts
 from dashboard.context import current_viewer
 from model.i18n import N_, _, number, when
 
@@ -59,18 +60,14 @@ def seconds(values: pd.Series) -> pd.Series:
     return numbers.map(lambda v: "–" if pd.isna(v) else _("{n} s", n=number(v, decimals=2)))
 
 
-def count(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: "–" if pd.isna(v) else number(int(v)))
-
-
 st.dataframe(pd.DataFrame({
     _("peer"): status["name"], _("state"): [_(STATES[state(r)]) for r in status.itertuples()],
     _("API"): status["url"], _("topics"): status["topics"],
     _("last sync"): [when(t) if pd.notna(t) else _("never") for t in status["last_sync"]],
     _("since"): status["since_sync_s"].map(ago),
     _("lag, median"): seconds(status["lag_s"]),
-    _("records received"): count(status["received"]), _("refused"): count(status["refused"]),
-    _("errors"): count(status["errors"]), _("last problem"): status["last_problem"].fillna(""),
+    _("records received"): counts(status["received"]), _("refused"): counts(status["refused"]),
+    _("errors"): counts(status["errors"]), _("last problem"): status["last_problem"].fillna(""),
 }), hide_index=True, width="stretch")
 st.caption(_("state: ok, stale (no sync for twice the sync interval), failing (a problem since "
              "the last sync) or never synced. Lag: from a peer's announcement to the record "
