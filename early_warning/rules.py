@@ -21,9 +21,12 @@ distribution, as for data)::
     share = "members"
 
 A rule may say what its warnings tell people to do (``instruction``) and give
-its words in other languages, one ``<info>`` each in the CAP message::
+its words in other languages, one ``<info>`` each in the CAP message; languages
+named in ``languages`` get an ``<info>`` written from the interface's catalogues
+(event, headline, the reasons with their figures)::
 
     instruction = "Move to a cyclone shelter."
+    languages = ["ur"]
     [rule.text.bn]
     event = "ঘূর্ণিঝড়ের প্রভাব"
     headline = "ঘূর্ণিঝড়ের প্রভাব: {area}"
