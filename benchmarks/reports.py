@@ -41,6 +41,12 @@ def main() -> None:
     for fmt, goal in (("pdf", 5.0), ("docx", None), ("html", None)):
         t, data = timed(lambda f=fmt: document(f, summary, fields), args.runs)
         rows.append((f"{fmt.upper()} ({len(data) / 1e6:.2f} MB)", t, goal))
+    # Two languages side by side: the Urdu PDF shapes Nastaliq; the Bengali HTML
+    # carries a subset of its font.
+    for fmt, beside, goal in (("pdf", "ur", 5.0), ("docx", "ur", None), ("html", "bn", None)):
+        t, data = timed(lambda f=fmt, b=beside: document(f, summary, fields, beside=b),
+                        args.runs)
+        rows.append((f"{fmt.upper()} en+{beside} ({len(data) / 1e6:.2f} MB)", t, goal))
     with tempfile.TemporaryDirectory() as tmp:
         t, files = timed(lambda: write_bundle(summary, Path(tmp)), args.runs)
         size = sum(f.stat().st_size for f in files) / 1e6
