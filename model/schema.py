@@ -220,15 +220,28 @@ CATEGORIES: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
+class _Reason:
+    """``message`` is a catalogue message (English, with placeholders) and
+    ``params`` its values: ``reason`` is the English sentence (JSON, logs),
+    ``text()`` the sentence in the language in use."""
+
+    message: str
+    params: Mapping[str, object]
+
+    @property
+    def reason(self) -> str:
+        return english(self.message, self.params)
+
+    def text(self) -> str:
+        return render(self.message, self.params)
+
+
 @dataclass(frozen=True)
-class Rejection:
+class Rejection(_Reason):
     """One input record that was not accepted, and why.
 
     ``row`` counts as a spreadsheet does for CSV (the header is row 1); for
     XML and GeoJSON it is the 1-based position of the item or feature.
-    ``message`` is a catalogue message (English, with placeholders) and ``params``
-    its values: ``reason`` is the English sentence, ``text()`` the sentence in
-    the language in use.
     """
 
     row: int | None
@@ -236,32 +249,18 @@ class Rejection:
     message: str
     params: Mapping[str, object] = dataclasses.field(default_factory=dict, hash=False)
 
-    @property
-    def reason(self) -> str:
-        return english(self.message, self.params)
-
-    def text(self) -> str:
-        return render(self.message, self.params)
-
     def as_dict(self) -> dict:
         return {"row": self.row, "field": self.field, "reason": self.reason}
 
 
 @dataclass(frozen=True)
-class Notice:
+class Notice(_Reason):
     """Something a reader accepted but changed or assumed (a band chosen, rows
     flipped to north-up ...): said, so that nothing is changed silently."""
 
     field: str | None
     message: str
     params: Mapping[str, object] = dataclasses.field(default_factory=dict, hash=False)
-
-    @property
-    def reason(self) -> str:
-        return english(self.message, self.params)
-
-    def text(self) -> str:
-        return render(self.message, self.params)
 
     def as_dict(self) -> dict:
         return {"field": self.field, "reason": self.reason}
