@@ -33,7 +33,8 @@ from model.i18n import _, command_line, number, said
 def _hours(text: str) -> float:
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([mhd])", text.strip())
     if not m:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a duration like 30m, 8h or 7d")
+        raise argparse.ArgumentTypeError(_("'{value}' is not a duration like 30m, 8h or 7d",
+                                           value=text))
     return float(m[1]) * {"m": 1 / 60, "h": 1, "d": 24}[m[2]]
 
 
@@ -52,8 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     agency = top.add_parser("agency").add_subparsers(dest="verb", required=True)
     a = agency.add_parser("add")
     a.add_argument("code")
-    a.add_argument("--country", required=True, help="ISO 3166 alpha-3; INT for an "
-                   "international organisation")
+    a.add_argument("--country", required=True, help=_("ISO 3166 alpha-3; INT for an "
+                   "international organisation"))
     a.add_argument("--name", required=True)
     agency.add_parser("list")
 
@@ -61,9 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     u = user.add_parser("add")
     u.add_argument("name")
     u.add_argument("--agency", required=True)
-    u.add_argument("--role", required=True, help="viewer, analyst, coordinator or admin")
+    u.add_argument("--role", required=True, help=_("viewer, analyst, coordinator or admin"))
     u.add_argument("--password-stdin", action="store_true",
-                   help="read the password from standard input (none: OpenID Connect only)")
+                   help=_("read the password from standard input (none: OpenID Connect only)"))
     p = user.add_parser("password")
     p.add_argument("name")
     p.add_argument("--password-stdin", action="store_true", required=True)
@@ -74,14 +75,14 @@ def _parser() -> argparse.ArgumentParser:
     group = top.add_parser("group").add_subparsers(dest="verb", required=True)
     g = group.add_parser("add")
     g.add_argument("name")
-    g.add_argument("--agencies", required=True, help="agency codes, comma-separated")
+    g.add_argument("--agencies", required=True, help=_("agency codes, comma-separated"))
     group.add_parser("list")
 
     token = top.add_parser("token").add_subparsers(dest="verb", required=True)
     t = token.add_parser("create")
     t.add_argument("name")
-    t.add_argument("--expires", type=_hours, help="e.g. 30m, 8h (default: the session "
-                   "length, SAMON_SESSION_HOURS), 7d")
+    t.add_argument("--expires", type=_hours, help=_("e.g. 30m, 8h (default: the session "
+                   "length, SAMON_SESSION_HOURS), 7d"))
     token.add_parser("list")
     r = token.add_parser("revoke")
     r.add_argument("id", type=int)
@@ -93,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_parser("verify")
     s = audit.add_parser("show")
     s.add_argument("--user")
-    s.add_argument("--since", help="ISO time, e.g. 2026-11-29 or 2026-11-29T06:00Z")
+    s.add_argument("--since", help=_("ISO time, e.g. 2026-11-29 or 2026-11-29T06:00Z"))
     return parser
 
 
@@ -102,9 +103,8 @@ def _table(frame: pd.DataFrame) -> None:
 
 
 def run(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
-    with command_line():
-        return _run(args)
+    with command_line():  # its help, too, in the node's language
+        return _run(_parser().parse_args(argv))
 
 
 def _run(args) -> int:

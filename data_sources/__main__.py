@@ -32,7 +32,8 @@ from .check import run_check
 def _duration(text: str) -> float:
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smh]?)", text.strip())
     if not m:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a duration like 90s, 15m or 1h")
+        raise argparse.ArgumentTypeError(_("'{value}' is not a duration like 90s, 15m or 1h",
+                                           value=text))
     return float(m[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[m[2]]
 
 
@@ -41,11 +42,11 @@ def run_ingest(argv: list[str]) -> int:
     from .settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m data_sources ingest")
-    parser.add_argument("--source", action="append", help="a source (repeatable); "
-                        "default: the enabled ones (SAMON_SOURCES)")
+    parser.add_argument("--source", action="append", help=_("a source (repeatable); "
+                        "default: the enabled ones (SAMON_SOURCES)"))
     when = parser.add_mutually_exclusive_group()
-    when.add_argument("--once", action="store_true", help="one run (the default)")
-    when.add_argument("--every", type=_duration, help="repeat, e.g. 15m")
+    when.add_argument("--once", action="store_true", help=_("one run (the default)"))
+    when.add_argument("--every", type=_duration, help=_("repeat, e.g. 15m"))
     args = parser.parse_args(argv)
     settings = Settings()
     return run(settings, args.source or settings.sources, args.every)
@@ -89,12 +90,12 @@ def run_add(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m data_sources add")
     parser.add_argument("path")
     parser.add_argument("--kind")
-    parser.add_argument("--tlp", default="AMBER", help="CLEAR, GREEN, AMBER (default), "
-                        "AMBER+STRICT or RED")
-    parser.add_argument("--share", default="country", help="who may see it: agency, country "
-                        "(default), group:NAME, members or public")
+    parser.add_argument("--tlp", default="AMBER", help=_("CLEAR, GREEN, AMBER (default), "
+                        "AMBER+STRICT or RED"))
+    parser.add_argument("--share", default="country", help=_("who may see it: agency, country "
+                        "(default), group:NAME, members or public"))
     parser.add_argument("--token", default=os.environ.get("SAMON_TOKEN"),
-                        help="your bearer token (default: SAMON_TOKEN)")
+                        help=_("your bearer token (default: SAMON_TOKEN)"))
     args = parser.parse_args(argv)
     service = SituationService()
     try:
@@ -111,8 +112,8 @@ def run_share(argv: list[str]) -> int:
     from service.situation import SituationService
 
     parser = argparse.ArgumentParser(prog="python -m data_sources share")
-    parser.add_argument("kind", help="incidents, alerts, displacement or documents")
-    parser.add_argument("ids", help="record ids, comma-separated")
+    parser.add_argument("kind", help=_("incidents, alerts, displacement or documents"))
+    parser.add_argument("ids", help=_("record ids, comma-separated"))
     parser.add_argument("--tlp", required=True)
     parser.add_argument("--share", required=True)
     parser.add_argument("--token", default=os.environ.get("SAMON_TOKEN"))
@@ -135,12 +136,12 @@ def run_store(argv: list[str]) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m data_sources store")
     sub = parser.add_subparsers(dest="command", required=True)
-    copy = sub.add_parser("copy", help="copy every record, version and log entry into an "
-                          "empty store (GeoPackage path or postgresql:// URL), then check it")
+    copy = sub.add_parser("copy", help=_("copy every record, version and log entry into an "
+                          "empty store (GeoPackage path or postgresql:// URL), then check it"))
     copy.add_argument("src")
     copy.add_argument("dst")
-    maintain = sub.add_parser("maintain", help="PostGIS: rewrite each table in time order and "
-                              "refresh the planner's statistics (locks each table meanwhile)")
+    maintain = sub.add_parser("maintain", help=_("PostGIS: rewrite each table in time order and "
+                              "refresh the planner's statistics (locks each table meanwhile)"))
     maintain.add_argument("url")
     args = parser.parse_args(argv)
     if args.command == "maintain":

@@ -98,17 +98,17 @@ def run_check(argv: list[str], out=None) -> int:
     out = out or sys.stdout  # looked up at call time, so a redirected stdout is honoured
     parser = argparse.ArgumentParser(
         prog="python -m data_sources check",
-        description="Check a data file before using it: what it is, what was accepted and "
-                    "what was rejected, and why.",
+        description=_("Check a data file before using it: what it is, what was accepted and "
+                    "what was rejected, and why."),
     )
     parser.add_argument("path")
-    parser.add_argument("--kind", choices=sorted(READERS), help="skip detection; read as this")
-    parser.add_argument("--encoding", help="text encoding when not UTF-8 (e.g. latin-1)")
-    parser.add_argument("--band", type=int, help="rasters with several bands: the band to use "
-                                                    "(1 is the first)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object (English)")
-    parser.add_argument("--lang", help="the language of the text output (default: "
-                                       "SAMON_LANGUAGE, else English)")
+    parser.add_argument("--kind", choices=sorted(READERS), help=_("skip detection; read as this"))
+    parser.add_argument("--encoding", help=_("text encoding when not UTF-8 (e.g. latin-1)"))
+    parser.add_argument("--band", type=int, help=_("rasters with several bands: the band to use "
+                                                    "(1 is the first)"))
+    parser.add_argument("--json", action="store_true", help=_("print one JSON object (English)"))
+    parser.add_argument("--lang", help=_("the language of the text output (default: "
+                                       "SAMON_LANGUAGE, else English)"))
     args = parser.parse_args(argv)
     options = {"band": args.band} if args.band is not None else {}
     with command_line(args.lang):

@@ -37,9 +37,10 @@ def _hours(text: str) -> pd.Timedelta:
     try:
         step = pd.Timedelta(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a duration like 6h or 1d") from None
+        raise argparse.ArgumentTypeError(_("'{value}' is not a duration like 6h or 1d",
+                                           value=text)) from None
     if step <= pd.Timedelta(0):
-        raise argparse.ArgumentTypeError("the step must be positive")
+        raise argparse.ArgumentTypeError(_("the step must be positive"))
     return step
 
 
@@ -53,13 +54,13 @@ def _run(argv: list[str]) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m early_warning run")
     when = parser.add_mutually_exclusive_group()
-    when.add_argument("--once", action="store_true", help="one run, then stop (the default)")
-    when.add_argument("--every", type=_hours, help="run on this period, and whenever the "
-                      "data changes, until stopped (Ctrl+C)")
-    parser.add_argument("--at", type=pd.Timestamp, help="evaluate at this time (UTC; default: "
-                        "now for live data, the data's as-of time for a manifest or the DEMO)")
+    when.add_argument("--once", action="store_true", help=_("one run, then stop (the default)"))
+    when.add_argument("--every", type=_hours, help=_("run on this period, and whenever the "
+                      "data changes, until stopped (Ctrl+C)"))
+    parser.add_argument("--at", type=pd.Timestamp, help=_("evaluate at this time (UTC; default: "
+                        "now for live data, the data's as-of time for a manifest or the DEMO)"))
     parser.add_argument("--watch", type=_hours, default=pd.Timedelta(seconds=5),
-                        help="how often --every checks whether the data changed")
+                        help=_("how often --every checks whether the data changed"))
     args = parser.parse_args(argv)
     runs = WarningRuns(SituationService())
 
@@ -112,14 +113,14 @@ def replay(argv: list[str]) -> int:
     from .rules import RuleError, load_rules
 
     parser = argparse.ArgumentParser(prog="python -m early_warning replay")
-    parser.add_argument("manifest", nargs="?", help="a scenario manifest; default: the DEMO")
+    parser.add_argument("manifest", nargs="?", help=_("a scenario manifest; default: the DEMO"))
     parser.add_argument("--out", required=True)
     parser.add_argument("--rules", default=str(DEMO_RULES))
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--every", type=_hours, default=pd.Timedelta(hours=24))
     parser.add_argument("--sender", default="early-warning@localhost")
-    parser.add_argument("--base-url", default="", help="where DIR will be served, for the "
-                        "feed's links (default: file names relative to the feed)")
+    parser.add_argument("--base-url", default="", help=_("where DIR will be served, for the "
+                        "feed's links (default: file names relative to the feed)"))
     args = parser.parse_args(argv)
     try:
         rules = load_rules(args.rules)

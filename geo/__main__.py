@@ -113,40 +113,44 @@ def _print_hotspots(out: dict) -> None:
 
 
 def main(argv: list[str]) -> int:
+    with command_line():  # its help, too, in the node's language
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m geo")
     sub = parser.add_subparsers(dest="command", required=True)
-    e = sub.add_parser("exposure", help="people and km² exposed per area")
+    e = sub.add_parser("exposure", help=_("people and km² exposed per area"))
     e.add_argument("--hazard", required=True)
     e.add_argument("--threshold", required=True, type=float)
-    e.add_argument("--population", required=True, help="population raster or places file")
+    e.add_argument("--population", required=True, help=_("population raster or places file"))
     e.add_argument("--areas", required=True)
     e.add_argument("--area-field")
     e.add_argument("--json", action="store_true")
-    e.add_argument("--scheduler", help="a dask.distributed scheduler to compute on "
-                   "(default: SAMON_DASK_SCHEDULER; none: this machine)")
-    h = sub.add_parser("hotspots", help="Gi* hotspots of incidents on H3 cells")
+    e.add_argument("--scheduler", help=_("a dask.distributed scheduler to compute on "
+                   "(default: SAMON_DASK_SCHEDULER; none: this machine)"))
+    h = sub.add_parser("hotspots", help=_("Gi* hotspots of incidents on H3 cells"))
     h.add_argument("incidents")
     h.add_argument("--h3-res", type=int, default=6, choices=range(16), metavar="0..15",
-                   help="H3 resolution, 0 (coarsest) to 15")
+                   help=_("H3 resolution, 0 (coarsest) to 15"))
     h.add_argument("--from", dest="date_from")
     h.add_argument("--to", dest="date_to")
     h.add_argument("--top", type=int, default=10)
     h.add_argument("--json", action="store_true")
     h.add_argument("--token", default=os.environ.get("SAMON_TOKEN"),
-                   help="your bearer token (default: SAMON_TOKEN)")
+                   help=_("your bearer token (default: SAMON_TOKEN)"))
     args = parser.parse_args(argv)
     run, show = ((_exposure, _print_exposure) if args.command == "exposure"
                  else (_hotspots, _print_hotspots))
-    with command_line():
-        try:
-            out = run(args)
-        except (DataSourceError, ExposureError, GridError, RegionError, ValueError,
-                PermissionError) as exc:
-            return _fail(exc, args.json)
-        if args.json:  # for machines: English, the notes as sentences
-            print(json.dumps(out, ensure_ascii=False, default=str))
-        else:
-            show(out)
+    try:
+        out = run(args)
+    except (DataSourceError, ExposureError, GridError, RegionError, ValueError,
+            PermissionError) as exc:
+        return _fail(exc, args.json)
+    if args.json:  # for machines: English, the notes as sentences
+        print(json.dumps(out, ensure_ascii=False, default=str))
+    else:
+        show(out)
     return 0
 
 

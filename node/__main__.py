@@ -29,32 +29,31 @@ from service.network import NetworkService
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m node")
     top = parser.add_subparsers(dest="what", required=True)
-    serve = top.add_parser("serve", help="the node's API and network loop")
-    serve.add_argument("--host", default=None, help="default: the host of SAMON_NODE_URL")
+    serve = top.add_parser("serve", help=_("the node's API and network loop"))
+    serve.add_argument("--host", default=None, help=_("default: the host of SAMON_NODE_URL"))
     serve.add_argument("--port", type=int, default=None,
-                       help="default: the port of SAMON_NODE_URL")
+                       help=_("default: the port of SAMON_NODE_URL"))
     peers = top.add_parser("peers").add_subparsers(dest="verb", required=True)
-    add = peers.add_parser("add", help="follow a peer node")
-    add.add_argument("url", help="the peer's API, e.g. http://10.0.0.5:8700")
-    add.add_argument("--name", help="what to call it here (default: its host and port)")
+    add = peers.add_parser("add", help=_("follow a peer node"))
+    add.add_argument("url", help=_("the peer's API, e.g. http://10.0.0.5:8700"))
+    add.add_argument("--name", help=_("what to call it here (default: its host and port)"))
     token = add.add_mutually_exclusive_group(required=True)
-    token.add_argument("--token", help="the bearer token the peer's operator gave you")
+    token.add_argument("--token", help=_("the bearer token the peer's operator gave you"))
     token.add_argument("--token-stdin", action="store_true",
-                       help="read the token from standard input (kept out of the process list)")
+                       help=_("read the token from standard input (kept out of the process list)"))
     add.add_argument("--topic", action="append", default=[],
-                     help="broker topic to follow, e.g. rsn/PAK/# (repeatable)")
+                     help=_("broker topic to follow, e.g. rsn/PAK/# (repeatable)"))
     peers.add_parser("list")
     remove = peers.add_parser("remove")
     remove.add_argument("name")
-    top.add_parser("sync", help="catch up with every peer now")
-    top.add_parser("status", help="per peer: last sync, lag, records received, errors")
+    top.add_parser("sync", help=_("catch up with every peer now"))
+    top.add_parser("status", help=_("per peer: last sync, lag, records received, errors"))
     return parser
 
 
 def main(argv: list[str] | None = None, out=print) -> int:
-    args = _parser().parse_args(argv)
-    with command_line():
-        return _main(args, out)
+    with command_line():  # its help, too, in the node's language
+        return _main(_parser().parse_args(argv), out)
 
 
 def _main(args, out) -> int:

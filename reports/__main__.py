@@ -97,35 +97,8 @@ def _utc(text: str | None) -> pd.Timestamp | None:
 
 
 def main(argv: list[str], service: SituationService | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m reports")
-    sub = parser.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("sitrep", help="write a situation report")
-    s.add_argument("--region", help="ISO3 codes, admin codes, a GeoJSON path, or "
-                                    "border:AFG-PAK:25km; default: the SAARC countries")
-    s.add_argument("--hazard", help=f"comma-separated: {', '.join(HAZARD_LAYERS)}")
-    s.add_argument("--view", help="disputed areas as this member state draws them (ISO3), "
-                                  "where the boundaries hold its view; default: the data's own")
-    s.add_argument("--from", dest="date_from")
-    s.add_argument("--to", dest="date_to")
-    s.add_argument("--tlp", default="AMBER", help=", ".join(TLP_LEVELS))
-    s.add_argument("--format", default="pdf", help=f"comma-separated: {', '.join(FORMATS)}")
-    s.add_argument("--out", required=True)
-    s.add_argument("--title", default="",
-                   help="default: 'Situation report' in the report's language")
-    s.add_argument("--lang", default="en",
-                   help="the report's language; several comma-separated make a file each; "
-                        "two joined by + make one file with both side by side (en+ur): "
-                        + ", ".join(LANGUAGES))
-    s.add_argument("--agency", default="")
-    s.add_argument("--contact", default="")
-    s.add_argument("--sender", default="", help="CAP sender (e-mail of the issuing agency)")
-    s.add_argument("--number", type=int, help="the sitrep's number in its series")
-    s.add_argument("--next-update", help="when the next sitrep is due, UTC (2026-10-01T06:00)")
-    s.add_argument("--affected", type=int, help="people affected, as assessed (not computed)")
-    s.add_argument("--in-need", type=int, help="people in need, as assessed (not computed)")
-    s.add_argument("--assessed-by", default="", help="the source of --affected and --in-need")
-    s.add_argument("--token", default=os.environ.get("SAMON_TOKEN"),
-                   help="your bearer token (default: SAMON_TOKEN)")
+    with command_line():  # its help in the node's language; then the report's
+        parser = _parser()
     args = parser.parse_args(argv)
     # The command speaks the report's (first) language.
     with command_line(args.lang.split(",")[0].split("+")[0].strip() or None):
@@ -140,6 +113,41 @@ def main(argv: list[str], service: SituationService | None = None) -> int:
                                               detail=exc.strerror or str(exc))),
                   file=sys.stderr)
             return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m reports")
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("sitrep", help=_("write a situation report"))
+    s.add_argument("--region", help=_("ISO3 codes, admin codes, a GeoJSON path, or "
+                                    "border:AFG-PAK:25km; default: the SAARC countries"))
+    s.add_argument("--hazard", help=_("comma-separated: {choices}",
+                                      choices=", ".join(HAZARD_LAYERS)))
+    s.add_argument("--view", help=_("disputed areas as this member state draws them (ISO3), "
+                                  "where the boundaries hold its view; default: the data's own"))
+    s.add_argument("--from", dest="date_from")
+    s.add_argument("--to", dest="date_to")
+    s.add_argument("--tlp", default="AMBER", help=", ".join(TLP_LEVELS))
+    s.add_argument("--format", default="pdf", help=_("comma-separated: {choices}",
+                                                     choices=", ".join(FORMATS)))
+    s.add_argument("--out", required=True)
+    s.add_argument("--title", default="",
+                   help=_("default: 'Situation report' in the report's language"))
+    s.add_argument("--lang", default="en",
+                   help=_("the report's language; several comma-separated make a file each; "
+                        "two joined by + make one file with both side by side (en+ur): ")
+                        + ", ".join(LANGUAGES))
+    s.add_argument("--agency", default="")
+    s.add_argument("--contact", default="")
+    s.add_argument("--sender", default="", help=_("CAP sender (e-mail of the issuing agency)"))
+    s.add_argument("--number", type=int, help=_("the sitrep's number in its series"))
+    s.add_argument("--next-update", help=_("when the next sitrep is due, UTC (2026-10-01T06:00)"))
+    s.add_argument("--affected", type=int, help=_("people affected, as assessed (not computed)"))
+    s.add_argument("--in-need", type=int, help=_("people in need, as assessed (not computed)"))
+    s.add_argument("--assessed-by", default="", help=_("the source of --affected and --in-need"))
+    s.add_argument("--token", default=os.environ.get("SAMON_TOKEN"),
+                   help=_("your bearer token (default: SAMON_TOKEN)"))
+    return parser
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ and the situation report in each language."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import sys
@@ -317,6 +318,11 @@ def test_the_command_lines_speak_the_nodes_language(tmp_path, monkeypatch):
                               text=True, check=False)
     assert fallback.stdout.strip() == "error: nope.csv: file does not exist"
     assert "'xx' is not a language we have" in fallback.stderr
+    helped = subprocess.run([sys.executable, "-m", "reports", "sitrep", "--help"], cwd=ROOT,
+                            env={**os.environ, "SAMON_LANGUAGE": "ta"}, capture_output=True,
+                            text=True, check=False)
+    assert helped.returncode == 0  # the options' help in Tamil (argparse's own words stay)
+    assert "அறிக்கையின் மொழி" in helped.stdout and "உங்கள் தாங்கி டோக்கன்" in helped.stdout
 
 
 def test_a_rules_files_problem_is_said_where_and_why_in_the_language_in_use():
