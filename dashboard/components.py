@@ -45,7 +45,7 @@ def period_caption(summary: Summary) -> None:
     shared = (" · " + _("shared only with: {audience}", audience="; ".join(summary.audience))
               if summary.audience else "")
     view = f" · {summary.view_text}" if summary.view_text else ""
-    st.caption(f"{summary.region_label} · {summary.period.label} · "
+    st.caption(f"{summary.region_label} · {summary.period.text()} · "
                + _("data as of {time}", time=when(summary.as_of))
                + f" · {summary.tlp}{view}{shared}")
 

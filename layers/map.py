@@ -152,7 +152,7 @@ def _situation_map(summary: Summary, options: MapOptions) -> MapSpec:
     if options.drawing is not None:
         layers.append(builders.drawing_layer(options.drawing))
     banner = (f'<span class="samon-demo">{esc(_("DEMO DATA"))}</span> — ' if summary.demo else "")
-    banner += (f"{esc(summary.region_label)}, {esc(summary.period.label)}"
+    banner += (f"{esc(summary.region_label)}, {esc(summary.period.text())}"
                f"<br><small>{esc(_(DISCLAIMER))}</small>")
     return MapSpec(_frame(summary.region_bounds, banner,
                           sources_box(summary.sources.to_dict("records")), options), layers)

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from .i18n import N_
+from .i18n import N_, _
 
 SPHERE = "Sphere Handbook 2018 minimum standards"
 
@@ -59,16 +59,16 @@ def needs_for(displaced: float, rates: MinimumNeeds) -> dict[str, float]:
 def needs_note(standards) -> str:
     """What a table of needs computed with ``standards`` (the rows' "standard"
     values) says of itself: the same sentence in the dashboard and every report."""
-    named = "; ".join(dict.fromkeys(standards)) or "no displacement"
-    return (f"Minimum needs of the people displaced in each area, per day unless said "
-            f"otherwise ({named}): for planning relief, not an assessment of what has "
-            "been delivered.")
+    named = "; ".join(dict.fromkeys(standards)) or _("no displacement")
+    return _("Minimum needs of the people displaced in each area, per day unless said "
+             "otherwise ({standards}): for planning relief, not an assessment of what has "
+             "been delivered.", standards=named)
 
 
 def no_needs_text(displacement_on: bool) -> str:
-    """Why a table of needs is empty."""
-    return ("No displacement in this selection." if displacement_on
-            else "Displacement is switched off in this selection.")
+    """Why a table of needs is empty, in the language in use."""
+    return (_("No displacement in this selection.") if displacement_on
+            else _("Displacement is switched off in this selection."))
 
 
 def parse_needs(path: Path) -> dict[str, MinimumNeeds]:

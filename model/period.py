@@ -12,6 +12,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .i18n import N_, english, render
+
+_DAYS = N_("{start} to {end}")  # a period, both days included
+
 
 def utc(value) -> pd.Timestamp:
     """A timestamp in UTC; a naive one is taken to be UTC already."""
@@ -51,10 +55,18 @@ class Period:
         """For display: the last nanosecond inside the period."""
         return self.end - pd.Timedelta(1, "ns")
 
+    def _days(self) -> dict[str, str]:
+        return {"start": f"{self.start:%Y-%m-%d}", "end": f"{self.last_instant:%Y-%m-%d}"}
+
     @property
     def label(self) -> str:
-        """'2026-07-02 to 2026-09-30' (both days shown are included)."""
-        return f"{self.start:%Y-%m-%d} to {self.last_instant:%Y-%m-%d}"
+        """'2026-07-02 to 2026-09-30' (both days shown are included): in English, for
+        data files and logs."""
+        return english(_DAYS, self._days())
+
+    def text(self) -> str:
+        """The same in the language in use, for people."""
+        return render(_DAYS, self._days())
 
     def before(self) -> Period:
         """The period of the same length just before this one."""

@@ -266,7 +266,7 @@ def build_content(summary: Summary, fields: ReportFields) -> ReportContent:
     local = as_of.tz_convert(ZoneInfo(tz))
     as_of_line = _("As of {utc} ({local} {zone}) · period {period} · region: {region}",
                    utc=when(as_of), local=f"{local:%Y-%m-%d %H:%M}", zone=local.tzname(),
-                   period=summary.period.label, region=summary.region_label)
+                   period=summary.period.text(), region=summary.region_label)
     if summary.view_text:  # whose outlines shaped the per-area figures
         as_of_line += f" · {summary.view_text}"
     return ReportContent(

@@ -99,6 +99,8 @@ def render_docx(pages: Pages) -> bytes:
         else:
             if pairs_table is None:
                 pairs_table = doc.add_table(rows=0, cols=len(sides))
+                if sides[0][1]:  # the first language on the right for a right-to-left reader
+                    pairs_table._tbl.tblPr.append(OxmlElement("w:bidiVisual"))
             row = pairs_table.add_row()
             for cell, (block, rtl) in zip(row.cells, sides, strict=True):
                 cell.paragraphs[0]._p.getparent().remove(cell.paragraphs[0]._p)

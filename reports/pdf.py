@@ -117,11 +117,14 @@ def _table(pdf: FPDF, sides: list[tuple[Block, bool]]) -> None:
     first, rtl = sides[0]
     directions = [r for _, r in sides]
 
-    def cell(texts) -> str:
-        return "\n".join(_plain(text, r) for text, r in
-                         bilingual_cell(list(zip(texts, directions, strict=True))))
+    def cell(texts, dirs=directions) -> str:
+        return "\n".join(_plain(text, rtl) for text, rtl in
+                         bilingual_cell(list(zip(texts, dirs, strict=True))))
 
-    headings = [cell(names) for names in zip(*(b.columns for b, _ in sides), strict=True)]
+    # fpdf2 2.8.9 draws a bold Latin line under a right-to-left one in a heading cell
+    # with the wrong glyphs: in headings the left-to-right line comes first.
+    headings = [cell(names[::-1], directions[::-1]) if rtl else cell(names)
+                for names in zip(*(b.columns for b, _ in sides), strict=True)]
     rows = [[cell(texts) for texts in zip(*row, strict=True)]
             for row in zip(*(b.rows for b, _ in sides), strict=True)]
     widths = first.widths
@@ -151,9 +154,11 @@ def _side_by_side(pdf: FPDF, sides: list[tuple[Block, bool]]) -> None:
     if pdf.get_y() + height > pdf.page_break_trigger:
         pdf.add_page()
     top = pdf.get_y()
-    for n, (block, rtl) in enumerate(sides):
+    # The first language on the side its reader starts from (the right for Urdu).
+    order = range(len(sides))[::-1] if sides[0][1] else range(len(sides))
+    for column, (block, rtl) in zip(order, sides, strict=True):
         pdf.set_y(top)
-        _text(pdf, block, rtl, pdf.l_margin + n * (width + gap), width)
+        _text(pdf, block, rtl, pdf.l_margin + column * (width + gap), width)
     pdf.set_y(top + height)
 
 

@@ -211,7 +211,7 @@ def test_ingest_and_status_commands(server, tmp_path):
         in run.stdout
     status_run = subprocess.run([sys.executable, "-m", "data_sources", "status"], cwd=ROOT,
                                 env=env, capture_output=True, text=True, timeout=120)
-    assert "alerts 1" in status_run.stdout and "gdacs-events   ok" in status_run.stdout
+    assert "alerts 1" in status_run.stdout and "gdacs-events: ok" in status_run.stdout
     bad = subprocess.run([sys.executable, "-m", "data_sources", "ingest", "--source", "nope"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "unknown source(s) nope" in bad.stdout
