@@ -17,14 +17,16 @@ import scipy.sparse as sp
 import shapely
 from scipy.special import ndtr  # the normal CDF, without importing all of scipy.stats
 
+from model.i18n import N_
 from model.period import Period
 
 from .borders import nearest_border
 from .distance import nearest_place
 
 CONFIDENCE = ((0.99, 2.5758), (0.95, 1.9600), (0.90, 1.6449))
-CLASS_ORDER = ["hot 99%", "hot 95%", "hot 90%", "not significant", "cold 90%", "cold 95%",
-               "cold 99%"]
+# The classes are codes in the data and catalogue messages where they are shown.
+CLASS_ORDER = [N_("hot 99%"), N_("hot 95%"), N_("hot 90%"), N_("not significant"),
+               N_("cold 90%"), N_("cold 95%"), N_("cold 99%")]
 
 
 def h3_cells(points: gpd.GeoSeries, res: int) -> np.ndarray:

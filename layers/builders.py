@@ -257,7 +257,7 @@ def hotspots_layer(cells: gpd.GeoDataFrame) -> Layer:
     if len(shown):
         classes = shown["gi_class"].astype(str)
         parts.append(_features(
-            shown, {"class": classes, "count": shown["count"], "recent": shown["recent"],
+            shown, {"class": classes.map(_), "count": shown["count"], "recent": shown["recent"],
                     "previous": shown["previous"], "change": shown["change"],
                     "z": shown["gi_z"].round(2), "colour": classes.map(GI_COLOURS)},
             pane=HOTSPOTS, style={"color": "#666", "weight": 0.5, "fillOpacity": 0.5},
@@ -265,10 +265,10 @@ def hotspots_layer(cells: gpd.GeoDataFrame) -> Layer:
             tooltip={"class": N_("Gi* class"), "count": N_("Incidents"), "z": N_("z-score"),
                      "recent": N_("Recent period"), "previous": N_("Previous period"),
                      "change": N_("Change")}))
-    items = [(GI_COLOURS[c], c) for c in CLASS_ORDER if c != "not significant"]
+    items = [(GI_COLOURS[c], _(c)) for c in CLASS_ORDER if c != "not significant"]
     return Layer("hotspots", _("Incident hotspots (Gi*)"), parts,
                  legend(_("Hotspots (Getis-Ord Gi*)"), items,
-                        None if len(shown) else "No significant hotspots in this view"))
+                        None if len(shown) else _("No significant hotspots in this view")))
 
 
 def _left_to_right(text: str) -> str:

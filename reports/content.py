@@ -225,6 +225,7 @@ def build_content(summary: Summary, fields: ReportFields) -> ReportContent:
     hotspots = summary.top_hotspots.reindex(columns=[
         "place", "place_km", "area", "h3", "count", "gi_class", "previous", "recent", "change",
         "border_pair", "border_km"])
+    hotspots["gi_class"] = hotspots["gi_class"].astype(str).map(_)
     hotspots = hotspots.rename(columns={
         "place": _("Near"), "place_km": _("Km to place"), "area": _("Area"),
         "h3": _("H3 cell"), "count": _("Incidents"), "gi_class": _("Class"),

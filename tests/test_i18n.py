@@ -499,6 +499,18 @@ def test_the_maps_place_labels_follow_the_language(demo):
     assert "ঢাকা (Dhaka)" in texts and "বাংলাদেশ" in texts
 
 
+def test_hotspot_classes_are_named_in_the_language(summary):
+    from layers.builders import hotspots_layer
+
+    with language("bn"):
+        layer = hotspots_layer(summary.hotspot_cells)
+        page = document("html", summary, ReportFields(), lang="bn").decode()
+    assert "উষ্ণ ৯৯%" in layer.legend and "শীতল ৯০%" in layer.legend
+    assert "hot 99%" not in layer.legend
+    assert "উষ্ণ ৯৯%" in page  # the report's hotspot table
+
+
+
 SCRIPT_FONT = {"ur": "NotoNastaliqUrdu", "prs": "NotoNastaliqUrdu", "ps": "NotoNastaliqUrdu",
                "bn": "NotoSansBengali", "hi": "NotoSansDevanagari", "ne": "NotoSansDevanagari",
                "si": "NotoSansSinhala", "ta": "NotoSansTamil", "dz": "NotoSerifTibetan",

@@ -31,6 +31,7 @@ else:
     first = ["place", "place_km", "area"]
     top = s.top_hotspots[first + [c for c in s.top_hotspots.columns
                                   if c not in (*first, "lat", "lon")]]
+    top = top.assign(gi_class=top["gi_class"].astype(str).map(_))
     names = {"place": _("Near"), "place_km": _("Km to place"), "area": _("Area"),
              "h3": _("H3 cell"), "count": _("Incidents"), "gi_z": _("Gi* z"),
              "gi_class": _("Class"), "recent": _("This period"),
