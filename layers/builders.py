@@ -217,12 +217,13 @@ def incidents_layer(incidents: gpd.GeoDataFrame, mode: str = "auto") -> Layer:
                 "points": cells[["lat", "lon", "count"]].round(COORDINATE_DECIMALS)
                 .to_numpy().tolist()}
         return Layer("incidents", _("Incidents"), [part],
-                     legend(_("Incidents (heatmap)"), [], f"{n:,} incidents, binned on "
-                            "the server to H3 resolution 7"))
+                     legend(_("Incidents (heatmap)"), [],
+                            _("{count} incidents, binned on the server to H3 resolution 7",
+                              count=number(n))))
     radius = 4 + 3 * np.sqrt(cells["count"] / cells["count"].max() * 16)
     frame = gpd.GeoDataFrame(cells, geometry=gpd.points_from_xy(cells["lon"], cells["lat"]),
                              crs="EPSG:4326")
-    part = _features(frame, {"count": cells["count"], "top": cells["top"],
+    part = _features(frame, {"count": cells["count"], "top": cells["top"].astype(str).map(_),
                              "radius": radius.round(1),
                              "colour": cells["top"].map(CATEGORY_COLOURS)},
                      pane=POINTS, style={"weight": 1, "color": "#333", "fillOpacity": 0.75},
@@ -231,8 +232,8 @@ def incidents_layer(incidents: gpd.GeoDataFrame, mode: str = "auto") -> Layer:
     shared = _agencies_note(incidents)
     return Layer("incidents", _("Incidents"), [part],
                  legend(_("Incidents (clusters)"), items,
-                        f"{n:,} incidents grouped into H3 cells; circle size = count"
-                        + (f". {shared}" if shared else "")))
+                        _("{count} incidents grouped into H3 cells; circle size = count",
+                          count=number(n)) + (f". {shared}" if shared else "")))
 
 
 def _aggregate(incidents: gpd.GeoDataFrame, res: int) -> pd.DataFrame:
@@ -424,10 +425,12 @@ def alerts_layer(alerts: gpd.GeoDataFrame) -> Layer:
     parts = []
     if len(located):
         # A list, not Series.map: pandas turns a None from safe_url into NaN, which is truthy.
-        more = [f'<a href="{u}" target="_blank" rel="noopener">source page</a>' if u else ""
+        more = [f'<a href="{u}" target="_blank" rel="noopener">{esc(_("source page"))}</a>'
+                if u else ""
                 for u in (safe_url(v) for v in located["link"])]
-        props = {"headline": located["headline"], "level": located["alert_level"].astype(str),
-                 "hazard": located["hazard"].astype(str), "source": located["source"],
+        props = {"headline": located["headline"],
+                 "level": located["alert_level"].astype(str).map(_),
+                 "hazard": located["hazard"].astype(str).map(_), "source": located["source"],
                  "start": located["start"].dt.strftime("%Y-%m-%d"),
                  "shared_by": _shared_by(located),
                  "colour": located["alert_level"].astype(str).map(LEVEL_COLOURS)}
@@ -441,7 +444,7 @@ def alerts_layer(alerts: gpd.GeoDataFrame) -> Layer:
         for feature, link in zip(part["data"]["features"], more, strict=True):
             feature["properties"]["link"] = link  # built from an escaped, http(s)-only URL
         parts.append(part)
-    items = [(c, level) for level, c in LEVEL_COLOURS.items()]
+    items = [(c, _(level)) for level, c in LEVEL_COLOURS.items()]
     return Layer("alerts", _("Alerts"), parts,
                  legend(_("Alert level"), items, _agencies_note(located)))
 

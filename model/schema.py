@@ -42,7 +42,8 @@ INCIDENT_CATEGORIES = (  # codes in the data; N_ marks them for the catalogue (n
 
 LOCATION_PRECISIONS = ("exact", "near", "admin2", "admin1", "country")
 
-HAZARDS = ("flood", "cyclone", "earthquake", "drought", "landslide", "wildfire", "other")
+HAZARDS = (N_("flood"), N_("cyclone"), N_("earthquake"), N_("drought"), N_("landslide"),
+           N_("wildfire"), N_("other"))
 
 ALERT_LEVELS = (N_("green"), N_("orange"), N_("red"))
 

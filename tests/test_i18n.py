@@ -510,6 +510,19 @@ def test_hotspot_classes_are_named_in_the_language(summary):
     assert "উষ্ণ ৯৯%" in page  # the report's hotspot table
 
 
+def test_alert_levels_and_hazards_are_named_in_the_language(summary):
+    import json
+
+    from layers.builders import alerts_layer
+
+    with language("ur"):
+        layer = alerts_layer(summary.alerts)
+        red, flood = _("red"), _("flood")
+    assert red != "red" and f">{red}</div>" in layer.legend
+    popup = json.dumps(layer.parts[0]["data"], ensure_ascii=False)
+    assert f'"level": "{red}"' in popup and f'"hazard": "{flood}"' in popup
+
+
 
 SCRIPT_FONT = {"ur": "NotoNastaliqUrdu", "prs": "NotoNastaliqUrdu", "ps": "NotoNastaliqUrdu",
                "bn": "NotoSansBengali", "hi": "NotoSansDevanagari", "ne": "NotoSansDevanagari",
