@@ -97,6 +97,20 @@ def read_boundaries(
         notices.append(Notice(None, N_("the outlines are drawn as {view} sees them (Natural Earth "
                                        "point-of-view file, by its name)"),
                                 {"view": pov.group(1).upper()}))
+    disputed_col = _pick(cols, ("disputed", "DISPUTED"))
+    class_col = _pick(cols, ("featurecla", "FEATURECLA"))
+    if disputed_col:
+        columns["disputed"] = df[disputed_col].str.strip().str.lower().isin(
+            ["true", "1", "yes", "y"])
+    elif class_col:  # Natural Earth: "Disputed", "Breakaway", "Indeterminate" areas
+        marked = df[class_col].fillna("").str.contains("disput|breakaway|indeterminate",
+                                                      case=False)
+        columns["disputed"] = marked
+        if marked.any():
+            notices.append(Notice(class_col, N_("{count} areas taken as disputed from their "
+                                                "class ({column}: Disputed, Breakaway, "
+                                                "Indeterminate)"),
+                                  {"count": int(marked.sum()), "column": class_col}))
     if "demo" in cols:
         columns["demo"] = df["demo"].str.lower().isin(["true", "1"])
     data = v.conform("boundaries", columns, geometry, index=df.index)

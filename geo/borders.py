@@ -35,10 +35,14 @@ def international_borders(countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
     Input: canonical boundaries (admin level 0, ``iso3``), EPSG:4326.
     Output: one row per pair: ``pair`` ('AFG-PAK'), ``a``, ``b``, ``length_km``,
-    and a (Multi)LineString geometry in EPSG:4326.
+    ``disputed`` (either side is an area the data marks as disputed) and a
+    (Multi)LineString geometry in EPSG:4326.
     """
     countries = countries[countries["iso3"].notna()].reset_index(drop=True)
     geoms = countries.geometry.values
+    # A border of an area the data marks as disputed is itself disputed.
+    disputed = (countries["disputed"].fillna(False).astype(bool).to_numpy()
+                if "disputed" in countries else np.zeros(len(countries), dtype=bool))
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="dwithin", distance=SNAP)
     rows = []
@@ -49,8 +53,9 @@ def international_borders(countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         line = _shared_edge(geoms[i], geoms[j])
         if line.is_empty or line.length < SNAP:
             continue
-        rows.append({"pair": pair_label(a, b), "a": min(a, b), "b": max(a, b), "geometry": line})
-    borders = gpd.GeoDataFrame(rows, columns=["pair", "a", "b", "geometry"],
+        rows.append({"pair": pair_label(a, b), "a": min(a, b), "b": max(a, b),
+                     "disputed": bool(disputed[i] or disputed[j]), "geometry": line})
+    borders = gpd.GeoDataFrame(rows, columns=["pair", "a", "b", "disputed", "geometry"],
                                geometry="geometry", crs="EPSG:4326")
     borders["length_km"] = borders.to_crs(SOUTH_ASIA_EQDC).length / 1000
     return borders.sort_values("pair").reset_index(drop=True)

@@ -128,11 +128,17 @@ def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame,
     where the data holds several points of view."""
     disputed = (borders["disputed"].fillna(False).astype(bool) if "disputed" in borders
                 else pd.Series(False, index=borders.index))
+    claimed = (countries["disputed"].fillna(False).astype(bool) if "disputed" in countries
+               else pd.Series(False, index=countries.index))
     parts = [
-        _features(countries, {"name": countries["name"], "iso3": countries["iso3"]},
+        _features(countries, {"name": countries["name"], "iso3": countries["iso3"],
+                              "status": claimed.map({True: _("disputed, as the data marks it"),
+                                                     False: ""}),
+                              "cls": claimed.map({True: "samon-disputed", False: None})},
                   pane=FILLS, style={"color": "#555", "weight": 0.8, "fillColor": "#f2efe9",
                                      "fillOpacity": 0.6},
-                  tooltip={"name": N_("Country")}),
+                  style_from={"className": "cls"},
+                  tooltip={"name": N_("Country"), "status": N_("Status")}),
         _features(borders, {"pair": borders["pair"], "length_km": borders["length_km"].round(),
                             "disputed": disputed.astype(int),
                             "dash": disputed.map({True: "6 4", False: None})},
@@ -140,9 +146,11 @@ def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame,
                   style_from={"dashArray": "dash"},
                   tooltip={"pair": N_("Border"), "length_km": N_("Length (km)")}),
     ]
+    items = [("#222", _("International border")), ("#555", _("Country outline"))]
+    if claimed.any():
+        items.append(("hatched", _("Disputed area, as the data marks it")))
     return Layer("boundaries", _("Boundaries and borders"), parts,
-                 legend(_("Boundaries"), [("#222", _("International border")),
-                                       ("#555", _("Country outline"))],
+                 legend(_("Boundaries"), items,
                         ". ".join(filter(None, (_("Dashed: disputed, where the data marks it"),
                                                 view_text)))))
 

@@ -37,8 +37,11 @@ def safe_url(value) -> str | None:
 
 
 def legend(title: str, items: list[tuple[str, str]], note: str | None = None) -> str:
-    """Legend HTML: a title and (colour, label) rows; all text escaped here."""
+    """Legend HTML: a title and (colour, label) rows ("hatched": the disputed-area
+    hatching); all text escaped here."""
     rows = "".join(
+        f'<div><span class="samon-swatch samon-swatch-hatched"></span>{esc(label)}</div>'
+        if colour == "hatched" else
         f'<div><span class="samon-swatch" style="background:{esc(colour)}"></span>'
         f"{esc(label)}</div>" for colour, label in items)
     extra = f"<div>{esc(note)}</div>" if note else ""

@@ -170,6 +170,8 @@ BOUNDARIES = [
     Column("source", "string", "Publisher of the boundaries"),
     Column("view", "string", "Whose point of view the outline follows ('IND', 'PAK' ...); "
                              "empty: the source's own (geo/views.py)"),
+    Column("disputed", "bool", "True where the source marks the area as disputed (drawn "
+                               "hatched, its borders dashed: a claim, not a fact)"),
     Column("demo", "bool", "True for records of the embedded DEMO scenario"),
     Column("geometry", "geometry", "Polygon or MultiPolygon", "EPSG:4326"),
 ]

@@ -62,6 +62,12 @@ def render_png(summary: Summary, width_in: float = 7.0,
     summary.countries.plot(ax=ax, color="#f2efe9", edgecolor="#777", lw=0.4, zorder=1)
     handles: list[Line2D | Patch] = [
         Line2D([], [], color="#222", lw=1.2, label="International border")]
+    if "disputed" in summary.countries and summary.countries["disputed"].fillna(False).any():
+        claimed = summary.countries[summary.countries["disputed"].fillna(False).astype(bool)]
+        claimed.plot(ax=ax, facecolor="#f2efe9", edgecolor="#8c6d46", hatch="///", lw=0.4,
+                     zorder=1.5)
+        handles.append(Patch(facecolor="#f2efe9", edgecolor="#8c6d46", hatch="///",
+                             label="Disputed area, as the data marks it"))
     hazards = summary.filters.hazards
     if summary.flood is not None:
         bins, colours = FLOOD_BINS
@@ -77,7 +83,13 @@ def render_png(summary: Summary, width_in: float = 7.0,
         tracks = summary.tracks
         ax.plot(tracks.geometry.x, tracks.geometry.y, "k.-", ms=2, lw=1, zorder=4)
         handles.append(Line2D([], [], color="black", marker=".", lw=1, label="Cyclone track"))
-    summary.borders.plot(ax=ax, color="#222", lw=0.9, zorder=3)
+    disputed = (summary.borders["disputed"].fillna(False).astype(bool)
+                if "disputed" in summary.borders else np.zeros(len(summary.borders), bool))
+    summary.borders[~disputed].plot(ax=ax, color="#222", lw=0.9, zorder=3)
+    if disputed.any():
+        summary.borders[disputed].plot(ax=ax, color="#222", lw=0.9, linestyle="--", zorder=3)
+        handles.append(Line2D([], [], color="#222", lw=0.9, linestyle="--",
+                              label="Disputed border, as the data marks it"))
     hot = summary.hotspot_cells
     hot = hot[hot["gi_class"].astype(str).str.startswith("hot")] if len(hot) else hot
     if len(hot):

@@ -13,7 +13,7 @@ from data_sources.scenario import with_results
 from geo.summary import situation_summary
 from geo.views import ViewError, as_seen, seen_by, views
 from layers.map import layer_hash, situation_map
-from model.i18n import language
+from model.i18n import _, language
 from model.schema import ReadResult
 from model.situation import Filters
 from reports.content import ReportFields, build_content
@@ -98,3 +98,59 @@ def test_a_view_moves_the_per_area_figures_and_is_named(with_india_view):
 def test_data_with_one_outline_says_nothing_of_views(demo):
     summary = situation_summary(demo)
     assert summary.views == () and summary.view_text == ""
+
+
+# Three areas: AAA and BBB, and CCC between them, which the source marks as disputed.
+WITH_DISPUTED = gpd.GeoDataFrame(
+    {"admin_level": [0, 0, 0], "iso3": ["AAA", "BBB", "CCC"], "code": ["AAA", "BBB", "CCC"],
+     "name": ["A", "B", "C"], "FEATURECLA": ["Admin-0 country", "Admin-0 country", "Disputed"]},
+    geometry=[shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1), shapely.box(1, 0, 2, 1)],
+    crs="EPSG:4326")
+
+
+def test_a_disputed_area_is_read_hatched_and_its_borders_dashed(tmp_path):
+    """Natural Earth marks disputed areas by their class; a `disputed` column does
+    too. The area is drawn hatched and named so, its borders dashed, on the
+    interactive map and the printed one."""
+    from geo.borders import international_borders
+    from layers.builders import boundaries_layer
+
+    path = tmp_path / "ne_10m_admin_0_disputed.geojson"
+    WITH_DISPUTED.to_file(path, driver="GeoJSON")
+    read = read_boundaries(path)
+    data = read.data.assign(iso3=read.data["code"])  # test codes: no member state's
+    assert data.set_index("iso3")["disputed"].to_dict() == \
+        {"AAA": False, "BBB": False, "CCC": True}
+    assert any("1 areas taken as disputed" in n.reason for n in read.warnings)
+    flagged = tmp_path / "official.geojson"
+    WITH_DISPUTED.drop(columns="FEATURECLA").assign(disputed=["no", "no", "yes"]).to_file(
+        flagged, driver="GeoJSON")
+    assert read_boundaries(flagged).data["disputed"].tolist() == [False, False, True]
+    borders = international_borders(data)
+    assert borders.set_index("pair")["disputed"].to_dict() == {"AAA-CCC": True,
+                                                                "BBB-CCC": True}
+    layer = boundaries_layer(data, borders)
+    html = str(layer.parts) + layer.legend
+    assert html.count("samon-disputed") == 1 and "Disputed area, as the data marks it" in html
+    assert "6 4" in html  # the disputed borders dashed
+    with language("ur"):
+        hatched = _("Disputed area, as the data marks it")
+        assert hatched != "Disputed area, as the data marks it"
+        assert hatched in boundaries_layer(data, borders).legend
+
+
+def test_a_disputed_area_in_the_data_is_hatched_on_the_printed_map(demo):
+    """A small area the data marks as disputed, between Pakistan and India, drawn
+    into the PDF's map (hatched, its borders dashed) without changing a figure."""
+    from reports.static_map import render_png
+
+    area = gpd.GeoDataFrame(
+        {"admin_level": [0], "iso3": ["XXX"], "code": ["XXX"], "name": ["Test area"],
+         "source": "test", "disputed": True, "demo": False},
+        geometry=[shapely.box(74.0, 32.0, 75.0, 33.0)], crs="EPSG:4326")
+    scenario = with_results(demo, [("disputed test", ReadResult("boundaries", "vector", "t",
+                                                                area))])
+    summary = situation_summary(scenario)
+    assert summary.countries.set_index("iso3").at["XXX", "disputed"]
+    assert summary.key_figures == situation_summary(demo).key_figures
+    assert render_png(summary)[:8] == b"\x89PNG\r\n\x1a\n"

@@ -106,8 +106,24 @@
     return div;
   }
 
+  /* The hatching of disputed areas (CSS .samon-disputed fills with it). */
+  function hatchPattern(doc) {
+    if (doc.getElementById("samon-hatch")) return;
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = doc.createElementNS(ns, "svg");
+    svg.setAttribute("width", "0"); svg.setAttribute("height", "0");
+    svg.setAttribute("aria-hidden", "true");
+    svg.style.position = "absolute";
+    svg.innerHTML = '<defs><pattern id="samon-hatch" width="8" height="8" ' +
+      'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">' +
+      '<rect width="8" height="8" fill="#f2efe9"/>' +
+      '<line x1="0" y1="0" x2="0" y2="8" stroke="#8c6d46" stroke-width="3"/></pattern></defs>';
+    doc.body.appendChild(svg);
+  }
+
   function create(element, options) {
     options = options || {};
+    hatchPattern(element.ownerDocument);
     var map = L.map(element, {zoomSnap: 0.25});
     L.control.scale().addTo(map);
     for (var name in PANES) map.createPane("samon-" + name).style.zIndex = PANES[name];
