@@ -433,8 +433,8 @@ def alerts_layer(alerts: gpd.GeoDataFrame) -> Layer:
     parts = []
     if len(located):
         # A list, not Series.map: pandas turns a None from safe_url into NaN, which is truthy.
-        more = [f'<a href="{u}" target="_blank" rel="noopener">{esc(_("source page"))}</a>'
-                if u else ""
+        page = esc(_("source page"))
+        more = [f'<a href="{u}" target="_blank" rel="noopener">{page}</a>' if u else ""
                 for u in (safe_url(v) for v in located["link"])]
         props = {"headline": located["headline"],
                  "level": located["alert_level"].astype(str).map(_),

@@ -58,5 +58,7 @@ def sources_box(rows: list[dict]) -> str:
         flag = ' <span class="samon-demo">DEMO</span>' if r.get("demo") else ""
         lines.append(f"<div>{esc(r['layer'])}: {esc(r['source'])}, {esc(updated)}{flag}</div>")
     demo = any(r.get("demo") for r in rows)
-    flag = f' <span class="samon-demo">({esc(_("DEMO data"))})</span>' if demo else ""
-    return f"<details><summary>{esc(_('Sources'))}{flag}</summary>{''.join(lines)}</details>"
+    # Messages are looked up outside f-strings: pybabel does not extract from inside them.
+    marked, title = _("DEMO data"), _("Sources")
+    flag = f' <span class="samon-demo">({esc(marked)})</span>' if demo else ""
+    return f"<details><summary>{esc(title)}{flag}</summary>{''.join(lines)}</details>"

@@ -151,11 +151,16 @@ def _situation_map(summary: Summary, options: MapOptions) -> MapSpec:
         layers.append(builders.labels_layer(summary.countries, summary.places))
     if options.drawing is not None:
         layers.append(builders.drawing_layer(options.drawing))
-    banner = (f'<span class="samon-demo">{esc(_("DEMO DATA"))}</span> — ' if summary.demo else "")
+    banner = _demo_mark() if summary.demo else ""
     banner += (f"{esc(summary.region_label)}, {esc(summary.period.text())}"
                f"<br><small>{esc(_(DISCLAIMER))}</small>")
     return MapSpec(_frame(summary.region_bounds, banner,
                           sources_box(summary.sources.to_dict("records")), options), layers)
+
+
+def _demo_mark() -> str:
+    mark = _("DEMO DATA")  # outside the f-string: pybabel does not extract from one
+    return f'<span class="samon-demo">{esc(mark)}</span> — '
 
 
 def warnings_spec(active: pd.DataFrame, options: MapOptions = MapOptions(), *,
@@ -164,7 +169,7 @@ def warnings_spec(active: pd.DataFrame, options: MapOptions = MapOptions(), *,
     framed on them (on the region when there are none), with the severity legend."""
     shapes = gpd.GeoSeries.from_wkt(active["geometry"].dropna().tolist())
     bounds = tuple(shapes.total_bounds) if len(shapes) else REGION_BOUNDS
-    banner = f'<span class="samon-demo">{esc(_("DEMO DATA"))}</span> — ' if demo else ""
+    banner = _demo_mark() if demo else ""
     banner += (esc(ngettext("{n} active warning", "{n} active warnings", len(active)))
                + f"<br><small>{esc(_(DISCLAIMER))}</small>")
     return MapSpec(_frame(bounds, banner, "", options), [builders.warnings_layer(active)])

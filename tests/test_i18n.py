@@ -61,6 +61,17 @@ def test_the_template_holds_every_message_of_the_program():
     assert template - program == set(), "messages no longer in the program"
 
 
+def test_no_message_is_written_inside_an_f_string():
+    """pybabel (Python 3.11) does not look inside f-strings: a message written there
+    would never reach the catalogues, and be English in every language."""
+    inside = re.compile(r"""\bf(["']).*\{[^{}]*\b_\(\s*["']""")
+    found = [f"{path.relative_to(ROOT)}:{n}" for path in sorted(ROOT.glob("*/**/*.py"))
+             if not path.relative_to(ROOT).parts[0].startswith((".", "tests", "benchmarks"))
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if inside.search(line)]
+    assert found == []
+
+
 @pytest.mark.parametrize("code", TRANSLATED)
 def test_each_catalogue_translates_every_message_with_its_placeholders(code):
     template, catalogue = _template(), _catalogue(code)
