@@ -85,9 +85,8 @@ def render_docx(pages: Pages) -> bytes:
                                             if first.summary.demo else ""))
         run.bold = True
     pairs_table = None  # consecutive text blocks in two languages share one table
-    for blocks in zip(*(o.blocks for o in pages.outlines), strict=True):
-        sides = list(zip(blocks, (o.rtl for o in pages.outlines), strict=True))
-        kind = blocks[0].kind
+    for sides in pages.sides():
+        kind = sides[0][0].kind
         if kind in ("map", "table"):
             pairs_table = None
             if kind == "map":

@@ -71,9 +71,8 @@ def render_html(pages: Pages) -> bytes:
     tlp = f'<span class="tlp" style="color:{TLP_TEXT[first.fields.tlp]}">' \
           f"{esc(first.fields.tlp)}</span>"
     parts = [tlp]
-    for blocks in zip(*(o.blocks for o in pages.outlines), strict=True):
-        sides = list(zip(blocks, (o.rtl for o in pages.outlines), strict=True))
-        kind = blocks[0].kind
+    for sides in pages.sides():
+        kind = sides[0][0].kind
         if kind == "map":
             page = standalone_html(build_map(first.summary, MapOptions(language=first.language)))
             parts.append(f'<iframe title="{esc(pages.word("map"))}" '
@@ -81,11 +80,11 @@ def render_html(pages: Pages) -> bytes:
         elif kind == "table":
             parts.append(_table(sides))
         elif len(sides) == 1:
-            parts.append(_text(blocks[0]))
+            parts.append(_text(sides[0][0]))
         else:
             parts.append("<div class='pair'>" + "".join(
                 f"<div lang='{o.language}' dir='{'rtl' if o.rtl else 'ltr'}'>{_text(b)}</div>"
-                for b, o in zip(blocks, pages.outlines, strict=True)) + "</div>")
+                for (b, _rtl), o in zip(sides, pages.outlines, strict=True)) + "</div>")
     parts.append(f"<footer>{tlp}</footer></body></html>")
     body = "".join(parts)
     # The scripts' fonts go with the file (subsets of what it says): a counterpart's

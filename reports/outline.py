@@ -5,6 +5,7 @@ content, drawn block beside block: their shapes are the same by construction."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -26,10 +27,6 @@ class Block:
     columns: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = ()
     widths: tuple[float, ...] | None = None  # relative column widths (PDF)
-
-    @property
-    def empty_table(self) -> bool:
-        return self.kind == "table" and not self.rows
 
 
 @dataclass(frozen=True)
@@ -89,13 +86,6 @@ def outline(content: ReportContent) -> Outline:
     return Outline(content.language, content.direction == "rtl", tuple(blocks))
 
 
-def pairs(first: Outline, second: Outline) -> list[tuple[Block, Block]]:
-    """The blocks of two outlines of one report, side by side."""
-    if [b.kind for b in first.blocks] != [b.kind for b in second.blocks]:
-        raise ValueError("the two languages' outlines differ in shape")  # a bug, not input
-    return list(zip(first.blocks, second.blocks, strict=True))
-
-
 def bilingual_cell(texts: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
     """A cell of a table drawn once for its languages, as (text, right to left):
     one text where they write it alike (codes, names, Latin figures), else each."""
@@ -121,3 +111,9 @@ class Pages:
     @property
     def title(self) -> str:
         return " · ".join(dict.fromkeys(c.title for c in self.contents))
+
+    def sides(self) -> Iterator[list[tuple[Block, bool]]]:
+        """Each block with its translation beside it, as (block, right to left) per
+        language, in the outline's order (one outline, one side)."""
+        for blocks in zip(*(o.blocks for o in self.outlines), strict=True):
+            yield list(zip(blocks, (o.rtl for o in self.outlines), strict=True))

@@ -167,9 +167,8 @@ def render_pdf(pages: Pages) -> bytes:
     pdf = _Doc(pages)
     pdf.alias_nb_pages()
     pdf.add_page()
-    for blocks in zip(*(o.blocks for o in pages.outlines), strict=True):
-        sides = list(zip(blocks, (o.rtl for o in pages.outlines), strict=True))
-        kind = blocks[0].kind
+    for sides in pages.sides():
+        kind = sides[0][0].kind
         if kind in ("heading", "subheading") and pdf.get_y() > pdf.page_break_trigger - 30:
             pdf.add_page()  # a heading is not left alone at the foot of a page
         if kind == "map":

@@ -440,32 +440,29 @@ def test_a_report_in_two_languages_puts_each_text_beside_its_translation(summary
     assert "Key figures" in body and _catalogue("ur")["Key figures"].string in body
 
 
-def test_the_command_line_writes_two_languages_side_by_side(demo_root, tmp_path):
+def _sitrep(demo_root, out, *args: str) -> subprocess.CompletedProcess:
+    """`python -m reports sitrep ... --out OUT` on the DEMO, as a user runs it."""
     env = {"SAMON_CACHE_DIR": str(demo_root), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-m", "reports", "sitrep", "--format", "pdf,html",
-                           "--lang", "en+ur", "--out", str(tmp_path)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "reports", "sitrep", *args, "--out", str(out)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_the_command_line_writes_two_languages_side_by_side(demo_root, tmp_path):
+    done = _sitrep(demo_root, tmp_path, "--format", "pdf,html", "--lang", "en+ur")
     assert done.returncode == 0, done.stderr
     assert sorted(p.name[-11:] for p in tmp_path.iterdir()) == ["0_en-ur.pdf", "_en-ur.html"]
-    bad = subprocess.run([sys.executable, "-m", "reports", "sitrep", "--lang", "en+ur+bn",
-                          "--out", str(tmp_path)], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=300)
+    bad = _sitrep(demo_root, tmp_path, "--lang", "en+ur+bn")
     assert bad.returncode == 2 and "at most two languages side by side" in bad.stderr
 
 
 def test_the_command_line_writes_a_report_per_language(demo_root, tmp_path):
-    env = {"SAMON_CACHE_DIR": str(demo_root), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-m", "reports", "sitrep", "--format", "html",
-                           "--lang", "en,bn", "--out", str(tmp_path)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = _sitrep(demo_root, tmp_path, "--format", "html", "--lang", "en,bn")
     assert done.returncode == 0, done.stderr
     written = sorted(p.name for p in tmp_path.iterdir())
     assert len(written) == 2 and written[1].endswith("_bn.html"), written
     page = (tmp_path / written[1]).read_text(encoding="utf-8")
     assert f"<title>{_catalogue('bn')['Situation report'].string}</title>" in page
-    bad = subprocess.run([sys.executable, "-m", "reports", "sitrep", "--lang", "xx", "--out",
-                          str(tmp_path)], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=300)
+    bad = _sitrep(demo_root, tmp_path, "--lang", "xx")
     assert bad.returncode == 2 and "unknown language 'xx'" in bad.stderr
     assert "Traceback" not in bad.stderr
 
