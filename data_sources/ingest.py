@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from model.access import MARKING_COLUMNS, Marking, widest_share
-from model.i18n import _, number
+from model.i18n import N_, _, number
 from model.ports import FeatureStore
 from model.schema import ReadResult
 
@@ -21,7 +21,7 @@ from .feeds.sources import SOURCES
 from .marking import stamp
 from .pgstore import open_store
 from .settings import Settings
-from .store import FEATURE_TABLES, StoreError
+from .store import FEATURE_TABLES, STORE_TABLES, StoreError
 
 UNFINISHED_AFTER = pd.Timedelta(minutes=30)  # longer than any run takes
 
@@ -81,6 +81,15 @@ def ingest_source(store: FeatureStore, name: str, settings: Settings, fetcher: F
     return counts
 
 
+def _keepable(result: ReadResult, name: str) -> None:
+    """Refuse a kind the store has no table for (places, say), rather than
+    report it added."""
+    if result.kind != "raster" and result.kind not in STORE_TABLES:
+        raise DataSourceError(N_("{kind} stay in your session: the store keeps {kinds} and "
+                                 "rasters"), path=name, kind=result.kind,
+                              kinds=", ".join(STORE_TABLES))
+
+
 def add_file(store: FeatureStore, path: str, fmt: str | None = None, *, marking: Marking) -> dict:
     """Add one file with its marking: tables are upserted (one transaction),
     rasters are catalogued (the raster stays where it is). Logged in the ingest
@@ -91,6 +100,7 @@ def add_file(store: FeatureStore, path: str, fmt: str | None = None, *, marking:
     log_id = store.log_start(name)
     try:
         result = stamp(read_any(path, fmt), marking)
+        _keepable(result, Path(path).name)
     except DataSourceError as exc:
         store.log_finish(log_id, error=exc.message)
         raise
@@ -104,9 +114,7 @@ def keep_result(store: FeatureStore, name: str, result: ReadResult) -> dict:
     catalogued. Logged in the ingest log as 'upload:<agency>:<name>'."""
     from .uploads import safe_name
 
-    if result.kind != "raster" and result.kind not in FEATURE_TABLES:
-        raise DataSourceError(f"{result.kind} stay in your session: the store keeps "
-                              f"{', '.join(FEATURE_TABLES)} and rasters", path=name)
+    _keepable(result, name)
     agency = (result.data.attrs if result.kind == "raster" else result.data)["agency"]
     agency = agency if isinstance(agency, str) else str(agency.iloc[0])
     source = f"upload:{agency}:{safe_name(name)}"
@@ -136,7 +144,7 @@ def _write(store: FeatureStore, log_id: int, source: str, result: ReadResult,
                         **{c: attrs[c] for c in MARKING_COLUMNS})
             store.add_raster(str(raster.resolve()), meta, db)
             counts["inserted"] = 1
-        elif result.kind in FEATURE_TABLES:
+        else:
             for key, value in store.upsert(result.kind, result.data, db).items():
                 counts[key] += value
         store.log_finish(log_id, db, fetched=1, accepted=result.accepted,

@@ -38,6 +38,7 @@ from .demo import cache_root
 from .store import (
     FEATURE_TABLES,
     KEYS,
+    STORE_TABLES,
     StoreError,
     VersionedUpserts,
     _stored,
@@ -47,7 +48,7 @@ from .store import (
 
 _PG_TYPES = {"string": "text", "category": "text", "float64": "double precision",
              "Int64": "bigint", "bool": "boolean"}
-_SECURED = (*FEATURE_TABLES, "raster_catalogue")
+_SECURED = (*STORE_TABLES, "raster_catalogue")
 _MIGRATION_LOCK = 7_311_001  # pg_advisory_xact_lock keys of ours
 _TABLE_LOCK = 7_311_100
 
@@ -70,21 +71,31 @@ def _sharing_rule(table: str) -> str:
             OR ({p}share LIKE 'group:%' AND substr({p}share, 7) = ANY (r.groups))))"""
 
 
+def _create_table(db: psycopg.Connection, kind: str) -> None:
+    cols = ", ".join(f'"{c.name}" {_pg_type(c.dtype)}' for c in TABLES[kind]
+                     if c.name != "geometry")
+    marks = ", ".join(f'"{c}" text' for c in MARKING_COLUMNS)
+    db.execute(f'CREATE TABLE "{kind}" (fid bigserial PRIMARY KEY, '
+               f'geom geometry(Geometry, 4326), {cols}, {marks}, '
+               'content_hash text NOT NULL, version integer NOT NULL, '
+               'current boolean NOT NULL, ingested_at timestamptz NOT NULL)')
+    k1, k2 = KEYS[kind]
+    db.execute(f'CREATE UNIQUE INDEX "{kind}_current_key" ON "{kind}" ("{k1}", "{k2}") '
+               'WHERE current')
+    db.execute(f'CREATE INDEX "{kind}_geom" ON "{kind}" USING gist (geom)')
+    if kind in RECORD_TIME:
+        db.execute(f'CREATE INDEX "{kind}_time" ON "{kind}" ("{RECORD_TIME[kind]}")')
+
+
+def _secure(db: psycopg.Connection, table: str) -> None:
+    db.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
+    db.execute(f'CREATE POLICY sharing ON "{table}" FOR SELECT USING ({_sharing_rule(table)})')
+
+
 def _v1(db: psycopg.Connection) -> None:
     db.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     for kind in FEATURE_TABLES:
-        cols = ", ".join(f'"{c.name}" {_pg_type(c.dtype)}' for c in TABLES[kind]
-                         if c.name != "geometry")
-        marks = ", ".join(f'"{c}" text' for c in MARKING_COLUMNS)
-        db.execute(f'CREATE TABLE "{kind}" (fid bigserial PRIMARY KEY, '
-                   f'geom geometry(Geometry, 4326), {cols}, {marks}, '
-                   'content_hash text NOT NULL, version integer NOT NULL, '
-                   'current boolean NOT NULL, ingested_at timestamptz NOT NULL)')
-        k1, k2 = KEYS[kind]
-        db.execute(f'CREATE UNIQUE INDEX "{kind}_current_key" ON "{kind}" ("{k1}", "{k2}") '
-                   'WHERE current')
-        db.execute(f'CREATE INDEX "{kind}_geom" ON "{kind}" USING gist (geom)')
-        db.execute(f'CREATE INDEX "{kind}_time" ON "{kind}" ("{RECORD_TIME[kind]}")')
+        _create_table(db, kind)
     db.execute("""CREATE TABLE raster_catalogue (id bigserial PRIMARY KEY, path text NOT NULL,
         variable text, units text, crs text, bounds text, time_range text, source text,
         demo boolean NOT NULL DEFAULT false, agency text, agency_country text, tlp text,
@@ -101,9 +112,8 @@ def _v1(db: psycopg.Connection) -> None:
                "country text NOT NULL, groups text[] NOT NULL DEFAULT '{}')")
     db.execute("ALTER TABLE agency_roles ENABLE ROW LEVEL SECURITY")
     db.execute("CREATE POLICY own_role ON agency_roles FOR SELECT USING (role = current_user)")
-    for table in _SECURED:
-        db.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
-        db.execute(f'CREATE POLICY sharing ON "{table}" FOR SELECT USING ({_sharing_rule(table)})')
+    for table in (*FEATURE_TABLES, "raster_catalogue"):
+        _secure(db, table)
 
 
 def _v2(db: psycopg.Connection) -> None:
@@ -116,7 +126,16 @@ def _v2(db: psycopg.Connection) -> None:
                    f'("{RECORD_TIME[kind]}", geom)')
 
 
-MIGRATIONS = [(1, _v1), (2, _v2)]
+def _v3(db: psycopg.Connection) -> None:
+    """Boundaries users keep (their agency's outlines), under the sharing rules;
+    agency roles granted before may read them too."""
+    _create_table(db, "boundaries")
+    _secure(db, "boundaries")
+    for (role,) in db.execute("SELECT role FROM agency_roles").fetchall():
+        db.execute(sql.SQL("GRANT SELECT ON boundaries TO {}").format(sql.Identifier(role)))
+
+
+MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3)]
 
 
 def is_url(location) -> bool:
@@ -185,7 +204,7 @@ class PgStore(VersionedUpserts):
         # Writers of one table take turns, each for its whole transaction: two
         # batches holding the same record never both add a current version.
         db.execute("SELECT pg_advisory_xact_lock(%s)",
-                   (_TABLE_LOCK + FEATURE_TABLES.index(kind),))
+                   (_TABLE_LOCK + STORE_TABLES.index(kind),))
         return super().upsert(kind, frame, db)
 
     def _existing(self, db, kind: str, keys: list[str], key_values: pd.DataFrame
@@ -342,7 +361,7 @@ class PgStore(VersionedUpserts):
         elif bbox is not None:
             corners = ", ".join(f"{arg(float(v))}::float8" for v in bbox)
             where.append(f"geom && ST_MakeEnvelope({corners}, 4326)")
-        if period is not None:
+        if period is not None and kind in RECORD_TIME:  # areas have no date: any period
             col = RECORD_TIME[kind]
             where += [f'"{col}" >= {arg(period.start.isoformat())}::timestamptz',
                       f'"{col}" < {arg(period.end.isoformat())}::timestamptz']
@@ -388,7 +407,7 @@ class PgStore(VersionedUpserts):
 
     def counts(self) -> dict[str, int]:
         return {k: int(self._frame(f'SELECT count(*) AS n FROM "{k}" WHERE current')["n"][0])
-                for k in FEATURE_TABLES}
+                for k in STORE_TABLES}
 
     def change_token(self) -> str:
         row = self.db.execute("SELECT (SELECT max(last_change) FROM table_changes), "

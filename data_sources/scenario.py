@@ -175,10 +175,10 @@ def with_store(base: Scenario, store) -> Scenario:
     """``base`` (the DEMO or a manifest's scenario) plus what users kept in the
     node's store: its records are added to their layers, its rasters replace
     the layers of their variable."""
-    from .store import FEATURE_TABLES
+    from .store import STORE_TABLES
 
     results = []
-    for kind in FEATURE_TABLES:
+    for kind in STORE_TABLES:
         data = store.query(kind).drop(columns=["version", "current"])
         if len(data):
             results.append(("the node's store", ReadResult(kind, "store", str(store.path), data)))

@@ -38,10 +38,14 @@ from model.schema import CATEGORIES, RECORD_TIME, TABLES
 from . import accounts, network_log, warning_log
 from .errors import DataSourceError
 
+# Records: dated, served by the node's API and shared on the network.
 FEATURE_TABLES = ("incidents", "alerts", "tracks", "displacement", "documents")
+# Areas users keep (their agency's boundaries): no date; kept per node.
+AREA_TABLES = ("boundaries",)
+STORE_TABLES = (*FEATURE_TABLES, *AREA_TABLES)
 KEYS = {"incidents": ("source", "source_id"), "alerts": ("source", "source_id"),
         "displacement": ("source", "source_id"), "tracks": ("storm_id", "time"),
-        "documents": ("source", "source_id")}
+        "documents": ("source", "source_id"), "boundaries": ("source", "code")}
 GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
 GPKG_USER_VERSION = 10400  # GeoPackage 1.4
 SRS_4326 = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],'
@@ -82,7 +86,9 @@ def _create_feature_table(db: sqlite3.Connection, kind: str) -> None:
                'current INTEGER NOT NULL, ingested_at DATETIME NOT NULL)')
     key = ", ".join(f'"{k}"' for k in KEYS[kind])
     db.execute(f'CREATE INDEX "{kind}_key" ON "{kind}" ({key}, current)')
-    db.execute(f'CREATE INDEX "{kind}_time" ON "{kind}" ("{RECORD_TIME[kind]}") WHERE current = 1')
+    if kind in RECORD_TIME:
+        db.execute(f'CREATE INDEX "{kind}_time" ON "{kind}" ("{RECORD_TIME[kind]}") '
+                   'WHERE current = 1')
     db.execute(f'CREATE VIRTUAL TABLE "rtree_{kind}_geom" USING rtree(id, minx, maxx, miny, maxy)')
     db.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
                "VALUES (?, 'features', ?, 4326)", (kind, kind))
@@ -185,8 +191,15 @@ def _v9(db: sqlite3.Connection) -> None:
         db.execute('ALTER TABLE "users" ADD COLUMN "language" TEXT')
 
 
+def _v11(db: sqlite3.Connection) -> None:
+    """Boundaries users keep (their agency's outlines), marked like records."""
+    _create_feature_table(db, "boundaries")
+    for col in MARKING_COLUMNS:
+        db.execute(f'ALTER TABLE "boundaries" ADD COLUMN "{col}" TEXT')
+
+
 MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5), (6, _v6), (7, _v7), (8, _v8),
-              (9, _v9), (10, warning_log.add_reasons_column)]
+              (9, _v9), (10, warning_log.add_reasons_column), (11, _v11)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
@@ -315,7 +328,7 @@ class VersionedUpserts:
         """Insert new records, add a new current version of changed ones, skip
         identical ones. Returns counts: inserted, updated, duplicates. Runs in
         the caller's transaction when ``db`` is given, else in its own."""
-        if kind not in FEATURE_TABLES:
+        if kind not in STORE_TABLES:
             raise ValueError(f"no table for kind '{kind}'")
         if db is None:
             with self.transaction() as own:
@@ -613,8 +626,8 @@ class Store(VersionedUpserts):
             join = f' JOIN "rtree_{kind}_geom" r ON r.id = t.fid'
             where += ["r.maxx >= ?", "r.minx <= ?", "r.maxy >= ?", "r.miny <= ?"]
             args += [bbox[0], bbox[2], bbox[1], bbox[3]]
-        col = RECORD_TIME[kind]
-        if period is not None:
+        col = RECORD_TIME.get(kind)
+        if period is not None and col is not None:  # areas have no date: any period
             where += [f't."{col}" >= ?', f't."{col}" < ?']
             args += [_iso_scalar(period.start), _iso_scalar(period.end)]
         cols = ", ".join(f't."{c}"' for c in _stored(kind))
@@ -644,7 +657,7 @@ class Store(VersionedUpserts):
 
     def counts(self) -> dict[str, int]:
         return {k: self.db.execute(f'SELECT count(*) FROM "{k}" WHERE current = 1').fetchone()[0]
-                for k in FEATURE_TABLES}
+                for k in STORE_TABLES}
 
     def change_token(self) -> str:
         """Changes whenever any table changes (a cheap check for auto-refresh)."""

@@ -13,7 +13,7 @@ from model.i18n import N_
 
 from .errors import DataSourceError
 from .pgstore import PgStore, is_url
-from .store import FEATURE_TABLES, KEYS, Store, StoreError, _iso_scalar
+from .store import KEYS, STORE_TABLES, Store, StoreError, _iso_scalar
 
 TABLES = ("raster_catalogue", "ingest_log")
 
@@ -81,13 +81,13 @@ def copy_store(src_location: str, dst_location: str) -> dict[str, int]:
     kind and table. Refuses a destination that holds records already."""
     with open_location(src_location, create=False) as src, \
             open_location(dst_location, create=True) as dst:
-        if any(len(dst.dump(kind)) for kind in FEATURE_TABLES) or \
+        if any(len(dst.dump(kind)) for kind in STORE_TABLES) or \
                 any(len(_table(dst, t)) for t in TABLES):
             raise DataSourceError("already holds records: copy into an empty store",
                                   path=dst_location)
         copied = {}
         with dst.transaction() as db:
-            for kind in FEATURE_TABLES:
+            for kind in STORE_TABLES:
                 frame = src.dump(kind)
                 if len(frame):
                     dst.load(db, kind, frame)
@@ -96,7 +96,7 @@ def copy_store(src_location: str, dst_location: str) -> dict[str, int]:
                 frame = _table(src, name)
                 _load_table(dst, db, name, frame)
                 copied[name] = len(frame)
-        for kind in FEATURE_TABLES:
+        for kind in STORE_TABLES:
             if _fingerprint(src.dump(kind), kind) != _fingerprint(dst.dump(kind), kind):
                 raise DataSourceError(f"the copy of {kind} differs from the source (keys, "
                                       "versions or content hashes)", path=dst_location)

@@ -50,7 +50,8 @@ def read_vector(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read a vector file and return it in EPSG:4326.
 
     A file without a CRS is refused (we cannot know what its numbers mean),
-    except GeoJSON, which is EPSG:4326 by definition (RFC 7946).
+    except GeoJSON, which is EPSG:4326 by definition (RFC 7946), and TopoJSON,
+    which has no CRS member and carries longitude/latitude by convention.
     """
     path = Path(path)
     read_bytes(path)  # clear errors for missing, empty or oversized files
@@ -78,7 +79,7 @@ def read_vector(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
                              "(set SAMON_MAX_VERTICES to raise it)"), path=path, count=vertices,
                           most=most_vertices)
     if frame.crs is None:
-        if path.suffix.lower() in (".geojson", ".json"):
+        if path.suffix.lower() in (".geojson", ".json", ".topojson"):
             frame = frame.set_crs(CRS)
         else:
             raise CRSError(N_("has no coordinate reference system (.prj or SRS missing)"),

@@ -30,7 +30,7 @@ from .borders import international_borders
 from .exposure import ExposureError, exposure, overlap_notes
 from .grid import GridError
 from .hotspots import hotspots, top_hotspots
-from .regions import RegionError
+from .regions import RegionError, finest_areas
 from .views import as_seen
 
 AREA_FIELDS = ("name", "NAME", "shapeName", "ADM2_EN", "ADM1_EN", "NAME_2", "NAME_1", "admin",
@@ -84,8 +84,7 @@ def _hotspots(args) -> dict:
     scenario = service.scenario(service.access.from_token(args.token))
     boundaries = as_seen(scenario, None)["boundaries"]
     top = top_hotspots(cells, international_borders(boundaries[boundaries["admin_level"] == 0]),
-                       args.top, areas=boundaries[boundaries["admin_level"]
-                                                  == boundaries["admin_level"].max()],
+                       args.top, areas=finest_areas(boundaries),
                        places=scenario["places"] if "places" in scenario.layers else None)
     classes = cells["gi_class"].value_counts().reindex(cells["gi_class"].cat.categories)
     return {"h3_res": args.h3_res, "incidents": int(cells["count"].sum()) if len(cells) else 0,

@@ -29,16 +29,28 @@ class RegionError(Said, ValueError):
 PLACES_BUFFER_KM = 30.0
 
 
+def finest_areas(boundaries: gpd.GeoDataFrame, *, admin_only: bool = False
+                 ) -> gpd.GeoDataFrame:
+    """Each country's areas at the finest level loaded for it: one agency's
+    districts do not hide another country's provinces. ``admin_only``: areas
+    below the country level only (a country with none has no rows)."""
+    areas = boundaries[boundaries["admin_level"] > 0] if admin_only else boundaries
+    finest = areas.groupby("iso3", dropna=False)["admin_level"].transform("max")
+    return areas[areas["admin_level"] == finest]
+
+
 def countries_region(boundaries: gpd.GeoDataFrame, iso3: list[str],
-                     places: gpd.GeoDataFrame | None = None) -> Region:
-    """The countries ``iso3``. A country with no polygon in ``boundaries`` (the
-    Maldives at 1:110m) is the land within PLACES_BUFFER_KM of its populated
-    places, and the region's note says so; with no places either, it is an
-    error: never silently the whole region."""
-    level0 = boundaries[boundaries["admin_level"] == 0]
-    chosen = level0[level0["iso3"].isin(iso3)]
-    shapes = list(chosen.geometry.values)
-    missing = [c for c in iso3 if c not in set(chosen["iso3"])]
+                     places: gpd.GeoDataFrame | None = None, *,
+                     shapes: dict[str, shapely.Geometry] | None = None) -> Region:
+    """The countries ``iso3``: their outlines together with their finer areas,
+    which a coarse outline can miss (islands, a coastline drawn at 1:110m). A
+    country with no polygon in ``boundaries`` is the land within
+    PLACES_BUFFER_KM of its populated places, and the region's note says so;
+    with no places either, it is an error: never silently the whole region.
+    ``shapes``: ``country_shapes(boundaries)`` when the caller keeps them."""
+    shapes = country_shapes(boundaries) if shapes is None else shapes
+    parts = [(code, shapes[code]) for code in iso3 if code in shapes]
+    missing = [c for c in iso3 if c not in shapes]
     notes = []
     for code in missing:
         towns = (places[places["country"] == code] if places is not None
@@ -47,14 +59,57 @@ def countries_region(boundaries: gpd.GeoDataFrame, iso3: list[str],
             raise RegionError(N_("no boundary polygon and no populated place for {code}: no "
                                  "area is available for it (load finer boundaries)"), code=code)
         buffered = towns.to_crs(SOUTH_ASIA_EQDC).buffer(PLACES_BUFFER_KM * 1000, quad_segs=16)
-        shapes.append(gpd.GeoSeries(buffered, crs=SOUTH_ASIA_EQDC).to_crs("EPSG:4326")
-                      .union_all())
+        parts.append((code, gpd.GeoSeries(buffered, crs=SOUTH_ASIA_EQDC).to_crs("EPSG:4326")
+                      .union_all()))
         notes.append(Phrase(N_("{code} has no boundary polygon at this scale: its area is taken "
                                "as {km} km around its {count} populated place(s) ({names})."),
                             {"code": code, "km": PLACES_BUFFER_KM, "count": len(towns),
                              "names": ", ".join(towns["name"].astype(str).head(5))}))
-    return Region(", ".join(iso3), shapely.union_all(shapes), tuple(iso3),
-                  whole_countries=True, notes=tuple(notes))
+    return Region(", ".join(iso3), shapely.union_all([shape for _, shape in parts]),
+                  tuple(iso3), whole_countries=True, notes=tuple(notes), parts=tuple(parts))
+
+
+def country_shapes(boundaries: gpd.GeoDataFrame) -> dict[str, shapely.Geometry]:
+    """Each member state's shape: its outline, and what its finer areas
+    (provinces, districts) add where no country's outline reaches (at 1:110m an
+    outline misses islands and cuts coastlines). Between countries the outlines
+    decide, so a point of view's outlines move areas from one to another. The
+    shapes do not overlap: the few slivers where two countries' finer areas,
+    drawn apart, both add the same ground go to the first in alphabetical order."""
+    outlines = boundaries[boundaries["admin_level"] == 0]
+    tree = shapely.STRtree(outlines.geometry.values)
+    members = boundaries[boundaries["iso3"].isin(SAARC_ISO3)]
+    shapes: dict[str, shapely.Geometry] = {}
+    taken = None
+    for code, areas in sorted(members.groupby("iso3"), key=lambda pair: str(pair[0])):
+        own = areas[areas["admin_level"] == 0]
+        finer = areas[areas["admin_level"] > 0]
+        shape = _union_of_levels(own) if len(own) else None
+        if len(finer):
+            added = _union_of_levels(finer)
+            for i in tree.query(added, predicate="intersects"):
+                if outlines["iso3"].iloc[i] != code:
+                    added = shapely.difference(added, outlines.geometry.iloc[i])
+            shape = added if shape is None else shapely.union(shape, added)
+        if taken is not None:
+            shape = shapely.difference(shape, taken)
+        taken = shape if taken is None else shapely.union(taken, shape)
+        shapes[str(code)] = shape
+    return shapes
+
+
+def country_shape(areas: gpd.GeoDataFrame) -> shapely.Geometry:
+    """One country's shape from its areas alone: its outline with its finer areas."""
+    return _union_of_levels(areas)
+
+
+def _union_of_levels(areas: gpd.GeoDataFrame) -> shapely.Geometry:
+    """The union of areas of one or more admin levels. A country's areas of one
+    level tile it, so theirs is a coverage union (a quarter of the time)."""
+    levels = [areas.loc[areas["admin_level"] == level].geometry.values
+              for level in sorted(set(areas["admin_level"]))]
+    return shapely.union_all([shapely.coverage_union_all(shapes) if len(shapes) > 1
+                              else shapes[0] for shapes in levels])
 
 
 def admin_region(boundaries: gpd.GeoDataFrame, codes: list[str]) -> Region:

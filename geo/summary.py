@@ -11,6 +11,7 @@ import pandas as pd
 import shapely
 import xarray as xr
 
+from data_sources.reference import ADMIN1_SOURCE, ADMIN1_VINTAGE
 from model.i18n import N_, Phrase
 from model.needs import NEEDS_COLUMNS, MinimumNeeds, needs_for
 from model.period import Period
@@ -22,7 +23,7 @@ from . import cyclones, displacement, hotspots
 from .borders import international_borders
 from .exposure import OUTSIDE, ExposureError, exposure, overlap_notes
 from .join import area_index, join_areas
-from .regions import countries_region
+from .regions import countries_region, finest_areas
 from .views import as_seen, views
 
 # What the summary keeps of the places: for labels, nearest places and local names.
@@ -33,8 +34,9 @@ def _in_region(frame: gpd.GeoDataFrame, region: Region, country_col: str | None)
     """Records inside the region.
 
     For a region made of whole countries, a record's own country attribute
-    decides (coarse boundaries must not drop a coastal town); otherwise its
-    location does, and unlocated records count when their country is in the region.
+    decides where it has one (coarse boundaries must not drop a coastal town, nor
+    a neighbour's record fall inside a finer province); otherwise its location
+    does, and unlocated records count when their country is in the region.
     """
     located = frame.geometry.notna().to_numpy() & ~frame.geometry.is_empty.to_numpy()
     inside = np.zeros(len(frame), dtype=bool)
@@ -42,25 +44,25 @@ def _in_region(frame: gpd.GeoDataFrame, region: Region, country_col: str | None)
         inside[located] = region.contains(frame.geometry[located])
     if country_col and region.iso3:
         in_countries = frame[country_col].isin(region.iso3).to_numpy()
-        inside |= in_countries if region.whole_countries else (~located & in_countries)
+        if region.whole_countries:
+            inside = np.where(frame[country_col].notna().to_numpy(), in_countries, inside)
+        else:
+            inside |= ~located & in_countries
     return inside
 
 
 def _areas(countries: gpd.GeoDataFrame, region: Region) -> gpd.GeoDataFrame:
-    """The areas figures are broken down by: countries, clipped to the region.
-    A country of the region with no polygon (the Maldives at 1:110m) is the
-    part of the region outside every polygon (see ``countries_region``)."""
+    """The areas figures are broken down by: for whole countries, each one's own
+    shape (``countries_region``); else the countries clipped to the region."""
+    if region.whole_countries and region.parts:
+        names = dict(zip(countries["iso3"], countries["name"], strict=True))
+        return gpd.GeoDataFrame({"iso3": [code for code, _ in region.parts],
+                                 "name": [names.get(code, code) for code, _ in region.parts]},
+                                geometry=[shape for _, shape in region.parts], crs="EPSG:4326")
     level0 = countries[countries["iso3"].isin(region.iso3 or SAARC_ISO3)]
     clipped = level0.copy()
     clipped["geometry"] = shapely.intersection(level0.geometry.values, region.geometry)
     clipped = clipped[~clipped.geometry.is_empty][["iso3", "name", "geometry"]]
-    missing = [c for c in region.iso3 if c not in set(countries["iso3"])]
-    if region.whole_countries and missing:
-        rest = shapely.difference(region.geometry, shapely.union_all(countries.geometry.values))
-        if not rest.is_empty:
-            clipped = pd.concat([clipped, gpd.GeoDataFrame(
-                {"iso3": [" + ".join(missing)], "name": [" + ".join(missing)]},
-                geometry=[rest], crs="EPSG:4326")], ignore_index=True)
     return gpd.GeoDataFrame(clipped.reset_index(drop=True), geometry="geometry",
                             crs="EPSG:4326")
 
@@ -141,9 +143,8 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
 
     cells = hotspots.hotspots(pool, filters.h3_res, period=period,
                               trend_days=filters.trend_days)
-    finest = boundaries[boundaries["admin_level"] == boundaries["admin_level"].max()]
     top = hotspots.top_hotspots(
-        cells, borders, filters.top_n, areas=finest,
+        cells, borders, filters.top_n, areas=finest_areas(boundaries),
         places=scenario["places"] if "places" in scenario.layers else None)
 
     alerts = scenario["alerts"]
@@ -168,7 +169,7 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
         cyclones.storm_at(tracks.iloc[0:0], scenario.as_of)
     step["people_exposed"] = _swath_people(step, scenario["population"], areas)
 
-    admin, admin_overlaps = _admin_table(scenario, filters, region, chosen, current)
+    admin, admin_overlaps = _admin_table(scenario, filters, region, chosen, current, notes)
     overlaps = pd.concat([o for o in (overlaps, admin_overlaps) if len(o)] or [overlaps],
                          ignore_index=True)
     notes.extend(overlap_notes(overlaps))
@@ -191,7 +192,8 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
         displacement_by_cause=displacement.compare(current, previous, "cause"),
         displacement_records=current.reset_index(drop=True),
         sources=scenario.sources(), notes=notes, admin_areas=admin, overlaps=overlaps,
-        views=held,
+        views=held, admin_outlines=finest_areas(boundaries, admin_only=True)[
+            ["iso3", "code", "name", "geometry"]].reset_index(drop=True),
     )
 
 
@@ -240,21 +242,27 @@ def _hazard_columns(scenario: Scenario, filters: Filters, areas: gpd.GeoDataFram
     return overlaps, inside
 
 
-def _admin_table(scenario: Scenario, filters: Filters, region: Region, incidents, current
-                 ) -> tuple[pd.DataFrame | None, pd.DataFrame]:
-    """The same figures per admin area (the finest level loaded), clipped to the
-    region, and the admin areas that overlap."""
+def _admin_table(scenario: Scenario, filters: Filters, region: Region, incidents, current,
+                 notes: list[Phrase]) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """The same figures per admin area (each country's finest level), clipped to the
+    region, and the admin areas that overlap; ``notes`` gets what users should
+    know of the areas (the shipped provinces' vintage)."""
     none = pd.DataFrame(columns=["area_a", "area_b", "km2"])
     boundaries = scenario["boundaries"]
-    admin = boundaries[boundaries["admin_level"] > 0]
+    admin = finest_areas(boundaries, admin_only=True).copy()
     if admin.empty:
         return None, none
-    admin = admin[admin["admin_level"] == admin["admin_level"].max()].copy()
+    if region.whole_countries and region.iso3:
+        # A country's own areas: its outline and a neighbour's provinces, drawn at
+        # other scales, share slivers along the border that are not the country's.
+        admin = admin[admin["iso3"].isin(region.iso3)]
     admin["geometry"] = shapely.intersection(admin.geometry.values, region.geometry)
     admin = admin[~admin.geometry.is_empty].reset_index(drop=True)
     if admin.empty:
         return None, none
     table = pd.DataFrame({"code": [*admin["code"], pd.NA], "area": [*admin["name"], OUTSIDE]})
+    if ADMIN1_SOURCE in set(admin["source"].dropna()):
+        notes.append(ADMIN1_VINTAGE)
     overlaps, _ = _hazard_columns(scenario, filters, admin, "code", table, [])
     for col, frame, weight in (("incidents", incidents, None), ("displaced", current, "figure")):
         located = frame[frame.geometry.notna()]

@@ -121,11 +121,17 @@ def _agencies_note(frame: pd.DataFrame, most: int = 6) -> str | None:
     return f"Shared by {shown}"
 
 
+# Admin areas are drawn simplified to about 2 km (figures use the full outlines):
+# invisible at the zooms a country is seen at, and a third of the bytes.
+ADMIN_DRAWN_TOLERANCE = 0.02  # degrees
+
+
 def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame,
-                     view_text: str = "") -> Layer:
-    """Country outlines (thin) and international borders (thicker; dashed where
-    the data marks a border as disputed); ``view_text``: whose outlines they are,
-    where the data holds several points of view."""
+                     view_text: str = "", admin: gpd.GeoDataFrame | None = None) -> Layer:
+    """Country outlines (thin), admin areas within them (thinner, dotted, named
+    on hover) and international borders (thicker; dashed where the data marks a
+    border as disputed); ``view_text``: whose outlines they are, where the data
+    holds several points of view."""
     disputed = (borders["disputed"].fillna(False).astype(bool) if "disputed" in borders
                 else pd.Series(False, index=borders.index))
     claimed = (countries["disputed"].fillna(False).astype(bool) if "disputed" in countries
@@ -147,6 +153,15 @@ def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame,
                   tooltip={"pair": N_("Border"), "length_km": N_("Length (km)")}),
     ]
     items = [("#222", _("International border")), ("#555", _("Country outline"))]
+    if admin is not None and len(admin):
+        drawn = gpd.GeoDataFrame(admin, geometry=shapely.simplify(
+            admin.geometry.values, ADMIN_DRAWN_TOLERANCE, preserve_topology=True),
+            crs=admin.crs)
+        parts.insert(1, _features(drawn, {"name": drawn["name"], "code": drawn["code"]},
+                                  pane=FILLS, style={"color": "#777", "weight": 0.6,
+                                                     "dashArray": "2 3", "fillOpacity": 0},
+                                  tooltip={"name": N_("Admin area"), "code": N_("Code")}))
+        items.append(("#777", _("Admin area outline (province, district)")))
     if claimed.any():
         items.append(("hatched", _("Disputed area, as the data marks it")))
     return Layer("boundaries", _("Boundaries and borders"), parts,

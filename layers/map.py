@@ -129,7 +129,7 @@ def _situation_map(summary: Summary, options: MapOptions) -> MapSpec:
     layers = []
     if "boundaries" in wanted:
         layers.append(builders.boundaries_layer(summary.countries, summary.borders,
-                                                summary.view_text))
+                                                summary.view_text, summary.admin_outlines))
         layers.append(builders.covered_layer(summary.area_shapes))
     if "displacement" in wanted:
         figures = summary.areas.dropna(subset=["iso3"]).set_index("iso3")["displaced"]

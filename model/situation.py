@@ -56,6 +56,9 @@ class Region:
     iso3: tuple[str, ...] = ()
     whole_countries: bool = False
     notes: tuple[Phrase, ...] = ()
+    # Whole countries: each one's own shape (iso3, geometry), which the figures are
+    # broken down by; their union is ``geometry``.
+    parts: tuple[tuple[str, shapely.Geometry], ...] = ()
 
     @property
     def note(self) -> str | None:
@@ -157,6 +160,8 @@ class Summary:
     sources: pd.DataFrame
     notes: list[Phrase] = field(default_factory=list)  # how figures were made, as phrases
     admin_areas: pd.DataFrame | None = None  # per admin area, when admin boundaries are loaded
+    # Each country's finest admin areas (iso3, code, name, geometry), whole: drawn on the map.
+    admin_outlines: gpd.GeoDataFrame | None = None
     views: tuple[str, ...] = ()  # the boundaries' points of view; Filters.view is the one used
     overlaps: pd.DataFrame | None = None  # area_a, area_b, km2: areas that overlap
     key: str = ""  # identifies the data and filters it was computed from (set by the service)
@@ -188,6 +193,21 @@ class Summary:
 
     def layer_on(self, layer: str) -> bool:
         return layer in self.filters.hazards
+
+    def admin_areas_with_figures(self) -> tuple[pd.DataFrame | None, str]:
+        """The per-admin-area rows with a figure in any column, and a sentence
+        counting the areas with none ('' when every area has one): tables list
+        the first and say the second, so that a few flooded provinces are not
+        lost among a hundred rows of zeros."""
+        table = self.admin_areas
+        if table is None:
+            return None, ""
+        figures = table.drop(columns=["code", "area"]).fillna(0)
+        shown = (figures != 0).any(axis=1)
+        without = int((~shown & table["code"].notna()).sum())  # not the "outside" row
+        return table[shown].reset_index(drop=True), _(
+            "Admin areas of this selection with no figure in any column, not listed: {count}.",
+            count=number(without)) if without else ""
 
     def figure_sources(self, name: str) -> tuple[str, str]:
         """Where a key figure comes from: its sources ('DEMO flood model; DEMO

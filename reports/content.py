@@ -162,6 +162,7 @@ class ReportContent:
     needs: pd.DataFrame  # display-ready minimum needs of the displaced per area
     areas: pd.DataFrame  # display-ready per-country table
     admin_areas: pd.DataFrame | None  # display-ready per-admin-area table, when loaded
+    admin_left_out: str  # how many admin areas have no figure (not listed), or ""
     hotspots: pd.DataFrame
     alerts: pd.DataFrame
     cyclones: pd.DataFrame
@@ -220,8 +221,9 @@ def build_content(summary: Summary, fields: ReportFields) -> ReportContent:
     as_of = summary.as_of
     outside = _("Outside every country polygon")
     areas = _display(summary.areas.drop(columns=["iso3"]), outside)
-    admin = (None if summary.admin_areas is None else
-             _display(summary.admin_areas.drop(columns=["code"]), _("Outside every admin area")))
+    admin, admin_without = summary.admin_areas_with_figures()
+    if admin is not None:
+        admin = _display(admin.drop(columns=["code"]), _("Outside every admin area"))
     hotspots = summary.top_hotspots.reindex(columns=[
         "place", "place_km", "area", "h3", "count", "gi_class", "previous", "recent", "change",
         "border_pair", "border_km"])
@@ -279,7 +281,8 @@ def build_content(summary: Summary, fields: ReportFields) -> ReportContent:
         as_of_local=local,
         highlights=list(fields.highlights) if fields.highlights is not None
         else default_highlights(summary),
-        areas=areas, admin_areas=admin, hotspots=hotspots, alerts=alerts, cyclones=cyclones,
+        areas=areas, admin_areas=admin,
+        admin_left_out=admin_without, hotspots=hotspots, alerts=alerts, cyclones=cyclones,
         sources=sources,
         notes=[*(note.text() for note in summary.notes),
                _("Figures are computed once by the situation service for the dashboard and "

@@ -69,6 +69,8 @@ def outline(content: ReportContent) -> Outline:
     if content.admin_areas is not None:
         blocks += [Block("subheading", w["by_admin"]),
                    *_table(content.admin_areas, w["no_admin"])]
+        if content.admin_left_out:
+            blocks.append(Block("small", content.admin_left_out))
     blocks += [Block("heading", w["needs"]), Block("small", content.needs_note),
                *_table(content.needs, content.needs_empty),
                Block("heading", w["hotspots"]), *_table(content.hotspots, w["no_hotspots"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
@@ -43,6 +44,7 @@ from geo.regions import (
     admin_region,
     corridor_region,
     countries_region,
+    country_shapes,
     parse_region,
     polygon_region,
 )
@@ -116,6 +118,7 @@ class SituationService:
         self._viewed: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._summaries = _LRU(32)
         self._options = _LRU(8)
+        self._regions = _LRU(32)
         self._documents = _LRU(16)
         self._warnings = _LRU(8)
         # Heavy work (a summary) runs at most this many at once, whatever the
@@ -233,19 +236,33 @@ class SituationService:
         """The region chosen: a polygon, else admin areas, else a border corridor,
         else countries; None (every member state) when nothing is chosen.
         ``added``: the user's files (uploaded admin boundaries); ``view``: whose
-        outlines (geo/views.py)."""
-        sc = as_seen(self.scenario_with(added, viewer), view)
-        boundaries = sc["boundaries"]
-        if polygon:
-            return polygon_region(polygon)
-        if admin_codes:
-            return admin_region(boundaries, list(admin_codes))
-        if corridor_km:
-            level0 = boundaries[boundaries["admin_level"] == 0]
-            return corridor_region(level0, corridor_km, corridor_pair)
-        if countries:
-            return countries_region(boundaries, list(countries), _places(sc))
-        return None
+        outlines (geo/views.py). Kept per data, viewer and choice: every page
+        run asks, and a country's shape or a corridor takes a tenth of a second."""
+        viewer = viewer or self.access.nobody()
+
+        def make() -> Region | None:
+            sc = as_seen(self.scenario_with(added, viewer), view)
+            boundaries = sc["boundaries"]
+            if polygon:
+                return polygon_region(polygon)
+            if admin_codes:
+                return admin_region(boundaries, list(admin_codes))
+            if corridor_km:
+                level0 = boundaries[boundaries["admin_level"] == 0]
+                return corridor_region(level0, corridor_km, corridor_pair)
+            if countries:
+                # The member states' shapes, kept for the data: another choice of
+                # countries takes them from there (0.2 s to make).
+                shapes = self._regions.get_or(("shapes", data),
+                                              lambda: country_shapes(boundaries))
+                return countries_region(boundaries, list(countries), _places(sc),
+                                        shapes=shapes)
+            return None
+
+        data = _digest((self.token(), _added_key(added), viewer.key(), view))
+        key = _digest((data, tuple(countries), tuple(admin_codes), corridor_km, corridor_pair,
+                       json.dumps(polygon, sort_keys=True)))
+        return self._regions.get_or(key, make)
 
     # -- figures ------------------------------------------------------------------------
 

@@ -502,6 +502,43 @@ def test_the_hotspot_command_line_needs_a_login_when_access_is_on(node, demo, mo
     assert run(geo_main, "hotspots", path).returncode == 0
 
 
+def test_kept_boundaries_come_back_after_a_restart_for_those_who_may_see_them(node, tmp_path):
+    """An agency's district outlines kept in the node's store: after a restart
+    (a new service) its country sees them in the area choice and the per-area
+    table, in place of the shipped provinces; another country does not."""
+    import json
+
+    from data_sources.boundaries import read_boundaries
+    from service import SituationService
+
+    path = tmp_path / "sindh_districts.geojson"
+    boxes = {"PK-KHI": ("Karachi", [66.6, 24.7, 67.6, 25.6]),
+             "PK-HYD": ("Hyderabad", [68.0, 25.2, 68.8, 25.8])}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"admin_level": 2, "iso3": "PAK", "code": code,
+                                           "name": name},
+         "geometry": {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n],
+                                                          [w, s]]]}}
+        for code, (name, (w, s, e, n)) in boxes.items()]}), encoding="utf-8")
+    service = SituationService(node.settings)
+    sana = node.from_token(node.create_token("sana", hours=1))  # analyst, NDMA-PK
+    marked = service.mark_upload(path.name, read_boundaries(path), sana, "amber", "country")
+    assert service.keep_upload(path.name, marked, sana)["inserted"] == 2
+
+    restarted = SituationService(node.settings)
+    pakistan = Viewer("p", agency="PDMA-SINDH", country="PAK")
+    india = Viewer("i", agency="NDMA-IN", country="IND")
+    assert {"PK-KHI", "PK-HYD"} <= set(restarted.options(viewer=pakistan).admin_areas)
+    assert not {"PK-KHI", "PK-HYD"} & set(restarted.options(viewer=india).admin_areas)
+    region = restarted.region(countries=["PAK"], viewer=pakistan)
+    table = restarted.summary(Filters(region=region), viewer=pakistan).admin_areas
+    assert table["code"].dropna().tolist() == ["PK-KHI", "PK-HYD"]  # Pakistan's finest level
+    india_view = restarted.summary(Filters(region=restarted.region(countries=["IND"],
+                                                                   viewer=india)),
+                                   viewer=india).admin_areas
+    assert len(india_view["code"].dropna()) == 35  # India's shipped states
+
+
 def test_a_kept_upload_is_shared_as_marked_and_a_hidden_raster_falls_back(node, demo,
                                                                            tmp_path):
     from data_sources.incidents import read_points

@@ -380,3 +380,24 @@ def test_the_language_chosen_in_the_sidebar_stays_in_the_link(page, server):
     page.reload()  # the link alone brings the language back
     page.locator("h1", has_text="পরিস্থিতির সারসংক্ষেপ").wait_for(timeout=60_000)
     assert page.left_localhost == []
+
+
+def test_provinces_out_of_the_box_in_the_table_and_on_the_map(page, server):
+    """A Pakistan link: the per-province table holds Sind's flood figures and says
+    how old the outlines are; the map outlines the provinces and names one on hover."""
+    page.goto(f"{server}/?countries=PAK")
+    frame = wait_for_map(page)
+    page.get_by_text("By admin area").wait_for(timeout=60_000)
+    provinces = page.locator('[data-testid="stTable"]', has_text="Baluchistan")
+    table = provinces.inner_text()
+    assert "Sind" in table and "N.W.F.P." in table and "Rajasthan" not in table
+    page.get_by_text("Method notes").click()
+    page.get_by_text("Nepal's 14 zones before its 7 provinces").wait_for(timeout=10_000)
+    drawn = frame.evaluate("""() => Object.values(window.map._layers).filter(
+        l => l.feature && l.feature.properties && l.feature.properties.code === 'PK.SD').length""")
+    assert drawn == 1
+    legend = map_frame(page).locator(".samon-legends").inner_text()
+    assert "Admin area outline (province, district)" in legend
+    provinces.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "provinces_pakistan.png"), full_page=True)
+    assert page.left_localhost == []

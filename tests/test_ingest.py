@@ -176,7 +176,7 @@ def test_ibtracs_hdx_reliefweb_and_acled(server, env):
     acled = ingest_source(store, "acled", settings, fetcher)
     assert acled["inserted"] == 1
     assert store.counts() == {"incidents": 1, "alerts": 1, "tracks": 3, "displacement": 1,
-                              "documents": 1}
+                              "documents": 1, "boundaries": 0}
     # The key travels in the query string, but never into logs or messages.
     assert any("SECRET-KEY-123" in r for r in server.requests)
     server.serve("/acled", b"", fail_times=5)

@@ -20,6 +20,7 @@ from data_sources.alerts import read_cap
 from data_sources.settings import Settings
 from data_sources.store import Store
 from geo.exposure import OUTSIDE, exposure
+from geo.regions import parse_region
 from model.situation import KEY_FIGURES, Filters
 from reports.__main__ import main as reports_main
 from reports.bundle import write_bundle
@@ -103,26 +104,34 @@ def test_documents_are_cached_by_summary_and_fields(service):
 
 # -- 4. The Maldives: its own area, never the whole region ----------------------------------
 
-def test_maldives_is_its_own_area_with_a_note(service):
+def test_maldives_is_its_own_area_by_its_atolls(service, demo):
     everything = service.summary()
     mdv = service.summary(Filters(region=service.parse_region("MDV")))
-    assert mdv.region.note and "30 km around" in mdv.region.note and "Male" in mdv.region.note
+    # No polygon at 1:110m, but its 21 atolls ship with the program.
+    assert mdv.region.note is None
     west, south, east, north = mdv.region_bounds
-    assert 72.9 < west and east < 74.1 and 3.8 < south and north < 4.6
+    assert 72.6 < west and east < 73.8 and -0.8 < south and 7.0 < north < 7.2
     assert mdv.key_figures["incidents"] == 0
     assert mdv.key_figures["people_exposed_cyclone"] == 0
     assert everything.key_figures["incidents"] > 0
     assert mdv.areas["iso3"].dropna().tolist() == ["MDV"]
-    assert any("MDV has no boundary polygon" in str(n) for n in mdv.notes)
+    # With no polygon of it at all, 30 km around its places stand in, and a note says so.
+    boundaries = demo["boundaries"]
+    region = parse_region("MDV", boundaries[boundaries["iso3"] != "MDV"], demo["places"])
+    assert region.note and "30 km around" in region.note and "Male" in region.note
+    assert "MDV has no boundary polygon" in region.note
 
 
 @pytest.mark.slow
-def test_maldives_link_in_the_dashboard_shows_the_note(app):
+def test_maldives_link_in_the_dashboard_shows_its_atolls(app):
     app.query_params["countries"] = "MDV"
     at = app.run()
     assert not at.exception
-    assert any("no boundary polygon" in i.value for i in at.info)
+    assert not any("no boundary polygon" in i.value for i in at.info)
     assert {m.label: m.value for m in at.metric}["Border incidents"] == "0"
+    # Its 21 atolls are its admin areas; none has a figure, so they are counted, not listed.
+    assert any(c.value == "Admin areas of this selection with no figure in any column, not "
+               "listed: 21." for c in at.caption)
 
 
 # -- 5. The bundle shows what the summary shows ----------------------------------------------

@@ -30,7 +30,13 @@ def _marked(demo) -> dict[str, pd.DataFrame]:
     incidents["tlp"] = [tlps[i % 5] for i in range(n)]
     incidents["agency"] = [f"DEMO-{c}" for c in incidents["country"]]
     incidents["agency_country"] = incidents["country"].astype(str)
-    return {"incidents": incidents, "displacement": demo["displacement"]}
+    # Provinces kept by agencies, one kind of marking each (keyed by code).
+    areas = demo["boundaries"][demo["boundaries"]["admin_level"] == 1].head(10).copy()
+    areas["share"] = [shares[i % 5] for i in range(len(areas))]
+    areas["tlp"] = [tlps[i % 5] for i in range(len(areas))]
+    areas["agency"] = ["DEMO-PAK", "DEMO-BGD"] * (len(areas) // 2)
+    areas["agency_country"] = areas["agency"].str[5:]
+    return {"incidents": incidents, "displacement": demo["displacement"], "boundaries": areas}
 
 
 def test_agency_roles_see_what_the_sharing_rules_allow_them_in_sql(postgis_url, demo):
@@ -56,8 +62,9 @@ def test_agency_roles_see_what_the_sharing_rules_allow_them_in_sql(postgis_url, 
             netloc = f"{role}:{tag}@{url.hostname}:{url.port or 5432}"
             with psycopg.connect(urlunsplit(url._replace(netloc=netloc))) as db:
                 for kind, frame in data.items():
-                    seen = {r[0] for r in db.execute(f'SELECT id FROM "{kind}" WHERE current')}
-                    assert seen == set(frame.loc[visible(frame, viewer), "id"]), (role, kind)
+                    key = "code" if kind == "boundaries" else "id"
+                    seen = {r[0] for r in db.execute(f'SELECT {key} FROM "{kind}" WHERE current')}
+                    assert seen == set(frame.loc[visible(frame, viewer), key]), (role, kind)
                 # Nor can the role read which agency another role stands for.
                 assert [r[0] for r in db.execute("SELECT role FROM agency_roles")] == [role]
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -146,7 +153,10 @@ def test_a_store_copied_there_and_back_loses_nothing(postgis_url, tmp_path, demo
         s.upsert("incidents", changed)  # five records with a second version
         s.upsert("alerts", demo["alerts"])
         s.upsert("tracks", demo["tracks"])
-        before = {k: s.dump(k) for k in ("incidents", "alerts", "tracks")}
+        areas = demo["boundaries"][demo["boundaries"]["admin_level"] == 1].head(4)
+        s.upsert("boundaries", areas.assign(**{c: getattr(marking, c) for c in
+                                               ("agency", "agency_country", "tlp", "share")}))
+        before = {k: s.dump(k) for k in ("incidents", "alerts", "tracks", "boundaries")}
     proc = run(data_main, "store", "copy", source, postgis_url)
     assert proc.returncode == 0, proc.stdout
     assert "copied and checked: incidents 3,005, alerts 3, tracks 25" in proc.stdout

@@ -49,6 +49,41 @@ def test_upsert_is_idempotent_and_keeps_history(store, demo):
     assert len(store.query("incidents", history=True)) == 3001
 
 
+def _areas(names: list[str], source: str = "NDMA-PK districts") -> gpd.GeoDataFrame:
+    from data_sources.validate import conform
+
+    n = len(names)
+    data = conform("boundaries", {
+        "admin_level": pd.Series([2] * n), "iso3": pd.Series(["PAK"] * n),
+        "code": pd.Series([f"PK{i}" for i in range(n)]), "name": pd.Series(names),
+        "source": pd.Series([source] * n)},
+        [shapely.box(67 + i, 24, 68 + i, 25) for i in range(n)])
+    for col, value in (("agency", "NDMA-PK"), ("agency_country", "PAK"),
+                       ("tlp", "TLP:AMBER"), ("share", "country")):
+        data[col] = pd.Series(value, index=data.index, dtype="string")
+    return data
+
+
+def test_boundaries_are_kept_with_history_and_have_no_date(store):
+    """A user's outlines: upserted by (source, code) like records, a renamed area
+    a new version; any period holds them (areas have no date)."""
+    areas = _areas(["Karachi", "Thatta", "Badin"])
+    assert store.upsert("boundaries", areas) == {"inserted": 3, "updated": 0,
+                                                 "duplicates": 0}
+    assert store.upsert("boundaries", areas)["duplicates"] == 3
+    renamed = areas.copy()
+    renamed.loc[1, "name"] = "Thatta District"
+    assert store.upsert("boundaries", renamed)["updated"] == 1
+    back = store.query("boundaries", period=Period(pd.Timestamp("2026-09-01", tz="UTC"),
+                                                   pd.Timestamp("2026-09-02", tz="UTC")))
+    back = back.sort_values("code").reset_index(drop=True)
+    assert back["name"].tolist() == ["Karachi", "Thatta District", "Badin"]
+    assert back["version"].tolist() == [1, 2, 1]
+    assert back["admin_level"].tolist() == [2, 2, 2] and back.geometry.equals(areas.geometry)
+    assert store.counts()["boundaries"] == 3
+    assert len(store.query("boundaries", history=True)) == 4
+
+
 def test_round_trip_keeps_the_canonical_table(store, demo):
     store.upsert("alerts", demo["alerts"])
     back = store.query("alerts").drop(columns=["version", "current"]).sort_values("id")
@@ -124,7 +159,7 @@ def test_migration_from_an_older_schema(tmp_path, demo, monkeypatch):
         assert old.schema_version == 1
     monkeypatch.undo()
     with Store(path) as new:
-        assert new.schema_version == SCHEMA_VERSION == 10
+        assert new.schema_version == SCHEMA_VERSION == 11
         assert new.counts()["incidents"] == 10
         # v5: records from before markings were shown to everyone, and stay public.
         marks = new.query("incidents")[["agency", "agency_country", "tlp", "share"]]
@@ -136,6 +171,8 @@ def test_migration_from_an_older_schema(tmp_path, demo, monkeypatch):
         assert new.counts()["documents"] == 0  # the table v3 added
         assert not WarningLog(new).any_run()  # v6: the early-warning tables, empty
         assert "forecast" in new.query("tracks").columns  # v7
+        assert new.counts()["boundaries"] == 0  # v11: the table for users' outlines
+        assert "tlp" in new.query("boundaries").columns
 
 
 def test_v10_keeps_the_reasons_of_messages_sent_before_it(tmp_path, monkeypatch):

@@ -1,10 +1,12 @@
+import geopandas as gpd
 import pandas as pd
 import pytest
 
 from geo.exposure import OUTSIDE, exposure
-from geo.regions import parse_region
+from geo.regions import countries_region, country_shape, parse_region
 from geo.summary import situation_summary
 from model.period import Period
+from model.schema import SAARC_ISO3
 from model.situation import KEY_FIGURES, Filters
 
 
@@ -17,10 +19,9 @@ def test_default_view_covers_saarc_last_90_days(demo, default):
     assert default.demo
     assert default.period == Period(demo.as_of - pd.Timedelta(days=90), demo.as_of)
     assert set(default.key_figures) == set(KEY_FIGURES)
-    # The Maldives have no polygon at 1:110m: 30 km around Male stands in, and a note says so.
-    assert default.areas["iso3"].dropna().tolist() == ["IND", "BGD", "BTN", "NPL", "PAK", "AFG",
-                                                       "LKA", "MDV"]
-    assert any("MDV has no boundary polygon" in str(n) for n in default.notes)
+    # Each country with its provinces; the Maldives, with no polygon at 1:110m, by its atolls.
+    assert default.areas["iso3"].dropna().tolist() == list(SAARC_ISO3)
+    assert not any("has no boundary polygon" in str(n) for n in default.notes)
 
 
 def test_key_figures_are_the_sums_of_the_area_table(default):
@@ -35,7 +36,9 @@ def test_key_figures_are_the_sums_of_the_area_table(default):
 
 def test_flood_figure_is_the_exposure_function(demo, default):
     areas = demo["boundaries"]
-    pak = areas[areas["iso3"] == "PAK"][["name", "geometry"]]
+    # Pakistan: its outline together with its provinces.
+    pak = gpd.GeoDataFrame({"name": ["Pakistan"]}, crs="EPSG:4326",
+                           geometry=[country_shape(areas[areas["iso3"] == "PAK"])])
     direct = exposure(demo["flood"], 0.5, pak, population=demo["population"])
     row = default.areas.set_index("area").loc["Pakistan"]
     assert row["people_exposed_flood"] == pytest.approx(
@@ -116,15 +119,19 @@ def test_admin_areas_get_their_own_table(demo):
                                    "name": pd.Series(["Sindh", "Punjab"]),
                                    "source": pd.Series(["test", "test"])}, boxes)
     scenario = with_results(demo, [("adm1", ReadResult("boundaries", "vector", "x", admin))])
-    view = situation_summary(scenario)
+    # Pakistan's own areas: the two boxes replaced the shipped provinces.
+    region = countries_region(scenario["boundaries"], ["PAK"])
+    view = situation_summary(scenario, Filters(region=region))
     table = view.admin_areas.set_index("code")
-    assert list(table.index[:2]) == ["PK2", "PK3"]
+    assert list(table.index[:2]) == ["PK2", "PK3"] and len(table) == 3
     # The flood is in Sindh: the admin table puts it there, and it matches Pakistan's
     # figure in the country table up to the flood cells outside both boxes.
     assert table.loc["PK2", "people_exposed_flood"] > 0.9 * view.key_figures[
         "people_exposed_flood"]
     assert table.loc["PK3", "people_exposed_flood"] == 0
-    inside = gpd.GeoSeries(boxes, crs="EPSG:4326").union_all()
+    # The boxes as the region clips them: Pakistan's shape, not India's provinces.
+    inside = gpd.GeoSeries(boxes, crs="EPSG:4326").union_all().intersection(
+        region.geometry)
     expected = int(view.incidents.geometry.intersects(inside).sum())
     assert table["incidents"].iloc[:2].sum() == expected
 

@@ -82,7 +82,9 @@ def test_a_view_moves_the_per_area_figures_and_is_named(with_india_view):
              for s, x in (("own", neutral), ("IND", seen))}
     moved = flood["own"]["PAK"] - flood["IND"]["PAK"]
     assert moved > 100_000  # the DEMO flood lies in the lower Indus
-    assert flood["IND"]["IND"] - flood["own"]["IND"] == pytest.approx(moved)
+    # Up to the coast the 1:110m outlines leave out: there Sind, a finer area no outline
+    # covers, stays Pakistan's whatever the view (a few dozen people of 6.3 million).
+    assert flood["IND"]["IND"] - flood["own"]["IND"] == pytest.approx(moved, abs=100)
     assert seen.key_figures["people_exposed_flood"] == pytest.approx(
         neutral.key_figures["people_exposed_flood"])  # the region holds both: same total
     assert neutral.views == seen.views == ("IND",)

@@ -20,11 +20,11 @@ if "alerts" in ctx.choice.hazards:
     components.alerts_list(ctx.summary)
 
 st.subheader(_("By area"))
-table = ctx.summary.areas.drop(columns=["iso3"]).rename(columns={
-    "area": _("Area"), "flood_km2": _("Flooded km²"),
-    "people_exposed_flood": _("People exposed (flood)"), "cyclone_km2": _("Cyclone km²"),
-    "people_exposed_cyclone": _("People exposed (cyclone)"), "incidents": _("Incidents"),
-    "displaced": _("Displaced")})
+COLUMNS = {"area": _("Area"), "flood_km2": _("Flooded km²"),
+           "people_exposed_flood": _("People exposed (flood)"), "cyclone_km2": _("Cyclone km²"),
+           "people_exposed_cyclone": _("People exposed (cyclone)"), "incidents": _("Incidents"),
+           "displaced": _("Displaced")}
+table = ctx.summary.areas.drop(columns=["iso3"]).rename(columns=COLUMNS)
 
 
 def figure(value) -> str:
@@ -33,10 +33,14 @@ def figure(value) -> str:
 
 # A static table: light to load on poor connections (no data-grid bundle).
 st.table(table.set_index(_("Area")).style.format(figure))
-if ctx.summary.admin_areas is not None:
+admin, without = ctx.summary.admin_areas_with_figures()
+if admin is not None:
     st.subheader(_("By admin area"))
-    admin = ctx.summary.admin_areas.drop(columns=["code"]).set_index("area")
-    st.table(admin.style.format(figure))
+    if len(admin):
+        st.table(admin.drop(columns=["code"]).rename(columns=COLUMNS).set_index(_("Area"))
+                 .style.format(figure))
+    if without:
+        st.caption(without)
 st.caption(_("'outside any area' holds hazard cells and records outside every country "
              "polygon (sea, neighbours, or just off a coarse coastline), so columns add up."))
 st.subheader(_("Minimum needs of the displaced"))
