@@ -63,6 +63,7 @@ class _LRU(OrderedDict):
 
 _OVERLAYS = _LRU()
 _POPULATION = _LRU()
+_OVERLAPS = _LRU()  # one area set meets several hazards, thresholds and swaths
 
 
 @dataclass
@@ -90,7 +91,7 @@ class Overlay:
 
 def clear_caches() -> None:
     """Forget cached overlays, re-gridded populations and cell areas."""
-    for cache in (_OVERLAYS, _POPULATION):
+    for cache in (_OVERLAYS, _POPULATION, _OVERLAPS):
         cache.clear()
 
 
@@ -202,10 +203,16 @@ class Exposure:
         return {c: self.inside[c] + float(outside[c]) for c in FIGURES}
 
 
+# Shared ground below this is rounding where one outline was cut from another
+# (areas of 1e-11 km²), not an overlap: the areas touch.
+OVERLAP_MIN_KM2 = 0.01
+
+
 def area_overlaps(areas: gpd.GeoDataFrame, area_field: str) -> pd.DataFrame:
     """Pairs of areas whose interiors overlap, with the shared area in km² (on
     the ellipsoid): area_a, area_b (names), km2, and a, b (their positions).
-    Areas that only touch along an edge do not overlap."""
+    Areas that only touch along an edge, or share less than OVERLAP_MIN_KM2,
+    do not overlap."""
     geoms = areas.to_crs("EPSG:4326").geometry.values
     a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     pairs = a < b
@@ -213,9 +220,11 @@ def area_overlaps(areas: gpd.GeoDataFrame, area_field: str) -> pd.DataFrame:
     interior = shapely.relate_pattern(geoms[a], geoms[b], "2********")
     a, b = a[interior], b[interior]
     names = areas[area_field].astype(str).to_numpy()
-    km2 = [abs(GEOD.geometry_area_perimeter(g)[0]) / 1e6
-           for g in shapely.intersection(geoms[a], geoms[b])]
-    return pd.DataFrame({"area_a": names[a], "area_b": names[b], "km2": km2, "a": a, "b": b})
+    km2 = np.array([abs(GEOD.geometry_area_perimeter(g)[0]) / 1e6
+                    for g in shapely.intersection(geoms[a], geoms[b])], dtype=float)
+    real = km2 >= OVERLAP_MIN_KM2
+    return pd.DataFrame({"area_a": names[a][real], "area_b": names[b][real], "km2": km2[real],
+                         "a": a[real], "b": b[real]})
 
 
 def overlap_notes(overlaps: pd.DataFrame) -> list[Phrase]:
@@ -284,7 +293,9 @@ def exposure(
     grid = Grid.of(hazard2d)
     _check_overlap(grid, areas)
     areas = areas.reset_index(drop=True)
-    overlaps = area_overlaps(areas, area_field) if area_field in areas else pd.DataFrame()
+    overlaps = _OVERLAPS.get_or((fingerprint.of_frame(areas, [area_field]), area_field),
+                                lambda: area_overlaps(areas, area_field)) \
+        if area_field in areas else pd.DataFrame()
     # Each overlay: (areas burned together, position of each in ``areas``).
     if overlaps.empty:
         parts = [(areas, np.arange(len(areas)))]

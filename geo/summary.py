@@ -3,6 +3,8 @@ computed here once for a set of filters (called by the situation service)."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 
 import geopandas as gpd
@@ -19,9 +21,9 @@ from model.scenario import Scenario
 from model.schema import SAARC_ISO3
 from model.situation import HAZARD_LAYER_NAMES, KEY_FIGURES, Filters, Region, Summary
 
-from . import cyclones, displacement, hotspots
+from . import cyclones, displacement, fingerprint, hotspots
 from .borders import international_borders
-from .exposure import OUTSIDE, ExposureError, exposure, overlap_notes
+from .exposure import FIGURES, OUTSIDE, Exposure, ExposureError, exposure, overlap_notes
 from .join import area_index, join_areas
 from .regions import countries_region, finest_areas
 from .views import as_seen, views
@@ -119,7 +121,7 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
     table.loc[len(table)] = [pd.NA, OUTSIDE]
     key = {k: 0.0 for k in KEY_FIGURES}
     overlaps, inside = _hazard_columns(scenario, filters, areas, "name", table, notes,
-                                       scheduler)
+                                       scheduler, by_country=bool(region.parts))
     # Cells outside every area lie outside the region (sea, neighbours, or off a
     # coarse coastline): shown in the table so it adds up, not in the key figure.
     in_areas = table["area"] != OUTSIDE
@@ -210,13 +212,69 @@ def _raster(scenario: Scenario, layer: str, on) -> xr.DataArray | None:
     return scenario[layer] if wanted in on and layer in scenario.layers else None
 
 
+_BY_COUNTRY: OrderedDict[tuple, Exposure | ExposureError] = OrderedDict()
+_BY_COUNTRY_KEPT = 64  # countries x hazards x thresholds
+_BY_COUNTRY_LOCK = threading.Lock()
+
+
+def _exposure_by_country(hazard: xr.DataArray, threshold: float, areas: gpd.GeoDataFrame,
+                         field: str, population: xr.DataArray,
+                         scheduler: str | None) -> Exposure:
+    """``exposure`` of areas that lie in separate countries, computed and kept
+    country by country: another choice of countries reuses each one's figures
+    (a filter change removing a country recomputes none). The countries' areas
+    must not overlap each other (whole countries: ``countries_region``); the
+    OUTSIDE row and ``inside`` are those of all areas together (the OUTSIDE km²
+    is the raster's total less the areas': both at the engine's cell-area
+    precision, 1e-5 of the total, so it may differ by that from one overlay of
+    all the areas; every area's row and all people figures are the same)."""
+    raster = (fingerprint.of_raster(hazard), threshold, fingerprint.of_raster(population),
+              field, scheduler)
+    results: list[tuple[np.ndarray, Exposure]] = []
+    missed: list[ExposureError] = []
+    for _, group in areas.groupby("iso3", sort=False):
+        key = (*raster, fingerprint.of_frame(group, [field]))
+        with _BY_COUNTRY_LOCK:
+            result = _BY_COUNTRY.get(key)
+        if result is None:
+            try:
+                result = exposure(hazard, threshold, group, field, population=population,
+                                  scheduler=scheduler)
+            except ExposureError as exc:  # the hazard does not reach this country
+                result = exc
+            with _BY_COUNTRY_LOCK:
+                _BY_COUNTRY[key] = result
+                while len(_BY_COUNTRY) > _BY_COUNTRY_KEPT:
+                    _BY_COUNTRY.popitem(last=False)
+        if isinstance(result, ExposureError):
+            missed.append(result)
+        else:
+            results.append((areas.index.get_indexer(group.index), result))
+    if not results:  # it reaches none of them: as for all the areas at once
+        raise missed[0]
+    table = pd.DataFrame({"area": [*areas[field].astype(str), OUTSIDE]})
+    inside = {c: sum(r.inside[c] for _, r in results) for c in FIGURES}
+    totals = results[0][1].totals  # the whole raster: the same from every country
+    for col in FIGURES:
+        values = np.zeros(len(areas) + 1)
+        for positions, result in results:
+            values[positions] = result.table[col].to_numpy()[:-1]
+        values[-1] = totals[col] - inside[col]
+        table[col] = values
+    first = results[0][1]
+    return Exposure(table, threshold, first.units, inside,
+                    pd.concat([r.overlaps for _, r in results], ignore_index=True), first.notes)
+
+
 def _hazard_columns(scenario: Scenario, filters: Filters, areas: gpd.GeoDataFrame,
                     field: str, table: pd.DataFrame, notes: list[Phrase],
-                    scheduler: str | None = None) -> tuple[pd.DataFrame, dict[str, float]]:
+                    scheduler: str | None = None, *, by_country: bool = False
+                    ) -> tuple[pd.DataFrame, dict[str, float]]:
     """Add <hazard>_km2 and people_exposed_<hazard> columns to ``table`` (one row
     per area, then OUTSIDE) for each hazard layer chosen and loaded. Returns
     the overlapping pairs of areas (area_a, area_b, km2) and, per hazard, the
-    people exposed inside any area with each cell counted once."""
+    people exposed inside any area with each cell counted once. ``by_country``:
+    the areas of different countries do not overlap (``_exposure_by_country``)."""
     overlaps = pd.DataFrame(columns=["area_a", "area_b", "km2"])
     inside: dict[str, float] = {}
     for hazard, layer, threshold in (("flood", "flood", filters.flood_threshold_m),
@@ -224,8 +282,8 @@ def _hazard_columns(scenario: Scenario, filters: Filters, areas: gpd.GeoDataFram
         if hazard not in filters.hazards or layer not in scenario.layers:
             continue
         try:
-            result = exposure(scenario[layer], threshold, areas, field,
-                              population=scenario["population"], scheduler=scheduler)
+            result = (_exposure_by_country if by_country else _exposure)(
+                scenario[layer], threshold, areas, field, scenario["population"], scheduler)
         except ExposureError:  # the hazard lies outside the region: nobody exposed
             table[f"{hazard}_km2"] = 0.0
             table[f"people_exposed_{hazard}"] = 0.0
@@ -242,6 +300,12 @@ def _hazard_columns(scenario: Scenario, filters: Filters, areas: gpd.GeoDataFram
     return overlaps, inside
 
 
+def _exposure(hazard: xr.DataArray, threshold: float, areas: gpd.GeoDataFrame, field: str,
+              population: xr.DataArray, scheduler: str | None) -> Exposure:
+    return exposure(hazard, threshold, areas, field, population=population,
+                    scheduler=scheduler)
+
+
 def _admin_table(scenario: Scenario, filters: Filters, region: Region, incidents, current,
                  notes: list[Phrase]) -> tuple[pd.DataFrame | None, pd.DataFrame]:
     """The same figures per admin area (each country's finest level), clipped to the
@@ -252,18 +316,23 @@ def _admin_table(scenario: Scenario, filters: Filters, region: Region, incidents
     admin = finest_areas(boundaries, admin_only=True).copy()
     if admin.empty:
         return None, none
-    if region.whole_countries and region.iso3:
-        # A country's own areas: its outline and a neighbour's provinces, drawn at
-        # other scales, share slivers along the border that are not the country's.
-        admin = admin[admin["iso3"].isin(region.iso3)]
-    admin["geometry"] = shapely.intersection(admin.geometry.values, region.geometry)
+    if region.whole_countries and region.parts:
+        # A country's own areas, within its own shape: countries' areas drawn apart
+        # share slivers along borders, which would count twice.
+        shapes = dict(region.parts)
+        admin = admin[admin["iso3"].isin(list(shapes))]
+        within = [shapes[code] for code in admin["iso3"]]
+    else:
+        within = [region.geometry] * len(admin)
+    admin["geometry"] = shapely.intersection(admin.geometry.values, within)
     admin = admin[~admin.geometry.is_empty].reset_index(drop=True)
     if admin.empty:
         return None, none
     table = pd.DataFrame({"code": [*admin["code"], pd.NA], "area": [*admin["name"], OUTSIDE]})
     if ADMIN1_SOURCE in set(admin["source"].dropna()):
         notes.append(ADMIN1_VINTAGE)
-    overlaps, _ = _hazard_columns(scenario, filters, admin, "code", table, [])
+    overlaps, _ = _hazard_columns(scenario, filters, admin, "code", table, [],
+                                  by_country=bool(region.whole_countries and region.parts))
     for col, frame, weight in (("incidents", incidents, None), ("displaced", current, "figure")):
         located = frame[frame.geometry.notna()]
         idx = area_index(located.geometry, admin) if len(located) else np.zeros(0, int)

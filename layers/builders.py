@@ -5,7 +5,10 @@ situation summary) and canonical tables; they compute no figures themselves."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -64,6 +67,35 @@ class Layer:
     legend: str | None = None
 
 
+# Areas made of provinces are drawn simplified to about 2 km (figures use the full
+# outlines): invisible at the zooms a country is seen at, and a third of the bytes.
+DRAWN_TOLERANCE = 0.02  # degrees
+
+
+_DRAWN: OrderedDict[bytes, shapely.Geometry] = OrderedDict()
+_DRAWN_KEPT = 1024  # shapes: every member state's provinces and countries, several times over
+_DRAWN_LOCK = threading.Lock()
+
+
+def _drawn(geoms: np.ndarray) -> list:
+    """Each area simplified to DRAWN_TOLERANCE, kept by its exact shape: the same
+    provinces and countries come back with every filter change."""
+    keys = [hashlib.blake2b(w, digest_size=16).digest() if w is not None else b""
+            for w in shapely.to_wkb(geoms)]
+    out = []
+    for key, geom in zip(keys, geoms, strict=True):
+        with _DRAWN_LOCK:
+            done = _DRAWN.get(key)
+        if done is None:
+            done = shapely.simplify(geom, DRAWN_TOLERANCE, preserve_topology=True)
+            with _DRAWN_LOCK:
+                _DRAWN[key] = done
+                while len(_DRAWN) > _DRAWN_KEPT:
+                    _DRAWN.popitem(last=False)
+        out.append(done)
+    return out
+
+
 def _geojson(frame: gpd.GeoDataFrame, props: dict[str, pd.Series]) -> dict:
     """A FeatureCollection with escaped text properties (numbers kept as numbers);
     rows without geometry are left out, coordinates rounded for the screen.
@@ -90,12 +122,16 @@ def _geojson(frame: gpd.GeoDataFrame, props: dict[str, pd.Series]) -> dict:
 def _features(frame: gpd.GeoDataFrame, props: dict[str, pd.Series], *, pane: str,
               style: dict, style_from: dict[str, str] | None = None,
               tooltip: dict[str, str] | None = None,
-              popup: dict[str, str] | None = None) -> dict:
+              popup: dict[str, str] | None = None, simplified: bool = False) -> dict:
     """A part drawing ``frame``'s features: ``style`` for all, ``style_from``
     (style option -> property) per feature, tooltip/popup fields {property: label}
-    (labels marked with N_, shown in the language in use)."""
+    (labels marked with N_, shown in the language in use); ``simplified``: areas
+    drawn to DRAWN_TOLERANCE (provinces, and the countries made of them)."""
     def fields(spec):
         return [[key, esc(_(label))] for key, label in spec.items()] if spec else None
+
+    if simplified:
+        frame = gpd.GeoDataFrame(frame, geometry=_drawn(frame.geometry.values), crs=frame.crs)
 
     return {"kind": "geojson", "pane": pane, "data": _geojson(frame, props), "style": style,
             "style_from": style_from or {}, "tooltip": fields(tooltip), "popup": fields(popup)}
@@ -119,11 +155,6 @@ def _agencies_note(frame: pd.DataFrame, most: int = 6) -> str | None:
     shown = ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most
                                        else "")
     return f"Shared by {shown}"
-
-
-# Admin areas are drawn simplified to about 2 km (figures use the full outlines):
-# invisible at the zooms a country is seen at, and a third of the bytes.
-ADMIN_DRAWN_TOLERANCE = 0.02  # degrees
 
 
 def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame,
@@ -154,13 +185,11 @@ def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame,
     ]
     items = [("#222", _("International border")), ("#555", _("Country outline"))]
     if admin is not None and len(admin):
-        drawn = gpd.GeoDataFrame(admin, geometry=shapely.simplify(
-            admin.geometry.values, ADMIN_DRAWN_TOLERANCE, preserve_topology=True),
-            crs=admin.crs)
-        parts.insert(1, _features(drawn, {"name": drawn["name"], "code": drawn["code"]},
+        parts.insert(1, _features(admin, {"name": admin["name"], "code": admin["code"]},
                                   pane=FILLS, style={"color": "#777", "weight": 0.6,
                                                      "dashArray": "2 3", "fillOpacity": 0},
-                                  tooltip={"name": N_("Admin area"), "code": N_("Code")}))
+                                  tooltip={"name": N_("Admin area"), "code": N_("Code")},
+                                  simplified=True))
         items.append(("#777", _("Admin area outline (province, district)")))
     if claimed.any():
         items.append(("hatched", _("Disputed area, as the data marks it")))
@@ -176,7 +205,7 @@ def covered_layer(areas: gpd.GeoDataFrame) -> Layer:
     which do not change with the region."""
     part = _features(areas, {"name": areas["name"]}, pane=LINES,
                      style={"color": AREA_OUTLINE, "weight": 2, "fill": False},
-                     tooltip={"name": N_("Area covered")})
+                     tooltip={"name": N_("Area covered")}, simplified=True)
     return Layer("covered", _("Area the figures cover"), [part],
                  legend(_("Area the figures cover"), [(AREA_OUTLINE, _("Outline"))]))
 
@@ -432,7 +461,8 @@ def displacement_layer(areas: gpd.GeoDataFrame, figures: pd.Series) -> Layer:
                              "displaced": values.round().astype("int64"), "colour": fill},
                      pane=FILLS, style={"color": "#444", "weight": 0.8, "fillOpacity": 0.65},
                      style_from={"fillColor": "colour"},
-                     tooltip={"name": N_("Area"), "displaced": N_("Displaced people")})
+                     tooltip={"name": N_("Area"), "displaced": N_("Displaced people")},
+                     simplified=True)
     if len(edges) > 1:
         labels = [_range(round(a), round(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
     else:
