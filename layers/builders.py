@@ -5,6 +5,7 @@ situation summary) and canonical tables; they compute no figures themselves."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -65,6 +66,12 @@ class Layer:
     name: str
     parts: list[dict]
     legend: str | None = None
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """Its content hash, computed once: a layer is not changed once built."""
+        text = json.dumps([self.id, self.name, self.parts], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 # Areas made of provinces are drawn simplified to about 2 km (figures use the full

@@ -6,7 +6,6 @@ in the exported HTML page (``standalone_map``)."""
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import threading
 import weakref
@@ -18,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 from folium.elements import JSCSSMixin
 
+from geo import fingerprint
 from model.i18n import _, current, direction, language, ngettext
 from model.situation import Summary
 
@@ -70,8 +70,7 @@ class MapSpec:
 
 
 def layer_hash(layer: builders.Layer) -> str:
-    text = json.dumps([layer.id, layer.name, layer.parts], sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
+    return layer.digest
 
 
 def layer_item(layer: builders.Layer, digest: str, *, send: bool) -> dict:
@@ -128,8 +127,7 @@ def _situation_map(summary: Summary, options: MapOptions) -> MapSpec:
     wanted = options.layers & set(summary.filters.hazards | {"boundaries", "hotspots"})
     layers = []
     if "boundaries" in wanted:
-        layers.append(builders.boundaries_layer(summary.countries, summary.borders,
-                                                summary.view_text, summary.admin_outlines))
+        layers.append(_boundaries_layer(summary, options))
         layers.append(builders.covered_layer(summary.area_shapes))
     if "displacement" in wanted:
         figures = summary.areas.dropna(subset=["iso3"]).set_index("iso3")["displaced"]
@@ -156,6 +154,32 @@ def _situation_map(summary: Summary, options: MapOptions) -> MapSpec:
                f"<br><small>{esc(_(DISCLAIMER))}</small>")
     return MapSpec(_frame(summary.region_bounds, banner,
                           sources_box(summary.sources.to_dict("records")), options), layers)
+
+
+_BOUNDARIES: OrderedDict[tuple, builders.Layer] = OrderedDict()
+_BOUNDARIES_KEPT = 16
+_BOUNDARIES_LOCK = threading.Lock()
+
+
+def _boundaries_layer(summary: Summary, options: MapOptions) -> builders.Layer:
+    """The boundaries layer, kept by its inputs: the same outlines, borders and
+    provinces whatever region is chosen, so a filter change does not rebuild it."""
+    admin = summary.admin_outlines
+    key = (fingerprint.of_frame(summary.countries, ["iso3", "name"]),
+           fingerprint.of_frame(summary.borders, ["pair"]),
+           None if admin is None else fingerprint.of_frame(admin, ["code", "name"]),
+           summary.view_text, options.language, options.digits)
+    with _BOUNDARIES_LOCK:
+        layer = _BOUNDARIES.get(key)
+    if layer is None:
+        layer = builders.boundaries_layer(summary.countries, summary.borders,
+                                          summary.view_text, admin)
+        layer_hash(layer)
+        with _BOUNDARIES_LOCK:
+            _BOUNDARIES[key] = layer
+            while len(_BOUNDARIES) > _BOUNDARIES_KEPT:
+                _BOUNDARIES.popitem(last=False)
+    return layer
 
 
 def _demo_mark() -> str:
