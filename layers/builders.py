@@ -193,11 +193,11 @@ def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame,
     items = [("#222", _("International border")), ("#555", _("Country outline"))]
     if admin is not None and len(admin):
         parts.insert(1, _features(admin, {"name": admin["name"], "code": admin["code"]},
-                                  pane=FILLS, style={"color": "#777", "weight": 0.6,
+                                  pane=FILLS, style={"color": "#666", "weight": 0.8,
                                                      "dashArray": "2 3", "fillOpacity": 0},
                                   tooltip={"name": N_("Admin area"), "code": N_("Code")},
                                   simplified=True))
-        items.append(("#777", _("Admin area outline (province, district)")))
+        items.append(("#666", _("Admin area outline (province, district)")))
     if claimed.any():
         items.append(("hatched", _("Disputed area, as the data marks it")))
     return Layer("boundaries", _("Boundaries and borders"), parts,
