@@ -19,7 +19,6 @@ each overlapping pair and the km² they share.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -37,6 +36,7 @@ from . import blockstore, fingerprint
 from .blockstore import BlockStore
 from .grid import GEOD, Grid, align_sum
 from .join import area_index
+from .kept import Kept
 
 OUTSIDE = "outside any area"
 BLOCK_CELLS = 4_000_000  # cells per block: bounds memory; small enough to overlap I/O and work
@@ -50,20 +50,9 @@ class ExposureError(Said, ValueError):
     """Inputs that cannot be combined (no overlap, no CRS, unknown field ...)."""
 
 
-class _LRU(OrderedDict):
-    def get_or(self, key, make):
-        if key in self:
-            self.move_to_end(key)
-            return self[key]
-        value = self[key] = make()
-        while len(self) > _CACHE_SIZE:
-            self.popitem(last=False)
-        return value
-
-
-_OVERLAYS = _LRU()
-_POPULATION = _LRU()
-_OVERLAPS = _LRU()  # one area set meets several hazards, thresholds and swaths
+_OVERLAYS: Kept[Overlay] = Kept(_CACHE_SIZE)
+_POPULATION: Kept = Kept(_CACHE_SIZE)
+_OVERLAPS: Kept[pd.DataFrame] = Kept(_CACHE_SIZE)  # one area set, several hazards and swaths
 
 
 @dataclass

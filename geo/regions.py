@@ -84,9 +84,9 @@ def country_shapes(boundaries: gpd.GeoDataFrame) -> dict[str, shapely.Geometry]:
     for code, areas in sorted(members.groupby("iso3"), key=lambda pair: str(pair[0])):
         own = areas[areas["admin_level"] == 0]
         finer = areas[areas["admin_level"] > 0]
-        shape = _union_of_levels(own) if len(own) else None
+        shape = country_shape(own) if len(own) else None
         if len(finer):
-            added = _union_of_levels(finer)
+            added = country_shape(finer)
             for i in tree.query(added, predicate="intersects"):
                 if outlines["iso3"].iloc[i] != code:
                     added = shapely.difference(added, outlines.geometry.iloc[i])
@@ -99,13 +99,9 @@ def country_shapes(boundaries: gpd.GeoDataFrame) -> dict[str, shapely.Geometry]:
 
 
 def country_shape(areas: gpd.GeoDataFrame) -> shapely.Geometry:
-    """One country's shape from its areas alone: its outline with its finer areas."""
-    return _union_of_levels(areas)
-
-
-def _union_of_levels(areas: gpd.GeoDataFrame) -> shapely.Geometry:
-    """The union of areas of one or more admin levels. A country's areas of one
-    level tile it, so theirs is a coverage union (a quarter of the time)."""
+    """The union of one country's areas of one or more admin levels (alone: its
+    outline with its finer areas). A country's areas of one level tile it, so
+    theirs is a coverage union (a quarter of the time)."""
     levels = [areas.loc[areas["admin_level"] == level].geometry.values
               for level in sorted(set(areas["admin_level"]))]
     return shapely.union_all([shapely.coverage_union_all(shapes) if len(shapes) > 1

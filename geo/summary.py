@@ -3,8 +3,6 @@ computed here once for a set of filters (called by the situation service)."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 
 import geopandas as gpd
@@ -25,6 +23,7 @@ from . import cyclones, displacement, fingerprint, hotspots
 from .borders import international_borders
 from .exposure import FIGURES, OUTSIDE, Exposure, ExposureError, exposure, overlap_notes
 from .join import area_index, join_areas
+from .kept import Kept
 from .regions import countries_region, finest_areas
 from .views import as_seen, views
 
@@ -212,9 +211,7 @@ def _raster(scenario: Scenario, layer: str, on) -> xr.DataArray | None:
     return scenario[layer] if wanted in on and layer in scenario.layers else None
 
 
-_BY_COUNTRY: OrderedDict[tuple, Exposure | ExposureError] = OrderedDict()
-_BY_COUNTRY_KEPT = 64  # countries x hazards x thresholds
-_BY_COUNTRY_LOCK = threading.Lock()
+_BY_COUNTRY: Kept[Exposure | ExposureError] = Kept(64)  # countries x hazards x thresholds
 
 
 def _exposure_by_country(hazard: xr.DataArray, threshold: float, areas: gpd.GeoDataFrame,
@@ -233,19 +230,14 @@ def _exposure_by_country(hazard: xr.DataArray, threshold: float, areas: gpd.GeoD
     results: list[tuple[np.ndarray, Exposure]] = []
     missed: list[ExposureError] = []
     for _, group in areas.groupby("iso3", sort=False):
-        key = (*raster, fingerprint.of_frame(group, [field]))
-        with _BY_COUNTRY_LOCK:
-            result = _BY_COUNTRY.get(key)
-        if result is None:
+        def make(group: gpd.GeoDataFrame = group) -> Exposure | ExposureError:
             try:
-                result = exposure(hazard, threshold, group, field, population=population,
-                                  scheduler=scheduler)
+                return exposure(hazard, threshold, group, field, population=population,
+                                scheduler=scheduler)
             except ExposureError as exc:  # the hazard does not reach this country
-                result = exc
-            with _BY_COUNTRY_LOCK:
-                _BY_COUNTRY[key] = result
-                while len(_BY_COUNTRY) > _BY_COUNTRY_KEPT:
-                    _BY_COUNTRY.popitem(last=False)
+                return exc
+
+        result = _BY_COUNTRY.get_or((*raster, fingerprint.of_frame(group, [field])), make)
         if isinstance(result, ExposureError):
             missed.append(result)
         else:
@@ -282,8 +274,10 @@ def _hazard_columns(scenario: Scenario, filters: Filters, areas: gpd.GeoDataFram
         if hazard not in filters.hazards or layer not in scenario.layers:
             continue
         try:
-            result = (_exposure_by_country if by_country else _exposure)(
-                scenario[layer], threshold, areas, field, scenario["population"], scheduler)
+            result = _exposure_by_country(scenario[layer], threshold, areas, field,
+                                          scenario["population"], scheduler) if by_country \
+                else exposure(scenario[layer], threshold, areas, field,
+                              population=scenario["population"], scheduler=scheduler)
         except ExposureError:  # the hazard lies outside the region: nobody exposed
             table[f"{hazard}_km2"] = 0.0
             table[f"people_exposed_{hazard}"] = 0.0
@@ -298,12 +292,6 @@ def _hazard_columns(scenario: Scenario, filters: Filters, areas: gpd.GeoDataFram
         inside[hazard] = float(round(result.inside["people_exposed"]))
         overlaps = result.overlaps
     return overlaps, inside
-
-
-def _exposure(hazard: xr.DataArray, threshold: float, areas: gpd.GeoDataFrame, field: str,
-              population: xr.DataArray, scheduler: str | None) -> Exposure:
-    return exposure(hazard, threshold, areas, field, population=population,
-                    scheduler=scheduler)
 
 
 def _admin_table(scenario: Scenario, filters: Filters, region: Region, incidents, current,

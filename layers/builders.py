@@ -8,8 +8,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -20,6 +18,7 @@ import shapely
 
 from geo import fingerprint
 from geo.hotspots import CLASS_ORDER, h3_cells
+from geo.kept import Kept
 from model.i18n import N_, _, local_name, ngettext, number
 
 from .html import esc, legend, safe_url
@@ -79,28 +78,18 @@ class Layer:
 DRAWN_TOLERANCE = 0.02  # degrees
 
 
-_DRAWN: OrderedDict[bytes, shapely.Geometry] = OrderedDict()
-_DRAWN_KEPT = 1024  # shapes: every member state's provinces and countries, several times over
-_DRAWN_LOCK = threading.Lock()
+_DRAWN: Kept[shapely.Geometry] = Kept(1024)  # every province and country, several times over
 
 
 def _drawn(geoms: np.ndarray) -> list:
     """Each area simplified to DRAWN_TOLERANCE, kept by its exact shape: the same
     provinces and countries come back with every filter change."""
-    keys = [hashlib.blake2b(w, digest_size=16).digest() if w is not None else b""
-            for w in shapely.to_wkb(geoms)]
-    out = []
-    for key, geom in zip(keys, geoms, strict=True):
-        with _DRAWN_LOCK:
-            done = _DRAWN.get(key)
-        if done is None:
-            done = shapely.simplify(geom, DRAWN_TOLERANCE, preserve_topology=True)
-            with _DRAWN_LOCK:
-                _DRAWN[key] = done
-                while len(_DRAWN) > _DRAWN_KEPT:
-                    _DRAWN.popitem(last=False)
-        out.append(done)
-    return out
+    def simplified(geom: shapely.Geometry) -> shapely.Geometry:
+        return shapely.simplify(geom, DRAWN_TOLERANCE, preserve_topology=True)
+
+    return [_DRAWN.get_or(hashlib.blake2b(wkb or b"", digest_size=16).digest(),
+                          functools.partial(simplified, geom))
+            for wkb, geom in zip(shapely.to_wkb(geoms), geoms, strict=True)]
 
 
 def _geojson(frame: gpd.GeoDataFrame, props: dict[str, pd.Series]) -> dict:

@@ -18,6 +18,7 @@ import pandas as pd
 from folium.elements import JSCSSMixin
 
 from geo import fingerprint
+from geo.kept import Kept
 from model.i18n import _, current, direction, language, ngettext
 from model.situation import Summary
 
@@ -156,9 +157,7 @@ def _situation_map(summary: Summary, options: MapOptions) -> MapSpec:
                           sources_box(summary.sources.to_dict("records")), options), layers)
 
 
-_BOUNDARIES: OrderedDict[tuple, builders.Layer] = OrderedDict()
-_BOUNDARIES_KEPT = 16
-_BOUNDARIES_LOCK = threading.Lock()
+_BOUNDARIES: Kept[builders.Layer] = Kept(16)
 
 
 def _boundaries_layer(summary: Summary, options: MapOptions) -> builders.Layer:
@@ -169,17 +168,8 @@ def _boundaries_layer(summary: Summary, options: MapOptions) -> builders.Layer:
            fingerprint.of_frame(summary.borders, ["pair"]),
            None if admin is None else fingerprint.of_frame(admin, ["code", "name"]),
            summary.view_text, options.language, options.digits)
-    with _BOUNDARIES_LOCK:
-        layer = _BOUNDARIES.get(key)
-    if layer is None:
-        layer = builders.boundaries_layer(summary.countries, summary.borders,
-                                          summary.view_text, admin)
-        layer_hash(layer)
-        with _BOUNDARIES_LOCK:
-            _BOUNDARIES[key] = layer
-            while len(_BOUNDARIES) > _BOUNDARIES_KEPT:
-                _BOUNDARIES.popitem(last=False)
-    return layer
+    return _BOUNDARIES.get_or(key, lambda: builders.boundaries_layer(
+        summary.countries, summary.borders, summary.view_text, admin))
 
 
 def _demo_mark() -> str:

@@ -401,3 +401,39 @@ def test_provinces_out_of_the_box_in_the_table_and_on_the_map(page, server):
     provinces.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "provinces_pakistan.png"), full_page=True)
     assert page.left_localhost == []
+
+
+def test_boundaries_kept_in_the_store_are_there_in_the_next_session(page, demo_root, tmp_path):
+    """Add data: a district file checked, added, kept in the node's store; a new
+    session then finds Pakistan's per-area table by those districts."""
+    import json
+
+    districts = tmp_path / "sindh_districts.geojson"
+    boxes = {"PK-KHI": ("Karachi", [66.6, 24.7, 67.6, 25.6]),
+             "PK-HYD": ("Hyderabad", [68.0, 25.2, 68.8, 25.8])}
+    districts.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"admin_level": 2, "iso3": "PAK", "code": code,
+                                           "name": name},
+         "geometry": {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n],
+                                                          [w, s]]]}}
+        for code, (name, (w, s, e, n)) in boxes.items()]}), encoding="utf-8")
+    env = {**os.environ, "SAMON_CACHE_DIR": str(demo_root), "SAMON_BASEMAP_URL": "",
+           "SAMON_STORE_PATH": str(tmp_path / "node.gpkg")}
+    env.pop("SAMON_SCENARIO", None)
+    with streamlit_app(env) as url:
+        page.goto(f"{url}/add_data")
+        page.get_by_test_id("stMainBlockContainer").get_by_test_id(
+            "stFileUploaderDropzoneInput").set_input_files(str(districts))
+        page.get_by_role("button", name="Add 2 accepted records to this session").click()
+        page.get_by_role("button", name="Keep them in the node's store").click()
+        page.get_by_text("Kept in the node's store").wait_for(timeout=30_000)
+        fresh = page.context.browser.new_page(viewport={"width": 1500, "height": 1100})
+        fresh.route("**/*", lambda r: r.continue_() if r.request.url.startswith(LOCAL)
+                    else r.abort())
+        fresh.goto(f"{url}/?countries=PAK")
+        fresh.get_by_text("By admin area").wait_for(timeout=60_000)
+        table = fresh.locator('[data-testid="stTable"]', has_text="Hyderabad")
+        table.scroll_into_view_if_needed()
+        fresh.screenshot(path=str(ARTIFACTS / "kept_districts_pakistan.png"))
+        assert "Sind" not in table.inner_text()  # the districts, not the provinces
+    assert page.left_localhost == []

@@ -1,0 +1,46 @@
+"""The bounded store of results the analysis keeps between callers."""
+
+import threading
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from geo.kept import Kept
+
+
+@given(st.lists(st.integers(0, 9), max_size=60), st.integers(1, 5))
+def test_it_keeps_the_last_keys_asked_and_makes_each_once_while_kept(keys, size):
+    kept: Kept[int] = Kept(size)
+    made: list[int] = []
+    recent: list[int] = []
+    for key in keys:
+        hit = key in recent
+        before = len(made)
+        assert kept.get_or(key, lambda key=key: made.append(key) or key * 10) == key * 10
+        assert len(made) == before + (0 if hit else 1)  # made only when not kept
+        if hit:
+            recent.remove(key)
+        elif len(recent) == size:
+            recent.pop(0)
+        recent.append(key)
+        assert len(kept) == len(recent) <= size
+
+
+def test_sessions_asking_at_once_get_the_same_values_and_the_bound_holds():
+    kept: Kept[str] = Kept(8)
+    errors: list[BaseException] = []
+
+    def ask(n: int) -> None:
+        try:
+            for i in range(2000):
+                key = (n * 7 + i) % 20
+                assert kept.get_or(key, lambda key=key: f"v{key}") == f"v{key}"
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(kept) <= 8
