@@ -140,7 +140,9 @@ def top_hotspots(cells: gpd.GeoDataFrame, borders: gpd.GeoDataFrame, n: int = 10
     Columns: h3, lat, lon (cell centre), count, gi_z, gi_class, recent,
     previous, change, border_pair, border_km (geodesic, from the cell centre),
     place and place_km (the nearest of ``places``), area (the name of the area
-    of ``areas`` holding the centre; <NA> outside all).
+    of ``areas`` holding the centre, with its country's code below country
+    level, as provinces share names across borders: 'Punjab (PAK)'; <NA>
+    outside all).
     """
     hot = cells[cells["gi_class"].astype(str).str.startswith("hot")]
     hot = hot.sort_values(["gi_z", "count"], ascending=False).head(n)
@@ -160,5 +162,9 @@ def top_hotspots(cells: gpd.GeoDataFrame, borders: gpd.GeoDataFrame, n: int = 10
     if areas is not None and len(areas) and len(out):
         inside, holder = shapely.STRtree(areas.geometry.values).query(
             points.values, predicate="within")
-        out.iloc[inside, out.columns.get_loc("area")] = areas["name"].to_numpy()[holder]
+        names = areas["name"].astype("string")
+        if {"admin_level", "iso3"} <= set(areas.columns):
+            within = (areas["admin_level"] > 0) & areas["iso3"].notna()
+            names = names.where(~within, names + " (" + areas["iso3"].astype("string") + ")")
+        out.iloc[inside, out.columns.get_loc("area")] = names.to_numpy()[holder]
     return out.reset_index(drop=True)

@@ -10,6 +10,7 @@ from libpysal.weights import W
 
 from geo.borders import international_borders
 from geo.hotspots import classify, getis_ord_gi_star, hotspots, top_hotspots
+from geo.regions import finest_areas
 from model.period import Period
 
 END = pd.Timestamp("2026-09-30", tz="UTC")
@@ -89,7 +90,8 @@ def test_empty_selection_is_an_empty_table():
 
 def test_top_hotspots_name_their_border(demo):
     cells = hotspots(demo["incidents"], 6)
-    top = top_hotspots(cells, international_borders(demo["boundaries"]), 5)
+    countries = demo["boundaries"][demo["boundaries"]["admin_level"] == 0]
+    top = top_hotspots(cells, international_borders(countries), 5)
     assert len(top) == 5
     assert top["gi_class"].astype(str).str.startswith("hot").all()
     assert top["gi_z"].is_monotonic_decreasing
@@ -103,17 +105,19 @@ def test_top_hotspots_say_where_they_are(demo):
     import shapely
 
     cells = hotspots(demo["incidents"], 6)
-    first = top_hotspots(cells, international_borders(demo["boundaries"]), 3)
+    boundaries = demo["boundaries"]
+    borders = international_borders(boundaries[boundaries["admin_level"] == 0])
+    first = top_hotspots(cells, borders, 3)
     lon, lat = first["lon"].iloc[0], first["lat"].iloc[0]
     places = gpd.GeoDataFrame({"name": ["Here", "One degree north"]},
                               geometry=[shapely.Point(lon, lat), shapely.Point(lon, lat + 1)],
                               crs="EPSG:4326")
-    top = top_hotspots(cells, international_borders(demo["boundaries"]), 3, places=places,
-                       areas=demo["boundaries"])
+    top = top_hotspots(cells, borders, 3, places=places, areas=finest_areas(boundaries))
     assert top["place"].iloc[0] == "Here" and top["place_km"].iloc[0] == pytest.approx(0)
     # A degree of latitude is 110.6-111.7 km on the ellipsoid.
-    far = top_hotspots(cells, international_borders(demo["boundaries"]), 1,
-                       places=places.iloc[[1]])
+    far = top_hotspots(cells, borders, 1, places=places.iloc[[1]])
     assert 110.5 < far["place_km"].iloc[0] < 111.8
-    holder = demo["boundaries"][demo["boundaries"].contains(shapely.Point(lon, lat))]
-    assert top["area"].iloc[0] == holder["name"].iloc[0]
+    # Named by the province holding it, with its country: provinces share names.
+    holder = boundaries[(boundaries["admin_level"] == 1)
+                        & boundaries.contains(shapely.Point(lon, lat))].iloc[0]
+    assert top["area"].iloc[0] == f"{holder['name']} ({holder['iso3']})"
