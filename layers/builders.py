@@ -76,6 +76,7 @@ class Layer:
 # Areas made of provinces are drawn simplified to about 2 km (figures use the full
 # outlines): invisible at the zooms a country is seen at, and a third of the bytes.
 DRAWN_TOLERANCE = 0.02  # degrees
+DRAWN_DECIMALS = 3  # about 100 m: well within the simplification
 
 
 _DRAWN: Kept[shapely.Geometry] = Kept(1024)  # every province and country, several times over
@@ -92,7 +93,8 @@ def _drawn(geoms: np.ndarray) -> list:
             for wkb, geom in zip(shapely.to_wkb(geoms), geoms, strict=True)]
 
 
-def _geojson(frame: gpd.GeoDataFrame, props: dict[str, pd.Series]) -> dict:
+def _geojson(frame: gpd.GeoDataFrame, props: dict[str, pd.Series],
+             decimals: int = COORDINATE_DECIMALS) -> dict:
     """A FeatureCollection with escaped text properties (numbers kept as numbers);
     rows without geometry are left out, coordinates rounded for the screen.
     (Built column by column with shapely's GeoJSON writer: twice as fast as
@@ -106,7 +108,7 @@ def _geojson(frame: gpd.GeoDataFrame, props: dict[str, pd.Series]) -> dict:
             columns[key] = values.map(esc).tolist()
     geoms = np.asarray(frame.geometry.values)
     drawn = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
-    rounded = shapely.transform(geoms[drawn], lambda xy: np.round(xy, COORDINATE_DECIMALS))
+    rounded = shapely.transform(geoms[drawn], lambda xy: np.round(xy, decimals))
     features = [{"type": "Feature",
                  "properties": {key: values[i] for key, values in columns.items()},
                  "geometry": json.loads(text)}
@@ -129,7 +131,8 @@ def _features(frame: gpd.GeoDataFrame, props: dict[str, pd.Series], *, pane: str
     if simplified:
         frame = gpd.GeoDataFrame(frame, geometry=_drawn(frame.geometry.values), crs=frame.crs)
 
-    return {"kind": "geojson", "pane": pane, "data": _geojson(frame, props), "style": style,
+    data = _geojson(frame, props, DRAWN_DECIMALS if simplified else COORDINATE_DECIMALS)
+    return {"kind": "geojson", "pane": pane, "data": data, "style": style,
             "style_from": style_from or {}, "tooltip": fields(tooltip), "popup": fields(popup)}
 
 
