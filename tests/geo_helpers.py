@@ -1,5 +1,8 @@
 """Small hand-checkable rasters and areas for the geo tests."""
 
+import json
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -33,3 +36,16 @@ def districts() -> gpd.GeoDataFrame:
     """West = columns 0-1, East = columns 2-3, both rows 0-2; row 3 is outside both."""
     return gpd.GeoDataFrame({"name": ["West", "East"]},
                             geometry=[box(0, 0, 2, 3), box(2, 0, 4, 3)], crs=EQUAL_AREA)
+
+
+def write_sindh_districts(path: Path) -> None:
+    """Two district boxes of an agency's own outlines (admin level 2, PAK), as
+    GeoJSON: Karachi (no DEMO figure falls in it) and Hyderabad (flooded)."""
+    boxes = {"PK-KHI": ("Karachi", [66.6, 24.7, 67.6, 25.6]),
+             "PK-HYD": ("Hyderabad", [68.0, 25.2, 68.8, 25.8])}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"admin_level": 2, "iso3": "PAK", "code": code,
+                                           "name": name},
+         "geometry": {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n],
+                                                          [w, s]]]}}
+        for code, (name, (w, s, e, n)) in boxes.items()]}), encoding="utf-8")

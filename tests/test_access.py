@@ -30,6 +30,7 @@ from model.access import (
 from model.situation import Filters
 from service.access import AccessService, LoginError
 from tests.cli import run
+from tests.geo_helpers import write_sindh_districts
 
 PASSWORD = "a long enough password"
 
@@ -506,20 +507,11 @@ def test_kept_boundaries_come_back_after_a_restart_for_those_who_may_see_them(no
     """An agency's district outlines kept in the node's store: after a restart
     (a new service) its country sees them in the area choice and the per-area
     table, in place of the shipped provinces; another country does not."""
-    import json
-
     from data_sources.boundaries import read_boundaries
     from service import SituationService
 
     path = tmp_path / "sindh_districts.geojson"
-    boxes = {"PK-KHI": ("Karachi", [66.6, 24.7, 67.6, 25.6]),
-             "PK-HYD": ("Hyderabad", [68.0, 25.2, 68.8, 25.8])}
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"admin_level": 2, "iso3": "PAK", "code": code,
-                                           "name": name},
-         "geometry": {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n],
-                                                          [w, s]]]}}
-        for code, (name, (w, s, e, n)) in boxes.items()]}), encoding="utf-8")
+    write_sindh_districts(path)
     service = SituationService(node.settings)
     sana = node.from_token(node.create_token("sana", hours=1))  # analyst, NDMA-PK
     marked = service.mark_upload(path.name, read_boundaries(path), sana, "amber", "country")

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT
+from tests.geo_helpers import write_sindh_districts
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -406,17 +407,8 @@ def test_provinces_out_of_the_box_in_the_table_and_on_the_map(page, server):
 def test_boundaries_kept_in_the_store_are_there_in_the_next_session(page, demo_root, tmp_path):
     """Add data: a district file checked, added, kept in the node's store; a new
     session then finds Pakistan's per-area table by those districts."""
-    import json
-
     districts = tmp_path / "sindh_districts.geojson"
-    boxes = {"PK-KHI": ("Karachi", [66.6, 24.7, 67.6, 25.6]),
-             "PK-HYD": ("Hyderabad", [68.0, 25.2, 68.8, 25.8])}
-    districts.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"admin_level": 2, "iso3": "PAK", "code": code,
-                                           "name": name},
-         "geometry": {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n],
-                                                          [w, s]]]}}
-        for code, (name, (w, s, e, n)) in boxes.items()]}), encoding="utf-8")
+    write_sindh_districts(districts)
     env = {**os.environ, "SAMON_CACHE_DIR": str(demo_root), "SAMON_BASEMAP_URL": "",
            "SAMON_STORE_PATH": str(tmp_path / "node.gpkg")}
     env.pop("SAMON_SCENARIO", None)
