@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 import xarray as xr
 
-from data_sources.reference import ADMIN1_SOURCE, ADMIN1_VINTAGE
+from data_sources.reference import ADMIN1_SOURCE, ADMIN1_VINTAGE, rivers
 from model.i18n import N_, Phrase
 from model.needs import NEEDS_COLUMNS, MinimumNeeds, needs_for
 from model.period import Period
@@ -195,6 +195,7 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
         sources=scenario.sources(), notes=notes, admin_areas=admin, overlaps=overlaps,
         views=held, admin_outlines=finest_areas(boundaries, admin_only=True)[
             ["iso3", "code", "name", "geometry"]].reset_index(drop=True),
+        rivers=rivers(),
     )
 
 

@@ -43,12 +43,13 @@ FLOOD_BINS = ([0.05, 0.5, 1.0, 2.0, 3.0], ["#c6dbef", "#6baed6", "#3182bd", "#08
                                            "#08306b"])
 WIND_BINS = ([34.0, 50.0, 64.0, 96.0], ["#fed976", "#fd8d3c", "#e31a1c", "#800026"])
 AREA_OUTLINE = "#1f5fbf"
+RIVER_COLOUR = "#4a86c5"
 DISPLACEMENT_COLOURS = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"]
 
 
 # Drawing order (panes, bottom to top), see layers/static/samon-map.js.
-FILLS, RASTERS, LINES, POINTS, HOTSPOTS, LABELS, ALERTS, DRAWING = (
-    "fills", "rasters", "lines", "points", "hotspots", "labels", "alerts", "drawing")
+FILLS, WATER, RASTERS, LINES, POINTS, HOTSPOTS, LABELS, ALERTS, DRAWING = (
+    "fills", "water", "rasters", "lines", "points", "hotspots", "labels", "alerts", "drawing")
 # Place names from this zoom on, by population: the map stays readable at every zoom.
 LABEL_ZOOMS = ((5_000_000, 4), (1_000_000, 5), (300_000, 6), (100_000, 7), (0, 8))
 MOST_LABELS = 1500  # the most populous places labelled (sent once per session)
@@ -157,11 +158,12 @@ def _agencies_note(frame: pd.DataFrame, most: int = 6) -> str | None:
 
 
 def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame,
-                     view_text: str = "", admin: gpd.GeoDataFrame | None = None) -> Layer:
+                     view_text: str = "", admin: gpd.GeoDataFrame | None = None,
+                     rivers: gpd.GeoDataFrame | None = None) -> Layer:
     """Country outlines (thin), admin areas within them (thinner, dotted, named
-    on hover) and international borders (thicker; dashed where the data marks a
-    border as disputed); ``view_text``: whose outlines they are, where the data
-    holds several points of view."""
+    on hover), rivers and international borders (thicker; dashed where the data
+    marks a border as disputed); ``view_text``: whose outlines they are, where
+    the data holds several points of view."""
     disputed = (borders["disputed"].fillna(False).astype(bool) if "disputed" in borders
                 else pd.Series(False, index=borders.index))
     claimed = (countries["disputed"].fillna(False).astype(bool) if "disputed" in countries
@@ -190,12 +192,18 @@ def boundaries_layer(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame,
                                   tooltip={"name": N_("Admin area"), "code": N_("Code")},
                                   simplified=True))
         items.append(("#666", _("Admin area outline (province, district)")))
+    if rivers is not None and len(rivers):
+        parts.insert(1, _features(rivers, {}, pane=WATER, style={"color": RIVER_COLOUR,
+                                                                 "weight": 1.3, "opacity": 0.9},
+                                  simplified=True))
+        items.append((RIVER_COLOUR, _("River")))
     if claimed.any():
         items.append(("hatched", _("Disputed area, as the data marks it")))
+    notes = [_("Dashed: disputed, where the data marks it"), view_text]
+    if rivers is not None and len(rivers):
+        notes.append(_("Rivers: {source}", source=", ".join(sorted(set(rivers["source"])))))
     return Layer("boundaries", _("Boundaries and borders"), parts,
-                 legend(_("Boundaries"), items,
-                        ". ".join(filter(None, (_("Dashed: disputed, where the data marks it"),
-                                                view_text)))))
+                 legend(_("Boundaries"), items, ". ".join(filter(None, notes))))
 
 
 def covered_layer(areas: gpd.GeoDataFrame) -> Layer:

@@ -169,7 +169,7 @@ def _boundaries_layer(summary: Summary, options: MapOptions) -> builders.Layer:
            None if admin is None else fingerprint.of_frame(admin, ["code", "name"]),
            summary.view_text, options.language, options.digits)
     return _BOUNDARIES.get_or(key, lambda: builders.boundaries_layer(
-        summary.countries, summary.borders, summary.view_text, admin))
+        summary.countries, summary.borders, summary.view_text, admin, summary.rivers))
 
 
 def _demo_mark() -> str:

@@ -162,6 +162,7 @@ class Summary:
     admin_areas: pd.DataFrame | None = None  # per admin area, when admin boundaries are loaded
     # Each country's finest admin areas (iso3, code, name, geometry), whole: drawn on the map.
     admin_outlines: gpd.GeoDataFrame | None = None
+    rivers: gpd.GeoDataFrame | None = None  # background lines for the maps (source, geometry)
     views: tuple[str, ...] = ()  # the boundaries' points of view; Filters.view is the one used
     overlaps: pd.DataFrame | None = None  # area_a, area_b, km2: areas that overlap
     key: str = ""  # identifies the data and filters it was computed from (set by the service)

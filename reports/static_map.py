@@ -16,7 +16,13 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from rasterio.enums import Resampling  # noqa: E402
 
-from layers.builders import CATEGORY_COLOURS, FLOOD_BINS, GI_COLOURS, LEVEL_COLOURS  # noqa: E402
+from layers.builders import (  # noqa: E402
+    CATEGORY_COLOURS,
+    FLOOD_BINS,
+    GI_COLOURS,
+    LEVEL_COLOURS,
+    RIVER_COLOUR,
+)
 from layers.html import DISCLAIMER  # noqa: E402
 from model.situation import Summary  # noqa: E402
 
@@ -62,6 +68,9 @@ def render_png(summary: Summary, width_in: float = 7.0,
     summary.countries.plot(ax=ax, color="#f2efe9", edgecolor="#777", lw=0.4, zorder=1)
     handles: list[Line2D | Patch] = [
         Line2D([], [], color="#222", lw=1.2, label="International border")]
+    if summary.rivers is not None and len(summary.rivers):
+        summary.rivers.plot(ax=ax, color=RIVER_COLOUR, lw=0.7, zorder=1.2)
+        handles.append(Line2D([], [], color=RIVER_COLOUR, lw=0.7, label="River"))
     if "disputed" in summary.countries and summary.countries["disputed"].fillna(False).any():
         claimed = summary.countries[summary.countries["disputed"].fillna(False).astype(bool)]
         claimed.plot(ax=ax, facecolor="#f2efe9", edgecolor="#8c6d46", hatch="///", lw=0.4,

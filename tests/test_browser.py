@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from layers.builders import RIVER_COLOUR
 from tests.conftest import ROOT
 from tests.geo_helpers import write_sindh_districts
 
@@ -140,6 +141,9 @@ def test_map_renders_offline_with_its_layers(page, server):
     # A readable map offline: country and city names, more of them as one zooms in.
     assert frame.locator(".samon-label-country", has_text="Bangladesh").count() == 1
     assert frame.locator(".samon-label", has_text="Karachi").count() == 1
+    # The shipped rivers, drawn and named in the legend.
+    assert frame.locator(f'path[stroke="{RIVER_COLOUR}"]').count() == 36
+    assert "River" in frame.locator(".samon-legends").inner_text()
     shown = frame.locator(".samon-label-place").count()
     map_frame(page).locator(".leaflet-control-zoom-in").click()
     page.wait_for_timeout(800)

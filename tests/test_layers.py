@@ -111,6 +111,25 @@ def test_boundaries_disputed_dashed(demo):
     assert builders.AREA_OUTLINE in render(builders.covered_layer(countries.head(1)))
 
 
+def test_rivers_are_drawn_under_the_data_and_named_in_the_legend(demo):
+    """The summary carries the shipped rivers; the map draws them over the
+    fills and under rasters, lines and points, lets the pointer through them,
+    and the legend says what they are and where they come from."""
+    from data_sources.reference import RIVERS_SOURCE
+    from layers.map import situation_map
+
+    summary = situation_summary(demo)
+    assert len(summary.rivers) == 36
+    layer = next(layer for layer in situation_map(summary).layers if layer.id == "boundaries")
+    drawn = [part for part in layer.parts if part["style"].get("color") == builders.RIVER_COLOUR]
+    assert len(drawn) == 1 and drawn[0]["pane"] == builders.WATER
+    assert drawn[0]["tooltip"] is None and drawn[0]["popup"] is None
+    assert len(drawn[0]["data"]["features"]) == 36
+    assert "River</div>" in layer.legend and f"Rivers: {RIVERS_SOURCE}" in layer.legend
+    assert "River</div>" not in builders.boundaries_layer(summary.countries,
+                                                          summary.borders).legend
+
+
 def test_flood_overlay_is_a_png_in_web_mercator(demo):
     layer = builders.flood_layer(demo["flood"])
     html = render(layer)

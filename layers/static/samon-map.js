@@ -7,13 +7,14 @@
  * server (layers/html.py); labels and values are inserted as given.
  *
  * Drawing order is fixed by panes (documented in the README): filled areas at
- * the bottom (a fill over a raster would hide it), then rasters, lines,
- * points, hotspots and alerts on top; tooltips and popups above all.
+ * the bottom (a fill over a raster would hide it), rivers over the fills, then
+ * rasters (a flooded river shows its flood), lines, points, hotspots and alerts
+ * on top; tooltips and popups above all.
  */
 (function (global) {
   "use strict";
 
-  var PANES = {fills: 300, rasters: 350, lines: 420, points: 440, hotspots: 460,
+  var PANES = {fills: 300, water: 320, rasters: 350, lines: 420, points: 440, hotspots: 460,
                labels: 470, alerts: 480, drawing: 500};
 
   function rows(fields, props) {
@@ -49,6 +50,9 @@
                                        minOpacity: part.min_opacity});
     }
     return L.geoJSON(part.data, {
+      // Features with nothing to say on hover or click let the pointer through
+      // to the layers under them (rivers over a country, an area's outline).
+      interactive: Boolean(part.tooltip || part.popup),
       style: function (f) { return featureStyle(part, f); },
       pointToLayer: function (f, latlng) { return L.circleMarker(latlng, featureStyle(part, f)); },
       onEachFeature: function (f, layer) {
