@@ -32,3 +32,8 @@ def of_frame(frame: gpd.GeoDataFrame, columns: list[str]) -> str:
     for col in columns:
         digest.update(pd.util.hash_pandas_object(frame[col], index=False).to_numpy().tobytes())
     return digest.hexdigest()
+
+
+def of_shape(geom: shapely.Geometry) -> bytes:
+    """A digest of one geometry's WKB."""
+    return hashlib.blake2b(shapely.to_wkb(geom), digest_size=16).digest()

@@ -8,6 +8,8 @@ count as zeros. z-scores are analytical; p-values are two-sided normal.
 
 from __future__ import annotations
 
+import functools
+
 import geopandas as gpd
 import h3
 import h3.api.numpy_int as h3i
@@ -116,12 +118,18 @@ def hotspots(
     previous = _counts_in(incidents, Period(end - 2 * window, end - window), res, study)
 
     hexes = [h3.int_to_str(int(c)) for c in study]
-    polygons = [shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)])
-                for c in hexes]
+    polygons = [hexagon(c) for c in hexes]
     return gpd.GeoDataFrame({
         "h3": hexes, "count": x, "gi_z": z, "gi_p": p, "gi_class": classify(z),
         "recent": recent, "previous": previous, "change": recent - previous,
     }, geometry=polygons, crs="EPSG:4326")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def hexagon(cell: str) -> shapely.Polygon:
+    """The cell's outline (lon, lat), made once: the same cells come back with
+    every filter change (geometries are immutable, so sharing them is safe)."""
+    return shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(cell)])
 
 
 def _counts_in(incidents, period: Period, res, cells) -> np.ndarray:

@@ -3,6 +3,7 @@ computed here once for a set of filters (called by the situation service)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import geopandas as gpd
@@ -93,7 +94,8 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
     on = filters.hazards
     notes = list(region.notes)
     areas = _areas(countries, region)
-    borders = international_borders(countries)
+    borders = _BORDERS.get_or(fingerprint.of_frame(countries, ["iso3"]),
+                              functools.partial(international_borders, countries)).copy()
 
     pool = scenario["incidents"]  # region and categories; hotspot trends look before start
     if filters.categories is not None:
@@ -119,8 +121,9 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
     table = areas[["iso3", "name"]].rename(columns={"name": "area"}).copy()
     table.loc[len(table)] = [pd.NA, OUTSIDE]
     key = {k: 0.0 for k in KEY_FIGURES}
+    apart = bool(region.parts)  # countries' own shapes, which do not overlap
     overlaps, inside = _hazard_columns(scenario, filters, areas, "name", table, notes,
-                                       scheduler, by_country=bool(region.parts))
+                                       scheduler, by_country=apart)
     # Cells outside every area lie outside the region (sea, neighbours, or off a
     # coarse coastline): shown in the table so it adds up, not in the key figure.
     in_areas = table["area"] != OUTSIDE
@@ -164,11 +167,13 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
     # early-warning rules use the forecasts.
     tracks = tracks[period.contains(tracks["time"]) & ~tracks["forecast"]]
     storms, swaths = _cyclones(tracks, countries, region, "cyclone" in on)
-    swaths["people_exposed"] = _swath_people(swaths, scenario["population"], areas)
+    swaths["people_exposed"] = _swath_people(swaths, scenario["population"], areas,
+                                             by_country=apart)
     step = cyclones.storm_at(tracks[tracks["storm_id"].isin(storms["storm_id"])],
                              filters.wind_time) if filters.wind_time is not None else \
         cyclones.storm_at(tracks.iloc[0:0], scenario.as_of)
-    step["people_exposed"] = _swath_people(step, scenario["population"], areas)
+    step["people_exposed"] = _swath_people(step, scenario["population"], areas,
+                                           by_country=apart)
 
     admin, admin_overlaps = _admin_table(scenario, filters, region, chosen, current, notes)
     overlaps = pd.concat([o for o in (overlaps, admin_overlaps) if len(o)] or [overlaps],
@@ -310,11 +315,13 @@ def _admin_table(scenario: Scenario, filters: Filters, region: Region, incidents
         # share slivers along borders, which would count twice.
         shapes = dict(region.parts)
         admin = admin[admin["iso3"].isin(list(shapes))]
-        within = [shapes[code] for code in admin["iso3"]]
+        admin = pd.concat([_CLIPPED.get_or(
+            (fingerprint.of_frame(group, ["code", "name"]), fingerprint.of_shape(shapes[code])),
+            functools.partial(_clipped, group, shapes[code]))
+            for code, group in admin.groupby("iso3", sort=False)] or [admin.iloc[0:0]])
     else:
-        within = [region.geometry] * len(admin)
-    admin["geometry"] = shapely.intersection(admin.geometry.values, within)
-    admin = admin[~admin.geometry.is_empty].reset_index(drop=True)
+        admin = _clipped(admin, region.geometry)
+    admin = admin.reset_index(drop=True)
     if admin.empty:
         return None, none
     table = pd.DataFrame({"code": [*admin["code"], pd.NA], "area": [*admin["name"], OUTSIDE]})
@@ -329,6 +336,16 @@ def _admin_table(scenario: Scenario, filters: Filters, region: Region, incidents
         sums = np.bincount(idx + 1, weights=weights, minlength=len(admin) + 1)
         table[col] = np.roll(sums, -1).round().astype("int64")
     return _without_layers_off(table, filters.hazards), overlaps
+
+
+_CLIPPED: Kept[gpd.GeoDataFrame] = Kept(32)  # each country's areas within its shape
+
+
+def _clipped(areas: gpd.GeoDataFrame, within: shapely.Geometry) -> gpd.GeoDataFrame:
+    """``areas`` cut to ``within``; those left empty left out."""
+    clipped = areas.copy()
+    clipped["geometry"] = shapely.intersection(areas.geometry.values, within)
+    return clipped[~clipped.geometry.is_empty]
 
 
 def _needs(table: pd.DataFrame, needs: Mapping[str, MinimumNeeds]) -> pd.DataFrame:
@@ -348,6 +365,11 @@ def _needs(table: pd.DataFrame, needs: Mapping[str, MinimumNeeds]) -> pd.DataFra
                                        "standard"])
 
 
+# Results that depend on few inputs, which most filter changes leave as they were.
+_BORDERS: Kept[gpd.GeoDataFrame] = Kept(8)  # per set of country outlines
+_SWATHS: Kept[gpd.GeoDataFrame] = Kept(16)  # per set of storm tracks
+
+
 def _cyclones(tracks, countries, region: Region, wanted: bool):
     empty = pd.DataFrame(columns=["storm_id", "name", "start", "end", "max_wind_kt",
                                   "min_pressure_hpa", "landfall_time", "landfall_country",
@@ -364,15 +386,34 @@ def _cyclones(tracks, countries, region: Region, wanted: bool):
     storms["landfall_time"] = land["time"]
     storms["landfall_country"] = land["country"]
     storms["landfall_wind_kt"] = land["wind_kt"]
-    return storms.reset_index()[empty.columns], cyclones.wind_swaths(tracks)
+    swaths = _SWATHS.get_or(fingerprint.of_frame(tracks, list(tracks.columns.drop("geometry"))),
+                            functools.partial(cyclones.wind_swaths, tracks))
+    return storms.reset_index()[empty.columns], swaths.copy()
 
 
-def _swath_people(swaths, population, areas) -> np.ndarray:
-    """People in the region's areas under each swath (from the track's radii)."""
+_UNDER_SWATHS: Kept[np.ndarray] = Kept(64)  # swath sets x countries
+
+
+def _swath_people(swaths, population, areas, *, by_country: bool = False) -> np.ndarray:
+    """People in the region's areas under each swath (from the track's radii);
+    ``by_country``: the countries' areas do not overlap, so each country's
+    people are kept apart and added (another choice of countries recomputes none)."""
     if swaths.empty:
         return np.zeros(0)
+    groups = [group for _, group in areas.groupby("iso3", sort=False)] if by_country \
+        else [areas]
+    key = (fingerprint.of_frame(swaths, ["storm_id", "threshold_kt"]),
+           fingerprint.of_raster(population))
+    people = sum(_UNDER_SWATHS.get_or((*key, fingerprint.of_frame(group, ["name"])),
+                                      functools.partial(_people_under, swaths, population,
+                                                        group))
+                 for group in groups)
+    return np.round(np.asarray(people, dtype=float))
+
+
+def _people_under(swaths, population, areas) -> np.ndarray:
     table = cyclones.swath_exposure(swaths, population, areas)
     inside = table[table["area"] != OUTSIDE]
     totals = inside.groupby(["storm_id", "threshold_kt"])["people_exposed"].sum()
     keys = list(zip(swaths["storm_id"], swaths["threshold_kt"], strict=True))
-    return np.array([round(float(totals.get(k, 0.0))) for k in keys])
+    return np.array([float(totals.get(k, 0.0)) for k in keys])

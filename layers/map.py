@@ -10,6 +10,7 @@ import json
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import branca.element
@@ -147,7 +148,10 @@ def _situation_map(summary: Summary, options: MapOptions) -> MapSpec:
     if "alerts" in wanted:
         layers.append(builders.alerts_layer(summary.alerts))
     if "boundaries" in wanted:
-        layers.append(builders.labels_layer(summary.countries, summary.places))
+        layers.append(_kept_layer(
+            ("labels", fingerprint.of_frame(summary.countries, ["name"]),
+             fingerprint.of_frame(summary.places, list(summary.places.columns.drop("geometry")))),
+            options, lambda: builders.labels_layer(summary.countries, summary.places)))
     if options.drawing is not None:
         layers.append(builders.drawing_layer(options.drawing))
     banner = _demo_mark() if summary.demo else ""
@@ -157,18 +161,26 @@ def _situation_map(summary: Summary, options: MapOptions) -> MapSpec:
                           sources_box(summary.sources.to_dict("records")), options), layers)
 
 
-_BOUNDARIES: Kept[builders.Layer] = Kept(16)
+_KEPT_LAYERS: Kept[builders.Layer] = Kept(32)
+
+
+def _kept_layer(inputs: tuple, options: MapOptions,
+                build: Callable[[], builders.Layer]) -> builders.Layer:
+    """A layer kept by what it is drawn from (``inputs``: its name and the
+    fingerprints of its data) and the language it is written in: the outlines,
+    borders, provinces and names are the same whatever region is chosen, so a
+    filter change does not rebuild them."""
+    return _KEPT_LAYERS.get_or((*inputs, options.language, options.digits), build)
 
 
 def _boundaries_layer(summary: Summary, options: MapOptions) -> builders.Layer:
-    """The boundaries layer, kept by its inputs: the same outlines, borders and
-    provinces whatever region is chosen, so a filter change does not rebuild it."""
     admin = summary.admin_outlines
-    key = (fingerprint.of_frame(summary.countries, ["iso3", "name"]),
-           fingerprint.of_frame(summary.borders, ["pair"]),
-           None if admin is None else fingerprint.of_frame(admin, ["code", "name"]),
-           summary.view_text, options.language, options.digits)
-    return _BOUNDARIES.get_or(key, lambda: builders.boundaries_layer(
+    inputs = ("boundaries", fingerprint.of_frame(summary.countries, ["iso3", "name"]),
+              fingerprint.of_frame(summary.borders, ["pair"]),
+              None if admin is None else fingerprint.of_frame(admin, ["code", "name"]),
+              None if summary.rivers is None else fingerprint.of_frame(summary.rivers, []),
+              summary.view_text)
+    return _kept_layer(inputs, options, lambda: builders.boundaries_layer(
         summary.countries, summary.borders, summary.view_text, admin, summary.rivers))
 
 

@@ -195,3 +195,32 @@ def test_a_bad_minimum_needs_file_names_the_key_and_why(tmp_path, doc, reason):
     with pytest.raises(NeedsError, match=reason) as caught:
         parse_needs(path)
     assert str(path) in str(caught.value)
+
+
+def test_figures_do_not_depend_on_what_was_computed_before(demo):
+    """Exposure, people under the swaths and the provinces clipped to their
+    country are kept per country, borders and swaths per input: a region computed
+    after another gives exactly the figures it gives on its own, and the people
+    under each swath added country by country are those of all areas at once."""
+    from geo import summary as module
+
+    def filters(codes):
+        return Filters(region=countries_region(demo["boundaries"], codes),
+                       wind_time=pd.Timestamp("2026-09-26 12:00", tz="UTC"))
+
+    seven = [code for code in SAARC_ISO3 if code != "NPL"]
+    for kept in (module._BY_COUNTRY, module._UNDER_SWATHS, module._CLIPPED, module._BORDERS,
+                 module._SWATHS):
+        kept.clear()
+    alone = situation_summary(demo, filters(seven))
+    situation_summary(demo, filters(list(SAARC_ISO3)))
+    after = situation_summary(demo, filters(seven))
+    assert alone.key_figures == after.key_figures
+    pd.testing.assert_frame_equal(alone.areas, after.areas)
+    pd.testing.assert_frame_equal(alone.admin_areas, after.admin_areas)
+    for part in ("swaths", "storm_step"):
+        people = getattr(alone, part)["people_exposed"]
+        assert people.sum() > 0 and people.tolist() == getattr(after, part)[
+            "people_exposed"].tolist()
+    at_once = module._swath_people(after.swaths, demo["population"], after.area_shapes)
+    assert at_once.tolist() == after.swaths["people_exposed"].tolist()
