@@ -8,6 +8,7 @@ reaches into the scenario and none re-derives a figure.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -214,19 +215,29 @@ class Summary:
         """Where a key figure comes from: its sources ('DEMO flood model; DEMO
         population surface', each DEMO-flagged) and the oldest of their
         last updates ('2026-09-30 06:00 UTC', or 'reference data')."""
-        rows = self.sources[self.sources["layer"].isin(FIGURE_SOURCES[name])]
-        names = "; ".join(dict.fromkeys(
-            f"{src} (DEMO)" if demo else str(src)
-            for src, demo in zip(rows["source"], rows["demo"], strict=True)))
-        updated = pd.to_datetime(rows["updated"], utc=True).dropna()
-        as_of = when(updated.min()) if len(updated) else _("reference data")
-        return names or "—", as_of
+        names, oldest, _demo = self._figure_provenance[name]
+        return names or "—", when(oldest) if oldest is not None else _("reference data")
 
     def figure_uses_demo(self, name: str) -> bool:
         """A key figure computed from a DEMO layer (the DEMO population under
         live hazards, say): it must say so where it is shown."""
-        rows = self.sources[self.sources["layer"].isin(FIGURE_SOURCES[name])]
-        return bool(rows["demo"].any())
+        return self._figure_provenance[name][2]
+
+    @functools.cached_property
+    def _figure_provenance(self) -> dict[str, tuple[str, pd.Timestamp | None, bool]]:
+        """Per key figure: its sources' names, the oldest of their updates, and
+        whether any is DEMO; worked out once (every page shows them all), in
+        no language, so that each page says them in its own."""
+        provenance = {}
+        for name, layers in FIGURE_SOURCES.items():
+            rows = self.sources[self.sources["layer"].isin(layers)]
+            names = "; ".join(dict.fromkeys(
+                f"{src} (DEMO)" if demo else str(src)
+                for src, demo in zip(rows["source"], rows["demo"], strict=True)))
+            updated = pd.to_datetime(rows["updated"], utc=True).dropna()
+            provenance[name] = (names, updated.min() if len(updated) else None,
+                                bool(rows["demo"].any()))
+        return provenance
 
     def figure_text(self, name: str) -> str:
         """A key figure as shown everywhere: '1,234', or 'off' when its layer is off."""
