@@ -15,7 +15,16 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT
-from tests.nginx_proxy import BROTLI, LOAD_MODULES, NGINX, ProxyError, nginx_proxy, self_signed
+from tests.nginx_proxy import (
+    BROTLI,
+    BROTLI_STATIC,
+    LOAD_MODULES,
+    NGINX,
+    ProxyError,
+    nginx_proxy,
+    precompressed_static,
+    self_signed,
+)
 from tests.test_browser import (
     ARTIFACTS,
     CHROMIUM,
@@ -37,10 +46,17 @@ def _needs(path: str, package: str) -> None:
     pytest.skip(f"{package} is not installed (apt-get install {package})")
 
 
-@pytest.fixture(scope="module")
-def proxied(demo_root, demo):
+def _needs_the_recipe() -> None:
+    """nginx with the Brotli modules, and the brotli command the recipe's script runs."""
     _needs(NGINX, "nginx-light")
     _needs(str(BROTLI), "libnginx-mod-http-brotli-filter")
+    _needs(str(BROTLI_STATIC), "libnginx-mod-http-brotli-static")
+    _needs(shutil.which("brotli") or "/usr/bin/brotli", "brotli")
+
+
+@pytest.fixture(scope="module")
+def proxied(demo_root, demo):
+    _needs_the_recipe()
     _needs(str(CHROMIUM), "chromium")
     env = {**os.environ, "SAMON_CACHE_DIR": str(demo_root), "SAMON_BASEMAP_URL": ""}
     env.pop("SAMON_SCENARIO", None)
@@ -56,8 +72,7 @@ def proxied(demo_root, demo):
 def test_the_site_file_is_valid_nginx(tmp_path):
     """deploy/nginx/samon-site.conf as an administrator installs it (with this
     test's certificate and include paths in place of /etc's)."""
-    _needs(NGINX, "nginx-light")
-    _needs(str(BROTLI), "libnginx-mod-http-brotli-filter")
+    _needs_the_recipe()
     cert, key = self_signed(tmp_path, "monitor.example.org")
     site = (DEPLOY / "nginx" / "samon-site.conf").read_text()
     site = site.replace("/etc/ssl/certs/monitor.example.org.pem", str(cert)) \
@@ -100,9 +115,13 @@ def test_the_dashboard_works_through_the_proxy_with_its_headers(proxied):
             return response.headers["content-encoding"], sum(
                 len(chunk) for chunk in response.iter_raw())
 
-    # Brotli where the browser takes it: smaller than gzip (9 % on Streamlit's main script).
+    # Brotli where the browser takes it: Streamlit's files as the recipe's script
+    # compressed them once at level 11 (smaller than gzip -9 by a fifth here).
     (gz, gz_bytes), (br, br_bytes) = sent("gzip"), sent("br")
+    on_disk = precompressed_static() / script.lstrip("./")
     assert (gz, br) == ("gzip", "br") and br_bytes < gz_bytes
+    assert br_bytes == Path(f"{on_disk}.br").stat().st_size
+    assert gz_bytes == Path(f"{on_disk}.gz").stat().st_size
     assert int(packed.headers.get("content-length", 10**9)) < len(plain.content) / 2 or \
         packed.num_bytes_downloaded < len(plain.content) / 2
 
@@ -140,6 +159,21 @@ def test_the_dashboard_works_through_the_proxy_with_its_headers(proxied):
     assert violations == [] and left == []
 
 
+def test_streamlit_files_not_on_disk_come_from_the_app(proxied, tmp_path):
+    """After an upgrade of Streamlit, before the script runs again, its new files
+    are not in nginx's folder: they come from the app, compressed on the way."""
+    url, direct = proxied
+    port = int(direct.rsplit(":", 1)[1])
+    page = httpx.get(direct + "/", timeout=10).text
+    script = page.split('<script type="module" crossorigin src="', 1)[1].split('"', 1)[0]
+    plain = httpx.get(direct + "/" + script.lstrip("./"), timeout=10)
+    with nginx_proxy(port, static=tmp_path) as bare:
+        passed = httpx.get(bare + "/" + script.lstrip("./"), verify=False, timeout=10,
+                           headers={"Accept-Encoding": "br"})
+    assert passed.status_code == 200 and passed.headers["content-encoding"] == "br"
+    assert passed.content == plain.content
+
+
 def test_the_systemd_units_are_valid(tmp_path):
     """deploy/systemd/*.service as installed in /opt/samon (here: this checkout),
     checked by systemd's own verifier; each starts one of our commands."""
@@ -171,8 +205,7 @@ def test_a_visitor_stays_with_one_dashboard_process():
     import http.server
     import threading
 
-    _needs(NGINX, "nginx-light")
-    _needs(str(BROTLI), "libnginx-mod-http-brotli-filter")
+    _needs_the_recipe()
 
     class Answer(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - the standard library's name
