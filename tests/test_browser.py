@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from data_sources.reference import rivers
 from layers.builders import RIVER_COLOUR
 from tests.conftest import ROOT
 from tests.geo_helpers import write_sindh_districts
@@ -131,7 +132,8 @@ def metric(pg, label: str) -> str:
 
 def test_map_renders_offline_with_its_layers(page, server):
     page.goto(server)
-    assert layer_count(wait_for_map(page)) > 300  # borders, incidents, swaths, alerts ...
+    leaflet_frame = wait_for_map(page)
+    assert layer_count(leaflet_frame) > 300  # borders, incidents, swaths, alerts ...
     frame = map_frame(page)
     for name in ("Boundaries and borders", "Flood depth", "Cyclone", "Incidents", "Alerts"):
         assert frame.locator(".leaflet-control-layers", has_text=name).count() == 1
@@ -143,6 +145,15 @@ def test_map_renders_offline_with_its_layers(page, server):
     assert frame.locator(".samon-label", has_text="Karachi").count() == 1
     # The shipped rivers, drawn and named in the legend.
     assert frame.locator(f'path[stroke="{RIVER_COLOUR}"]').count() == 36
+    # Their positions arrive as integer steps and are drawn where they are.
+    drawn = leaflet_frame.evaluate("colour => { let b = null; Object.values(window.map._layers)"
+                                   ".forEach(l => { if (l.options && l.options.color === colour"
+                                   " && l.getBounds) b = b ? b.extend(l.getBounds()) :"
+                                   " L.latLngBounds(l.getBounds().getSouthWest(),"
+                                   " l.getBounds().getNorthEast()); });"
+                                   " return [b.getWest(), b.getSouth(), b.getEast(),"
+                                   " b.getNorth()]; }", RIVER_COLOUR)
+    assert drawn == pytest.approx(rivers().total_bounds.tolist(), abs=0.02)
     assert "River" in frame.locator(".samon-legends").inner_text()
     shown = frame.locator(".samon-label-place").count()
     map_frame(page).locator(".leaflet-control-zoom-in").click()

@@ -6,6 +6,7 @@ import re
 import folium
 import folium.plugins
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -250,3 +251,52 @@ def test_place_names_appear_by_population_and_are_escaped():
     assert zoom["Nepal"] == 0 and zoom["Kathmandu"] == 5 and zoom["Pokhara"] == 6
     assert zoom["Dhangadhi"] == 8
     assert "<script>" not in json.dumps(labels) and esc(EVIL) in zoom  # shown as text
+
+
+def _positions(steps, scale):
+    """The renderer's unpack (layers/static/samon-map.js), in Python."""
+    if steps and not isinstance(steps[0], int):
+        return [_positions(s, scale) for s in steps]
+    xs, ys = np.cumsum(steps[0::2]), np.cumsum(steps[1::2])
+    return [[x / scale, y / scale] for x, y in zip(xs.tolist(), ys.tolist(), strict=True)]
+
+
+@pytest.mark.parametrize("decimals", [3, 5])
+def test_lines_and_polygons_travel_as_integer_steps_that_give_back_their_coordinates(decimals):
+    """A polygon with a hole, a multipolygon, a long line, a point and a
+    collection of the three (a region cut along a border): each unpacked exactly
+    as GeoJSON of the rounded shapes gives it; points unchanged."""
+    shapes = [shapely.Polygon([(67.123456, 24.5), (68.9, 24.5), (68.9, 26.0), (67.123456, 26.0)],
+                              [[(67.5, 25.0), (67.6, 25.0), (67.6, 25.1)]]),
+              shapely.MultiPolygon([shapely.box(80, 6, 81.25, 9.83333),
+                                    shapely.box(73, 4, 73.5, 4.5)]),
+              shapely.LineString([(179.99999, -0.7), (60.5, 38.5)]),
+              shapely.Point(91.812345678, 22.33),
+              shapely.GeometryCollection([shapely.box(66, 24, 67, 25),
+                                          shapely.LineString([(66.5, 25.3), (66.7031, 25.1)]),
+                                          shapely.Point(67, 26)])]
+    frame = gpd.GeoDataFrame({"name": ["a", "b", "c", "d", "e"]}, geometry=shapes,
+                             crs="EPSG:4326")
+    features = builders._geojson(frame, {"name": frame["name"]}, decimals)["features"]
+    rounded = shapely.transform(np.array(shapes), lambda xy: np.round(xy, decimals))
+    for feature, shape in zip(features, rounded, strict=True):
+        expected = json.loads(shapely.to_geojson(shape))
+        assert _unpacked(feature["geometry"], decimals) == expected
+
+
+def _unpacked(geometry, decimals):
+    if geometry["type"] == "Point":
+        return geometry
+    if geometry["type"] == "GeometryCollection":
+        return {"type": "GeometryCollection",
+                "geometries": [_unpacked(g, decimals) for g in geometry["geometries"]]}
+    assert geometry["scale"] == 10 ** decimals and "coordinates" not in geometry
+    assert all(isinstance(v, int) for run in _flatten(geometry["steps"]) for v in run)
+    return {"type": geometry["type"],
+            "coordinates": _positions(geometry["steps"], geometry["scale"])}
+
+
+def _flatten(steps):
+    if steps and not isinstance(steps[0], int):
+        return [run for s in steps for run in _flatten(s)]
+    return [steps]

@@ -38,6 +38,31 @@
     return style;
   }
 
+  /* Positions sent as integer steps (layers/builders.py: packed) back to GeoJSON. */
+  function positions(steps, scale) {
+    if (steps.length && typeof steps[0] !== "number") {
+      return steps.map(function (s) { return positions(s, scale); });
+    }
+    var out = [], x = 0, y = 0;
+    for (var i = 0; i < steps.length; i += 2) {
+      x += steps[i];
+      y += steps[i + 1];
+      out.push([x / scale, y / scale]);
+    }
+    return out;
+  }
+
+  function geometry(g) {
+    if (g && g.steps) return {type: g.type, coordinates: positions(g.steps, g.scale)};
+    if (g && g.geometries) return {type: g.type, geometries: g.geometries.map(geometry)};
+    return g;
+  }
+
+  function unpack(data) {
+    data.features.forEach(function (f) { f.geometry = geometry(f.geometry); });
+    return data;
+  }
+
   function buildPart(part) {
     var pane = "samon-" + part.pane;
     if (part.kind === "image") {
@@ -49,7 +74,7 @@
       return L.heatLayer(part.points, {radius: part.radius, blur: part.blur,
                                        minOpacity: part.min_opacity});
     }
-    return L.geoJSON(part.data, {
+    return L.geoJSON(unpack(part.data), {
       // Features with nothing to say on hover or click let the pointer through
       // to the layers under them (rivers over a country, an area's outline).
       interactive: Boolean(part.tooltip || part.popup),
