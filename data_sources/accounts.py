@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import sql_tables
-from .sql_tables import utc_text
+from .sql_tables import frame, portable, utc_text, writes
 
 GENESIS = "0" * 64  # the "previous hash" of the first entry
 
@@ -34,16 +34,23 @@ CREATE TABLE users (name TEXT PRIMARY KEY, agency TEXT NOT NULL REFERENCES agenc
 CREATE TABLE sharing_groups (name TEXT PRIMARY KEY, created DATETIME NOT NULL);
 CREATE TABLE group_members (group_name TEXT NOT NULL REFERENCES sharing_groups(name),
     agency TEXT NOT NULL REFERENCES agencies(code), PRIMARY KEY (group_name, agency));
-CREATE TABLE tokens (id INTEGER PRIMARY KEY AUTOINCREMENT, user TEXT NOT NULL
+CREATE TABLE tokens (id INTEGER PRIMARY KEY AUTOINCREMENT, "user" TEXT NOT NULL
     REFERENCES users(name), digest TEXT NOT NULL UNIQUE, created DATETIME NOT NULL,
     expires DATETIME NOT NULL, revoked DATETIME);
-CREATE TABLE audit_log (id INTEGER PRIMARY KEY, time DATETIME NOT NULL, user TEXT NOT NULL,
+CREATE TABLE audit_log (id INTEGER PRIMARY KEY, time DATETIME NOT NULL, "user" TEXT NOT NULL,
     action TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
 """
 
 
+TABLES = ("agencies", "users", "sharing_groups", "group_members", "tokens", "audit_log")
+
+
 def create_tables(db: sqlite3.Connection) -> None:
     sql_tables.create_tables(db, _TABLES)
+
+
+def pg_tables() -> list[str]:
+    return sql_tables.pg_script(_TABLES)
 
 
 @dataclass(frozen=True)
@@ -65,32 +72,37 @@ class Accounts:
     """The access tables of one open store (``data_sources.store.Store``)."""
 
     def __init__(self, store) -> None:
-        self.db: sqlite3.Connection = store.db
+        self.db = portable(store.db)
 
     # -- agencies, groups ---------------------------------------------------------------
 
     def agencies(self) -> pd.DataFrame:
-        return pd.read_sql_query("SELECT code, country, name, demo FROM agencies ORDER BY code",
-                                 self.db)
+        return frame(self.db, "SELECT code, country, name, demo FROM agencies ORDER BY code")
 
     def agency(self, code: str) -> dict | None:
         row = self.db.execute("SELECT code, country, name, demo FROM agencies WHERE code = ?",
                               (code,)).fetchone()
         return dict(zip(("code", "country", "name", "demo"), row, strict=True)) if row else None
 
+    @writes
     def add_agency(self, db, code: str, country: str, name: str, demo: bool = False) -> None:
         db.execute("INSERT INTO agencies VALUES (?, ?, ?, ?, ?)",
                    (code, country, name, int(demo), utc_text()))
 
+    @writes
     def add_group(self, db, name: str, agencies: list[str]) -> None:
         db.execute("INSERT INTO sharing_groups VALUES (?, ?)", (name, utc_text()))
         db.executemany("INSERT INTO group_members VALUES (?, ?)", [(name, a) for a in agencies])
 
     def groups(self) -> pd.DataFrame:
-        return pd.read_sql_query(
-            "SELECT g.name, group_concat(m.agency, ',') AS agencies FROM sharing_groups g "
-            "LEFT JOIN group_members m ON m.group_name = g.name GROUP BY g.name ORDER BY g.name",
-            self.db)
+        """Each group with its members ('A,B'; None for a group without any)."""
+        members = frame(self.db, "SELECT g.name, m.agency FROM sharing_groups g LEFT JOIN "
+                                 "group_members m ON m.group_name = g.name "
+                                 "ORDER BY g.name, m.agency")
+        joined = {name: ",".join(group["agency"].dropna()) or None
+                  for name, group in members.groupby("name", sort=True)}
+        return pd.DataFrame({"name": list(joined), "agencies": list(joined.values())},
+                            dtype=object)
 
     def groups_of(self, agency: str) -> frozenset[str]:
         return frozenset(r[0] for r in self.db.execute(
@@ -106,10 +118,12 @@ class Accounts:
         return self.db.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
 
     def users(self) -> pd.DataFrame:
-        return pd.read_sql_query(
-            "SELECT u.name, u.agency, a.country, u.role, u.disabled, u.demo, "
-            "u.password_hash IS NOT NULL AS has_password, u.locked_until FROM users u "
-            "JOIN agencies a ON a.code = u.agency ORDER BY u.name", self.db)
+        users = frame(self.db,
+                      "SELECT u.name, u.agency, a.country, u.role, u.disabled, u.demo, "
+                      "u.password_hash IS NOT NULL AS has_password, u.locked_until FROM users u "
+                      "JOIN agencies a ON a.code = u.agency ORDER BY u.name")
+        users["has_password"] = users["has_password"].astype(bool)
+        return users
 
     def user(self, name: str) -> User | None:
         row = self.db.execute(
@@ -123,39 +137,45 @@ class Accounts:
         return User(row[0], row[1], row[2], row[3], row[4], int(row[5]), locked,
                     bool(row[7]), bool(row[8]), groups, row[9])
 
+    @writes
     def set_language(self, db, name: str, language: str) -> None:
         db.execute("UPDATE users SET language = ? WHERE name = ?", (language, name))
 
+    @writes
     def add_user(self, db, name: str, agency: str, role: str, password_hash: str | None,
                  demo: bool = False) -> None:
         db.execute("INSERT INTO users (name, agency, role, password_hash, demo, created) "
                    "VALUES (?, ?, ?, ?, ?, ?)", (name, agency, role, password_hash, int(demo),
                                                  utc_text()))
 
+    @writes
     def set_password(self, db, name: str, password_hash: str) -> None:
         db.execute("UPDATE users SET password_hash = ?, failures = 0, locked_until = NULL "
                    "WHERE name = ?", (password_hash, name))
 
+    @writes
     def set_disabled(self, db, name: str, disabled: bool) -> None:
         db.execute("UPDATE users SET disabled = ? WHERE name = ?", (int(disabled), name))
 
+    @writes
     def login_failed(self, db, name: str, locked_until: pd.Timestamp | None) -> None:
         db.execute("UPDATE users SET failures = failures + 1, locked_until = ? WHERE name = ?",
                    (locked_until.isoformat() if locked_until is not None else None, name))
 
+    @writes
     def login_succeeded(self, db, name: str) -> None:
         db.execute("UPDATE users SET failures = 0, locked_until = NULL WHERE name = ?", (name,))
 
     # -- tokens -------------------------------------------------------------------------
 
+    @writes
     def add_token(self, db, user: str, digest: str, expires: pd.Timestamp) -> int:
-        cur = db.execute("INSERT INTO tokens (user, digest, created, expires) VALUES "
-                         "(?, ?, ?, ?)", (user, digest, utc_text(), expires.isoformat()))
-        assert cur.lastrowid is not None
-        return cur.lastrowid
+        return int(db.execute('INSERT INTO tokens ("user", digest, created, expires) VALUES '
+                              "(?, ?, ?, ?) RETURNING id",
+                              (user, digest, utc_text(), expires.isoformat())).fetchone()[0])
 
     def token(self, digest: str) -> dict | None:
-        row = self.db.execute("SELECT id, user, expires, revoked FROM tokens WHERE digest = ?",
+        row = self.db.execute('SELECT id, "user", expires, revoked FROM tokens WHERE digest = ?',
                               (digest,)).fetchone()
         if row is None:
             return None
@@ -163,9 +183,10 @@ class Accounts:
                 "revoked": row[3] is not None}
 
     def tokens(self) -> pd.DataFrame:
-        return pd.read_sql_query("SELECT id, user, created, expires, revoked FROM tokens "
-                                 "ORDER BY id", self.db)
+        return frame(self.db, 'SELECT id, "user", created, expires, revoked FROM tokens '
+                              "ORDER BY id")
 
+    @writes
     def revoke_token(self, db, token_id: int) -> bool:
         cur = db.execute("UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL",
                          (utc_text(), token_id))
@@ -173,9 +194,11 @@ class Accounts:
 
     # -- audit --------------------------------------------------------------------------
 
+    @writes
     def append_audit(self, db, user: str, action: str, detail: dict) -> int:
         """Append one entry, chained to the last (call inside a write transaction,
         so that two writers never chain to the same entry)."""
+        db.serialize("audit_log")
         last = db.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
         entry_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         time = utc_text()
@@ -189,20 +212,20 @@ class Accounts:
               ) -> pd.DataFrame:
         where, args = [], []
         if user:
-            where.append("user = ?")
+            where.append('"user" = ?')
             args.append(user)
         if since is not None:
             where.append("time >= ?")
             args.append(since.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
-        sql = "SELECT id, time, user, action, detail FROM audit_log"
+        sql = 'SELECT id, time, "user", action, detail FROM audit_log'
         if where:
             sql += " WHERE " + " AND ".join(where)
-        return pd.read_sql_query(sql + " ORDER BY id", self.db, params=args)
+        return frame(self.db, sql + " ORDER BY id", args)
 
     def verify_audit(self) -> tuple[int, str | None]:
         """(entries checked, the first broken link described, or None when intact)."""
         prev, expected_id, n = GENESIS, 1, 0
-        for row in self.db.execute("SELECT id, time, user, action, detail, prev_hash, hash "
+        for row in self.db.execute('SELECT id, time, "user", action, detail, prev_hash, hash '
                                    "FROM audit_log ORDER BY id"):
             entry_id, time, user, action, text, stored_prev, stored = row
             n += 1

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from . import sql_tables
-from .sql_tables import utc_text
+from .sql_tables import frame, portable, utc_text, writes
 
 _TABLES = """
 CREATE TABLE net_peers (name TEXT PRIMARY KEY, url TEXT NOT NULL, token TEXT NOT NULL,
@@ -37,8 +37,15 @@ CREATE INDEX net_log_peer ON net_log (peer, event, time);
 EVENTS = ("sync", "received", "refused", "error", "published")
 
 
+TABLES = ("net_peers", "net_cursors", "net_receipts", "net_published", "net_log")
+
+
 def create_tables(db: sqlite3.Connection) -> None:
     sql_tables.create_tables(db, _TABLES)
+
+
+def pg_tables() -> list[str]:
+    return sql_tables.pg_script(_TABLES)
 
 
 class NetworkLog:
@@ -46,15 +53,17 @@ class NetworkLog:
 
     def __init__(self, store):
         self.store = store
-        self.db = store.db
+        self.db = portable(store.db)
 
     # -- peers -----------------------------------------------------------------------------
 
+    @writes
     def add_peer(self, db, name: str, url: str, token: str, topics: list[str]) -> None:
         db.execute("INSERT INTO net_peers VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE "
                    "SET url = excluded.url, token = excluded.token, topics = excluded.topics",
                    (name, url, token, "\n".join(topics), utc_text()))
 
+    @writes
     def remove_peer(self, db, name: str) -> bool:
         return db.execute("DELETE FROM net_peers WHERE name = ?", (name,)).rowcount > 0
 
@@ -71,6 +80,7 @@ class NetworkLog:
                               (peer, kind)).fetchone()
         return int(row[0]) if row else 0
 
+    @writes
     def set_cursor(self, db, peer: str, kind: str, after_fid: int) -> None:
         db.execute("INSERT INTO net_cursors VALUES (?, ?, ?) ON CONFLICT (peer, kind) DO UPDATE "
                    "SET after_fid = excluded.after_fid", (peer, kind, int(after_fid)))
@@ -89,6 +99,7 @@ class NetworkLog:
                 found[record] = (origin, int(version))
         return found
 
+    @writes
     def add_receipts(self, db, kind: str, rows: Iterable[tuple[str, str, int]], via: str) -> None:
         """(record key, origin, origin version) of records just stored from ``via``."""
         now = utc_text()
@@ -105,12 +116,14 @@ class NetworkLog:
                               (kind,)).fetchone()
         return int(row[0]) if row else 0
 
+    @writes
     def set_published(self, db, kind: str, after_fid: int) -> None:
         db.execute("INSERT INTO net_published VALUES (?, ?) ON CONFLICT (kind) DO UPDATE "
                    "SET after_fid = excluded.after_fid", (kind, int(after_fid)))
 
     # -- the log ---------------------------------------------------------------------------
 
+    @writes
     def log(self, db, peer: str, event: str, records: int = 0, *, lag_s: float | None = None,
             detail: str | None = None) -> None:
         assert event in EVENTS, event
@@ -120,31 +133,35 @@ class NetworkLog:
 
     def entries(self, peer: str | None = None, limit: int = 200) -> pd.DataFrame:
         where, args = ("WHERE peer = ?", (peer,)) if peer else ("", ())
-        frame = pd.read_sql_query(f"SELECT * FROM net_log {where} ORDER BY id DESC LIMIT "
-                                  f"{int(limit)}", self.db, params=args)
-        frame["time"] = pd.to_datetime(frame["time"], utc=True, format="ISO8601")
-        return frame
+        entries = frame(self.db, f"SELECT * FROM net_log {where} ORDER BY id DESC LIMIT "
+                                 f"{int(limit)}", args)
+        entries["time"] = pd.to_datetime(entries["time"], utc=True, format="ISO8601")
+        return entries
 
     def totals(self) -> pd.DataFrame:
         """Per peer: the last successful sync, records received, refusals and
         errors, the last error, and the median lag of the last 100 receipts."""
-        frame = pd.read_sql_query(
+        # Sums cast: PostgreSQL's sum of integers is a decimal.
+        totals = frame(
+            self.db,
             "SELECT peer, "
             "max(CASE WHEN event = 'sync' THEN time END) AS last_sync, "
-            "sum(CASE WHEN event IN ('sync', 'received') THEN records ELSE 0 END) AS received, "
-            "sum(CASE WHEN event = 'refused' THEN 1 ELSE 0 END) AS refused, "
-            "sum(CASE WHEN event = 'error' THEN 1 ELSE 0 END) AS errors, "
+            "CAST(sum(CASE WHEN event IN ('sync', 'received') THEN records ELSE 0 END) "
+            "AS BIGINT) AS received, "
+            "CAST(sum(CASE WHEN event = 'refused' THEN 1 ELSE 0 END) AS BIGINT) AS refused, "
+            "CAST(sum(CASE WHEN event = 'error' THEN 1 ELSE 0 END) AS BIGINT) AS errors, "
             "(SELECT detail FROM net_log e WHERE e.peer = l.peer AND e.event IN "
             "('error', 'refused') ORDER BY e.id DESC LIMIT 1) AS last_problem, "
             "(SELECT time FROM net_log e WHERE e.peer = l.peer AND e.event IN "
             "('error', 'refused') ORDER BY e.id DESC LIMIT 1) AS last_problem_at "
-            "FROM net_log l GROUP BY peer", self.db)
-        lags = pd.read_sql_query(
+            "FROM net_log l GROUP BY peer")
+        lags = frame(
+            self.db,
             "SELECT peer, lag_s FROM (SELECT peer, lag_s, row_number() OVER (PARTITION BY peer "
             "ORDER BY id DESC) AS n FROM net_log WHERE event = 'received' AND lag_s IS NOT NULL) "
-            "WHERE n <= 100", self.db)
-        frame = frame.merge(lags.groupby("peer")["lag_s"].median().rename("lag_s"),
-                            left_on="peer", right_index=True, how="left")
+            "AS recent WHERE n <= 100")
+        totals = totals.merge(lags.groupby("peer")["lag_s"].median().rename("lag_s"),
+                              left_on="peer", right_index=True, how="left")
         for col in ("last_sync", "last_problem_at"):
-            frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
-        return frame
+            totals[col] = pd.to_datetime(totals[col], utc=True, format="ISO8601")
+        return totals

@@ -34,6 +34,7 @@ from model.i18n import N_
 from model.period import Period
 from model.schema import RECORD_TIME, SAARC_ISO3, TABLES
 
+from . import accounts, network_log, warning_log
 from .demo import cache_root
 from .store import (
     FEATURE_TABLES,
@@ -135,7 +136,17 @@ def _v3(db: psycopg.Connection) -> None:
         db.execute(sql.SQL("GRANT SELECT ON boundaries TO {}").format(sql.Identifier(role)))
 
 
-MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3)]
+def _v4(db: psycopg.Connection) -> None:
+    """The node's own tables, as the GeoPackage holds them: accounts and the
+    audit log, the early-warning log, the network log; so that every process
+    of the hub, on any machine, sees the same. No agency role is granted them
+    (password hashes, tokens' digests, the signing secret are the app's alone)."""
+    for module in (accounts, warning_log, network_log):
+        for statement in module.pg_tables():
+            db.execute(statement)
+
+
+MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4)]
 
 
 def is_url(location) -> bool:
@@ -417,6 +428,11 @@ class PgStore(VersionedUpserts):
 
     def ingest_log(self) -> pd.DataFrame:
         return self._frame("SELECT * FROM ingest_log ORDER BY id")
+
+
+def store_exists(settings) -> bool:
+    """Whether the node has a store yet (a PostgreSQL one always has)."""
+    return bool(settings.store_url) or settings.store_path.exists()
 
 
 def open_store(settings, *, verify: bool = False):

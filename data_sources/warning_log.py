@@ -17,7 +17,7 @@ import sqlite3
 import pandas as pd
 
 from . import sql_tables
-from .sql_tables import utc_text
+from .sql_tables import frame, portable, utc_text, writes
 
 _TABLES = """
 CREATE TABLE ew_messages (identifier TEXT PRIMARY KEY, warning TEXT NOT NULL,
@@ -34,7 +34,7 @@ CREATE TABLE ew_deliveries (id INTEGER PRIMARY KEY AUTOINCREMENT, identifier TEX
     purpose TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT, updated DATETIME NOT NULL,
     UNIQUE (identifier, recipient, channel, purpose));
-CREATE TABLE ew_acks (warning TEXT NOT NULL, agency TEXT NOT NULL, user TEXT NOT NULL,
+CREATE TABLE ew_acks (warning TEXT NOT NULL, agency TEXT NOT NULL, "user" TEXT NOT NULL,
     via TEXT NOT NULL, time DATETIME NOT NULL, PRIMARY KEY (warning, agency));
 CREATE TABLE ew_runs (id INTEGER PRIMARY KEY AUTOINCREMENT, at DATETIME NOT NULL,
     finished DATETIME NOT NULL, rules_version INTEGER NOT NULL, findings INTEGER NOT NULL,
@@ -47,8 +47,19 @@ MESSAGE_COLUMNS = ("identifier", "warning", "kind", "sent", "rule_id", "rules_ve
                    "figures", "reason", "geometry", "demo", "cap", "why")
 
 
+TABLES = ("ew_messages", "ew_active", "ew_deliveries", "ew_acks", "ew_runs", "ew_secret")
+
+
 def create_tables(db: sqlite3.Connection) -> None:
     sql_tables.create_tables(db, _TABLES)
+
+
+def pg_tables() -> list[str]:
+    """For PostgreSQL, where rows have no rowid: messages get a column of that
+    name counting them as they come, so that "ORDER BY sent, rowid" keeps the
+    order they were sent in on both engines."""
+    return [*sql_tables.pg_script(_TABLES),
+            "ALTER TABLE ew_messages ADD COLUMN rowid BIGSERIAL"]
 
 
 def add_reasons_column(db: sqlite3.Connection) -> None:
@@ -63,7 +74,7 @@ class WarningLog:
     """The early-warning tables of one open store."""
 
     def __init__(self, store) -> None:
-        self.db: sqlite3.Connection = store.db
+        self.db = portable(store.db)
 
     # -- engine state ---------------------------------------------------------------------
 
@@ -71,6 +82,7 @@ class WarningLog:
         return {(r, k): json.loads(s) for r, k, s in
                 self.db.execute("SELECT rule_id, area_key, state FROM ew_active")}
 
+    @writes
     def save_run(self, db, *, at: pd.Timestamp, rules_version: int, findings: int,
                  messages: list[dict], active: dict[tuple[str, str], dict],
                  log: list[str]) -> None:
@@ -92,8 +104,7 @@ class WarningLog:
                     "\n".join(log)))
 
     def runs(self, limit: int = 50) -> pd.DataFrame:
-        return pd.read_sql_query("SELECT * FROM ew_runs ORDER BY id DESC LIMIT ?", self.db,
-                                 params=(limit,))
+        return frame(self.db, "SELECT * FROM ew_runs ORDER BY id DESC LIMIT ?", (limit,))
 
     def any_run(self) -> bool:
         return self.db.execute("SELECT 1 FROM ew_runs LIMIT 1").fetchone() is not None
@@ -119,13 +130,13 @@ class WarningLog:
         if since is not None:
             sql += " WHERE sent >= ?"
             args.append(utc_text(since))
-        frame = pd.read_sql_query(sql + " ORDER BY sent, rowid", self.db, params=args)
-        frame["sent"] = pd.to_datetime(frame["sent"], utc=True, format="ISO8601")
-        frame["figures"] = frame["figures"].map(json.loads)
+        sent = frame(self.db, sql + " ORDER BY sent, rowid", args)
+        sent["sent"] = pd.to_datetime(sent["sent"], utc=True, format="ISO8601")
+        sent["figures"] = sent["figures"].map(json.loads)
         # The reasons as catalogue messages (none in messages sent before schema 10).
-        frame["why"] = frame["why"].map(lambda text: json.loads(text) if text else None)
-        frame["demo"] = frame["demo"].astype(bool)
-        return frame
+        sent["why"] = sent["why"].map(lambda text: json.loads(text) if text else None)
+        sent["demo"] = sent["demo"].astype(bool)
+        return sent
 
     def cap(self, identifier: str) -> tuple[bytes, str, str] | None:
         """A message's CAP XML with its TLP and distribution."""
@@ -135,20 +146,23 @@ class WarningLog:
 
     # -- deliveries -----------------------------------------------------------------------
 
+    @writes
     def queue(self, db, identifier: str, recipient: str, channel: str,
               purpose: str = "warning") -> bool:
         """Queue one delivery; False when it was queued before (never sent twice)."""
-        cur = db.execute("INSERT OR IGNORE INTO ew_deliveries (identifier, recipient, channel, "
-                         "purpose, status, updated) VALUES (?, ?, ?, ?, 'pending', ?)",
+        cur = db.execute("INSERT INTO ew_deliveries (identifier, recipient, channel, purpose, "
+                         "status, updated) VALUES (?, ?, ?, ?, 'pending', ?) "
+                         "ON CONFLICT DO NOTHING",
                          (identifier, recipient, channel, purpose, utc_text()))
         return cur.rowcount == 1
 
     def pending(self) -> pd.DataFrame:
-        return pd.read_sql_query(
-            "SELECT d.id, d.identifier, d.recipient, d.channel, d.purpose, d.attempts, "
-            "m.warning FROM ew_deliveries d JOIN ew_messages m USING (identifier) "
-            "WHERE d.status = 'pending' ORDER BY d.id", self.db)
+        return frame(self.db,
+                     "SELECT d.id, d.identifier, d.recipient, d.channel, d.purpose, d.attempts, "
+                     "m.warning FROM ew_deliveries d JOIN ew_messages m USING (identifier) "
+                     "WHERE d.status = 'pending' ORDER BY d.id")
 
+    @writes
     def delivered(self, db, delivery_id: int, *, ok: bool, error: str | None,
                   give_up: bool) -> None:
         status = "sent" if ok else ("failed" if give_up else "pending")
@@ -157,9 +171,8 @@ class WarningLog:
                    (status, error, utc_text(), delivery_id))
 
     def deliveries(self) -> pd.DataFrame:
-        return pd.read_sql_query(
-            "SELECT d.*, m.warning FROM ew_deliveries d JOIN ew_messages m USING (identifier) "
-            "ORDER BY d.id", self.db)
+        return frame(self.db, "SELECT d.*, m.warning FROM ew_deliveries d JOIN ew_messages m "
+                              "USING (identifier) ORDER BY d.id")
 
     def first_sent(self, warning: str, recipient: str) -> pd.Timestamp | None:
         """When ``recipient`` was first sent something of ``warning``."""
@@ -171,26 +184,26 @@ class WarningLog:
 
     # -- acknowledgements -----------------------------------------------------------------
 
+    @writes
     def acknowledge(self, db, warning: str, agency: str, user: str, via: str) -> bool:
         """An agency has seen ``warning`` and acts on it (``via``: the link sent
         to one of its recipients, or the dashboard). False when it had already."""
-        cur = db.execute("INSERT OR IGNORE INTO ew_acks VALUES (?, ?, ?, ?, ?)",
+        cur = db.execute("INSERT INTO ew_acks VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                          (warning, agency, user, via, utc_text()))
         return cur.rowcount == 1
 
     def acks(self) -> pd.DataFrame:
-        frame = pd.read_sql_query("SELECT * FROM ew_acks ORDER BY time", self.db)
-        frame["time"] = pd.to_datetime(frame["time"], utc=True, format="ISO8601")
-        return frame
+        acks = frame(self.db, "SELECT * FROM ew_acks ORDER BY time")
+        acks["time"] = pd.to_datetime(acks["time"], utc=True, format="ISO8601")
+        return acks
 
     # -- the node's signing secret --------------------------------------------------------
 
+    @writes
     def secret(self, db) -> bytes:
         """The key acknowledgement links and webhook signatures are made with:
-        made once per store, never leaves it."""
-        row = db.execute("SELECT secret FROM ew_secret").fetchone()
-        if row:
-            return bytes.fromhex(row[0])
-        value = secrets.token_bytes(32)
-        db.execute("INSERT INTO ew_secret VALUES (1, ?)", (value.hex(),))
-        return value
+        made once per store (the first of two processes asking at once wins),
+        never leaves it."""
+        db.execute("INSERT INTO ew_secret VALUES (1, ?) ON CONFLICT DO NOTHING",
+                   (secrets.token_bytes(32).hex(),))
+        return bytes.fromhex(db.execute("SELECT secret FROM ew_secret").fetchone()[0])

@@ -26,8 +26,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from data_sources.accounts import Accounts, User
+from data_sources.pgstore import open_store, store_exists
 from data_sources.settings import Settings
-from data_sources.store import Store
 from model import i18n
 from model.access import OPEN, AccessError, MarkingError, Role, Viewer, parse_share
 from model.i18n import N_
@@ -71,8 +71,9 @@ class AccessService:
         self.settings = settings or Settings()
         self._enabled_at: tuple[float, bool] | None = None  # (monotonic time, answer)
 
-    def _store(self) -> Store:
-        return Store(self.settings.store_path)
+    def _store(self):
+        """The node's store, where its accounts and audit log are (PostgreSQL on a hub)."""
+        return open_store(self.settings)
 
     # -- mode ---------------------------------------------------------------------------
 
@@ -90,7 +91,7 @@ class AccessService:
         return self._enabled_at[1]
 
     def users_exist(self) -> bool:
-        if not self.settings.store_path.exists():
+        if not store_exists(self.settings):
             return False
         with self._store() as store:
             return Accounts(store).any_user()

@@ -42,7 +42,7 @@ from data_sources.network import (
 from data_sources.network_log import NetworkLog
 from data_sources.pgstore import open_store
 from data_sources.settings import Settings
-from data_sources.store import FEATURE_TABLES, Store
+from data_sources.store import FEATURE_TABLES
 from model.access import OPEN, TLP_LEVELS, Viewer, visible
 from model.period import Period
 
@@ -69,8 +69,8 @@ class NetworkService:
 
     @contextmanager
     def _tables(self):
-        """The network tables (beside the records: in the GeoPackage, even on a hub)."""
-        with Store(self.settings.store_path) as own:
+        """The network tables, in the node's store (PostgreSQL on a hub)."""
+        with open_store(self.settings) as own:
             yield own, NetworkLog(own)
 
     # -- who asks ------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import shapely
 from data_sources.errors import FileAccessError
 from data_sources.ingest import add_file, keep_result, status
 from data_sources.marking import stamp
-from data_sources.pgstore import open_store
+from data_sources.pgstore import open_store, store_exists
 from data_sources.scenario import (
     load_demo,
     load_live,
@@ -34,7 +34,7 @@ from data_sources.scenario import (
     with_store,
 )
 from data_sources.settings import Settings
-from data_sources.store import FEATURE_TABLES, Store
+from data_sources.store import FEATURE_TABLES
 from data_sources.warning_log import MESSAGE_COLUMNS, WarningLog
 from early_warning.lifecycle import Warnings, message_row
 from early_warning.replay import replay_timeline
@@ -174,7 +174,7 @@ class SituationService:
     def _has_records(self) -> bool:
         """Whether there is a store to read records from (a node without one
         shows the manifest or DEMO alone)."""
-        return bool(self.settings.store_url) or self.settings.store_path.exists()
+        return store_exists(self.settings)
 
     def _load(self) -> Scenario:
         if self.live:
@@ -351,15 +351,15 @@ class SituationService:
                                   path=path) from None
         token = self.token()
         runs = None
-        if self.settings.store_path.exists():
-            with Store(self.settings.store_path) as store:
+        if store_exists(self.settings):
+            with open_store(self.settings) as store:
                 log_table = WarningLog(store)
                 runs = log_table.change_token() if log_table.any_run() else None
 
         def make() -> Warnings:
             rules = load_rules(path)
             if runs is not None:
-                with Store(self.settings.store_path) as store:
+                with open_store(self.settings) as store:
                     log_table = WarningLog(store)
                     messages, acks = log_table.messages(), log_table.acks()
                     log = [line for text in reversed(log_table.runs()["log"].tolist())
@@ -389,10 +389,10 @@ class SituationService:
         attempts, last error), newest first: for the coordinators who keep the
         recipients' addresses right."""
         viewer.require("rules")
-        if not self.settings.store_path.exists():
+        if not store_exists(self.settings):
             return pd.DataFrame(columns=["identifier", "recipient", "channel", "purpose",
                                          "status", "attempts", "last_error", "updated"])
-        with Store(self.settings.store_path) as store:
+        with open_store(self.settings) as store:
             return WarningLog(store).deliveries().iloc[::-1].reset_index(drop=True)
 
     def acknowledge(self, viewer: Viewer, warning: str) -> bool:
@@ -407,7 +407,7 @@ class SituationService:
         if self.warnings(viewer).source != "runs":
             raise AccessError(N_("only warnings the node sent can be acknowledged: this node "
                                  "has not run the rules (python -m early_warning run)"))
-        with Store(self.settings.store_path) as store, store.transaction() as db:
+        with open_store(self.settings) as store, store.transaction() as db:
             done = WarningLog(store).acknowledge(db, warning, viewer.agency, viewer.name,
                                                  "dashboard")
         if done:

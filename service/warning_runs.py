@@ -22,7 +22,7 @@ import httpx
 import pandas as pd
 
 from data_sources.accounts import Accounts
-from data_sources.store import Store
+from data_sources.pgstore import open_store
 from data_sources.warning_log import WarningLog
 from early_warning.dissemination import Channels, check_ack
 from early_warning.feed import atom_feed
@@ -78,7 +78,7 @@ class WarningRuns:
         whole = self.service.scenario(OPEN)
         if at is None:
             at = now if self.service.live else whole.as_of
-        with run_lock(self.settings.store_path), Store(self.settings.store_path) as store:
+        with run_lock(self.settings.store_path), open_store(self.settings) as store:
             accounts = Accounts(store)
             views: dict[str, Scenario] = {}
 
@@ -98,7 +98,7 @@ class WarningRuns:
         """Run now, then every ``every`` and whenever the data changes (checked
         every ``watch_s`` seconds), until ``stop`` is set."""
         stop = stop or threading.Event()
-        Store(self.settings.store_path).close()  # made now: its creation is not a data change
+        open_store(self.settings).close()  # made now: its creation is not a data change
         while not stop.is_set():
             token = self.service.token()
             report(self.run_once())
@@ -119,7 +119,7 @@ class WarningRuns:
                          feed_id=f"urn:samon:feed:{self.settings.warning_sender}")
 
     def cap(self, identifier: str, viewer: Viewer) -> bytes | None:
-        with Store(self.settings.store_path) as store:
+        with open_store(self.settings) as store:
             found = WarningLog(store).cap(identifier)
         if found is None or not may_see({"agency": "", "agency_country": "", "tlp": found[1],
                                          "share": found[2]}, viewer):
@@ -131,7 +131,7 @@ class WarningRuns:
         recipient's agency acknowledges. Returns that agency."""
         rules = self.service.rules()
         who = rules.recipient(recipient)
-        with Store(self.settings.store_path) as store, store.transaction() as db:
+        with open_store(self.settings) as store, store.transaction() as db:
             log_table = WarningLog(store)
             if who is None or not check_ack(log_table.secret(db), warning, recipient, token):
                 raise AccessError(N_("this acknowledgement link is not valid"))

@@ -6,15 +6,18 @@ from __future__ import annotations
 import io
 import re
 import sqlite3
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
+import psycopg
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from access.__main__ import run as access_main
 from data_sources.settings import Settings
+from data_sources.sql_tables import portable
 from model.access import (
     OPEN,
     TLP_LEVELS,
@@ -145,10 +148,33 @@ def test_roles_can_do_what_the_roles_below_them_can():
 
 # -- accounts, logins, tokens, audit ----------------------------------------------------
 
-@pytest.fixture
-def node(tmp_path, monkeypatch):
-    """A node with its own store, access control on, two agencies and their users."""
+@pytest.fixture(params=["geopackage", "postgis"])
+def node_store(request, tmp_path, monkeypatch) -> str:
+    """The node's store for its accounts and audit log: a laptop's GeoPackage,
+    or a hub's PostgreSQL (the same tests for both)."""
     monkeypatch.setenv("SAMON_STORE_PATH", str(tmp_path / "store.gpkg"))
+    if request.param == "postgis":
+        monkeypatch.setenv("SAMON_STORE_URL", request.getfixturevalue("postgis_url"))
+    else:
+        monkeypatch.delenv("SAMON_STORE_URL", raising=False)
+    return request.param
+
+
+@contextmanager
+def plain_sql(settings: Settings):
+    """The node's store opened by a plain SQL client, as someone who can reach
+    the file or the database (not the app) would."""
+    if settings.store_url:
+        with psycopg.connect(settings.store_url, autocommit=True) as db:
+            yield portable(db)
+    else:
+        with sqlite3.connect(settings.store_path) as db:
+            yield portable(db)
+
+
+@pytest.fixture
+def node(node_store, monkeypatch):
+    """A node with its own store, access control on, two agencies and their users."""
     monkeypatch.setenv("SAMON_LOCKOUT_FAILURES", "3")
     monkeypatch.delenv("SAMON_TOKEN", raising=False)
     access = AccessService(Settings())
@@ -160,8 +186,7 @@ def node(tmp_path, monkeypatch):
     return access
 
 
-def test_access_control_turns_on_once_a_user_exists(tmp_path, monkeypatch):
-    monkeypatch.setenv("SAMON_STORE_PATH", str(tmp_path / "store.gpkg"))
+def test_access_control_turns_on_once_a_user_exists(node_store, monkeypatch):
     access = AccessService(Settings())
     assert not access.enabled and access.nobody() is OPEN
     access.add_agency("NDMA-PK", "PAK", "NDMA")
@@ -196,7 +221,7 @@ def test_repeated_failures_lock_the_account(node):
 
 
 def test_passwords_are_stored_as_argon2_hashes(node):
-    with sqlite3.connect(node.settings.store_path) as db:
+    with plain_sql(node.settings) as db:
         stored = db.execute("SELECT password_hash FROM users WHERE name = 'ali'").fetchone()[0]
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     with pytest.raises(AccessError, match="at least 12"):
@@ -212,11 +237,11 @@ def test_tokens_expired_revoked_or_unknown_are_refused(node):
     with pytest.raises(LoginError, match="revoked"):
         node.from_token(token)
     old = node.create_token("sana", hours=1)
-    with sqlite3.connect(node.settings.store_path) as db:
+    with plain_sql(node.settings) as db:
         db.execute("UPDATE tokens SET expires = '2026-01-01T00:00:00+00:00' WHERE id = 2")
     with pytest.raises(LoginError, match="expired"):
         node.from_token(old)
-    with sqlite3.connect(node.settings.store_path) as db:  # stored as digests only
+    with plain_sql(node.settings) as db:  # stored as digests only
         assert db.execute("SELECT count(*) FROM tokens WHERE digest = ?",
                           (token,)).fetchone()[0] == 0
 
@@ -225,24 +250,22 @@ def test_the_audit_log_detects_a_changed_byte_and_a_deleted_entry(node):
     assert run(access_main, "audit", "verify").returncode == 0
     n = len(node.audit())
     assert n == 5  # two agencies, three users
-    path = node.settings.store_path
-    with sqlite3.connect(path) as db:
+    with plain_sql(node.settings) as db:
         detail = db.execute("SELECT detail FROM audit_log WHERE id = 3").fetchone()[0]
         db.execute("UPDATE audit_log SET detail = ? WHERE id = 3",
                    (detail.replace("viewer", "admin"),))
     broken = run(access_main, "audit", "verify")
     assert broken.returncode == 1 and "entry 3: its content was changed" in broken.stdout
-    with sqlite3.connect(path) as db:
+    with plain_sql(node.settings) as db:
         db.execute("UPDATE audit_log SET detail = ? WHERE id = 3", (detail,))
     assert run(access_main, "audit", "verify").returncode == 0
-    with sqlite3.connect(path) as db:
+    with plain_sql(node.settings) as db:
         db.execute("DELETE FROM audit_log WHERE id = 2")
     broken = run(access_main, "audit", "verify")
     assert broken.returncode == 1 and "entry 3" in broken.stdout
 
 
-def test_the_access_command_line(tmp_path, monkeypatch):
-    monkeypatch.setenv("SAMON_STORE_PATH", str(tmp_path / "store.gpkg"))
+def test_the_access_command_line(node_store, monkeypatch):
     assert run(access_main, "agency", "add", "NDMA-PK", "--country", "pak",
                "--name", "NDMA Pakistan").returncode == 0
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
@@ -262,8 +285,7 @@ def test_the_access_command_line(tmp_path, monkeypatch):
     assert AccessService(Settings()).from_token(token).groups == frozenset({"INDUS"})
 
 
-def test_demo_accounts_need_a_chosen_password(tmp_path, monkeypatch):
-    monkeypatch.setenv("SAMON_STORE_PATH", str(tmp_path / "store.gpkg"))
+def test_demo_accounts_need_a_chosen_password(node_store):
     access = AccessService(Settings())
     with pytest.raises(AccessError, match="at least 12"):
         access.create_demo_accounts("")

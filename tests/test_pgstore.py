@@ -135,12 +135,51 @@ def test_a_newer_schema_and_an_unreachable_server_are_refused(postgis_url):
         assert "secret" not in str(exc)  # errors never carry the password
 
 
+def _fill_side_tables(store) -> None:
+    """Accounts with a token and audit entries, two warnings sent at the same
+    time with a delivery and an acknowledgement, a peer with its log."""
+    from data_sources.accounts import Accounts
+    from data_sources.network_log import NetworkLog
+    from data_sources.warning_log import MESSAGE_COLUMNS, WarningLog
+
+    accounts, warnings, network = Accounts(store), WarningLog(store), NetworkLog(store)
+    sent = pd.Timestamp("2026-09-29T06:00Z")
+    messages = [{c: None for c in MESSAGE_COLUMNS} | {
+        "identifier": f"urn:samon:{name}", "warning": name, "kind": "Alert", "sent": sent,
+        "rule_id": "flood", "rules_version": 1, "area_key": "PAK", "area": "Pakistan",
+        "severity": "Severe", "urgency": "Immediate", "response": "Prepare",
+        "tlp": "TLP:AMBER", "share": "members", "figures": {"people": 12}, "reason": "r",
+        "demo": True, "cap": b"<alert>\x00\xff</alert>", "why": []}
+        for name in ("zeta", "alpha")]  # sent at once: kept in the order sent, not by name
+    with store.transaction() as db:
+        accounts.add_agency(db, "NDMA-PK", "PAK", "NDMA")
+        accounts.add_user(db, "ali", "NDMA-PK", "analyst", "$argon2id$x")
+        accounts.add_group(db, "INDUS", ["NDMA-PK"])
+        accounts.add_token(db, "ali", "d" * 64, pd.Timestamp("2026-12-01T00:00Z"))
+        for action in ("agency add", "user add"):
+            accounts.append_audit(db, "operator", action, {"name": "ali"})
+        warnings.save_run(db, at=sent, rules_version=1, findings=2, messages=messages,
+                          active={("flood", "PAK"): {"level": 2}}, log=["two sent"])
+        warnings.queue(db, "urn:samon:zeta", "ops@example.org", "email")
+        warnings.acknowledge(db, "zeta", "NDMA-PK", "ali", "dashboard")
+        warnings.secret(db)
+        network.add_peer(db, "ind", "https://ind.example.org", "t0k", ["incidents"])
+        network.set_cursor(db, "ind", "incidents", 41)
+        network.add_receipts(db, "incidents", [("k1", "ind", 2)], "ind")
+        network.log(db, "ind", "received", 1, lag_s=2.5)
+
+
 def test_a_store_copied_there_and_back_loses_nothing(postgis_url, tmp_path, demo):
     """GeoPackage -> PostGIS -> GeoPackage: every version, its hash, number,
-    current flag, ingest time and marking; the raster catalogue and the log."""
+    current flag, ingest time and marking; the raster catalogue and the log; the
+    node's accounts, audit chain, warning log and network log, row for row, the
+    messages in the order they were sent, new ids after the copied ones."""
     from data_sources.__main__ import main as data_main
+    from data_sources.accounts import Accounts
     from data_sources.ingest import add_file
     from data_sources.store import Store
+    from data_sources.store_copy import SIDE_TABLES, _side_rows
+    from data_sources.warning_log import WarningLog
     from model.access import Marking
     from tests.cli import run
 
@@ -157,12 +196,23 @@ def test_a_store_copied_there_and_back_loses_nothing(postgis_url, tmp_path, demo
         s.upsert("boundaries", areas.assign(**{c: getattr(marking, c) for c in
                                                ("agency", "agency_country", "tlp", "share")}))
         before = {k: s.dump(k) for k in ("incidents", "alerts", "tracks", "boundaries")}
+        _fill_side_tables(s)
+        side = {t: _side_rows(s, t) for t in SIDE_TABLES}
     proc = run(data_main, "store", "copy", source, postgis_url)
     assert proc.returncode == 0, proc.stdout
     assert "copied and checked: incidents 3,005, alerts 3, tracks 25" in proc.stdout
+    with PgStore(postgis_url) as hub:
+        assert {t: _side_rows(hub, t) for t in SIDE_TABLES} == side
+        assert Accounts(hub).verify_audit() == (2, None)
+        assert WarningLog(hub).messages()["warning"].tolist() == ["zeta", "alpha"]
+        with hub.transaction() as db:
+            assert Accounts(hub).add_token(db, "ali", "e" * 64,
+                                           pd.Timestamp("2026-12-01T00:00Z")) == 2
     back = tmp_path / "back.gpkg"
     assert run(data_main, "store", "copy", postgis_url, back).returncode == 0
     with Store(back) as s:
+        assert WarningLog(s).messages()["warning"].tolist() == ["zeta", "alpha"]
+        assert Accounts(s).verify_audit() == (2, None) and len(Accounts(s).tokens()) == 2
         for kind, frame in before.items():
             again = s.dump(kind)
             pd.testing.assert_frame_equal(again.drop(columns="geometry"),

@@ -22,8 +22,8 @@ import pandas as pd
 import pytest
 from lxml import etree
 
+from data_sources.pgstore import open_store
 from data_sources.settings import Settings
-from data_sources.store import Store
 from data_sources.warning_log import WarningLog
 from early_warning.replay import replay_timeline
 from early_warning.rules import DEMO_RULES, RuleError, load_rules
@@ -119,9 +119,10 @@ def smtp():
     controller.stop()
 
 
-@pytest.fixture
-def node(tmp_path, smtp, monkeypatch, demo):
-    """A node on the DEMO with recipients, its rules run daily over the last 30 days."""
+@pytest.fixture(params=["geopackage", "postgis"])
+def node(request, tmp_path, smtp, monkeypatch, demo):
+    """A node on the DEMO with recipients, its rules run daily over the last 30 days;
+    its warning log in a laptop's GeoPackage or a hub's PostgreSQL."""
     from service import SituationService
     from service.warning_runs import WarningRuns, serve
 
@@ -133,7 +134,9 @@ def node(tmp_path, smtp, monkeypatch, demo):
                      + RECIPIENTS.format(webhook=hook.url), encoding="utf-8")
     monkeypatch.setenv("TEST_PAK_HOOK_SECRET", "s3cret")
     settings = Settings(store_path=tmp_path / "store.gpkg", rules=rules, smtp_url=smtp.url,
-                        mqtt_url="mqtt://127.0.0.1:1883", retries=3, backoff_s=0.05)
+                        mqtt_url="mqtt://127.0.0.1:1883", retries=3, backoff_s=0.05,
+                        store_url=request.getfixturevalue("postgis_url")
+                        if request.param == "postgis" else None)
     runs = WarningRuns(SituationService(settings))
     server = serve(runs, "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -167,7 +170,7 @@ def _subscribe(topic: str, received: list):
 @pytest.mark.slow
 def test_runs_keep_their_state_in_the_store_and_send_what_the_replay_raises(node, smtp):
     runs, results, hook, received, base, demo = node
-    with Store(runs.settings.store_path) as store:
+    with open_store(runs.settings) as store:
         stored = WarningLog(store).messages(with_cap=True)
     # Thirty-one separate runs, the engine restored from the store each time, send the
     # very messages one replay in memory raises, in the same order.
@@ -199,7 +202,7 @@ def test_runs_keep_their_state_in_the_store_and_send_what_the_replay_raises(node
         joined((Phrase.from_list(phrase) for phrase in why), in_english=True)
     # A run repeated at the same moment raises nothing new: no duplicate warning.
     again = runs.run_once(demo.as_of)
-    assert again.messages == [] and len(WarningLog(Store(runs.settings.store_path))
+    assert again.messages == [] and len(WarningLog(open_store(runs.settings))
                                         .messages()) == 10
 
     # E-mail: every recipient receives exactly what the sharing rules allow it; the
@@ -227,7 +230,7 @@ def test_runs_keep_their_state_in_the_store_and_send_what_the_replay_raises(node
         expected = hmac.new(b"s3cret", headers["X-Samon-Timestamp"].encode() + b"." + body,
                             hashlib.sha256).hexdigest()
         assert headers["X-Samon-Signature"] == f"sha256={expected}"
-    with Store(runs.settings.store_path) as store:
+    with open_store(runs.settings) as store:
         deliveries = WarningLog(store).deliveries()
     assert set(deliveries["status"]) == {"sent"}
     # Coordinators see them all (newest first); others may not.
@@ -258,7 +261,7 @@ def test_the_feed_served_acknowledgement_links_and_escalation(node, smtp):
     assert len(links) == 6
     for link in links:
         assert httpx.get(link).headers["content-type"] == "application/cap+xml"
-    with Store(runs.settings.store_path) as store:
+    with open_store(runs.settings) as store:
         stored = WarningLog(store).messages()
     hidden = stored.loc[stored["share"] == "members", "identifier"].iloc[0]
     assert httpx.get(f"{base}/cap/{hidden}.xml").status_code == 404
@@ -401,7 +404,7 @@ def test_run_every_runs_again_as_soon_as_the_data_changes(tmp_path, demo):
     finally:
         stop.set()
         worker.join(60)
-    with Store(runs.settings.store_path) as store:
+    with open_store(runs.settings) as store:
         assert len(WarningLog(store).runs()) == 2
 
 
@@ -432,7 +435,7 @@ secret_env = "TEST_UNSET_SECRET"
         runs = WarningRuns(SituationService(Settings(
             store_path=tmp_path / "s.gpkg", rules=rules, retries=2, backoff_s=0.01)))
         first = runs.run_once()
-        with Store(runs.settings.store_path) as store:
+        with open_store(runs.settings) as store:
             d = WarningLog(store).deliveries().set_index("recipient")
         assert set(d.loc["down", "status"]) == {"pending"} and set(d.loc["down", "attempts"]) == {1}
         assert set(d.loc["down", "last_error"]) == {f"{down.url} answered HTTP 500 (2 tries)"}
@@ -440,7 +443,7 @@ secret_env = "TEST_UNSET_SECRET"
         assert "TEST_UNSET_SECRET" in d.loc["no-key", "last_error"].iloc[0]
         assert any("not sent, will retry" in line for line in first.log)
         runs.run_once()  # nothing new to say: only the pending deliveries are tried again
-        with Store(runs.settings.store_path) as store:
+        with open_store(runs.settings) as store:
             d = WarningLog(store).deliveries().set_index("recipient")
         assert set(d.loc["down", "attempts"]) == {2} and set(d.loc["no-key", "attempts"]) == {1}
     finally:
