@@ -64,6 +64,7 @@ def main() -> None:
     from data_sources.pgstore import PgStore
     from data_sources.scenario import load_demo
     from data_sources.settings import Settings
+    from geo.kept import forget_all
     from service import SituationService
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.hub_sessions")
@@ -83,7 +84,8 @@ def main() -> None:
                 store.upsert("incidents", frame)
         settings = Settings(store_url=url, store_path=Path(tmp) / "hub.gpkg")
         for n in (int(s) for s in args.sessions.split(",")):
-            service = SituationService(settings)  # a new hub process: caches empty
+            forget_all()  # as in a new hub process: nothing kept from the round before
+            service = SituationService(settings)
             t0 = time.perf_counter()
             service.warm()
             warm_s = time.perf_counter() - t0

@@ -4,6 +4,7 @@ computes summaries for several sessions at once)."""
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -20,6 +21,7 @@ class Kept(Generic[T]):
         self.size = size
         self._items: OrderedDict[Hashable, T] = OrderedDict()
         self._lock = threading.Lock()
+        _ALL.add(self)
 
     def get_or(self, key: Hashable, make: Callable[[], T]) -> T:
         with self._lock:
@@ -43,3 +45,13 @@ class Kept(Generic[T]):
     def values(self) -> list[T]:
         with self._lock:
             return list(self._items.values())
+
+
+_ALL: weakref.WeakSet[Kept] = weakref.WeakSet()
+
+
+def forget_all() -> None:
+    """Empty every store of kept results, as in a new process (benchmarks
+    measuring a fresh server, tests comparing with a first computation)."""
+    for kept in list(_ALL):
+        kept.clear()

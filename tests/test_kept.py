@@ -44,3 +44,14 @@ def test_sessions_asking_at_once_get_the_same_values_and_the_bound_holds():
     for t in threads:
         t.join()
     assert not errors and len(kept) <= 8
+
+
+def test_forget_all_empties_every_store_as_a_new_process_would():
+    from geo.kept import forget_all
+
+    first, second = Kept(4), Kept(4)
+    first.get_or("a", lambda: 1)
+    second.get_or("b", lambda: 2)
+    forget_all()
+    assert len(first) == len(second) == 0
+    assert first.get_or("a", lambda: 3) == 3  # made again

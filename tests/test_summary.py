@@ -203,15 +203,14 @@ def test_figures_do_not_depend_on_what_was_computed_before(demo):
     after another gives exactly the figures it gives on its own, and the people
     under each swath added country by country are those of all areas at once."""
     from geo import summary as module
+    from geo.kept import forget_all
 
     def filters(codes):
         return Filters(region=countries_region(demo["boundaries"], codes),
                        wind_time=pd.Timestamp("2026-09-26 12:00", tz="UTC"))
 
     seven = [code for code in SAARC_ISO3 if code != "NPL"]
-    for kept in (module._BY_COUNTRY, module._UNDER_SWATHS, module._CLIPPED, module._BORDERS,
-                 module._SWATHS):
-        kept.clear()
+    forget_all()
     alone = situation_summary(demo, filters(seven))
     situation_summary(demo, filters(list(SAARC_ISO3)))
     after = situation_summary(demo, filters(seven))
@@ -224,3 +223,36 @@ def test_figures_do_not_depend_on_what_was_computed_before(demo):
             "people_exposed"].tolist()
     at_once = module._swath_people(after.swaths, demo["population"], after.area_shapes)
     assert at_once.tolist() == after.swaths["people_exposed"].tolist()
+
+
+@pytest.mark.slow
+def test_summaries_made_at_once_in_several_threads_equal_those_made_one_by_one(demo):
+    """Sessions of a hub ask for summaries at once (threads of one process, GDAL
+    rasterising in each; rasterio may warn "no geotransform" then): every figure
+    is the one a lone computation gives."""
+    import threading
+
+    from geo.kept import forget_all
+
+    choices = [["PAK"], ["BGD", "IND"], ["AFG", "PAK"], ["NPL", "BTN", "IND"]]
+
+    def figures(codes):
+        view = situation_summary(demo, Filters(region=countries_region(demo["boundaries"],
+                                                                       codes)))
+        return view.key_figures, view.areas, view.admin_areas, view.swaths["people_exposed"]
+
+    forget_all()
+    alone = [figures(codes) for codes in choices]
+    forget_all()
+    together: dict[int, tuple] = {}
+    threads = [threading.Thread(target=lambda i=i: together.__setitem__(i, figures(choices[i])))
+               for i in range(len(choices)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for i, (key, areas, admin, swath) in enumerate(alone):
+        assert together[i][0] == key
+        pd.testing.assert_frame_equal(together[i][1], areas)
+        pd.testing.assert_frame_equal(together[i][2], admin)
+        assert together[i][3].tolist() == swath.tolist()
