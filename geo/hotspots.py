@@ -83,6 +83,7 @@ def hotspots(
     *,
     period: Period | None = None,
     trend_days: int | None = None,
+    cells: pd.Series | None = None,
 ) -> gpd.GeoDataFrame:
     """Gi* hotspots of incidents in ``period`` (default: all of them) binned to
     H3 resolution ``res``.
@@ -92,7 +93,8 @@ def hotspots(
     the last ``trend_days`` before ``end`` and in the same length before that;
     by default the whole period and the period of the same length before it,
     taken from ``incidents`` even before ``start``), ``change`` (recent -
-    previous), and the hexagon polygon (EPSG:4326).
+    previous), and the hexagon polygon (EPSG:4326). ``cells``: each incident's
+    cell at ``res``, where the caller knows them already.
     """
     times = incidents["time"]
     columns = ["h3", "count", "gi_z", "gi_p", "gi_class", "recent", "previous", "change"]
@@ -102,20 +104,26 @@ def hotspots(
         return empty
     if period is None:
         period = Period(times.min(), times.max() + pd.Timedelta(seconds=1))
-    chosen = incidents[period.contains(times)]
-    if chosen.empty:
+    end = period.end
+    window = pd.Timedelta(days=trend_days) if trend_days else period.length
+    chosen, last, before = (np.asarray(span.contains(times)) for span in (
+        period, Period(end - window, end), Period(end - 2 * window, end - window)))
+    if not chosen.any():
         return empty
-    cells = h3_cells(chosen.geometry, res)
-    counts = pd.Series(cells).value_counts()
+    if cells is None:  # only where counted: the period and the two trend windows
+        needed = chosen | last | before
+        of = np.zeros(len(incidents), dtype=np.uint64)
+        of[needed] = h3_cells(incidents.geometry[needed], res)
+    else:
+        of = cells.to_numpy(dtype=np.uint64)
+    counts = pd.Series(of[chosen]).value_counts()
     ring = {nb for cell in counts.index.tolist() for nb in h3i.grid_disk(cell, 1)}
     study = np.array(sorted(ring | set(counts.index.tolist())), dtype=np.uint64)
     x = counts.reindex(study, fill_value=0).to_numpy()
     z, p = getis_ord_gi_star(study, x)
 
-    end = period.end
-    window = pd.Timedelta(days=trend_days) if trend_days else period.length
-    recent = _counts_in(incidents, Period(end - window, end), res, study)
-    previous = _counts_in(incidents, Period(end - 2 * window, end - window), res, study)
+    recent = _counts_in(of[last], study)
+    previous = _counts_in(of[before], study)
 
     hexes = [h3.int_to_str(int(c)) for c in study]
     polygons = [hexagon(c) for c in hexes]
@@ -132,11 +140,9 @@ def hexagon(cell: str) -> shapely.Polygon:
     return shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(cell)])
 
 
-def _counts_in(incidents, period: Period, res, cells) -> np.ndarray:
-    """Incidents in ``period`` per cell of ``cells``."""
-    within = incidents[period.contains(incidents["time"])]
-    counts = pd.Series(h3_cells(within.geometry, res)).value_counts()
-    return counts.reindex(cells, fill_value=0).to_numpy()
+def _counts_in(cells: np.ndarray, study: np.ndarray) -> np.ndarray:
+    """How many of ``cells`` fall in each cell of ``study``."""
+    return pd.Series(cells).value_counts().reindex(study, fill_value=0).to_numpy()
 
 
 def top_hotspots(cells: gpd.GeoDataFrame, borders: gpd.GeoDataFrame, n: int = 10, *,

@@ -30,13 +30,21 @@ def join_areas(
     """Add ``area_code`` and ``area_name`` (and with ``borders``, ``border_pair`` and
     ``border_km``) to each incident. Returns (table, number outside every area):
     incidents outside every area are kept, with <NA> area fields."""
+    columns, outside = area_columns(incidents, areas, borders)
+    return incidents.join(columns), outside
+
+
+def area_columns(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame,
+                 borders: gpd.GeoDataFrame | None = None) -> tuple[pd.DataFrame, int]:
+    """The columns ``join_areas`` adds (indexed like ``incidents``), and the
+    number of incidents outside every area."""
     idx = area_index(incidents.geometry, areas)
     inside = idx >= 0
-    out = incidents.copy()
+    columns = pd.DataFrame(index=incidents.index)
     for col, field in (("area_code", "code"), ("area_name", "name")):
-        values = pd.Series(pd.NA, index=out.index, dtype="string")
+        values = pd.Series(pd.NA, index=incidents.index, dtype="string")
         values[inside] = areas[field].astype("string").to_numpy()[idx[inside]]
-        out[col] = values
+        columns[col] = values
     if borders is not None:
-        out = out.join(nearest_border(out.geometry, borders))
-    return out, int((~inside).sum())
+        columns = columns.join(nearest_border(incidents.geometry, borders))
+    return columns, int((~inside).sum())

@@ -29,11 +29,15 @@ class Kept(Generic[T]):
                 self._items.move_to_end(key)
                 return self._items[key]
         value = make()
+        self.put(key, value)
+        return value
+
+    def put(self, key: Hashable, value: T) -> None:
         with self._lock:
             self._items[key] = value
+            self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
-        return value
 
     def clear(self) -> None:
         with self._lock:
@@ -45,6 +49,23 @@ class Kept(Generic[T]):
     def values(self) -> list[T]:
         with self._lock:
             return list(self._items.values())
+
+
+class KeptFor(Generic[T]):
+    """Results derived from objects that are never changed (a scenario's tables),
+    kept per object while it lives: found by its identity, checked at each use
+    (an id is reused once its object is gone)."""
+
+    def __init__(self, size: int):
+        self._kept: Kept[tuple[weakref.ref, T]] = Kept(size)
+
+    def get_or(self, owner: object, key: Hashable, make: Callable[[], T]) -> T:
+        entry = self._kept.get_or((id(owner), key), lambda: (weakref.ref(owner), make()))
+        if entry[0]() is owner:
+            return entry[1]
+        value = make()  # kept for an object gone since, whose id this one has now
+        self._kept.put((id(owner), key), (weakref.ref(owner), value))
+        return value
 
 
 _ALL: weakref.WeakSet[Kept] = weakref.WeakSet()

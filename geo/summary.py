@@ -23,8 +23,8 @@ from model.situation import HAZARD_LAYER_NAMES, KEY_FIGURES, Filters, Region, Su
 from . import cyclones, displacement, fingerprint, hotspots
 from .borders import international_borders
 from .exposure import FIGURES, OUTSIDE, Exposure, ExposureError, exposure, overlap_notes
-from .join import area_index, join_areas
-from .kept import Kept
+from .join import area_columns, area_index, join_areas
+from .kept import Kept, KeptFor
 from .regions import countries_region, finest_areas
 from .views import as_seen, views
 
@@ -97,14 +97,14 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
     borders = _BORDERS.get_or(fingerprint.of_frame(countries, ["iso3"]),
                               functools.partial(international_borders, countries)).copy()
 
-    pool = scenario["incidents"]  # region and categories; hotspot trends look before start
+    every = _Located(scenario["incidents"])
+    pool = every.table  # region and categories; hotspot trends look before start
     if filters.categories is not None:
         pool = pool[pool["category"].isin(filters.categories)]
     pool = pool[_in_region(pool, region, "country")]
     if "incidents" not in on:
         pool = pool.iloc[0:0]
-    chosen = pool[period.contains(pool["time"])]
-    chosen, _ = join_areas(chosen, countries, borders)
+    chosen = every.joined(pool[period.contains(pool["time"])], countries, borders)
 
     disp = scenario["displacement"]
     disp = disp[_in_region(disp, region, "country")]
@@ -146,7 +146,8 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
     table = _without_layers_off(table, on)
 
     cells = hotspots.hotspots(pool, filters.h3_res, period=period,
-                              trend_days=filters.trend_days)
+                              trend_days=filters.trend_days,
+                              cells=every.cells(pool, filters.h3_res))
     top = hotspots.top_hotspots(
         cells, borders, filters.top_n, areas=finest_areas(boundaries),
         places=scenario["places"] if "places" in scenario.layers else None)
@@ -175,7 +176,8 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
     step["people_exposed"] = _swath_people(step, scenario["population"], areas,
                                            by_country=apart)
 
-    admin, admin_overlaps = _admin_table(scenario, filters, region, chosen, current, notes)
+    admin, admin_overlaps = _admin_table(scenario, filters, region, every, chosen, current,
+                                         notes)
     overlaps = pd.concat([o for o in (overlaps, admin_overlaps) if len(o)] or [overlaps],
                          ignore_index=True)
     notes.extend(overlap_notes(overlaps))
@@ -300,8 +302,9 @@ def _hazard_columns(scenario: Scenario, filters: Filters, areas: gpd.GeoDataFram
     return overlaps, inside
 
 
-def _admin_table(scenario: Scenario, filters: Filters, region: Region, incidents, current,
-                 notes: list[Phrase]) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+def _admin_table(scenario: Scenario, filters: Filters, region: Region, every: _Located,
+                 incidents, current, notes: list[Phrase]
+                 ) -> tuple[pd.DataFrame | None, pd.DataFrame]:
     """The same figures per admin area (each country's finest level), clipped to the
     region, and the admin areas that overlap; ``notes`` gets what users should
     know of the areas (the shipped provinces' vintage)."""
@@ -315,12 +318,14 @@ def _admin_table(scenario: Scenario, filters: Filters, region: Region, incidents
         # share slivers along borders, which would count twice.
         shapes = dict(region.parts)
         admin = admin[admin["iso3"].isin(list(shapes))]
-        admin = pd.concat([_CLIPPED.get_or(
+        parts = [_CLIPPED.get_or(
             (fingerprint.of_frame(group, ["code", "name"]), fingerprint.of_shape(shapes[code])),
             functools.partial(_clipped, group, shapes[code]))
-            for code, group in admin.groupby("iso3", sort=False)] or [admin.iloc[0:0]])
+            for code, group in admin.groupby("iso3", sort=False)]
+        admin = pd.concat(parts or [admin.iloc[0:0]])
     else:
-        admin = _clipped(admin, region.geometry)
+        parts = [_clipped(admin, region.geometry)]
+        admin = parts[0]
     admin = admin.reset_index(drop=True)
     if admin.empty:
         return None, none
@@ -331,7 +336,8 @@ def _admin_table(scenario: Scenario, filters: Filters, region: Region, incidents
                                   by_country=bool(region.whole_countries and region.parts))
     for col, frame, weight in (("incidents", incidents, None), ("displaced", current, "figure")):
         located = frame[frame.geometry.notna()]
-        idx = area_index(located.geometry, admin) if len(located) else np.zeros(0, int)
+        idx = (every.area_index(located, parts) if frame is incidents and region.whole_countries
+               else area_index(located.geometry, admin)) if len(located) else np.zeros(0, int)
         weights = np.ones(len(located)) if weight is None else located[weight].to_numpy(float)
         sums = np.bincount(idx + 1, weights=weights, minlength=len(admin) + 1)
         table[col] = np.roll(sums, -1).round().astype("int64")
@@ -339,6 +345,60 @@ def _admin_table(scenario: Scenario, filters: Filters, region: Region, incidents
 
 
 _CLIPPED: Kept[gpd.GeoDataFrame] = Kept(32)  # each country's areas within its shape
+_PER_TABLE: KeptFor = KeptFor(64)  # what each record's location gives, per scenario table
+
+
+class _Located:
+    """What each incident's location gives (its country outline and nearest
+    border, its H3 cell, its admin area), worked out once for the scenario's
+    whole table and kept while the table lives: every region's incidents are
+    rows of it, and a filter change looks them up instead of joining again.
+    Tables whose rows cannot be found again by label (a repeated index) or
+    holding records without a location are joined as they are asked for."""
+
+    def __init__(self, table: gpd.GeoDataFrame):
+        self.table = table
+        self.whole = bool(table.index.is_unique and table.geometry.notna().all())
+
+    def _rows(self, rows: pd.DataFrame) -> np.ndarray:
+        return self.table.index.get_indexer(rows.index)
+
+    def joined(self, rows: gpd.GeoDataFrame, countries: gpd.GeoDataFrame,
+               borders: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """``join_areas`` of ``rows`` (rows of the table)."""
+        if not self.whole:
+            return join_areas(rows, countries, borders)[0]
+        key = ("areas", fingerprint.of_frame(countries, ["code", "name"]),
+               fingerprint.of_frame(borders, ["pair"]))
+        columns, _ = _PER_TABLE.get_or(self.table, key, functools.partial(
+            area_columns, self.table, countries, borders))
+        return rows.join(columns.iloc[self._rows(rows)])
+
+    def cells(self, rows: pd.DataFrame, res: int) -> pd.Series | None:
+        """Each row's H3 cell at ``res`` (None: let ``hotspots`` work them out)."""
+        if not self.whole:
+            return None
+        every = _PER_TABLE.get_or(self.table, ("h3", res), lambda: pd.Series(
+            hotspots.h3_cells(self.table.geometry, res), index=self.table.index))
+        return every.iloc[self._rows(rows)]
+
+    def area_index(self, rows: gpd.GeoDataFrame, parts: list[gpd.GeoDataFrame]) -> np.ndarray:
+        """``area_index`` of ``rows`` in the areas of ``parts`` one after another
+        (each country's, kept apart): the first area holding a point wins, as in
+        one index of all of them."""
+        if not self.whole:
+            return area_index(rows.geometry, pd.concat(parts))
+        positions = self._rows(rows)
+        out = np.full(len(rows), -1, dtype=np.int64)
+        offset = 0
+        for part in parts:
+            found = _PER_TABLE.get_or(self.table, ("admin", fingerprint.of_frame(part, ["code"])),
+                                      functools.partial(area_index, self.table.geometry, part))
+            here = found[positions]
+            new = (out < 0) & (here >= 0)
+            out[new] = here[new] + offset
+            offset += len(part)
+        return out
 
 
 def _clipped(areas: gpd.GeoDataFrame, within: shapely.Geometry) -> gpd.GeoDataFrame:

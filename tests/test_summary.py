@@ -256,3 +256,43 @@ def test_summaries_made_at_once_in_several_threads_equal_those_made_one_by_one(d
         pd.testing.assert_frame_equal(together[i][1], areas)
         pd.testing.assert_frame_equal(together[i][2], admin)
         assert together[i][3].tolist() == swath.tolist()
+
+
+def test_what_each_incident_gives_is_looked_up_as_a_fresh_join_finds_it(demo):
+    """Each incident's country outline, nearest border, H3 cell and province are
+    worked out once for the scenario's table and looked up for every region:
+    the same as joining that region's incidents afresh."""
+    import numpy as np
+    import shapely
+
+    from geo.hotspots import hotspots
+    from geo.join import area_index, join_areas
+    from geo.kept import forget_all
+    from geo.regions import finest_areas
+
+    forget_all()
+    boundaries = demo["boundaries"]
+    situation_summary(demo)  # the table's lookups made for all eight countries
+    region = countries_region(boundaries, ["AFG", "PAK"])
+    view = situation_summary(demo, Filters(region=region))
+    joined = ["area_code", "area_name", "border_pair", "border_km"]
+    countries = boundaries[boundaries["admin_level"] == 0].reset_index(drop=True)
+    again, _ = join_areas(view.incidents.drop(columns=joined), countries, view.borders)
+    pd.testing.assert_frame_equal(again[joined], view.incidents[joined])
+
+    incidents = demo["incidents"]
+    pool = incidents[incidents["country"].isin(["AFG", "PAK"])]
+    fresh = hotspots(pool, view.filters.h3_res, period=view.period,
+                     trend_days=view.filters.trend_days)
+    pd.testing.assert_frame_equal(pd.DataFrame(fresh.drop(columns="geometry")),
+                                  pd.DataFrame(view.hotspot_cells.drop(columns="geometry")))
+
+    shapes = dict(region.parts)
+    admin = finest_areas(boundaries, admin_only=True)
+    admin = admin[admin["iso3"].isin(list(shapes))].copy()
+    admin["geometry"] = shapely.intersection(admin.geometry.values,
+                                             [shapes[c] for c in admin["iso3"]])
+    admin = admin[~admin.geometry.is_empty].reset_index(drop=True)
+    idx = area_index(view.incidents.geometry, admin)
+    counts = np.bincount(idx + 1, minlength=len(admin) + 1)
+    assert view.admin_areas["incidents"].tolist() == np.roll(counts, -1).tolist()
