@@ -4,7 +4,8 @@ computed here once for a set of filters (called by the situation service)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -345,42 +346,76 @@ def _admin_table(scenario: Scenario, filters: Filters, region: Region, every: _L
 
 
 _CLIPPED: Kept[gpd.GeoDataFrame] = Kept(32)  # each country's areas within its shape
-_PER_TABLE: KeptFor = KeptFor(64)  # what each record's location gives, per scenario table
+_PER_TABLE: KeptFor[_RowValues] = KeptFor(64)  # per scenario table and question
+
+
+class _RowValues:
+    """Values worked out for rows of one table, each row once, as rows are asked
+    for: a first summary pays for its own rows only, and sessions asking at once
+    wait for each other's rows instead of working them out twice."""
+
+    def __init__(self, size: int, make: Callable[[np.ndarray], dict[str, np.ndarray]]):
+        self._make = make  # row positions -> {name: one value per position}
+        self._known = np.zeros(size, dtype=bool)
+        self._values: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def at(self, positions: np.ndarray) -> dict[str, np.ndarray]:
+        with self._lock:
+            missing = np.unique(positions[~self._known[positions]])
+            if len(missing) or not self._values:  # none asked yet: learn the names
+                for name, values in self._make(missing).items():
+                    if name not in self._values:
+                        self._values[name] = np.empty(len(self._known), dtype=values.dtype)
+                    self._values[name][missing] = values
+                self._known[missing] = True
+            return {name: values[positions] for name, values in self._values.items()}
 
 
 class _Located:
     """What each incident's location gives (its country outline and nearest
-    border, its H3 cell, its admin area), worked out once for the scenario's
-    whole table and kept while the table lives: every region's incidents are
-    rows of it, and a filter change looks them up instead of joining again.
-    Tables whose rows cannot be found again by label (a repeated index) or
-    holding records without a location are joined as they are asked for."""
+    border, its H3 cell, its admin area), kept per row of the scenario's table
+    while the table lives: every region's incidents are rows of it, so a filter
+    change looks most of them up instead of joining them again. Tables whose
+    rows cannot be found again by label (a repeated index) or holding records
+    without a location are joined as they are asked for."""
 
     def __init__(self, table: gpd.GeoDataFrame):
         self.table = table
         self.whole = bool(table.index.is_unique and table.geometry.notna().all())
 
-    def _rows(self, rows: pd.DataFrame) -> np.ndarray:
-        return self.table.index.get_indexer(rows.index)
+    def _values(self, rows: pd.DataFrame, key: tuple,
+                make: Callable[[gpd.GeoDataFrame], dict[str, np.ndarray]]
+                ) -> dict[str, np.ndarray]:
+        table = self.table
+        values = _PER_TABLE.get_or(table, key, lambda: _RowValues(
+            len(table), lambda positions: make(table.iloc[positions])))
+        return values.at(table.index.get_indexer(rows.index))
 
     def joined(self, rows: gpd.GeoDataFrame, countries: gpd.GeoDataFrame,
                borders: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """``join_areas`` of ``rows`` (rows of the table)."""
         if not self.whole:
             return join_areas(rows, countries, borders)[0]
+
+        def make(part: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
+            columns, _ = area_columns(part, countries, borders)
+            return {c: columns[c].to_numpy(dtype=object) for c in columns}
+
         key = ("areas", fingerprint.of_frame(countries, ["code", "name"]),
                fingerprint.of_frame(borders, ["pair"]))
-        columns, _ = _PER_TABLE.get_or(self.table, key, functools.partial(
-            area_columns, self.table, countries, borders))
-        return rows.join(columns.iloc[self._rows(rows)])
+        found = self._values(rows, key, make)
+        return rows.join(pd.DataFrame(
+            {c: np.asarray(v, dtype=float) if c == "border_km" else pd.array(v, dtype="string")
+             for c, v in found.items()}, index=rows.index))
 
     def cells(self, rows: pd.DataFrame, res: int) -> pd.Series | None:
         """Each row's H3 cell at ``res`` (None: let ``hotspots`` work them out)."""
         if not self.whole:
             return None
-        every = _PER_TABLE.get_or(self.table, ("h3", res), lambda: pd.Series(
-            hotspots.h3_cells(self.table.geometry, res), index=self.table.index))
-        return every.iloc[self._rows(rows)]
+        found = self._values(rows, ("h3", res), lambda part: {
+            "cell": hotspots.h3_cells(part.geometry, res)})
+        return pd.Series(found["cell"], index=rows.index)
 
     def area_index(self, rows: gpd.GeoDataFrame, parts: list[gpd.GeoDataFrame]) -> np.ndarray:
         """``area_index`` of ``rows`` in the areas of ``parts`` one after another
@@ -388,17 +423,19 @@ class _Located:
         one index of all of them."""
         if not self.whole:
             return area_index(rows.geometry, pd.concat(parts))
-        positions = self._rows(rows)
         out = np.full(len(rows), -1, dtype=np.int64)
         offset = 0
         for part in parts:
-            found = _PER_TABLE.get_or(self.table, ("admin", fingerprint.of_frame(part, ["code"])),
-                                      functools.partial(area_index, self.table.geometry, part))
-            here = found[positions]
+            here = self._values(rows, ("admin", fingerprint.of_frame(part, ["code"])),
+                                functools.partial(_index_in, part))["index"]
             new = (out < 0) & (here >= 0)
             out[new] = here[new] + offset
             offset += len(part)
         return out
+
+
+def _index_in(areas: gpd.GeoDataFrame, located: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
+    return {"index": area_index(located.geometry, areas)}
 
 
 def _clipped(areas: gpd.GeoDataFrame, within: shapely.Geometry) -> gpd.GeoDataFrame:

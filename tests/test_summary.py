@@ -73,6 +73,16 @@ def test_corridor_and_categories(demo):
     assert view.key_figures["people_exposed_flood"] == 0
 
 
+def test_a_first_summary_without_incidents_asks_no_lookups_it_cannot_answer(demo):
+    """Incidents switched off in a new process: nothing to look up, no error."""
+    from geo.kept import forget_all
+
+    forget_all()
+    view = situation_summary(demo, Filters(hazards=frozenset({"flood"})))
+    assert view.incidents.empty and view.hotspot_cells.empty
+    assert "incidents" not in view.areas
+
+
 def test_empty_period_gives_zeros_not_errors(demo):
     view = situation_summary(demo, Filters(period=Period.of_days("2020-01-01", "2020-01-31")))
     assert view.key_figures["incidents"] == 0 and view.incidents.empty
