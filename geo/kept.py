@@ -3,6 +3,7 @@ computes summaries for several sessions at once)."""
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 from collections import OrderedDict
@@ -20,7 +21,9 @@ class Kept(Generic[T]):
     def __init__(self, size: int):
         self.size = size
         self._items: OrderedDict[Hashable, T] = OrderedDict()
-        self._lock = threading.Lock()
+        # Reentrant: dropping a value may free an object whose KeptFor entries
+        # go with it, from inside this lock.
+        self._lock = threading.RLock()
         _ALL.add(self)
 
     def get_or(self, key: Hashable, make: Callable[[], T]) -> T:
@@ -39,6 +42,12 @@ class Kept(Generic[T]):
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
+    def discard(self, which: Callable[[Hashable], bool]) -> None:
+        """Drop the values whose keys ``which`` picks."""
+        with self._lock:
+            for key in [k for k in self._items if which(k)]:
+                del self._items[key]
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
@@ -53,19 +62,29 @@ class Kept(Generic[T]):
 
 class KeptFor(Generic[T]):
     """Results derived from objects that are never changed (a scenario's tables),
-    kept per object while it lives: found by its identity, checked at each use
-    (an id is reused once its object is gone)."""
+    kept per object and dropped with it: found by its identity, which is reused
+    only once the object is gone. Values must not hold their object (it would
+    never go)."""
 
     def __init__(self, size: int):
-        self._kept: Kept[tuple[weakref.ref, T]] = Kept(size)
+        self._kept: Kept[T] = Kept(size)
+        self._watched: dict[int, weakref.ref] = {}
+        self._lock = threading.Lock()
 
     def get_or(self, owner: object, key: Hashable, make: Callable[[], T]) -> T:
-        entry = self._kept.get_or((id(owner), key), lambda: (weakref.ref(owner), make()))
-        if entry[0]() is owner:
-            return entry[1]
-        value = make()  # kept for an object gone since, whose id this one has now
-        self._kept.put((id(owner), key), (weakref.ref(owner), value))
-        return value
+        ident = id(owner)
+        with self._lock:
+            if ident not in self._watched:
+                self._watched[ident] = weakref.ref(owner, functools.partial(self._gone, ident))
+        return self._kept.get_or((ident, key), make)
+
+    def _gone(self, ident: int, _ref: weakref.ref) -> None:
+        with self._lock:
+            self._watched.pop(ident, None)
+        self._kept.discard(lambda key: isinstance(key, tuple) and key[0] == ident)
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
 
 _ALL: weakref.WeakSet[Kept] = weakref.WeakSet()

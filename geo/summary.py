@@ -354,17 +354,17 @@ class _RowValues:
     for: a first summary pays for its own rows only, and sessions asking at once
     wait for each other's rows instead of working them out twice."""
 
-    def __init__(self, size: int, make: Callable[[np.ndarray], dict[str, np.ndarray]]):
-        self._make = make  # row positions -> {name: one value per position}
+    def __init__(self, size: int, make: Callable[[gpd.GeoDataFrame], dict[str, np.ndarray]]):
+        self._make = make  # rows -> {name: one value per row}; never holds the table
         self._known = np.zeros(size, dtype=bool)
         self._values: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
-    def at(self, positions: np.ndarray) -> dict[str, np.ndarray]:
+    def at(self, table: gpd.GeoDataFrame, positions: np.ndarray) -> dict[str, np.ndarray]:
         with self._lock:
             missing = np.unique(positions[~self._known[positions]])
             if len(missing) or not self._values:  # none asked yet: learn the names
-                for name, values in self._make(missing).items():
+                for name, values in self._make(table.iloc[missing]).items():
                     if name not in self._values:
                         self._values[name] = np.empty(len(self._known), dtype=values.dtype)
                     self._values[name][missing] = values
@@ -388,9 +388,8 @@ class _Located:
                 make: Callable[[gpd.GeoDataFrame], dict[str, np.ndarray]]
                 ) -> dict[str, np.ndarray]:
         table = self.table
-        values = _PER_TABLE.get_or(table, key, lambda: _RowValues(
-            len(table), lambda positions: make(table.iloc[positions])))
-        return values.at(table.index.get_indexer(rows.index))
+        values = _PER_TABLE.get_or(table, key, lambda: _RowValues(len(table), make))
+        return values.at(table, table.index.get_indexer(rows.index))
 
     def joined(self, rows: gpd.GeoDataFrame, countries: gpd.GeoDataFrame,
                borders: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

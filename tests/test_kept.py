@@ -55,3 +55,23 @@ def test_forget_all_empties_every_store_as_a_new_process_would():
     forget_all()
     assert len(first) == len(second) == 0
     assert first.get_or("a", lambda: 3) == 3  # made again
+
+
+def test_values_kept_for_an_object_go_with_it():
+    """Per-object values are dropped when their object is freed, so a new
+    object given the same id never finds them."""
+    import gc
+
+    from geo.kept import KeptFor
+
+    class Table:
+        pass
+
+    kept: KeptFor[int] = KeptFor(8)
+    table, made = Table(), []
+    assert kept.get_or(table, "a", lambda: made.append(1) or 1) == 1
+    assert kept.get_or(table, "a", lambda: made.append(2) or 2) == 1 and made == [1]
+    assert len(kept) == 1
+    del table
+    gc.collect()
+    assert len(kept) == 0
