@@ -89,9 +89,8 @@ def _drawn(geoms: np.ndarray) -> list:
     def simplified(geom: shapely.Geometry) -> shapely.Geometry:
         return shapely.simplify(geom, DRAWN_TOLERANCE, preserve_topology=True)
 
-    return [_DRAWN.get_or(hashlib.blake2b(wkb or b"", digest_size=16).digest(),
-                          functools.partial(simplified, geom))
-            for wkb, geom in zip(shapely.to_wkb(geoms), geoms, strict=True)]
+    return [_DRAWN.get_or(fingerprint.of_shape(geom), functools.partial(simplified, geom))
+            for geom in geoms]
 
 
 def _geojson(frame: gpd.GeoDataFrame, props: dict[str, pd.Series],
