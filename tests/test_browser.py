@@ -244,6 +244,9 @@ def test_the_warnings_view_lists_what_the_rules_raised(page, server):
     page.screenshot(path=str(ARTIFACTS / "warnings_map.png"))
     # Rules are checked before they are saved: the same version again is refused.
     page.get_by_text("Edit the rules").click()
+    # Submitted once the page has finished its run (under a loaded CI machine a click
+    # during the rerun the map's first report starts was seen to get no answer).
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=60_000)
     page.get_by_role("button", name="Check and save").click()
     page.get_by_text("the version must go up (it is 2").wait_for(timeout=90_000)
     page.screenshot(path=str(ARTIFACTS / "warnings.png"), full_page=True)
