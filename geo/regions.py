@@ -20,6 +20,7 @@ from model.situation import Region
 
 from .borders import international_borders, pair_label
 from .distance import SOUTH_ASIA_EQDC
+from .kept import KeptFor
 
 
 class RegionError(Said, ValueError):
@@ -33,10 +34,17 @@ def finest_areas(boundaries: gpd.GeoDataFrame, *, admin_only: bool = False
                  ) -> gpd.GeoDataFrame:
     """Each country's areas at the finest level loaded for it: one agency's
     districts do not hide another country's provinces. ``admin_only``: areas
-    below the country level only (a country with none has no rows)."""
-    areas = boundaries[boundaries["admin_level"] > 0] if admin_only else boundaries
-    finest = areas.groupby("iso3", dropna=False)["admin_level"].transform("max")
-    return areas[areas["admin_level"] == finest]
+    below the country level only (a country with none has no rows). Kept per
+    table (asked for by every summary): never change what it returns."""
+    def make() -> gpd.GeoDataFrame:
+        areas = boundaries[boundaries["admin_level"] > 0] if admin_only else boundaries
+        finest = areas.groupby("iso3", dropna=False)["admin_level"].transform("max")
+        return areas[areas["admin_level"] == finest]
+
+    return _FINEST.get_or(boundaries, admin_only, make)
+
+
+_FINEST: KeptFor[gpd.GeoDataFrame] = KeptFor(16)
 
 
 def countries_region(boundaries: gpd.GeoDataFrame, iso3: list[str],

@@ -89,14 +89,15 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
     held = views(scenario["boundaries"])
     scenario = as_seen(scenario, filters.view)
     boundaries = scenario["boundaries"]
-    countries = boundaries[boundaries["admin_level"] == 0].reset_index(drop=True)
+    countries = _REFERENCE.get_or(boundaries, "countries", lambda: boundaries[
+        boundaries["admin_level"] == 0].reset_index(drop=True))
     region = filters.region or default_region(scenario)
     period = filters.period or Period.ending(scenario.as_of, days=90)
     on = filters.hazards
     notes = list(region.notes)
     areas = _areas(countries, region)
-    borders = _BORDERS.get_or(fingerprint.of_frame(countries, ["iso3"]),
-                              functools.partial(international_borders, countries)).copy()
+    borders = _BORDERS.get_or(fingerprint.of_table(countries, ["iso3"]),
+                              functools.partial(international_borders, countries))
 
     every = _Located(scenario["incidents"])
     pool = every.table  # region and categories; hotspot trends look before start
@@ -187,10 +188,7 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
         filters=filters, region=region, period=period, as_of=scenario.as_of,
         demo=scenario.demo, tlp=scenario.tlp, key_figures=key, areas=table,
         area_shapes=areas, countries=countries, borders=borders,
-        places=(scenario["places"].reindex(columns=PLACE_COLUMNS)
-                if "places" in scenario.layers else
-                gpd.GeoDataFrame({c: [] for c in PLACE_COLUMNS[:-1]}, geometry=[],
-                                 crs="EPSG:4326")),
+        places=_places(scenario),
         incidents=chosen.reset_index(drop=True), hotspot_cells=cells, top_hotspots=top,
         alerts=active.reset_index(drop=True), cyclones=storms, swaths=swaths,
         tracks=tracks[tracks["storm_id"].isin(storms["storm_id"])].reset_index(drop=True),
@@ -201,10 +199,23 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
         displacement_by_cause=displacement.compare(current, previous, "cause"),
         displacement_records=current.reset_index(drop=True),
         sources=scenario.sources(), notes=notes, admin_areas=admin, overlaps=overlaps,
-        views=held, admin_outlines=finest_areas(boundaries, admin_only=True)[
-            ["iso3", "code", "name", "geometry"]].reset_index(drop=True),
+        views=held, admin_outlines=_REFERENCE.get_or(
+            boundaries, "admin outlines", lambda: finest_areas(boundaries, admin_only=True)[
+                ["iso3", "code", "name", "geometry"]].reset_index(drop=True)),
         rivers=rivers(),
     )
+
+
+# The reference frames every summary of the same data shares (Summary: read only).
+_REFERENCE: KeptFor[gpd.GeoDataFrame] = KeptFor(32)
+
+
+def _places(scenario: Scenario) -> gpd.GeoDataFrame:
+    if "places" not in scenario.layers:
+        return gpd.GeoDataFrame({c: [] for c in PLACE_COLUMNS[:-1]}, geometry=[],
+                                crs="EPSG:4326")
+    places = scenario["places"]
+    return _REFERENCE.get_or(places, "places", lambda: places.reindex(columns=PLACE_COLUMNS))
 
 
 def _without_layers_off(table: pd.DataFrame, on) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 
+import numpy as np
 import pandas as pd
 
 from model.i18n import N_, _, when
@@ -27,6 +28,16 @@ def esc(value) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     return html.escape(str(value), quote=True).translate(_EXTRA)
+
+
+def esc_each(values: pd.Series) -> list[str]:
+    """``esc`` of every value of a column; text columns repeat their values
+    (categories, sources, countries), so each distinct one is escaped once."""
+    if not pd.api.types.is_string_dtype(values):
+        return values.map(esc).tolist()
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    escaped = np.array([*(esc(u) for u in uniques), ""], dtype=object)  # -1 (missing): ""
+    return escaped[codes].tolist()
 
 
 def safe_url(value) -> str | None:

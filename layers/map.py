@@ -149,8 +149,8 @@ def _situation_map(summary: Summary, options: MapOptions) -> MapSpec:
         layers.append(builders.alerts_layer(summary.alerts))
     if "boundaries" in wanted:
         layers.append(_kept_layer(
-            ("labels", fingerprint.of_frame(summary.countries, ["name"]),
-             fingerprint.of_frame(summary.places, list(summary.places.columns.drop("geometry")))),
+            ("labels", fingerprint.of_table(summary.countries, ["name"]),
+             fingerprint.of_table(summary.places, list(summary.places.columns.drop("geometry")))),
             options, lambda: builders.labels_layer(summary.countries, summary.places)))
     if options.drawing is not None:
         layers.append(builders.drawing_layer(options.drawing))
@@ -175,10 +175,10 @@ def _kept_layer(inputs: tuple, options: MapOptions,
 
 def _boundaries_layer(summary: Summary, options: MapOptions) -> builders.Layer:
     admin = summary.admin_outlines
-    inputs = ("boundaries", fingerprint.of_frame(summary.countries, ["iso3", "name"]),
-              fingerprint.of_frame(summary.borders, ["pair"]),
-              None if admin is None else fingerprint.of_frame(admin, ["code", "name"]),
-              None if summary.rivers is None else fingerprint.of_frame(summary.rivers, []),
+    inputs = ("boundaries", fingerprint.of_table(summary.countries, ["iso3", "name"]),
+              fingerprint.of_table(summary.borders, ["pair"]),
+              None if admin is None else fingerprint.of_table(admin, ["code", "name"]),
+              None if summary.rivers is None else fingerprint.of_table(summary.rivers, []),
               summary.view_text)
     return _kept_layer(inputs, options, lambda: builders.boundaries_layer(
         summary.countries, summary.borders, summary.view_text, admin, summary.rivers))

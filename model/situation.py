@@ -123,6 +123,9 @@ class Summary:
     """Everything one view, report or export needs, computed once.
 
     Tables are DataFrames; what is drawn is a GeoDataFrame in EPSG:4326.
+    Nothing reading a summary changes it: the service hands one summary to every
+    session with the same filters, and the reference frames (countries, borders,
+    places, admin outlines, rivers) are shared by every summary of the same data.
     ``flood`` and ``wind`` are the hazard rasters (lazily opened, native CRS)
     when their layer is on and loaded. ``sources`` has one row per layer:
     layer, kind, format, records, rejected, source, updated, demo.

@@ -1,10 +1,14 @@
 """The bounded store of results the analysis keeps between callers."""
 
+import math
 import threading
 
+import geopandas as gpd
+import shapely
 from hypothesis import given
 from hypothesis import strategies as st
 
+from geo import fingerprint
 from geo.kept import Kept
 
 
@@ -75,3 +79,22 @@ def test_values_kept_for_an_object_go_with_it():
     del table
     gc.collect()
     assert len(kept) == 0
+
+
+def test_a_large_shape_is_known_by_its_content_whatever_object_holds_it():
+    """Large shapes' digests are kept per object: equal shapes in other objects
+    get the same fingerprint, a changed shape another one."""
+    ring = [(70 + math.cos(a / 100), 25 + math.sin(a / 100)) for a in range(629)]
+    big = shapely.Polygon(ring)
+    assert shapely.get_num_coordinates(big) >= fingerprint.LARGE_SHAPE
+
+    def frame(shape):
+        return gpd.GeoDataFrame({"name": ["x"]}, geometry=[shape], crs="EPSG:4326")
+
+    first = fingerprint.of_frame(frame(big), ["name"])
+    assert fingerprint.of_frame(frame(big), ["name"]) == first
+    assert fingerprint.of_frame(frame(shapely.from_wkb(shapely.to_wkb(big))), ["name"]) == first
+    moved = shapely.Polygon([(x + 1e-6, y) for x, y in ring])
+    assert fingerprint.of_frame(frame(moved), ["name"]) != first
+    assert fingerprint.of_shape(moved) != fingerprint.of_shape(big)
+    assert fingerprint.of_frame(frame(big).assign(name="y"), ["name"]) != first

@@ -10,12 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given
+from hypothesis import strategies as st
 
 from geo.borders import international_borders
 from geo.summary import situation_summary
 from layers import builders
 from layers.assets import ASSETS, AssetError, install_static, localize
-from layers.html import esc, legend, safe_url
+from layers.html import esc, esc_each, legend, safe_url
 from layers.map import MapOptions, build_map
 
 EVIL = "x</div><script>alert(1)</script>`${alert(2)}`\\"
@@ -42,6 +44,14 @@ def test_esc_makes_text_inert():
     assert esc(None) == "" and esc(float("nan")) == ""
     assert safe_url("javascript:alert(1)") is None
     assert safe_url("https://gdacs.org/x?a=1&b=2") == "https://gdacs.org/x?a=1&amp;b=2"
+
+
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="ab<>&\"'`$\\ "), st.just("a<b")),
+                max_size=30),
+       st.sampled_from(["object", "string"]))
+def test_a_column_is_escaped_value_by_value_as_esc_would(values, dtype):
+    column = pd.Series(values, dtype=dtype)
+    assert esc_each(column) == [esc(v) for v in column]
 
 
 def test_incident_popups_escape_notes():
@@ -282,6 +292,21 @@ def test_lines_and_polygons_travel_as_integer_steps_that_give_back_their_coordin
     for feature, shape in zip(features, rounded, strict=True):
         expected = json.loads(shapely.to_geojson(shape))
         assert _unpacked(feature["geometry"], decimals) == expected
+
+
+def test_points_are_written_as_the_generic_path_writes_them():
+    """Point layers skip the GeoJSON writer: the same features, rounded the same,
+    rows without a location left out with their properties."""
+    frame = gpd.GeoDataFrame({"name": ["a<", "b", "c", None], "n": [1.5, None, 3.0, 4.0]},
+                             geometry=[shapely.Point(91.812345678, 22.333333333), None,
+                                       shapely.Point(-0.000001, 60.5), shapely.Point()],
+                             crs="EPSG:4326")
+    features = builders._geojson(frame, {"name": frame["name"], "n": frame["n"]}, 5)["features"]
+    assert [f["properties"] for f in features] == [{"name": "a&lt;", "n": 1.5},
+                                                   {"name": "c", "n": 3.0}]
+    assert [f["geometry"] for f in features] == [
+        {"type": "Point", "coordinates": [91.81235, 22.33333]},
+        {"type": "Point", "coordinates": [-0.0, 60.5]}]
 
 
 def _unpacked(geometry, decimals):

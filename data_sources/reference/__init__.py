@@ -77,12 +77,9 @@ def admin1() -> gpd.GeoDataFrame:
 
 
 @cache
-def _rivers() -> gpd.GeoDataFrame:
+def rivers() -> gpd.GeoDataFrame:
+    """The major rivers in and around the member states as lines (source,
+    geometry): one frame for the process, shared by every summary; never change it."""
     lines = read_vector(RIVERS_FILE)
     return gpd.GeoDataFrame({"source": RIVERS_SOURCE}, index=lines.index,
                             geometry=lines.geometry.values, crs="EPSG:4326")
-
-
-def rivers() -> gpd.GeoDataFrame:
-    """The major rivers in and around the member states as lines (source, geometry)."""
-    return _rivers().copy()
