@@ -91,7 +91,9 @@ def track_lines(tracks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                      "max_wind_kt": fixes["wind_kt"].max(),
                      "min_pressure_hpa": fixes["pressure_hpa"].min(),
                      "demo": bool(fixes["demo"].any()), "geometry": geom})
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+    return gpd.GeoDataFrame(rows, columns=["storm_id", "name", "start", "end", "max_wind_kt",
+                                           "min_pressure_hpa", "demo", "geometry"],
+                            geometry="geometry", crs="EPSG:4326")
 
 
 def wind_swaths(tracks: gpd.GeoDataFrame, thresholds=THRESHOLDS_KT) -> gpd.GeoDataFrame:

@@ -9,6 +9,7 @@ the geodesic (WGS84 ellipsoid) distance between the points found.
 from __future__ import annotations
 
 import numpy as np
+import shapely
 from pyproj import Geod, Transformer
 
 from model.schema import SOUTH_ASIA_EQDC
@@ -38,12 +39,11 @@ def nearest_place(lon: np.ndarray, lat: np.ndarray, places) -> tuple[np.ndarray,
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
     if len(places) == 0 or len(lon) == 0:
         return np.full(len(lon), None, dtype=object), np.full(len(lon), np.nan)
-    px = np.radians(places.geometry.x.to_numpy())[None, :]
-    py = np.radians(places.geometry.y.to_numpy())[None, :]
+    plon, plat = shapely.get_x(places.geometry.values), shapely.get_y(places.geometry.values)
+    px, py = np.radians(plon)[None, :], np.radians(plat)[None, :]
     x, y = np.radians(lon)[:, None], np.radians(lat)[:, None]
     chord = (np.sin((py - y) / 2) ** 2
              + np.cos(y) * np.cos(py) * np.sin((px - x) / 2) ** 2)  # haversine, monotonic
     best = chord.argmin(axis=1)
-    km = geodesic_km(lon, lat, places.geometry.x.to_numpy()[best],
-                     places.geometry.y.to_numpy()[best])
+    km = geodesic_km(lon, lat, plon[best], plat[best])
     return places["name"].to_numpy(dtype=object)[best], km

@@ -176,9 +176,10 @@ def top_hotspots(cells: gpd.GeoDataFrame, borders: gpd.GeoDataFrame, n: int = 10
     if areas is not None and len(areas) and len(out):
         inside, holder = shapely.STRtree(areas.geometry.values).query(
             points.values, predicate="within")
-        names = areas["name"].astype("string")
+        holders = areas.iloc[holder]  # the few areas holding a centre
+        names = holders["name"].astype("string")
         if {"admin_level", "iso3"} <= set(areas.columns):
-            within = (areas["admin_level"] > 0) & areas["iso3"].notna()
-            names = names.where(~within, names + " (" + areas["iso3"].astype("string") + ")")
-        out.iloc[inside, out.columns.get_loc("area")] = names.to_numpy()[holder]
+            within = (holders["admin_level"] > 0) & holders["iso3"].notna()
+            names = names.where(~within, names + " (" + holders["iso3"].astype("string") + ")")
+        out.iloc[inside, out.columns.get_loc("area")] = names.to_numpy()
     return out.reset_index(drop=True)

@@ -73,8 +73,9 @@ def countries_region(boundaries: gpd.GeoDataFrame, iso3: list[str],
                                "as {km} km around its {count} populated place(s) ({names})."),
                             {"code": code, "km": PLACES_BUFFER_KM, "count": len(towns),
                              "names": ", ".join(towns["name"].astype(str).head(5))}))
-    return Region(", ".join(iso3), shapely.union_all([shape for _, shape in parts]),
-                  tuple(iso3), whole_countries=True, notes=tuple(notes), parts=tuple(parts))
+    # Their union is made only if asked for (Region.geometry): the summary uses the parts.
+    return Region(", ".join(iso3), None if parts else shapely.GeometryCollection(), tuple(iso3),
+                  whole_countries=True, notes=tuple(notes), parts=tuple(parts))
 
 
 def country_shapes(boundaries: gpd.GeoDataFrame) -> dict[str, shapely.Geometry]:

@@ -165,11 +165,8 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
         active = active.iloc[0:0]
     key["active_alerts"] = float(len(active))
 
-    tracks = scenario["tracks"]
-    # Observed positions only: a forecast (ATCF a-deck) is not where a storm has been;
-    # early-warning rules use the forecasts.
-    tracks = tracks[period.contains(tracks["time"]) & ~tracks["forecast"]]
-    storms, swaths = _cyclones(tracks, countries, region, "cyclone" in on)
+    tracks, lines, landfalls, all_swaths = _storms(scenario["tracks"], period, countries)
+    storms, swaths = _cyclones(lines, landfalls, all_swaths, region, "cyclone" in on)
     swaths["people_exposed"] = _swath_people(swaths, scenario["population"], areas,
                                              by_country=apart)
     step = cyclones.storm_at(tracks[tracks["storm_id"].isin(storms["storm_id"])],
@@ -474,28 +471,44 @@ def _needs(table: pd.DataFrame, needs: Mapping[str, MinimumNeeds]) -> pd.DataFra
 
 # Results that depend on few inputs, which most filter changes leave as they were.
 _BORDERS: Kept[gpd.GeoDataFrame] = Kept(8)  # per set of country outlines
-_SWATHS: Kept[gpd.GeoDataFrame] = Kept(16)  # per set of storm tracks
+_STORMS: KeptFor[tuple] = KeptFor(16)  # per track table, period and country outlines
 
 
-def _cyclones(tracks, countries, region: Region, wanted: bool):
+def _storms(table: gpd.GeoDataFrame, period: Period, countries: gpd.GeoDataFrame
+            ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, gpd.GeoDataFrame]:
+    """The storms of ``period`` wherever they went: their observed positions, a
+    line, landfall and wind swaths each (storm by storm, so a region's storms are
+    rows of these). Kept per period: a change of region looks them up."""
+    def make():
+        # Observed positions only: a forecast (ATCF a-deck) is not where a storm has
+        # been; early-warning rules use the forecasts.
+        tracks = table[period.contains(table["time"]) & ~table["forecast"]]
+        return (tracks, cyclones.track_lines(tracks),
+                cyclones.landfall(tracks, countries).set_index("storm_id"),
+                cyclones.wind_swaths(tracks))
+
+    return _STORMS.get_or(table, (period.start, period.end,
+                                  fingerprint.of_table(countries, ["iso3"])), make)
+
+
+def _cyclones(lines: gpd.GeoDataFrame, landfalls: pd.DataFrame, swaths: gpd.GeoDataFrame,
+              region: Region, wanted: bool) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """The storms whose track comes within 5 degrees of the region (landfall,
+    peak wind ...) and their swaths, from the period's (``_storms``)."""
     empty = pd.DataFrame(columns=["storm_id", "name", "start", "end", "max_wind_kt",
                                   "min_pressure_hpa", "landfall_time", "landfall_country",
                                   "landfall_wind_kt"])
-    if not wanted or tracks.empty:
-        return empty, cyclones.wind_swaths(tracks.iloc[0:0])
-    lines = track_lines = cyclones.track_lines(tracks)
-    lines = lines[shapely.intersects(lines.geometry.values, region.geometry)
-                  | shapely.dwithin(lines.geometry.values, region.geometry, 5.0)]
-    tracks = tracks[tracks["storm_id"].isin(lines["storm_id"])]
-    land = cyclones.landfall(tracks, countries).set_index("storm_id")
-    storms = pd.DataFrame(track_lines.drop(columns="geometry")).set_index("storm_id").loc[
-        lines["storm_id"]]
+    if not wanted or lines.empty:
+        return empty, swaths.iloc[0:0].copy()
+    near = lines[region.near(lines.geometry.values, 5.0)]
+    storms = pd.DataFrame(lines.drop(columns="geometry")).set_index("storm_id").loc[
+        near["storm_id"]]
+    land = landfalls.reindex(storms.index)  # (an empty frame would take a series' rows)
     storms["landfall_time"] = land["time"]
     storms["landfall_country"] = land["country"]
     storms["landfall_wind_kt"] = land["wind_kt"]
-    swaths = _SWATHS.get_or(fingerprint.of_frame(tracks, list(tracks.columns.drop("geometry"))),
-                            functools.partial(cyclones.wind_swaths, tracks))
-    return storms.reset_index()[empty.columns], swaths.copy()
+    return (storms.reset_index()[empty.columns],
+            swaths[swaths["storm_id"].isin(near["storm_id"])].reset_index(drop=True))
 
 
 _UNDER_SWATHS: Kept[np.ndarray] = Kept(64)  # swath sets x countries

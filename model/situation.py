@@ -53,13 +53,36 @@ class Region:
     not what the label suggests (a country with no polygon at this scale)."""
 
     label: str
-    geometry: shapely.Geometry
+    shape: shapely.Geometry | None  # None: the union of ``parts`` (``geometry``)
     iso3: tuple[str, ...] = ()
     whole_countries: bool = False
     notes: tuple[Phrase, ...] = ()
     # Whole countries: each one's own shape (iso3, geometry), which the figures are
     # broken down by; their union is ``geometry``.
     parts: tuple[tuple[str, shapely.Geometry], ...] = ()
+
+    def __post_init__(self):
+        if self.shape is None and not self.parts:
+            raise ValueError("a region needs a shape or parts")
+
+    @functools.cached_property
+    def geometry(self) -> shapely.Geometry:
+        """The region as one (Multi)Polygon. Made of parts, it is their union,
+        made when first asked for (a tenth of a second for several countries,
+        which the summary does without: it asks the parts)."""
+        if self.shape is not None:
+            return self.shape
+        return shapely.union_all([shape for _, shape in self.parts])
+
+    def _shapes(self) -> list[shapely.Geometry]:
+        return [shape for _, shape in self.parts] if self.shape is None else [self.shape]
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """west, south, east, north (degrees)."""
+        boxes = np.array([shape.bounds for shape in self._shapes()])
+        return (float(boxes[:, 0].min()), float(boxes[:, 1].min()), float(boxes[:, 2].max()),
+                float(boxes[:, 3].max()))
 
     @property
     def note(self) -> str | None:
@@ -68,13 +91,22 @@ class Region:
 
     def contains(self, points: gpd.GeoSeries) -> np.ndarray:
         """Boolean array: which points (EPSG:4326) fall inside the region."""
-        shapely.prepare(self.geometry)
-        return np.asarray(shapely.intersects(self.geometry, points.values), dtype=bool)
+        return self.near(points.values, 0.0)
+
+    def near(self, geoms: np.ndarray, degrees: float) -> np.ndarray:
+        """Boolean array: which of ``geoms`` (EPSG:4326) touch the region or lie
+        within ``degrees`` of it."""
+        hit = np.zeros(len(geoms), dtype=bool)
+        for shape in self._shapes():
+            shapely.prepare(shape)
+            hit |= np.asarray(shapely.intersects(shape, geoms) if degrees == 0 else
+                              shapely.dwithin(shape, geoms, degrees), dtype=bool)
+        return hit
 
     def key(self) -> tuple:
-        """Identity for caches: label and exact geometry."""
-        return (self.label, shapely.to_wkb(self.geometry).hex(), self.iso3,
-                self.whole_countries)
+        """Identity for caches: label and exact geometry (its parts' when made of parts)."""
+        shapes = tuple(shapely.to_wkb(shape).hex() for shape in self._shapes())
+        return (self.label, shapes, self.iso3, self.whole_countries)
 
 
 @dataclass(frozen=True)
@@ -183,8 +215,7 @@ class Summary:
     @property
     def region_bounds(self) -> tuple[float, float, float, float]:
         """west, south, east, north (degrees)."""
-        west, south, east, north = self.region.geometry.bounds
-        return float(west), float(south), float(east), float(north)
+        return self.region.bounds
 
     @property
     def view_text(self) -> str:

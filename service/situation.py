@@ -9,6 +9,7 @@ files, the filters) and guarded by a lock; work is done outside the lock.
 from __future__ import annotations
 
 import difflib
+import gc
 import hashlib
 import json
 import threading
@@ -177,6 +178,11 @@ class SituationService:
         return store_exists(self.settings)
 
     def _load(self) -> Scenario:
+        scenario = self._read()
+        _settle_memory()
+        return scenario
+
+    def _read(self) -> Scenario:
         if self.live:
             with open_store(self.settings) as store:
                 return load_live(store, status(store, self.settings), tlp=self.settings.data_tlp)
@@ -527,6 +533,18 @@ class SituationService:
 
 
 REPORT_KINDS = ("pdf", "docx", "html")
+
+
+def _settle_memory() -> None:
+    """Data just loaded stays for many page runs: everything alive now is moved
+    out of the garbage collector's sight (``gc.freeze``), so that a full
+    collection, which Python runs every so often, costs milliseconds instead of
+    ~0.12 s for the 250,000 objects of the DEMO and the app. What became garbage
+    since the last load (the data it replaced) is collected first: nothing stays
+    frozen past the next load."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def restricted(sc: Scenario, *viewers: Viewer) -> Scenario:

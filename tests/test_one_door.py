@@ -449,3 +449,37 @@ def test_added_files_that_differ_only_in_location_are_different_data(service, tm
     first.write_text(rows.format(lat=34.12, lon=71.08, c="PAK"), encoding="utf-8")  # moved
     after = service.summary(corridor, added=[("a.csv", read_points(first))])
     assert before.key != after.key  # same file name, path and attributes: not the same data
+
+
+def test_loaded_data_is_kept_out_of_the_collectors_sight_until_the_next_load(tmp_path):
+    """After a load, everything alive is frozen (full collections stay cheap);
+    at the next load, what died since is collected: nothing stays frozen past it."""
+    import gc
+    import os
+    import shutil
+    import weakref
+
+    from data_sources.demo import ensure_demo
+
+    for item in ensure_demo().parent.iterdir():
+        shutil.copy(item, tmp_path / item.name)
+    manifest = tmp_path / "manifest.json"
+    svc = SituationService(Settings(scenario=manifest, store_path=tmp_path / "node.gpkg"))
+
+    class Cycle:
+        def __init__(self):
+            self.me = self
+
+    alive = Cycle()
+    gone = weakref.ref(alive)
+    try:
+        svc.warm()
+        assert gc.get_freeze_count() > 0
+        del alive
+        gc.collect()
+        assert gone() is not None  # frozen: the collector does not look at it
+        os.utime(manifest, ns=(1, manifest.stat().st_mtime_ns + 10**9))  # the data changed
+        svc.warm()
+        assert gone() is None
+    finally:
+        gc.unfreeze()

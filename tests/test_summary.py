@@ -233,6 +233,23 @@ def test_figures_do_not_depend_on_what_was_computed_before(demo):
             "people_exposed"].tolist()
     at_once = module._swath_people(after.swaths, demo["population"], after.area_shapes)
     assert at_once.tolist() == after.swaths["people_exposed"].tolist()
+    for part in ("cyclones", "swaths", "tracks", "top_hotspots", "displacement_records"):
+        pd.testing.assert_frame_equal(getattr(alone, part), getattr(after, part))
+
+
+def test_a_regions_storms_are_those_its_own_tracks_give(demo):
+    """The period's storms are worked out once, storm by storm: a region's
+    storms, swaths and landfalls are what its storms' tracks alone give."""
+    from geo import cyclones
+
+    view = situation_summary(demo, Filters(region=countries_region(demo["boundaries"],
+                                                                   ["BGD", "IND"])))
+    assert len(view.cyclones) == 1
+    swaths = cyclones.wind_swaths(view.tracks)
+    pd.testing.assert_frame_equal(view.swaths.drop(columns="people_exposed"), swaths)
+    land = cyclones.landfall(view.tracks, view.countries)
+    assert view.cyclones["landfall_country"].tolist() == land["country"].tolist() == ["BGD"]
+    assert view.cyclones["landfall_time"].tolist() == land["time"].tolist()
 
 
 @pytest.mark.slow
