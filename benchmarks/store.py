@@ -89,9 +89,13 @@ def postgis_database(admin_url: str):
     name = f"samon_bench_{os.getpid()}"
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
+        url = admin_url.rsplit("/", 1)[0] + f"/{name}"
         try:
-            yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+            yield url
         finally:
+            from data_sources.pgstore import close_pool
+
+            close_pool(url)
             admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 

@@ -15,6 +15,8 @@ role owns the tables and filters in the service.
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -26,6 +28,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import psycopg
+import psycopg_pool
 import shapely
 from psycopg import sql
 
@@ -149,6 +152,55 @@ def _v4(db: psycopg.Connection) -> None:
 MIGRATIONS = [(1, _v1), (2, _v2), (3, _v3), (4, _v4)]
 
 
+# Connections one process keeps open per database, at most: page runs borrow one
+# and give it back (a new PostgreSQL connection is a new server process, ~7 ms of
+# both machines' time, and every page run opens the store a few times).
+POOL_SIZE = 20
+POOL_WAIT_S = 10.0  # an open store waiting this long for a connection: the server is gone
+_POOLS: dict[str, psycopg_pool.ConnectionPool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool(url: str, shown: str) -> psycopg_pool.ConnectionPool:
+    """This process's pool of connections to ``url``; the first connection is
+    made here, so that an unreachable server is a clear error at once."""
+    with _POOLS_LOCK:
+        pool = _POOLS.get(url)
+        if pool is None:
+            try:
+                psycopg.connect(url, autocommit=True, connect_timeout=10).close()
+            except psycopg.OperationalError as exc:
+                raise StoreError(N_("cannot be reached ({detail})"), path=shown,
+                                 detail=str(exc).strip().splitlines()[0]) from None
+            # JIT compilation costs more than it saves on queries of milliseconds.
+            pool = psycopg_pool.ConnectionPool(
+                url, kwargs={"autocommit": True, "options": "-c jit=off"}, min_size=0,
+                max_size=POOL_SIZE, timeout=POOL_WAIT_S, name=shown,
+                check=psycopg_pool.ConnectionPool.check_connection, open=True)
+            _POOLS[url] = pool
+        return pool
+
+
+def close_pool(url: str) -> None:
+    """Close this process's connections to ``url`` (a database about to be dropped)."""
+    with _POOLS_LOCK:
+        pool = _POOLS.pop(url, None)
+    if pool is not None:
+        pool.close()
+
+
+def _forget_pools_in_child() -> None:
+    """A forked process starts with no pool: the parent's connections are the
+    parent's (closing them here would close them there), so they are left alone."""
+    global _POOLS, _POOLS_LOCK
+    _INHERITED.append(_POOLS)
+    _POOLS, _POOLS_LOCK = {}, threading.Lock()
+
+
+_INHERITED: list = []
+os.register_at_fork(after_in_child=_forget_pools_in_child)
+
+
 def is_url(location) -> bool:
     return str(location).startswith(("postgresql://", "postgres://"))
 
@@ -167,18 +219,23 @@ class PgStore(VersionedUpserts):
         # Errors name the database, never a password.
         self.path = urlunsplit(parts._replace(netloc=parts.hostname or "")) if parts.password \
             else url
+        self._pool = _pool(url, self.path)
         try:
-            # JIT compilation costs more than it saves on queries of milliseconds.
-            self.db = psycopg.connect(url, autocommit=True, options="-c jit=off")
-        except psycopg.OperationalError as exc:
+            self.db = self._pool.getconn()
+        except psycopg_pool.PoolTimeout as exc:
             raise StoreError(N_("cannot be reached ({detail})"), path=self.path,
                              detail=str(exc).strip().splitlines()[0]) from None
-        self._migrate()
+        try:
+            if self.schema_version != MIGRATIONS[-1][0]:
+                self._migrate()
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         if self._reader is not None:
             self._reader.close()
-        super().close()
+        self._pool.putconn(self.db)  # back for the next page run (a rolled back one if need be)
 
     @contextmanager
     def transaction(self):
@@ -194,6 +251,8 @@ class PgStore(VersionedUpserts):
 
     @property
     def schema_version(self) -> int:
+        if self.db.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None:
+            return 0
         row = self.db.execute("SELECT max(version) FROM schema_version").fetchone()
         return row[0] or 0 if row else 0
 

@@ -41,16 +41,20 @@ def _in_region(frame: gpd.GeoDataFrame, region: Region, country_col: str | None)
     a neighbour's record fall inside a finer province); otherwise its location
     does, and unlocated records count when their country is in the region.
     """
-    located = frame.geometry.notna().to_numpy() & ~frame.geometry.is_empty.to_numpy()
+    shapes = np.asarray(frame.geometry.values, dtype=object)
+    located = ~(shapely.is_missing(shapes) | shapely.is_empty(shapes))
     inside = np.zeros(len(frame), dtype=bool)
-    if located.any():
-        inside[located] = region.contains(frame.geometry[located])
+    ask = located  # the records whose location decides
     if country_col and region.iso3:
         in_countries = frame[country_col].isin(region.iso3).to_numpy()
         if region.whole_countries:
-            inside = np.where(frame[country_col].notna().to_numpy(), in_countries, inside)
+            told = frame[country_col].notna().to_numpy()
+            inside[told] = in_countries[told]
+            ask = located & ~told
         else:
             inside |= ~located & in_countries
+    if ask.any():
+        inside[ask] |= region.near(shapes[ask], 0.0)
     return inside
 
 

@@ -122,4 +122,8 @@ def postgis_url(postgis_template):
     name = f"samon_test_{os.getpid()}_{len(databases)}"
     admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
     databases.append(name)
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    from data_sources.pgstore import close_pool
+
+    close_pool(url)  # the pooled connections go with the test

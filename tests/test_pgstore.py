@@ -14,7 +14,7 @@ import pandas as pd
 import psycopg
 import pytest
 
-from data_sources.pgstore import PgStore
+from data_sources.pgstore import MIGRATIONS, PgStore
 from data_sources.store import StoreError
 from model.access import Viewer, visible
 from tests.conftest import ROOT
@@ -263,3 +263,21 @@ def test_maintain_rewrites_tables_in_time_order_and_keeps_every_record(postgis_u
         physical = store._frame("SELECT time FROM incidents ORDER BY ctid")["time"]
         assert physical.is_monotonic_increasing
     pd.testing.assert_frame_equal(after.sort_values("id").reset_index(drop=True), before)
+
+
+def test_connections_are_kept_between_opens_and_come_back_clean(postgis_url):
+    """A page run opens the store a few times: the connection is borrowed from
+    the process's pool, not made anew; one given back inside a transaction
+    comes back with it rolled back, and one the server ended is replaced."""
+    with PgStore(postgis_url) as store:
+        first = store.db.execute("SELECT pg_backend_pid()").fetchone()[0]
+        store.db.execute("BEGIN")
+        store.db.execute("INSERT INTO schema_version (version) VALUES (50)")
+    with PgStore(postgis_url) as store:
+        assert store.db.execute("SELECT pg_backend_pid()").fetchone()[0] == first
+        assert store.schema_version == MIGRATIONS[-1][0]  # the insert was rolled back
+    with psycopg.connect(postgis_url, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", (first,))
+    with PgStore(postgis_url) as store:
+        assert store.db.execute("SELECT pg_backend_pid()").fetchone()[0] != first
+        assert store.schema_version == MIGRATIONS[-1][0]
