@@ -3,6 +3,7 @@ computes summaries for several sessions at once)."""
 
 from __future__ import annotations
 
+import collections
 import functools
 import threading
 import weakref
@@ -70,8 +71,10 @@ class KeptFor(Generic[T]):
         self._kept: Kept[T] = Kept(size)
         self._watched: dict[int, weakref.ref] = {}
         self._lock = threading.Lock()
+        self._gone_since: collections.deque[int] = collections.deque()
 
     def get_or(self, owner: object, key: Hashable, make: Callable[[], T]) -> T:
+        self._forget_gone()
         ident = id(owner)
         with self._lock:
             if ident not in self._watched:
@@ -79,12 +82,28 @@ class KeptFor(Generic[T]):
         return self._kept.get_or((ident, key), make)
 
     def _gone(self, ident: int, _ref: weakref.ref) -> None:
-        with self._lock:
-            self._watched.pop(ident, None)
-        self._kept.discard(lambda key: isinstance(key, tuple) and key[0] == ident)
+        # Only noted here: the garbage collector runs this wherever it happens to
+        # run, perhaps inside this store's own lock or while it walks its entries.
+        self._gone_since.append(ident)
+
+    def _forget_gone(self) -> None:
+        """Drop the entries of owners gone since the last call (before their ids
+        can be found again: an id is reused only once its object is gone, and
+        the owner's entries go before any new entry is looked up)."""
+        while self._gone_since:
+            ident = self._gone_since.popleft()
+            with self._lock:
+                if ident in self._watched and self._watched[ident]() is None:
+                    del self._watched[ident]
+            self._kept.discard(functools.partial(_owned_by, ident))
 
     def __len__(self) -> int:
+        self._forget_gone()
         return len(self._kept)
+
+
+def _owned_by(ident: int, key: Hashable) -> bool:
+    return isinstance(key, tuple) and key[0] == ident
 
 
 _ALL: weakref.WeakSet[Kept] = weakref.WeakSet()

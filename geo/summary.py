@@ -58,19 +58,29 @@ def _in_region(frame: gpd.GeoDataFrame, region: Region, country_col: str | None)
     return inside
 
 
-def _areas(countries: gpd.GeoDataFrame, region: Region) -> gpd.GeoDataFrame:
+def _areas(countries: gpd.GeoDataFrame, region: Region
+           ) -> tuple[gpd.GeoDataFrame, list[gpd.GeoDataFrame] | None]:
     """The areas figures are broken down by: for whole countries, each one's own
-    shape (``countries_region``); else the countries clipped to the region."""
+    shape (``countries_region``), with each country's row apart (kept frames,
+    which figures are kept by); else the countries clipped to the region (None)."""
     if region.whole_countries and region.parts:
         names = dict(zip(countries["iso3"], countries["name"], strict=True))
-        return gpd.GeoDataFrame({"iso3": [code for code, _ in region.parts],
-                                 "name": [names.get(code, code) for code, _ in region.parts]},
-                                geometry=[shape for _, shape in region.parts], crs="EPSG:4326")
+        groups = [_COUNTRY_AREAS.get_or(shape, (code, names.get(code, code)), functools.partial(
+            _country_area, code, names.get(code, code), shape)) for code, shape in region.parts]
+        return gpd.GeoDataFrame(pd.concat(groups, ignore_index=True), crs="EPSG:4326"), groups
     level0 = countries[countries["iso3"].isin(region.iso3 or SAARC_ISO3)]
     clipped = level0.copy()
     clipped["geometry"] = shapely.intersection(level0.geometry.values, region.geometry)
     clipped = clipped[~clipped.geometry.is_empty][["iso3", "name", "geometry"]]
     return gpd.GeoDataFrame(clipped.reset_index(drop=True), geometry="geometry",
+                            crs="EPSG:4326"), None
+
+
+_COUNTRY_AREAS: KeptFor[gpd.GeoDataFrame] = KeptFor(64)  # per country shape
+
+
+def _country_area(code: str, name: str, shape: shapely.Geometry) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"iso3": [code], "name": [name]}, geometry=[shape],
                             crs="EPSG:4326")
 
 
@@ -99,7 +109,7 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
     period = filters.period or Period.ending(scenario.as_of, days=90)
     on = filters.hazards
     notes = list(region.notes)
-    areas = _areas(countries, region)
+    areas, per_country = _areas(countries, region)
     borders = _BORDERS.get_or(fingerprint.of_table(countries, ["iso3"]),
                               functools.partial(international_borders, countries))
 
@@ -127,9 +137,8 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
     table = areas[["iso3", "name"]].rename(columns={"name": "area"}).copy()
     table.loc[len(table)] = [pd.NA, OUTSIDE]
     key = {k: 0.0 for k in KEY_FIGURES}
-    apart = bool(region.parts)  # countries' own shapes, which do not overlap
     overlaps, inside = _hazard_columns(scenario, filters, areas, "name", table, notes,
-                                       scheduler, by_country=apart)
+                                       scheduler, groups=per_country)
     # Cells outside every area lie outside the region (sea, neighbours, or off a
     # coarse coastline): shown in the table so it adds up, not in the key figure.
     in_areas = table["area"] != OUTSIDE
@@ -172,12 +181,12 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
     tracks, lines, landfalls, all_swaths = _storms(scenario["tracks"], period, countries)
     storms, swaths = _cyclones(lines, landfalls, all_swaths, region, "cyclone" in on)
     swaths["people_exposed"] = _swath_people(swaths, scenario["population"], areas,
-                                             by_country=apart)
+                                             groups=per_country)
     step = cyclones.storm_at(tracks[tracks["storm_id"].isin(storms["storm_id"])],
                              filters.wind_time) if filters.wind_time is not None else \
         cyclones.storm_at(tracks.iloc[0:0], scenario.as_of)
     step["people_exposed"] = _swath_people(step, scenario["population"], areas,
-                                           by_country=apart)
+                                           groups=per_country)
 
     admin, admin_overlaps = _admin_table(scenario, filters, region, every, chosen, current,
                                          notes)
@@ -235,13 +244,14 @@ def _raster(scenario: Scenario, layer: str, on) -> xr.DataArray | None:
 _BY_COUNTRY: Kept[Exposure | ExposureError] = Kept(64)  # countries x hazards x thresholds
 
 
-def _exposure_by_country(hazard: xr.DataArray, threshold: float, areas: gpd.GeoDataFrame,
-                         field: str, population: xr.DataArray,
+def _exposure_by_country(hazard: xr.DataArray, threshold: float,
+                         groups: list[gpd.GeoDataFrame], field: str, population: xr.DataArray,
                          scheduler: str | None) -> Exposure:
-    """``exposure`` of areas that lie in separate countries, computed and kept
-    country by country: another choice of countries reuses each one's figures
-    (a filter change removing a country recomputes none). The countries' areas
-    must not overlap each other (whole countries: ``countries_region``); the
+    """``exposure`` of the areas of ``groups`` (one frame per country, never
+    changed: kept frames; the areas are their rows one after another), computed
+    and kept country by country: another choice of countries reuses each one's
+    figures (a filter change removing a country recomputes none). The countries'
+    areas must not overlap each other (whole countries: ``countries_region``); the
     OUTSIDE row and ``inside`` are those of all areas together (the OUTSIDE km²
     is the raster's total less the areas': both at the engine's cell-area
     precision, 1e-5 of the total, so it may differ by that from one overlay of
@@ -250,7 +260,8 @@ def _exposure_by_country(hazard: xr.DataArray, threshold: float, areas: gpd.GeoD
               field, scheduler)
     results: list[tuple[np.ndarray, Exposure]] = []
     missed: list[ExposureError] = []
-    for _, group in areas.groupby("iso3", sort=False):
+    offset = 0
+    for group in groups:
         def make(group: gpd.GeoDataFrame = group) -> Exposure | ExposureError:
             try:
                 return exposure(hazard, threshold, group, field, population=population,
@@ -258,18 +269,20 @@ def _exposure_by_country(hazard: xr.DataArray, threshold: float, areas: gpd.GeoD
             except ExposureError as exc:  # the hazard does not reach this country
                 return exc
 
-        result = _BY_COUNTRY.get_or((*raster, fingerprint.of_frame(group, [field])), make)
+        result = _BY_COUNTRY.get_or((*raster, fingerprint.of_table(group, [field])), make)
         if isinstance(result, ExposureError):
             missed.append(result)
         else:
-            results.append((areas.index.get_indexer(group.index), result))
+            results.append((np.arange(offset, offset + len(group)), result))
+        offset += len(group)
     if not results:  # it reaches none of them: as for all the areas at once
         raise missed[0]
-    table = pd.DataFrame({"area": [*areas[field].astype(str), OUTSIDE]})
+    names = [name for group in groups for name in group[field].astype(str)]
+    table = pd.DataFrame({"area": [*names, OUTSIDE]})
     inside = {c: sum(r.inside[c] for _, r in results) for c in FIGURES}
     totals = results[0][1].totals  # the whole raster: the same from every country
     for col in FIGURES:
-        values = np.zeros(len(areas) + 1)
+        values = np.zeros(offset + 1)
         for positions, result in results:
             values[positions] = result.table[col].to_numpy()[:-1]
         values[-1] = totals[col] - inside[col]
@@ -281,13 +294,14 @@ def _exposure_by_country(hazard: xr.DataArray, threshold: float, areas: gpd.GeoD
 
 def _hazard_columns(scenario: Scenario, filters: Filters, areas: gpd.GeoDataFrame,
                     field: str, table: pd.DataFrame, notes: list[Phrase],
-                    scheduler: str | None = None, *, by_country: bool = False
+                    scheduler: str | None = None, *,
+                    groups: list[gpd.GeoDataFrame] | None = None
                     ) -> tuple[pd.DataFrame, dict[str, float]]:
     """Add <hazard>_km2 and people_exposed_<hazard> columns to ``table`` (one row
     per area, then OUTSIDE) for each hazard layer chosen and loaded. Returns
     the overlapping pairs of areas (area_a, area_b, km2) and, per hazard, the
-    people exposed inside any area with each cell counted once. ``by_country``:
-    the areas of different countries do not overlap (``_exposure_by_country``)."""
+    people exposed inside any area with each cell counted once. ``groups``: the
+    areas country by country, which do not overlap (``_exposure_by_country``)."""
     overlaps = pd.DataFrame(columns=["area_a", "area_b", "km2"])
     inside: dict[str, float] = {}
     for hazard, layer, threshold in (("flood", "flood", filters.flood_threshold_m),
@@ -295,8 +309,8 @@ def _hazard_columns(scenario: Scenario, filters: Filters, areas: gpd.GeoDataFram
         if hazard not in filters.hazards or layer not in scenario.layers:
             continue
         try:
-            result = _exposure_by_country(scenario[layer], threshold, areas, field,
-                                          scenario["population"], scheduler) if by_country \
+            result = _exposure_by_country(scenario[layer], threshold, groups, field,
+                                          scenario["population"], scheduler) if groups \
                 else exposure(scenario[layer], threshold, areas, field,
                               population=scenario["population"], scheduler=scheduler)
         except ExposureError:  # the hazard lies outside the region: nobody exposed
@@ -323,18 +337,21 @@ def _admin_table(scenario: Scenario, filters: Filters, region: Region, every: _L
     know of the areas (the shipped provinces' vintage)."""
     none = pd.DataFrame(columns=["area_a", "area_b", "km2"])
     boundaries = scenario["boundaries"]
-    admin = finest_areas(boundaries, admin_only=True).copy()
+    admin = finest_areas(boundaries, admin_only=True)
     if admin.empty:
         return None, none
+    groups = None
     if region.whole_countries and region.parts:
         # A country's own areas, within its own shape: countries' areas drawn apart
         # share slivers along borders, which would count twice.
+        by_country = _REFERENCE.get_or(boundaries, "admin by country", lambda: {
+            code: group for code, group in admin.groupby("iso3", sort=False)})
         shapes = dict(region.parts)
-        admin = admin[admin["iso3"].isin(list(shapes))]
         parts = [_CLIPPED.get_or(
-            (fingerprint.of_frame(group, ["code", "name"]), fingerprint.of_shape(shapes[code])),
+            (fingerprint.of_table(group, ["code", "name"]), fingerprint.of_shape(shapes[code])),
             functools.partial(_clipped, group, shapes[code]))
-            for code, group in admin.groupby("iso3", sort=False)]
+            for code, group in by_country.items() if code in shapes]
+        groups = [part for part in parts if len(part)]
         admin = pd.concat(parts or [admin.iloc[0:0]])
     else:
         parts = [_clipped(admin, region.geometry)]
@@ -345,8 +362,7 @@ def _admin_table(scenario: Scenario, filters: Filters, region: Region, every: _L
     table = pd.DataFrame({"code": [*admin["code"], pd.NA], "area": [*admin["name"], OUTSIDE]})
     if ADMIN1_SOURCE in set(admin["source"].dropna()):
         notes.append(ADMIN1_VINTAGE)
-    overlaps, _ = _hazard_columns(scenario, filters, admin, "code", table, [],
-                                  by_country=bool(region.whole_countries and region.parts))
+    overlaps, _ = _hazard_columns(scenario, filters, admin, "code", table, [], groups=groups)
     for col, frame, weight in (("incidents", incidents, None), ("displaced", current, "figure")):
         located = frame[frame.geometry.notna()]
         idx = (every.area_index(located, parts) if frame is incidents and region.whole_countries
@@ -518,20 +534,21 @@ def _cyclones(lines: gpd.GeoDataFrame, landfalls: pd.DataFrame, swaths: gpd.GeoD
 _UNDER_SWATHS: Kept[np.ndarray] = Kept(64)  # swath sets x countries
 
 
-def _swath_people(swaths, population, areas, *, by_country: bool = False) -> np.ndarray:
+def _swath_people(swaths, population, areas, *,
+                  groups: list[gpd.GeoDataFrame] | None = None) -> np.ndarray:
     """People in the region's areas under each swath (from the track's radii);
-    ``by_country``: the countries' areas do not overlap, so each country's
-    people are kept apart and added (another choice of countries recomputes none)."""
+    ``groups``: the areas country by country (kept frames), which do not overlap,
+    so each country's people are kept apart and added (another choice of
+    countries recomputes none)."""
     if swaths.empty:
         return np.zeros(0)
-    groups = [group for _, group in areas.groupby("iso3", sort=False)] if by_country \
-        else [areas]
     key = (fingerprint.of_frame(swaths, ["storm_id", "threshold_kt"]),
            fingerprint.of_raster(population))
-    people = sum(_UNDER_SWATHS.get_or((*key, fingerprint.of_frame(group, ["name"])),
+    people = sum(_UNDER_SWATHS.get_or((*key, fingerprint.of_table(group, ["name"]) if groups
+                                       else fingerprint.of_frame(group, ["name"])),
                                       functools.partial(_people_under, swaths, population,
                                                         group))
-                 for group in groups)
+                 for group in groups or [areas])
     return np.round(np.asarray(people, dtype=float))
 
 

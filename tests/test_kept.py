@@ -81,6 +81,33 @@ def test_values_kept_for_an_object_go_with_it():
     assert len(kept) == 0
 
 
+def test_an_object_freed_while_its_store_is_busy_is_dropped_later_without_a_deadlock():
+    """The collector may free an owner while its store holds its own lock (from
+    the same thread): the store only notes it, and drops the owner's values
+    before anything else is looked up."""
+    import threading
+
+    from geo.kept import KeptFor
+
+    class Table:
+        pass
+
+    kept: KeptFor[int] = KeptFor(8)
+    owners = [Table()]
+    kept.get_or(owners[0], "a", lambda: 1)
+
+    def free_while_busy() -> None:
+        with kept._lock:  # as when a collection runs inside get_or
+            owners.clear()
+
+    worker = threading.Thread(target=free_while_busy, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "the store waited for itself"
+    assert len(kept) == 0
+    assert kept.get_or(Table(), "a", lambda: 2) == 2
+
+
 def test_a_large_shape_is_known_by_its_content_whatever_object_holds_it():
     """Large shapes' digests are kept per object: equal shapes in other objects
     get the same fingerprint, a changed shape another one."""
