@@ -15,16 +15,17 @@ T = TypeVar("T")
 
 
 class Kept(Generic[T]):
-    """The ``size`` values asked for last, by key. Two callers asking for a
-    missing key at once may both make it (the later one is kept): values here
-    are pure functions of their key, cheap enough to make twice."""
+    """The ``size`` values asked for last, by key. A value is made once even
+    when several callers (sessions of a hub) ask for it at the same moment: the
+    others wait for it, while requests for other keys go on. (A value made
+    while making another of the same store is fine; one needing itself would
+    never finish, as it would never end single-threaded either.)"""
 
     def __init__(self, size: int):
         self.size = size
         self._items: OrderedDict[Hashable, T] = OrderedDict()
-        # Reentrant: dropping a value may free an object whose KeptFor entries
-        # go with it, from inside this lock.
         self._lock = threading.RLock()
+        self._making: dict[Hashable, threading.Lock] = {}
         _ALL.add(self)
 
     def get_or(self, key: Hashable, make: Callable[[], T]) -> T:
@@ -32,8 +33,21 @@ class Kept(Generic[T]):
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        value = make()
-        self.put(key, value)
+            making = self._making.setdefault(key, threading.Lock())
+        with making:
+            with self._lock:
+                if key in self._items:  # made by another caller while this one waited
+                    self._items.move_to_end(key)
+                    return self._items[key]
+            try:
+                value = make()  # outside the store's lock: other keys are not held up
+            except BaseException:
+                with self._lock:
+                    self._making.pop(key, None)
+                raise
+            with self._lock:  # kept before the next caller can miss it
+                self.put(key, value)
+                self._making.pop(key, None)
         return value
 
     def put(self, key: Hashable, value: T) -> None:

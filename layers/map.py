@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,7 +16,7 @@ import pandas as pd
 from folium.elements import JSCSSMixin
 
 from geo import fingerprint
-from geo.kept import Kept
+from geo.kept import Kept, KeptFor
 from model.i18n import _, current, direction, language, ngettext
 from model.situation import Summary
 
@@ -90,39 +87,22 @@ def _frame(bounds, banner: str, sources: str, options: MapOptions) -> dict:
 
 
 # Specs already built, per summary (the service hands the same Summary object to
-# every session with the same filters and viewer): {id: (weak ref, {options: spec})}.
-_SPECS: dict[int, tuple[weakref.ref, OrderedDict]] = {}
-_SPECS_PER_SUMMARY = 8
-_SPECS_LOCK = threading.Lock()
+# every session with the same filters and viewer) and options; they go with it.
+_SPECS: KeptFor[MapSpec] = KeptFor(64)
 
 
 def situation_map(summary: Summary, options: MapOptions = MapOptions()) -> MapSpec:
     """The map of ``summary``: a legend per layer, a sources box with each
     source's last update and DEMO flag, and the boundary disclaimer. Built
-    once per summary and options; sessions looking at the same summary share it."""
-    key = id(summary)
-    with _SPECS_LOCK:
-        entry = _SPECS.get(key)
-        if entry is None or entry[0]() is not summary:
-            entry = (weakref.ref(summary, functools.partial(_forget, key)), OrderedDict())
-            _SPECS[key] = entry
-        specs = entry[1]
-        if options in specs:
-            specs.move_to_end(options)
-            return specs[options]
-    with language(options.language, digits=options.digits):
-        spec = _situation_map(summary, options)
-    spec.hashes()  # computed once, here
-    with _SPECS_LOCK:
-        specs[options] = spec
-        while len(specs) > _SPECS_PER_SUMMARY:
-            specs.popitem(last=False)
-    return spec
+    once per summary and options; sessions looking at the same summary share
+    it (those asking at once wait for the one building it)."""
+    def make() -> MapSpec:
+        with language(options.language, digits=options.digits):
+            spec = _situation_map(summary, options)
+        spec.hashes()  # computed once, here
+        return spec
 
-
-def _forget(key: int, _ref: weakref.ref) -> None:
-    """A summary's specs go with it (called as it is freed, before its id can be reused)."""
-    _SPECS.pop(key, None)
+    return _SPECS.get_or(summary, options, make)
 
 
 def _situation_map(summary: Summary, options: MapOptions) -> MapSpec:

@@ -15,6 +15,8 @@ from PIL import Image
 from pyproj import Transformer
 from rasterio.enums import Resampling
 
+from geo.kept import Kept
+
 MAX_PIXELS = 1024  # longest side sent to the browser
 # Rasters larger than this are first reduced block by block with dask (the
 # maximum of each f x f cells), so that a 100,000 x 100,000 flood map is drawn
@@ -22,8 +24,8 @@ MAX_PIXELS = 1024  # longest side sent to the browser
 MAX_DIRECT_CELLS = 64_000_000
 
 
-_CACHE: dict = {}  # (raster identity, bins, colours) -> (data URL, bounds); rasters rarely change
-_CACHE_SIZE = 16
+# (raster identity, bins, colours) -> (data URL, bounds); rasters rarely change
+_CACHE: Kept[tuple[str, list]] = Kept(16)
 
 
 def to_png_overlay(da: xr.DataArray, bins: list[float], colours: list[str],
@@ -37,13 +39,8 @@ def to_png_overlay(da: xr.DataArray, bins: list[float], colours: list[str],
     """
     if key is None:
         return _render(da, bins, colours)
-    cache_key = (key, tuple(bins), tuple(colours))
-    if cache_key not in _CACHE:
-        rendered = _render(da, bins, colours)
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[cache_key] = rendered
-    return _CACHE[cache_key]
+    return _CACHE.get_or((key, tuple(bins), tuple(colours)),
+                         lambda: _render(da, bins, colours))
 
 
 def _reduced(da: xr.DataArray) -> xr.DataArray:

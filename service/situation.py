@@ -41,6 +41,7 @@ from early_warning.lifecycle import Warnings, message_row
 from early_warning.replay import replay_timeline
 from early_warning.rules import DEMO_RULES, RuleError, RuleSet, load_rules, parse_rules
 from geo.borders import international_borders
+from geo.kept import Kept
 from geo.regions import (
     admin_region,
     corridor_region,
@@ -76,52 +77,21 @@ HEAVY_AT_ONCE = 2  # the machines this runs on have two cores
 Added = Sequence[tuple[str, ReadResult]]  # user files: (source name, what was read)
 
 
-class _LRU:
-    """A small thread-safe least-recently-used cache. A value is made once
-    even when several sessions ask for it at the same moment: the others wait
-    for it (per key), while requests for other keys go on."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self._making: dict[Hashable, threading.Lock] = {}
-
-    def get_or(self, key: Hashable, make: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-            making = self._making.setdefault(key, threading.Lock())
-        with making:
-            with self._lock:
-                if key in self._items:  # made by another session while we waited
-                    self._items.move_to_end(key)
-                    return self._items[key]
-            value = make()  # outside the cache's lock: other keys are not held up
-            with self._lock:
-                self._items[key] = value
-                self._making.pop(key, None)
-                while len(self._items) > self.size:
-                    self._items.popitem(last=False)
-        return value
-
-
 class SituationService:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings()
         self.access = AccessService(self.settings)
         self.network = NetworkService(self.settings, self.access)
-        self._scenarios = _LRU(2)
-        self._restricted = _LRU(8)  # per data token and what a viewer may see
+        self._scenarios: Kept[Scenario] = Kept(2)
+        self._restricted: Kept[Scenario] = Kept(8)  # per data token and what a viewer may see
         # (user, summary key) pairs whose view is in the audit log already (bounded:
         # an old pair seen again is simply audited again).
         self._viewed: OrderedDict[tuple[str, str], None] = OrderedDict()
-        self._summaries = _LRU(32)
-        self._options = _LRU(8)
-        self._regions = _LRU(32)
-        self._documents = _LRU(16)
-        self._warnings = _LRU(8)
+        self._summaries: Kept[Summary] = Kept(32)
+        self._options: Kept[FilterOptions] = Kept(8)
+        self._regions: Kept[Any] = Kept(32)  # regions, and the countries' shapes
+        self._documents: Kept[Any] = Kept(16)
+        self._warnings: Kept[Warnings] = Kept(8)
         # Heavy work (a summary) runs at most this many at once, whatever the
         # number of sessions: the others wait, and the server keeps answering.
         self._heavy = threading.BoundedSemaphore(HEAVY_AT_ONCE)
@@ -156,8 +126,15 @@ class SituationService:
         return "demo" + kept
 
     def warm(self) -> None:
-        """Load the current data now (before anyone asks)."""
+        """Load the current data and work out the default view (every member
+        state, the last 90 days) now, before anyone asks: the first page shows
+        it, and what it works out (each country's exposure, each incident's
+        country, border, cell and province) is kept for every other view."""
         self._scenarios.get_or(self.token(), self._load)
+        nobody = self.access.nobody()
+        if nobody.may("see"):
+            self.summary(viewer=nobody)
+            gc.freeze()  # what the default view keeps, too (see _settle_memory)
 
     def scenario(self, viewer: Viewer | None = None, token: str | None = None) -> Scenario:
         """What ``viewer`` may see (default: ``access.nobody()``) of the live

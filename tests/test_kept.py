@@ -4,6 +4,7 @@ import math
 import threading
 
 import geopandas as gpd
+import pytest
 import shapely
 from hypothesis import given
 from hypothesis import strategies as st
@@ -125,3 +126,32 @@ def test_a_large_shape_is_known_by_its_content_whatever_object_holds_it():
     assert fingerprint.of_frame(frame(moved), ["name"]) != first
     assert fingerprint.of_shape(moved) != fingerprint.of_shape(big)
     assert fingerprint.of_frame(frame(big).assign(name="y"), ["name"]) != first
+
+
+def test_a_value_asked_for_by_many_sessions_at_once_is_made_once():
+    """Sessions of a hub asking at once for what is missing wait for the one
+    making it (the first views after a start all need each country's figures);
+    a value that could not be made is tried again by the next caller."""
+    import time
+
+    made = []
+    kept: Kept[str] = Kept(4)
+
+    def make():
+        made.append(1)
+        time.sleep(0.05)
+        return "figures"
+
+    threads = [threading.Thread(target=kept.get_or, args=("same", make)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(made) == 1 and kept.get_or("same", make) == "figures"
+
+    def fail():
+        raise OSError("the disk is gone")
+
+    with pytest.raises(OSError):
+        kept.get_or("other", fail)
+    assert kept.get_or("other", lambda: "made") == "made"

@@ -415,28 +415,6 @@ def test_summaries_for_many_sessions_are_computed_two_at_a_time(monkeypatch, dem
     assert most[0] == situation_module.HEAVY_AT_ONCE
 
 
-def test_a_value_asked_for_by_many_sessions_at_once_is_made_once():
-    import threading
-    import time
-
-    from service.situation import _LRU
-
-    made = []
-    cache = _LRU(4)
-
-    def make():
-        made.append(1)
-        time.sleep(0.05)
-        return "summary"
-
-    threads = [threading.Thread(target=cache.get_or, args=("same", make)) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(made) == 1 and cache.get_or("same", make) == "summary"
-
-
 @pytest.mark.slow
 def test_added_files_that_differ_only_in_location_are_different_data(service, tmp_path):
     from data_sources.incidents import read_points
