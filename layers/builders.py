@@ -326,17 +326,20 @@ def incidents_layer(incidents: gpd.GeoDataFrame, mode: str = "auto") -> Layer:
 
 
 def _aggregate(incidents: gpd.GeoDataFrame, res: int) -> pd.DataFrame:
-    """Incident counts per H3 cell with the cell centre and the top category."""
-    cells = pd.Series(h3_cells(incidents.geometry, res))
-    frame = pd.DataFrame({"cell": cells.to_numpy(), "category": incidents["category"].astype(str)
-                          .to_numpy()})
-    counts = frame.groupby("cell").size().rename("count")
-    top = frame.groupby("cell")["category"].agg(lambda s: s.value_counts().index[0]).rename("top")
-    out = pd.concat([counts, top], axis=1).reset_index()
-    centres = [h3.cell_to_latlng(h3.int_to_str(int(c))) for c in out["cell"]]
-    out["lat"] = [c[0] for c in centres]
-    out["lon"] = [c[1] for c in centres]
-    return out
+    """Incident counts per H3 cell with the cell centre and the top category
+    (of equally frequent ones, the first in the legend's order); cells in
+    ascending order of their index."""
+    cells, at = np.unique(h3_cells(incidents.geometry, res), return_inverse=True)
+    order = list(CATEGORY_COLOURS)
+    order += sorted(set(incidents["category"].astype(str)) - set(order))
+    kind = pd.Categorical(incidents["category"].astype(str), categories=order).codes
+    # counts[cell, category], filled in one pass
+    counts = np.bincount(at * len(order) + kind, minlength=len(cells) * len(order)).reshape(
+        len(cells), len(order))
+    centres = [h3.cell_to_latlng(h3.int_to_str(int(c))) for c in cells]
+    return pd.DataFrame({"cell": cells, "count": counts.sum(axis=1),
+                         "top": np.asarray(order, dtype=object)[counts.argmax(axis=1)],
+                         "lat": [c[0] for c in centres], "lon": [c[1] for c in centres]})
 
 
 def hotspots_layer(cells: gpd.GeoDataFrame) -> Layer:

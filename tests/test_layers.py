@@ -90,6 +90,22 @@ def test_incident_modes_and_server_side_aggregation():
     assert "\"kind\": \"heat\"" in heat
 
 
+def test_clusters_count_each_cell_and_name_its_most_frequent_category():
+    """Per H3 cell: the count and the most frequent category; of equally frequent
+    ones, the first in the legend's order."""
+    points = [(71.0, 34.0, "armed clash"), (71.0001, 34.0001, "smuggling/trafficking"),
+              (71.0002, 34.0, "smuggling/trafficking"),
+              (88.0, 22.0, "armed clash"), (88.0001, 22.0001, "illegal crossing")]
+    frame = gpd.GeoDataFrame({"category": [c for _, _, c in points]},
+                             geometry=[shapely.Point(x, y) for x, y, _ in points],
+                             crs="EPSG:4326")
+    cells = builders._aggregate(frame, 6).set_index("count")
+    assert sorted(cells.index) == [2, 3]
+    assert cells.loc[3, "top"] == "smuggling/trafficking"
+    assert cells.loc[2, "top"] == "illegal crossing"  # a tie: first in the legend
+    assert cells.loc[2, "lat"] == pytest.approx(22.0, abs=0.1)
+
+
 def test_empty_incidents_layer_says_so():
     assert "No incidents in this view" in builders.incidents_layer(incidents(0)).legend
 
