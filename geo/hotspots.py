@@ -51,7 +51,7 @@ def getis_ord_gi_star(cells: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray
     position = {cell: i for i, cell in enumerate(cells.tolist())}  # pandas' .get: 10x slower
     rows, cols = [], []
     for i, cell in enumerate(cells.tolist()):
-        for nb in h3i.grid_disk(cell, 1):
+        for nb in _disk(cell):
             j = position.get(nb)
             if j is not None:
                 rows.append(i)
@@ -117,7 +117,7 @@ def hotspots(
     else:
         of = cells.to_numpy(dtype=np.uint64)
     counts = pd.Series(of[chosen]).value_counts()
-    ring = {nb for cell in counts.index.tolist() for nb in h3i.grid_disk(cell, 1)}
+    ring = {nb for cell in counts.index.tolist() for nb in _disk(cell)}
     study = np.array(sorted(ring | set(counts.index.tolist())), dtype=np.uint64)
     x = counts.reindex(study, fill_value=0).to_numpy()
     z, p = getis_ord_gi_star(study, x)
@@ -131,6 +131,13 @@ def hotspots(
         "h3": hexes, "count": x, "gi_z": z, "gi_p": p, "gi_class": classify(z),
         "recent": recent, "previous": previous, "change": recent - previous,
     }, geometry=polygons, crs="EPSG:4326")
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _disk(cell: int) -> tuple[int, ...]:
+    """The cell and its neighbours, worked out once: the same cells come back
+    with every filter change."""
+    return tuple(h3i.grid_disk(cell, 1).tolist())
 
 
 @functools.lru_cache(maxsize=1 << 16)

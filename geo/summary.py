@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -277,8 +278,8 @@ def _exposure_by_country(hazard: xr.DataArray, threshold: float,
         offset += len(group)
     if not results:  # it reaches none of them: as for all the areas at once
         raise missed[0]
-    names = [name for group in groups for name in group[field].astype(str)]
-    table = pd.DataFrame({"area": [*names, OUTSIDE]})
+    columns: dict[str, Any] = {"area": [*(name for group in groups
+                                          for name in group[field].astype(str)), OUTSIDE]}
     inside = {c: sum(r.inside[c] for _, r in results) for c in FIGURES}
     totals = results[0][1].totals  # the whole raster: the same from every country
     for col in FIGURES:
@@ -286,10 +287,12 @@ def _exposure_by_country(hazard: xr.DataArray, threshold: float,
         for positions, result in results:
             values[positions] = result.table[col].to_numpy()[:-1]
         values[-1] = totals[col] - inside[col]
-        table[col] = values
+        columns[col] = values
     first = results[0][1]
-    return Exposure(table, threshold, first.units, inside,
-                    pd.concat([r.overlaps for _, r in results], ignore_index=True), first.notes)
+    overlaps = [r.overlaps for _, r in results if len(r.overlaps)]
+    return Exposure(pd.DataFrame(columns), threshold, first.units, inside,
+                    pd.concat(overlaps, ignore_index=True) if overlaps else first.overlaps,
+                    first.notes)
 
 
 def _hazard_columns(scenario: Scenario, filters: Filters, areas: gpd.GeoDataFrame,
