@@ -1,0 +1,57 @@
+"""A filter change on the server, without a browser: the summary for a new region
+and its map spec as JSON, the work a page run does for the redrawn map.
+
+    .venv/bin/python -m benchmarks.filter_change [--rounds 6]
+
+On the DEMO: the service's default view, then one country less each time
+(Bangladesh, Nepal, Sri Lanka, Bhutan, Maldives), as ``benchmarks.dashboard``
+removes them in Chromium. Each round asks for summaries nobody asked for (the
+service's own summary cache is emptied); what is kept per country stays, as in a
+running server. The first round is left out (it works out what every later one
+reuses). Medians and minima over the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+from geo.kept import Kept
+from layers.map import MapOptions, situation_map
+from model.schema import SAARC_ISO3
+from model.situation import Filters
+from service import SituationService
+
+REMOVED = ("BGD", "NPL", "LKA", "BTN", "MDV")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.filter_change")
+    parser.add_argument("--rounds", type=int, default=6)
+    args = parser.parse_args()
+    service = SituationService()
+    service.warm()
+    summaries, maps = [], []
+    for round_ in range(args.rounds):
+        service._summaries = Kept(32)  # summaries nobody asked for; the rest stays kept
+        countries = list(SAARC_ISO3)
+        for code in REMOVED:
+            countries.remove(code)
+            region = service.region(countries=countries)
+            t0 = time.perf_counter()
+            summary = service.summary(Filters(region=region))
+            t1 = time.perf_counter()
+            json.dumps(situation_map(summary, MapOptions()).to_json())
+            t2 = time.perf_counter()
+            if round_:
+                summaries.append(t1 - t0)
+                maps.append(t2 - t1)
+    for label, times in (("summary", summaries), ("map spec and JSON", maps)):
+        print(f"{label:18} median {statistics.median(times) * 1000:6.1f} ms, "
+              f"min {min(times) * 1000:6.1f} ms ({len(times)} filter changes)")
+
+
+if __name__ == "__main__":
+    main()
