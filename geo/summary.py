@@ -66,8 +66,10 @@ def _areas(countries: gpd.GeoDataFrame, region: Region
     which figures are kept by); else the countries clipped to the region (None)."""
     if region.whole_countries and region.parts:
         names = dict(zip(countries["iso3"], countries["name"], strict=True))
-        groups = [_COUNTRY_AREAS.get_or(shape, (code, names.get(code, code)), functools.partial(
-            _country_area, code, names.get(code, code), shape)) for code, shape in region.parts]
+        groups = [_COUNTRY_AREAS.get_or(
+            (code, names.get(code, code), fingerprint.of_shape(shape)),
+            functools.partial(_country_area, code, names.get(code, code), shape))
+            for code, shape in region.parts]
         return gpd.GeoDataFrame(pd.concat(groups, ignore_index=True), crs="EPSG:4326"), groups
     level0 = countries[countries["iso3"].isin(region.iso3 or SAARC_ISO3)]
     clipped = level0.copy()
@@ -77,7 +79,7 @@ def _areas(countries: gpd.GeoDataFrame, region: Region
                             crs="EPSG:4326"), None
 
 
-_COUNTRY_AREAS: KeptFor[gpd.GeoDataFrame] = KeptFor(64)  # per country shape
+_COUNTRY_AREAS: Kept[gpd.GeoDataFrame] = Kept(64)  # per country and shape
 
 
 def _country_area(code: str, name: str, shape: shapely.Geometry) -> gpd.GeoDataFrame:
