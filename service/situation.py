@@ -127,13 +127,14 @@ class SituationService:
 
     def warm(self) -> None:
         """Load the current data and work out the default view (every member
-        state, the last 90 days) now, before anyone asks: the first page shows
-        it, and what it works out (each country's exposure, each incident's
-        country, border, cell and province) is kept for every other view."""
+        state, the last 90 days) now, before anyone asks: what it works out (the
+        countries' shapes, each country's exposure, each incident's country,
+        border, cell and province) is kept for every other view."""
         self._scenarios.get_or(self.token(), self._load)
         nobody = self.access.nobody()
         if nobody.may("see"):
-            self.summary(viewer=nobody)
+            region = self.region(countries=list(SAARC_ISO3), viewer=nobody)
+            self.summary(Filters(region=region), viewer=nobody)
             gc.freeze()  # what the default view keeps, too (see _settle_memory)
 
     def scenario(self, viewer: Viewer | None = None, token: str | None = None) -> Scenario:
