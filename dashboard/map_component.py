@@ -15,7 +15,7 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
-from layers.map import MapSpec, layer_item
+from layers.map import MapSpec, component_args
 
 _component = components.declare_component(
     "samon_map", path=str(Path(__file__).resolve().parent / "map_frontend"))
@@ -43,10 +43,8 @@ def show_map(spec: MapSpec, *, key: str, height: int, report_clicks: bool = Fals
         seen[key] = value.get("seq")
         held.difference_update(value.get("missing") or ())
         click = value.get("clicked")
-    hashes = spec.hashes()
-    items = [layer_item(layer, h, send=h not in held)
-             for layer, h in zip(spec.layers, hashes, strict=True)]
-    _component(frame=spec.frame, layers=items, height=height, report_clicks=report_clicks,
-               key=f"samon_map_{key}", default=None)
-    st.session_state[_HELD][key] = set(hashes)
+    items, parts = component_args(spec, held)
+    _component(frame=spec.frame, layers=items, parts=parts, height=height,
+               report_clicks=report_clicks, key=f"samon_map_{key}", default=None)
+    st.session_state[_HELD][key] = set(spec.hashes())
     return click if report_clicks else None

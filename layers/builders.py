@@ -68,10 +68,16 @@ class Layer:
     legend: str | None = None
 
     @functools.cached_property
+    def parts_json(self) -> bytes:
+        """Its drawing parts as JSON, encoded once: a layer is not changed once
+        built, and every session it is sent to (and its hash) shares the text."""
+        return json.dumps(self.parts, default=str, separators=(",", ":")).encode()
+
+    @functools.cached_property
     def digest(self) -> str:
-        """Its content hash, computed once: a layer is not changed once built."""
-        text = json.dumps([self.id, self.name, self.parts], sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()[:24]
+        """Its content hash, computed once."""
+        head = json.dumps([self.id, self.name]).encode()
+        return hashlib.sha256(head + b"\n" + self.parts_json).hexdigest()[:24]
 
 
 # Areas made of provinces are drawn simplified to about 2 km (figures use the full

@@ -63,8 +63,9 @@ class MapSpec:
         return list(self._hashes)
 
     def to_json(self) -> dict:
+        """The whole spec, every layer's parts included (an exported map)."""
         return {"frame": self.frame,
-                "layers": [layer_item(layer, h, send=True)
+                "layers": [{**_entry(layer, h), "spec": {"parts": layer.parts}}
                            for layer, h in zip(self.layers, self.hashes(), strict=True)]}
 
 
@@ -72,10 +73,23 @@ def layer_hash(layer: builders.Layer) -> str:
     return layer.digest
 
 
-def layer_item(layer: builders.Layer, digest: str, *, send: bool) -> dict:
-    """The renderer's entry for ``layer``; its drawing parts only when ``send``."""
-    return {"id": layer.id, "name": layer.name, "hash": digest, "legend": layer.legend,
-            "spec": {"parts": layer.parts} if send else None}
+def _entry(layer: builders.Layer, digest: str) -> dict:
+    return {"id": layer.id, "name": layer.name, "hash": digest, "legend": layer.legend}
+
+
+def component_args(spec: MapSpec, held: set[str]) -> tuple[list[dict], bytes]:
+    """What a map frame holding the layer versions ``held`` is sent to draw
+    ``spec``: each layer's entry in drawing order (``sent``: its parts come
+    along), and the parts of the layers new to the frame as one JSON array in
+    bytes. A layer's JSON is made once, so sessions sent the same layer share
+    it (the renderer's entry per layer: ``{id, name, hash, legend, spec}``)."""
+    items, parts = [], []
+    for layer, digest in zip(spec.layers, spec.hashes(), strict=True):
+        sent = digest not in held
+        items.append({**_entry(layer, digest), "sent": sent})
+        if sent:
+            parts.append(layer.parts_json)
+    return items, b"[" + b",".join(parts) + b"]"
 
 
 def _frame(bounds, banner: str, sources: str, options: MapOptions) -> dict:

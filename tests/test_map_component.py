@@ -3,6 +3,8 @@ frame does not hold them yet, and again when the frame says it lost them."""
 
 from __future__ import annotations
 
+import json
+
 from streamlit.testing.v1 import AppTest
 
 
@@ -14,16 +16,20 @@ def _script():
     from layers.map import MapSpec
 
     calls = st.session_state.setdefault("calls", [])
-    map_component._component = lambda **kwargs: calls.append(kwargs["layers"])
     st.session_state[map_component.RUN] = st.session_state.get(map_component.RUN, 0) + 1
     version = st.session_state.get("version", 1)
     layers = [Layer("boundaries", "Boundaries", [{"kind": "geojson", "n": 1}]),
               Layer("incidents", "Incidents", [{"kind": "geojson", "n": version}])]
+    map_component._component = lambda **kwargs: calls.append(
+        (kwargs["layers"], kwargs["parts"], {layer.id: layer.parts for layer in layers}))
     map_component.show_map(MapSpec({"bounds": [0, 0, 1, 1]}, layers), key="m", height=100)
 
 
 def sent(call) -> dict:
-    return {item["id"]: item["spec"] is not None for item in call}
+    """Which layers' parts were sent; the parts themselves, checked against them."""
+    items, parts, drawn = call
+    assert json.loads(parts) == [drawn[item["id"]] for item in items if item["sent"]]
+    return {item["id"]: item["sent"] for item in items}
 
 
 def test_only_new_layers_are_sent_and_lost_ones_again():
@@ -34,7 +40,7 @@ def test_only_new_layers_are_sent_and_lost_ones_again():
     assert sent(at.session_state["calls"][-1]) == {"boundaries": False, "incidents": True}
     at.run()  # nothing changed: nothing is sent again
     assert sent(at.session_state["calls"][-1]) == {"boundaries": False, "incidents": False}
-    held = at.session_state["calls"][-1][0]["hash"]
+    held = at.session_state["calls"][-1][0][0]["hash"]
     at.session_state["samon_map_m"] = {"seq": "frame2:1", "missing": [held], "clicked": None}
     at.run()  # a new frame lacked the boundaries: sent again, once
     assert sent(at.session_state["calls"][-1]) == {"boundaries": True, "incidents": False}

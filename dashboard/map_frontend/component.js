@@ -35,7 +35,14 @@
       });
       send("streamlit:setFrameHeight", {height: args.height});
     }
-    var missing = map.update(args.frame, args.layers);
+    // The parts of the layers new to this frame come as one JSON array in bytes
+    // (made once on the server for every session), in the order of the layers sent.
+    var parts = JSON.parse(new TextDecoder().decode(args.parts)), k = 0;
+    var layers = args.layers.map(function (item) {
+      return {id: item.id, name: item.name, hash: item.hash, legend: item.legend,
+              spec: item.sent ? {parts: parts[k++]} : null};
+    });
+    var missing = map.update(args.frame, layers);
     if (missing.length) report({missing: missing, clicked: null});
   });
 
