@@ -251,9 +251,12 @@ class PgStore(VersionedUpserts):
 
     @property
     def schema_version(self) -> int:
-        if self.db.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None:
+        # Asked at every open (a newer program may have moved the schema on): one query.
+        # (Connections are in autocommit; _migrate creates the table before asking.)
+        try:
+            row = self.db.execute("SELECT max(version) FROM schema_version").fetchone()
+        except psycopg.errors.UndefinedTable:
             return 0
-        row = self.db.execute("SELECT max(version) FROM schema_version").fetchone()
         return row[0] or 0 if row else 0
 
     def _migrate(self) -> None:

@@ -8,6 +8,11 @@ import pandas as pd
 import shapely
 
 from .distance import SOUTH_ASIA_EQDC, from_metric, geodesic_km
+from .kept import KeptFor
+
+# Each borders table projected and indexed once: every region's incidents and
+# hotspots ask for their nearest border in the same few tables.
+_METRIC: KeptFor[tuple[np.ndarray, shapely.STRtree]] = KeptFor(16)
 
 # Polygon outlines closer than this (degrees, about 100 m) are taken as shared:
 # country files rarely share vertices exactly.
@@ -75,8 +80,7 @@ def nearest_border(points: gpd.GeoSeries, borders: gpd.GeoDataFrame) -> pd.DataF
     if not valid.any() or borders.empty:
         return out
     metric_pts = points[valid].to_crs(SOUTH_ASIA_EQDC).values
-    metric_borders = borders.to_crs(SOUTH_ASIA_EQDC).geometry.values
-    tree = shapely.STRtree(metric_borders)
+    metric_borders, tree = _METRIC.get_or(borders, "metric", lambda: _metric_tree(borders))
     idx_pt, idx_border = tree.query_nearest(metric_pts, all_matches=False)
     nearest = shapely.get_point(
         shapely.shortest_line(metric_pts[idx_pt], metric_borders[idx_border]), 1)
@@ -87,3 +91,8 @@ def nearest_border(points: gpd.GeoSeries, borders: gpd.GeoDataFrame) -> pd.DataF
     out.iloc[rows, 0] = borders["pair"].to_numpy()[idx_border]
     out.iloc[rows, 1] = km
     return out
+
+
+def _metric_tree(borders: gpd.GeoDataFrame) -> tuple[np.ndarray, shapely.STRtree]:
+    metric = borders.to_crs(SOUTH_ASIA_EQDC).geometry.values
+    return metric, shapely.STRtree(metric)

@@ -24,6 +24,9 @@ from model.period import Period
 
 from .borders import nearest_border
 from .distance import nearest_place
+from .kept import KeptFor
+
+_AREA_TREES: KeptFor[shapely.STRtree] = KeptFor(16)  # the finest areas, per table
 
 CONFIDENCE = ((0.99, 2.5758), (0.95, 1.9600), (0.90, 1.6449))
 # The classes are codes in the data and catalogue messages where they are shown.
@@ -181,8 +184,8 @@ def top_hotspots(cells: gpd.GeoDataFrame, borders: gpd.GeoDataFrame, n: int = 10
     out["place"] = out["place"].astype("string")
     out["area"] = pd.Series(pd.NA, index=out.index, dtype="string")
     if areas is not None and len(areas) and len(out):
-        inside, holder = shapely.STRtree(areas.geometry.values).query(
-            points.values, predicate="within")
+        tree = _AREA_TREES.get_or(areas, "tree", lambda: shapely.STRtree(areas.geometry.values))
+        inside, holder = tree.query(points.values, predicate="within")
         holders = areas.iloc[holder]  # the few areas holding a centre
         names = holders["name"].astype("string")
         if {"admin_level", "iso3"} <= set(areas.columns):

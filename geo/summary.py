@@ -59,6 +59,24 @@ def _in_region(frame: gpd.GeoDataFrame, region: Region, country_col: str | None)
     return inside
 
 
+# Which rows are each region's (and categories'), the last asked, per incidents table.
+_POOLS: KeptFor[np.ndarray] = KeptFor(16)
+
+
+def _in_pool(table: gpd.GeoDataFrame, region: Region,
+             categories: tuple[str, ...] | None) -> np.ndarray:
+    """Whether each incident is of ``region`` (and ``categories``) at any time;
+    kept, so a change of period does not work it out again."""
+    def rows() -> np.ndarray:
+        wanted = _in_region(table, region, "country")
+        if categories is not None:
+            wanted &= table["category"].isin(categories).to_numpy()
+        wanted.flags.writeable = False  # shared by every summary of the region
+        return wanted
+
+    return _POOLS.get_or(table, (region.key(), categories), rows)
+
+
 def _areas(countries: gpd.GeoDataFrame, region: Region
            ) -> tuple[gpd.GeoDataFrame, list[gpd.GeoDataFrame] | None]:
     """The areas figures are broken down by: for whole countries, each one's own
@@ -117,13 +135,14 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
                               functools.partial(international_borders, countries))
 
     every = _Located(scenario["incidents"])
-    pool = every.table  # region and categories; hotspot trends look before start
-    if filters.categories is not None:
-        pool = pool[pool["category"].isin(filters.categories)]
-    pool = pool[_in_region(pool, region, "country")]
-    if "incidents" not in on:
-        pool = pool.iloc[0:0]
-    chosen = every.joined(pool[period.contains(pool["time"])], countries, borders)
+    table = every.table
+    in_pool = _in_pool(table, region, filters.categories) if "incidents" in on else \
+        np.zeros(len(table), dtype=bool)
+    # Hotspot trends look before the period: what they need of the pool is taken
+    # (a time and a place per row), the chosen rows in full.
+    pool = table[["time", table.geometry.name]][in_pool]
+    chosen = every.joined(table[in_pool & np.asarray(period.contains(table["time"]))],
+                          countries, borders)
 
     disp = scenario["displacement"]
     disp = disp[_in_region(disp, region, "country")]

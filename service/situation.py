@@ -573,8 +573,12 @@ def _audience(summary: Summary) -> tuple[str, ...]:
     for frame in (summary.incidents, summary.alerts, summary.tracks,
                   summary.displacement_records):
         if {"share", "agency", "agency_country"} <= set(frame.columns):
-            cols = frame[["share", "agency", "agency_country"]].astype("string").fillna("")
-            marks.extend(cols.drop_duplicates().itertuples(index=False, name=None))
+            # Public records add none: only the rows of restricted shares are looked at.
+            shares = [s for s in frame["share"].dropna().unique() if _restricted_share(str(s))]
+            if shares:
+                cols = frame.loc[frame["share"].isin(shares), ["share", "agency", "agency_country"]]
+                marks.extend(cols.astype("string").fillna("").drop_duplicates()
+                             .itertuples(index=False, name=None))
     for raster in (summary.flood, summary.wind):
         if raster is not None:
             marks.append(tuple(str(raster.attrs.get(c, "")) for c in  # type: ignore[arg-type]
@@ -590,6 +594,10 @@ def _audience(summary: Summary) -> tuple[str, ...]:
         elif share == "members":
             found.add("members")
     return tuple(sorted(found))
+
+
+def _restricted_share(share: str) -> bool:
+    return share in ("country", "agency", "members") or share.startswith("group:")
 
 
 def _filters_text(filters: Filters) -> dict:
