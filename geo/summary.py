@@ -77,6 +77,29 @@ def _in_pool(table: gpd.GeoDataFrame, region: Region,
     return _POOLS.get_or(table, (region.key(), categories), rows)
 
 
+# Each period's figures of a whole displacement table, the last asked, per table.
+_PERIOD_FIGURES: KeptFor[gpd.GeoDataFrame] = KeptFor(8)
+
+
+def _displacement(table: gpd.GeoDataFrame, region: Region, period: Period, on: bool
+                  ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """``period_figures`` of the region's records for the period and the one
+    before it. For a region of whole countries, when every record names its
+    country, the whole table's figures are worked out once per period and the
+    region's taken from them: the country is one of a figure's group keys, so
+    this equals working on the region's records alone."""
+    if on and region.whole_countries and table["country"].notna().all():
+        def of(span: Period) -> gpd.GeoDataFrame:
+            figures = _PERIOD_FIGURES.get_or(
+                table, span, lambda: displacement.period_figures(table, span))
+            return figures[figures["country"].isin(region.iso3)].reset_index(drop=True)
+
+        return of(period), of(period.before())
+    rows = table[_in_region(table, region, "country")] if on else table.iloc[0:0]
+    return (displacement.period_figures(rows, period),
+            displacement.period_figures(rows, period.before()))
+
+
 def _areas(countries: gpd.GeoDataFrame, region: Region
            ) -> tuple[gpd.GeoDataFrame, list[gpd.GeoDataFrame] | None]:
     """The areas figures are broken down by: for whole countries, each one's own
@@ -144,12 +167,8 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
     chosen = every.joined(table[in_pool & np.asarray(period.contains(table["time"]))],
                           countries, borders)
 
-    disp = scenario["displacement"]
-    disp = disp[_in_region(disp, region, "country")]
-    if "displacement" not in on:
-        disp = disp.iloc[0:0]
-    current = displacement.period_figures(disp, period)
-    previous = displacement.period_figures(disp, period.before())
+    current, previous = _displacement(scenario["displacement"], region, period,
+                                      "displacement" in on)
     unlocated = int(current.geometry.isna().sum())
     if unlocated:
         notes.append(Phrase(N_("{count} displacement figures have no location; they count in "

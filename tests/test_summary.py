@@ -323,3 +323,22 @@ def test_what_each_incident_gives_is_looked_up_as_a_fresh_join_finds_it(demo):
     idx = area_index(view.incidents.geometry, admin)
     counts = np.bincount(idx + 1, minlength=len(admin) + 1)
     assert view.admin_areas["incidents"].tolist() == np.roll(counts, -1).tolist()
+
+
+@pytest.mark.parametrize("codes", [("PAK",), ("IND", "BGD"), ("AFG", "PAK", "LKA")])
+@pytest.mark.parametrize("days", [30, 90])
+def test_a_regions_displacement_from_the_whole_tables_figures_equals_its_own(demo, codes, days):
+    """Countries' figures are taken from the whole table's (kept per period):
+    the same as the figures of the region's own records."""
+    from geo.displacement import period_figures
+    from geo.summary import _displacement
+
+    table = demo["displacement"]
+    region = countries_region(demo["boundaries"], list(codes))
+    period = Period.ending(demo.as_of, days=days)
+    own = table[table["country"].isin(codes)]
+    current, previous = _displacement(table, region, period, True)
+    assert len(current)  # the DEMO's records are of Pakistan and Bangladesh
+    for got, span in ((current, period), (previous, period.before())):
+        assert set(got["country"]) <= set(codes)
+        pd.testing.assert_frame_equal(pd.DataFrame(got), pd.DataFrame(period_figures(own, span)))
