@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .distance import SOUTH_ASIA_EQDC, from_metric, geodesic_km
+from .distance import SOUTH_ASIA_EQDC, from_metric, geodesic_km, to_metric
 from .kept import KeptFor
 
 # Each borders table projected and indexed once: every region's incidents and
@@ -79,7 +79,7 @@ def nearest_border(points: gpd.GeoSeries, borders: gpd.GeoDataFrame) -> pd.DataF
     valid = points.notna().to_numpy() & ~points.is_empty.to_numpy()
     if not valid.any() or borders.empty:
         return out
-    metric_pts = points[valid].to_crs(SOUTH_ASIA_EQDC).values
+    metric_pts = to_metric(np.asarray(points.values[valid], dtype=object))
     metric_borders, tree = _METRIC.get_or(borders, "metric", lambda: _metric_tree(borders))
     idx_pt, idx_border = tree.query_nearest(metric_pts, all_matches=False)
     nearest = shapely.get_point(
