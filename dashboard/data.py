@@ -20,7 +20,7 @@ from model.situation import Filters, Region
 from reports.fonts import FONTS
 from service import SituationService
 
-from .state import Choice
+from .state import Choice, defaults
 
 STATIC = Path(__file__).resolve().parent / "static"
 ASSET_URL = "/app/static/vendor"
@@ -29,8 +29,11 @@ BASEMAP_ATTRIBUTION = "© OpenStreetMap contributors © CARTO"
 
 @st.cache_resource(show_spinner="Loading the data (the demo is generated on first start)…")
 def service() -> SituationService:
+    """The process's one service, its data loaded under the spinner and the
+    first page's figures (the sidebar's defaults, for a visitor without a link)
+    worked out: that page finds them kept."""
     svc = SituationService()
-    svc.warm()  # load now, under the spinner
+    svc.warm(lambda region, as_of: filters(defaults(as_of), region))
     return svc
 
 

@@ -125,16 +125,20 @@ class SituationService:
             return f"manifest:{self.settings.scenario}:{changed}{kept}"
         return "demo" + kept
 
-    def warm(self) -> None:
-        """Load the current data and work out the default view (every member
-        state, the last 90 days) now, before anyone asks: what it works out (the
-        countries' shapes, each country's exposure, each incident's country,
-        border, cell and province) is kept for every other view."""
+    def warm(self, first_view: Callable[[Region | None, pd.Timestamp], Filters] | None = None
+             ) -> None:
+        """Load the current data and work out the first view (``first_view``
+        of every member state's region and the data's as-of time; default: the
+        last 90 days) now, before anyone asks: what it works out (the countries'
+        shapes, each country's exposure, each incident's country, border, cell
+        and province) is kept for every other view."""
         self._scenarios.get_or(self.token(), self._load)
         nobody = self.access.nobody()
         if nobody.may("see"):
             region = self.region(countries=list(SAARC_ISO3), viewer=nobody)
-            self.summary(Filters(region=region), viewer=nobody)
+            filters = first_view(region, self.scenario(nobody).as_of) if first_view else \
+                Filters(region=region)
+            self.summary(filters, viewer=nobody)
             gc.freeze()  # what the default view keeps, too (see _settle_memory)
 
     def scenario(self, viewer: Viewer | None = None, token: str | None = None) -> Scenario:

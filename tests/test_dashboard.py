@@ -51,6 +51,21 @@ def test_overview_figures_come_from_the_summary(app, demo):
     assert freshness.loc["boundaries", "updated"] == "—"
 
 
+def test_the_first_page_finds_its_figures_worked_out_when_the_data_was_loaded(app,
+                                                                              monkeypatch):
+    """The service's warm-up works out the sidebar's default view: the first page
+    run computes no summary of its own (one summary in all, at load)."""
+    import service.situation
+
+    made = []
+    compute = service.situation.situation_summary
+    monkeypatch.setattr(service.situation, "situation_summary",
+                        lambda *a, **k: made.append(a[1]) or compute(*a, **k))
+    at = app.run()
+    assert not at.exception and metrics(at)["Border incidents"] != "0"
+    assert len(made) == 1
+
+
 def test_country_filter_changes_figures_and_url(app, demo):
     at = app.run()
     at.sidebar.multiselect(key="countries").set_value(["PAK"]).run()
