@@ -9,9 +9,6 @@ import io
 from functools import cache
 from pathlib import Path
 
-from fontTools import subset
-from fontTools.ttLib import TTFont
-
 FONTS = Path(__file__).resolve().parent / "fonts"
 MAIN = "NotoSans-Regular.ttf"
 FALLBACKS = {  # family -> file; tried in order for characters NotoSans lacks
@@ -26,10 +23,15 @@ FALLBACKS = {  # family -> file; tried in order for characters NotoSans lacks
 @cache
 def characters(file: str) -> frozenset[int]:
     """The code points a font draws."""
+    # fontTools is imported when a report needs it, not with the dashboard (0.15 s).
+    from fontTools.ttLib import TTFont
+
     return frozenset(TTFont(FONTS / file).getBestCmap())
 
 
 def _subset(file: str, codepoints: frozenset[int]) -> bytes:
+    from fontTools import subset
+
     options = subset.Options()
     options.layout_features = ["*"]  # shaping (conjuncts, joining forms) needs them all
     options.name_IDs = ["*"]  # the licence and copyright stay in the font
