@@ -9,11 +9,11 @@ as it has its answer), the records in PostGIS.
 
 As the deployment recipe runs the hub (deploy/: one dashboard process per core
 behind nginx, each visitor kept with one process), the sessions are shared out
-over ``--processes`` new processes, which load the data, work out the default
-view and then start their sessions together. Each session walks through the
-filters users change most (a country or two, the period), in its own order; p50
-and p95 of the update time over every session are printed per number of
-sessions, with the CPU-seconds the processes used for them. The browsers that
+over ``--processes`` new processes, which start as the dashboard does (the data
+loaded, the first page worked out) and then start their sessions together.
+Each session walks through the filters users change most (a country or two, the
+period), in its own order; p50 and p95 of the update time over every session are
+printed per number of sessions, with the CPU-seconds the processes used for them. The browsers that
 draw the pages run on the users' machines, not the hub, and are not part of this
 (benchmarks.load times whole pages in Chromium on one machine).
 """
@@ -72,12 +72,11 @@ def dashboard_process(store_url: str, store_path: str, seeds: list[int], updates
                       ready, results) -> None:
     """One dashboard process of the hub: load and warm as at its start, then
     serve its sessions once every process is ready."""
+    from dashboard.data import warmed_service
     from data_sources.settings import Settings
-    from service import SituationService
 
-    service = SituationService(Settings(store_url=store_url, store_path=Path(store_path)))
     t0 = time.perf_counter()
-    service.warm()
+    service = warmed_service(Settings(store_url=store_url, store_path=Path(store_path)))
     warm_s = time.perf_counter() - t0
     ready.wait()
     cpu0 = time.process_time()

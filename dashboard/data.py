@@ -14,7 +14,9 @@ import httpx
 import pandas as pd
 import streamlit as st
 
+from data_sources.settings import Settings
 from layers.assets import install_static
+from layers.map import MapOptions, situation_map
 from model.period import Period
 from model.situation import Filters, Region
 from reports.fonts import FONTS
@@ -29,11 +31,19 @@ BASEMAP_ATTRIBUTION = "© OpenStreetMap contributors © CARTO"
 
 @st.cache_resource(show_spinner="Loading the data (the demo is generated on first start)…")
 def service() -> SituationService:
-    """The process's one service, its data loaded under the spinner and the
-    first page's figures (the sidebar's defaults, for a visitor without a link)
-    worked out: that page finds them kept."""
-    svc = SituationService()
-    svc.warm(lambda region, as_of: filters(defaults(as_of), region))
+    """The process's one service, loaded and warmed under the spinner."""
+    return warmed_service()
+
+
+def warmed_service(settings: Settings | None = None) -> SituationService:
+    """A new service, its data loaded, the first page's figures worked out (the
+    sidebar's defaults, for a visitor without a link) and the layers every map
+    shares drawn (outlines and names, the rasters' images): a new dashboard
+    process's first visitors find them kept."""
+    svc = SituationService(settings)
+    first = svc.warm(lambda region, as_of: filters(defaults(as_of), region))
+    if first is not None:
+        situation_map(first, MapOptions(asset_base_url=ASSET_URL, digits=svc.settings.digits))
     return svc
 
 

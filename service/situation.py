@@ -126,20 +126,23 @@ class SituationService:
         return "demo" + kept
 
     def warm(self, first_view: Callable[[Region | None, pd.Timestamp], Filters] | None = None
-             ) -> None:
+             ) -> Summary | None:
         """Load the current data and work out the first view (``first_view``
         of every member state's region and the data's as-of time; default: the
         last 90 days) now, before anyone asks: what it works out (the countries'
         shapes, each country's exposure, each incident's country, border, cell
-        and province) is kept for every other view."""
+        and province) is kept for every other view. Its summary (None when
+        visitors not logged in may see nothing)."""
         self._scenarios.get_or(self.token(), self._load)
         nobody = self.access.nobody()
-        if nobody.may("see"):
-            region = self.region(countries=list(SAARC_ISO3), viewer=nobody)
-            filters = first_view(region, self.scenario(nobody).as_of) if first_view else \
-                Filters(region=region)
-            self.summary(filters, viewer=nobody)
-            gc.freeze()  # what the default view keeps, too (see _settle_memory)
+        if not nobody.may("see"):
+            return None
+        region = self.region(countries=list(SAARC_ISO3), viewer=nobody)
+        filters = first_view(region, self.scenario(nobody).as_of) if first_view else \
+            Filters(region=region)
+        summary = self.summary(filters, viewer=nobody)
+        gc.freeze()  # what the default view keeps, too (see _settle_memory)
+        return summary
 
     def scenario(self, viewer: Viewer | None = None, token: str | None = None) -> Scenario:
         """What ``viewer`` may see (default: ``access.nobody()``) of the live
