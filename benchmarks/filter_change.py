@@ -30,11 +30,11 @@ REMOVED = ("BGD", "NPL", "LKA", "BTN", "MDV")
 
 
 def sent(spec: MapSpec, held: set[str]) -> set[str]:
-    """Encode what a map frame holding ``held`` is sent for ``spec`` (Streamlit's
-    JSON of the arguments beside the parts' bytes); the layers it holds then."""
-    items, parts = component_args(spec, held)
+    """Encode what a map frame holding ``held`` is sent for ``spec`` (Streamlit
+    encodes the arguments as JSON; the new layers' parts go as the bytes made
+    here); the layers the frame holds then."""
+    items, _parts = component_args(spec, held)
     json.dumps({"frame": spec.frame, "layers": items})
-    len(parts)
     return set(spec.hashes())
 
 
