@@ -7,6 +7,7 @@ scenarios, summaries and documents.
 
 from __future__ import annotations
 
+import gc
 import shutil
 from pathlib import Path
 
@@ -44,6 +45,7 @@ def warmed_service(settings: Settings | None = None) -> SituationService:
     first = svc.warm(lambda region, as_of: filters(defaults(as_of), region))
     if first is not None:
         situation_map(first, MapOptions(asset_base_url=ASSET_URL, digits=svc.settings.digits))
+        gc.freeze()  # what the map keeps, too, as the service does its data (_settle_memory)
     return svc
 
 
