@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
+from layers.html import esc
 from layers.map import MapOptions, situation_map, warnings_spec
 from model.i18n import _, current, number, when
 from model.needs import NEEDS_COLUMNS, needs_note, no_needs_text
@@ -13,6 +16,42 @@ from model.situation import KEY_FIGURES, Summary
 from . import data
 from .map_component import show_map
 from .sidebar import add_vertex
+
+
+def figure(value) -> str:
+    """A whole figure as the language writes it; "—" where there is none (NaN)."""
+    return "—" if pd.isna(value) else number(value, decimals=0)
+
+
+def table_html(frame: pd.DataFrame, numbers: Callable[[object], str] = figure) -> str:
+    """``frame`` as an HTML table: its index as row headers (named by the index's
+    name), every text escaped; numeric columns written by ``numbers`` and
+    aligned at their end; a missing text as "—"."""
+    def text(value) -> str:
+        return "—" if value is None or (not isinstance(value, str) and pd.isna(value)) \
+            else esc(str(value))
+
+    columns = []
+    for name in frame.columns:
+        values = frame[name]
+        numeric = pd.api.types.is_numeric_dtype(values) and \
+            not pd.api.types.is_bool_dtype(values)
+        cells = [esc(numbers(v)) for v in values] if numeric else [text(v) for v in values]
+        tag = '<td class="num">' if numeric else "<td>"
+        columns.append([f"{tag}{cell}</td>" for cell in cells])
+    corner = text(frame.index.name) if frame.index.name is not None else ""
+    head = f'<th scope="col">{corner}</th>' + "".join(
+        f'<th scope="col">{text(name)}</th>' for name in frame.columns)
+    rows = "".join(f'<tr><th scope="row">{text(label)}</th>{"".join(cells)}</tr>'
+                   for label, *cells in zip(frame.index, *columns, strict=True))
+    return (f'<table class="samon-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table>")
+
+
+def table(frame: pd.DataFrame, numbers: Callable[[object], str] = figure) -> None:
+    """``frame`` as a plain table (see ``table_html``): light for the server
+    (no styler) and for the page (one element, no data-grid bundle)."""
+    st.html(table_html(frame, numbers))
 
 
 def _demo_layers(summary: Summary) -> list[str]:
@@ -73,7 +112,7 @@ def needs_table(summary: Summary) -> None:
     shown = needs.drop(columns=["iso3", "standard"]).rename(
         columns={"area": _("Area"), "displaced": _("Displaced"),
                  **{k: _(v) for k, v in NEEDS_COLUMNS.items()}}).set_index(_("Area"))
-    st.table(shown.style.format(lambda v: number(v, decimals=0)))
+    table(shown)
     st.caption(needs_note(needs["standard"]) + " "
                + _("A country's own standard: SAMON_NEEDS_FILE (README)."))
 
@@ -159,13 +198,13 @@ def alerts_list(summary: Summary) -> None:
     def utc(times) -> list[str]:
         return [when(t) for t in times]
 
-    table = pd.DataFrame({
+    listed = pd.DataFrame({
         _("Level"): [_(level) for level in alerts["alert_level"].astype(str)],
         _("Hazard"): alerts["hazard"].astype(str).tolist(),
         _("Headline"): alerts["headline"].tolist(), _("Source"): alerts["source"].tolist(),
         _("Since"): utc(alerts["start"]), _("Until"): utc(alerts["end"]),
-        _("Updated"): utc(alerts["updated"])}, index=range(1, len(alerts) + 1))
-    st.table(table)
+        _("Updated"): utc(alerts["updated"])}, index=pd.RangeIndex(1, len(alerts) + 1, name="#"))
+    table(listed)
     located = [n for n, g in zip(_alert_names(alerts), alerts.geometry, strict=True)
                if g is not None and not g.is_empty]
     st.selectbox(_("Show an alert on the map"), located, index=None, key=ALERTS_CHOICE,
@@ -184,7 +223,7 @@ def feeds(status: pd.DataFrame | None) -> None:
         # The last error as the ingest log keeps it (English).
         st.warning(stale + (" " + _("Last error: {error}", error=row.last_error)
                             if row.last_error else ""))
-    st.table(pd.DataFrame({
+    table(pd.DataFrame({
         _("source"): status["source"],
         _("last success"): [when(t) if t is not None and pd.notna(t) else _("never")
                             for t in status["last_success"]],
@@ -205,16 +244,16 @@ def counts(values: pd.Series) -> pd.Series:
 
 def freshness(summary: Summary) -> None:
     """Each source: last update, its age, record count, DEMO or live."""
-    table = summary.sources
-    age = (summary.as_of - pd.to_datetime(table["updated"], utc=True)).dt.total_seconds() / 3600
-    st.table(pd.DataFrame({
-        _("layer"): table["layer"], _("source"): table["source"],
+    sources = summary.sources
+    age = (summary.as_of - pd.to_datetime(sources["updated"], utc=True)).dt.total_seconds() / 3600
+    table(pd.DataFrame({
+        _("layer"): sources["layer"], _("source"): sources["source"],
         _("updated"): [when(u) if u is not None and pd.notna(u) else "—"
-                       for u in table["updated"]],
+                       for u in sources["updated"]],
         _("age"): [_("{n} h", n=number(a, decimals=0)) if pd.notna(a) else _("reference data")
                    for a in age],
-        _("records"): counts(table["records"]), _("rejected"): counts(table["rejected"]),
-        _("status"): table["demo"].map({True: "DEMO", False: _("real")}),
+        _("records"): counts(sources["records"]), _("rejected"): counts(sources["rejected"]),
+        _("status"): sources["demo"].map({True: "DEMO", False: _("real")}),
     }).set_index(_("layer")))
 
 

@@ -15,11 +15,21 @@ PREFERRED = "lang_preferred_for"  # the user whose own language this session too
 # Key figures scale with the window: "৭,৪৩,৪৯,২৬০" is wider than "74,349,260" and
 # Streamlit cuts a figure that does not fit its column.
 FIGURE_STYLE = """[data-testid="stMetricValue"] { font-size: clamp(1.5rem, 2.3vw, 2.25rem); }"""
+# The plain tables (components.table): numbers line up at their end (the left in
+# right-to-left pages), the header stands apart; lines in the text's own colour,
+# so a dark theme keeps them.
+TABLE_STYLE = """
+table.samon-table { border-collapse: collapse; width: 100%; font-size: 0.875rem;
+  margin-bottom: 1rem; }
+.samon-table th, .samon-table td { padding: 0.25rem 0.5rem; text-align: start;
+  vertical-align: top; border-bottom: 1px solid color-mix(in srgb, currentColor 20%, transparent); }
+.samon-table thead th { border-bottom-width: 2px; }
+.samon-table .num { text-align: end; font-variant-numeric: tabular-nums; white-space: nowrap; }"""
 # Streamlit lays its page out left to right: for right-to-left languages the
 # main area, the sidebar and tables are mirrored here (the map mirrors its boxes).
 RTL_STYLE = """
 [data-testid="stMain"], [data-testid="stSidebar"], [data-testid="stSidebarContent"],
-.stMarkdown, [data-testid="stTable"], [data-testid="stMetric"], [data-testid="stCaptionContainer"]
+.stMarkdown, .samon-table, [data-testid="stMetric"], [data-testid="stCaptionContainer"]
 { direction: rtl; text-align: right; }"""
 
 
@@ -50,7 +60,7 @@ def selector(sidebar, on_change=None) -> None:
 
 
 def style(lang: Language) -> None:
-    st.html(f"<style>{FIGURE_STYLE}{RTL_STYLE if lang.rtl else ''}</style>")
+    st.html(f"<style>{FIGURE_STYLE}{TABLE_STYLE}{RTL_STYLE if lang.rtl else ''}</style>")
 
 
 def query(default: str) -> dict[str, str]:

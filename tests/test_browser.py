@@ -265,7 +265,7 @@ def test_the_alerts_list_shows_an_alert_on_the_map(page, server):
     frame = wait_for_map(page)
     drawn = frame.evaluate("document.getElementById('map').getAttribute('data-samon-layers')")
     zoom = frame.evaluate("window.map.getZoom()")
-    table = page.get_by_test_id("stTable").filter(has_text="Headline")
+    table = page.locator("table.samon-table", has_text="Headline")
     assert "red" in table.inner_text() and "DEMO: Flood in Pakistan" in table.inner_text()
     choice = page.get_by_role("combobox", name="Show an alert on the map")
     choice.scroll_into_view_if_needed()
@@ -407,7 +407,7 @@ def test_provinces_out_of_the_box_in_the_table_and_on_the_map(page, server):
     page.goto(f"{server}/?countries=PAK")
     frame = wait_for_map(page)
     page.get_by_text("By admin area").wait_for(timeout=60_000)
-    provinces = page.locator('[data-testid="stTable"]', has_text="Baluchistan")
+    provinces = page.locator("table.samon-table", has_text="Baluchistan")
     table = provinces.inner_text()
     assert "Sind" in table and "N.W.F.P." in table and "Rajasthan" not in table
     page.get_by_text("Method notes").click()
@@ -442,7 +442,7 @@ def test_boundaries_kept_in_the_store_are_there_in_the_next_session(page, demo_r
                     else r.abort())
         fresh.goto(f"{url}/?countries=PAK")
         fresh.get_by_text("By admin area").wait_for(timeout=60_000)
-        table = fresh.locator('[data-testid="stTable"]', has_text="Hyderabad")
+        table = fresh.locator("table.samon-table", has_text="Hyderabad")
         table.scroll_into_view_if_needed()
         fresh.screenshot(path=str(ARTIFACTS / "kept_districts_pakistan.png"))
         assert "Sind" not in table.inner_text()  # the districts, not the provinces

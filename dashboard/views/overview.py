@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import components, data
 from dashboard.context import current
-from model.i18n import _, number
+from model.i18n import _
 
 ctx = current()
 st.title(_("Situation overview"))
@@ -24,21 +24,14 @@ COLUMNS = {"area": _("Area"), "flood_km2": _("Flooded km²"),
            "people_exposed_flood": _("People exposed (flood)"), "cyclone_km2": _("Cyclone km²"),
            "people_exposed_cyclone": _("People exposed (cyclone)"), "incidents": _("Incidents"),
            "displaced": _("Displaced")}
-table = ctx.summary.areas.drop(columns=["iso3"]).rename(columns=COLUMNS)
-
-
-def figure(value) -> str:
-    return "—" if value != value else number(value, decimals=0)  # NaN: no figure
-
-
-# A static table: light to load on poor connections (no data-grid bundle).
-st.table(table.set_index(_("Area")).style.format(figure))
+components.table(ctx.summary.areas.drop(columns=["iso3"]).rename(columns=COLUMNS)
+                 .set_index(_("Area")))
 admin, without = ctx.summary.admin_areas_with_figures()
 if admin is not None:
     st.subheader(_("By admin area"))
     if len(admin):
-        st.table(admin.drop(columns=["code"]).rename(columns=COLUMNS).set_index(_("Area"))
-                 .style.format(figure))
+        components.table(admin.drop(columns=["code"]).rename(columns=COLUMNS)
+                         .set_index(_("Area")))
     if without:
         st.caption(without)
 st.caption(_("'outside any area' holds hazard cells and records outside every country "
