@@ -262,15 +262,19 @@ class Summary:
         """Per key figure: its sources' names, the oldest of their updates, and
         whether any is DEMO; worked out once (every page shows them all), in
         no language, so that each page says them in its own."""
+        # Plain Python over the few rows (one per layer): pandas' per-call cost
+        # made this a tenth of a filter change.
+        rows = self.sources[["layer", "source", "updated", "demo"]].to_dict("records")
         provenance = {}
         for name, layers in FIGURE_SOURCES.items():
-            rows = self.sources[self.sources["layer"].isin(layers)]
+            used = [r for r in rows if r["layer"] in layers]
             names = "; ".join(dict.fromkeys(
-                f"{src} (DEMO)" if demo else str(src)
-                for src, demo in zip(rows["source"], rows["demo"], strict=True)))
-            updated = pd.to_datetime(rows["updated"], utc=True).dropna()
-            provenance[name] = (names, updated.min() if len(updated) else None,
-                                bool(rows["demo"].any()))
+                f"{r['source']} (DEMO)" if r["demo"] else str(r["source"]) for r in used))
+            updated = [pd.Timestamp(r["updated"]) for r in used
+                       if r["updated"] is not None and pd.notna(r["updated"])]
+            provenance[name] = (names, min(t.tz_localize("UTC") if t.tzinfo is None
+                                           else t.tz_convert("UTC") for t in updated)
+                                if updated else None, any(bool(r["demo"]) for r in used))
         return provenance
 
     def figure_text(self, name: str) -> str:

@@ -342,3 +342,27 @@ def test_a_regions_displacement_from_the_whole_tables_figures_equals_its_own(dem
     for got, span in ((current, period), (previous, period.before())):
         assert set(got["country"]) <= set(codes)
         pd.testing.assert_frame_equal(pd.DataFrame(got), pd.DataFrame(period_figures(own, span)))
+
+
+def test_each_figure_names_its_sources_their_oldest_update_and_any_demo(default):
+    """A real flood map beside the DEMO population: the flood figure names both,
+    says DEMO, and is as old as the older of the two (a time without a zone is UTC)."""
+    import dataclasses
+
+    sources = pd.DataFrame({
+        "layer": ["flood", "population", "incidents", "alerts", "displacement", "tracks"],
+        "source": ["UNOSAT flood extent", "DEMO population surface", "BSF incident log",
+                   "GDACS", "IOM DTM", "JTWC"],
+        "updated": [pd.Timestamp("2026-09-30 06:00", tz="UTC"),
+                    pd.Timestamp("2026-09-29 12:00"), pd.Timestamp("2026-09-30 10:00+05:30"),
+                    None, pd.NaT, pd.Timestamp("2026-09-28 00:00", tz="UTC")],
+        "demo": [False, True, False, False, False, False]})
+    summary = dataclasses.replace(default, sources=sources)
+    assert summary.figure_sources("people_exposed_flood") == (
+        "UNOSAT flood extent; DEMO population surface (DEMO)", "2026-09-29 12:00 UTC")
+    assert summary.figure_uses_demo("people_exposed_flood")
+    assert summary.figure_sources("incidents") == ("BSF incident log", "2026-09-30 04:30 UTC")
+    assert not summary.figure_uses_demo("incidents")
+    assert summary.figure_sources("active_alerts") == ("GDACS", "reference data")
+    assert summary.figure_sources("people_exposed_cyclone") == (
+        "DEMO population surface (DEMO); JTWC", "2026-09-28 00:00 UTC")  # in the table's order
