@@ -20,7 +20,15 @@ from model.needs import NEEDS_COLUMNS, MinimumNeeds, needs_for
 from model.period import Period
 from model.scenario import Scenario
 from model.schema import SAARC_ISO3
-from model.situation import HAZARD_LAYER_NAMES, KEY_FIGURES, Filters, Region, Summary
+from model.situation import (
+    HAZARD_LAYER_NAMES,
+    KEY_FIGURES,
+    Details,
+    Filters,
+    Later,
+    Region,
+    Summary,
+)
 
 from . import cyclones, displacement, fingerprint, hotspots
 from .borders import international_borders
@@ -204,9 +212,6 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
     cells = hotspots.hotspots(pool, filters.h3_res, period=period,
                               trend_days=filters.trend_days,
                               cells=every.cells(pool, filters.h3_res))
-    top = hotspots.top_hotspots(
-        cells, borders, filters.top_n, areas=finest_areas(boundaries),
-        places=scenario["places"] if "places" in scenario.layers else None)
 
     alerts = scenario["alerts"]
     active = alerts[(alerts["start"] < period.end)
@@ -229,27 +234,35 @@ def situation_summary(scenario: Scenario, filters: Filters | None = None, *,
     step["people_exposed"] = _swath_people(step, scenario["population"], areas,
                                            groups=per_country)
 
-    admin, admin_overlaps = _admin_table(scenario, filters, region, every, chosen, current,
-                                         notes)
-    overlaps = pd.concat([o for o in (overlaps, admin_overlaps) if len(o)] or [overlaps],
-                         ignore_index=True)
-    notes.extend(overlap_notes(overlaps))
+    def details() -> Details:
+        """What no map draws: worked out when first read (after a page's map)."""
+        later_notes: list[Phrase] = []
+        admin, admin_overlaps = _admin_table(scenario, filters, region, every, chosen,
+                                             current, later_notes)
+        all_overlaps = pd.concat([o for o in (overlaps, admin_overlaps) if len(o)]
+                                 or [overlaps], ignore_index=True)
+        later_notes.extend(overlap_notes(all_overlaps))
+        return Details(
+            top_hotspots=hotspots.top_hotspots(
+                cells, borders, filters.top_n, areas=finest_areas(boundaries),
+                places=scenario["places"] if "places" in scenario.layers else None),
+            admin_areas=admin, overlaps=all_overlaps, notes=later_notes,
+            displacement=displacement.compare(current, previous, "country"),
+            needs=_needs(table, needs or {}),
+            displacement_by_cause=displacement.compare(current, previous, "cause"))
 
     return Summary(
         filters=filters, region=region, period=period, as_of=scenario.as_of,
         demo=scenario.demo, tlp=scenario.tlp, key_figures=key, areas=table,
         area_shapes=areas, countries=countries, borders=borders,
         places=_places(scenario),
-        incidents=chosen.reset_index(drop=True), hotspot_cells=cells, top_hotspots=top,
+        incidents=chosen.reset_index(drop=True), hotspot_cells=cells,
         alerts=active.reset_index(drop=True), cyclones=storms, swaths=swaths,
         tracks=tracks[tracks["storm_id"].isin(storms["storm_id"])].reset_index(drop=True),
         storm_step=step,
         flood=_raster(scenario, "flood", on), wind=_raster(scenario, "wind", {"cyclone"} & on),
-        displacement=displacement.compare(current, previous, "country"),
-        needs=_needs(table, needs or {}),
-        displacement_by_cause=displacement.compare(current, previous, "cause"),
         displacement_records=current.reset_index(drop=True),
-        sources=scenario.sources(), notes=notes, admin_areas=admin, overlaps=overlaps,
+        sources=scenario.sources(), details=Later(details), first_notes=notes,
         views=held, admin_outlines=_REFERENCE.get_or(
             boundaries, "admin outlines", lambda: finest_areas(boundaries, admin_only=True)[
                 ["iso3", "code", "name", "geometry"]].reset_index(drop=True)),
@@ -489,14 +502,14 @@ class _Located:
 
     def area_index(self, rows: gpd.GeoDataFrame, parts: list[gpd.GeoDataFrame]) -> np.ndarray:
         """``area_index`` of ``rows`` in the areas of ``parts`` one after another
-        (each country's, kept apart): the first area holding a point wins, as in
-        one index of all of them."""
+        (each country's, kept apart and never changed: known by identity once
+        hashed): the first area holding a point wins, as in one index of all of them."""
         if not self.whole:
             return area_index(rows.geometry, pd.concat(parts))
         out = np.full(len(rows), -1, dtype=np.int64)
         offset = 0
         for part in parts:
-            here = self._values(rows, ("admin", fingerprint.of_frame(part, ["code"])),
+            here = self._values(rows, ("admin", fingerprint.of_table(part, ["code"])),
                                 functools.partial(_index_in, part))["index"]
             new = (out < 0) & (here >= 0)
             out[new] = here[new] + offset

@@ -9,6 +9,8 @@ reaches into the scenario and none re-derives a figure.
 from __future__ import annotations
 
 import functools
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -150,6 +152,42 @@ class FilterOptions:
     views: tuple[str, ...] = ()  # points of view the boundaries hold (geo/views.py)
 
 
+@dataclass(frozen=True)
+class Details:
+    """The parts of a summary that no map draws: tables below the map, in the
+    other views and in reports."""
+
+    top_hotspots: pd.DataFrame
+    admin_areas: pd.DataFrame | None  # per admin area, when admin boundaries are loaded
+    overlaps: pd.DataFrame  # area_a, area_b, km2: areas that overlap
+    notes: list[Phrase]  # what making them adds to the summary's notes
+    displacement: pd.DataFrame  # per country: current, previous, change
+    # Minimum needs of the displaced per area: area, iso3, displaced, the columns of
+    # model.needs.NEEDS_COLUMNS, standard (which minimum standard each row used).
+    needs: pd.DataFrame
+    displacement_by_cause: pd.DataFrame
+
+
+class Later:
+    """``Details`` worked out when first read, once, even when several sessions
+    read them at once: a page sends its figures and its map before it waits for
+    the tables below them."""
+
+    def __init__(self, make: Callable[[], Details]):
+        self._make: Callable[[], Details] | None = make
+        self._value: Details | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Details:
+        if self._value is None:
+            with self._lock:
+                if self._value is None:
+                    assert self._make is not None
+                    self._value = self._make()
+                    self._make = None  # what it held is no longer needed
+        return self._value
+
+
 @dataclass
 class Summary:
     """Everything one view, report or export needs, computed once.
@@ -177,7 +215,6 @@ class Summary:
     borders: gpd.GeoDataFrame  # international borders between them
     incidents: gpd.GeoDataFrame
     hotspot_cells: gpd.GeoDataFrame
-    top_hotspots: pd.DataFrame
     alerts: gpd.GeoDataFrame
     cyclones: pd.DataFrame
     swaths: gpd.GeoDataFrame
@@ -187,26 +224,49 @@ class Summary:
     storm_step: gpd.GeoDataFrame
     flood: xr.DataArray | None
     wind: xr.DataArray | None
-    displacement: pd.DataFrame  # per country: current, previous, change
-    # Minimum needs of the displaced per area: area, iso3, displaced, the columns of
-    # model.needs.NEEDS_COLUMNS, standard (which minimum standard each row used).
-    needs: pd.DataFrame
-    displacement_by_cause: pd.DataFrame
     displacement_records: gpd.GeoDataFrame  # the period's figure per source record
     sources: pd.DataFrame
-    notes: list[Phrase] = field(default_factory=list)  # how figures were made, as phrases
-    admin_areas: pd.DataFrame | None = None  # per admin area, when admin boundaries are loaded
+    details: Later  # top hotspots, admin areas, needs... (see the properties below)
+    # How the figures were made, as phrases (``notes`` adds those of the details).
+    first_notes: list[Phrase] = field(default_factory=list)
     # Each country's finest admin areas (iso3, code, name, geometry), whole: drawn on the map.
     admin_outlines: gpd.GeoDataFrame | None = None
     rivers: gpd.GeoDataFrame | None = None  # background lines for the maps (source, geometry)
     views: tuple[str, ...] = ()  # the boundaries' points of view; Filters.view is the one used
-    overlaps: pd.DataFrame | None = None  # area_a, area_b, km2: areas that overlap
     key: str = ""  # identifies the data and filters it was computed from (set by the service)
     # Whose rights it was computed with (Viewer.key(): users of one agency share
     # it; documents are made only for them), and the restricted distributions of
     # what it contains ('country IND', 'agency DEMO-PAK' ...): no copy may go wider.
     made_for: tuple = ()
     audience: tuple[str, ...] = ()
+
+    @property
+    def top_hotspots(self) -> pd.DataFrame:
+        return self.details.get().top_hotspots
+
+    @property
+    def admin_areas(self) -> pd.DataFrame | None:
+        return self.details.get().admin_areas
+
+    @property
+    def overlaps(self) -> pd.DataFrame:
+        return self.details.get().overlaps
+
+    @property
+    def displacement(self) -> pd.DataFrame:
+        return self.details.get().displacement
+
+    @property
+    def needs(self) -> pd.DataFrame:
+        return self.details.get().needs
+
+    @property
+    def displacement_by_cause(self) -> pd.DataFrame:
+        return self.details.get().displacement_by_cause
+
+    @property
+    def notes(self) -> list[Phrase]:
+        return [*self.first_notes, *self.details.get().notes]
 
     @property
     def region_label(self) -> str:

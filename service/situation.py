@@ -141,6 +141,7 @@ class SituationService:
         filters = first_view(region, self.scenario(nobody).as_of) if first_view else \
             Filters(region=region)
         summary = self.summary(filters, viewer=nobody)
+        summary.details.get()  # the tables under its map, too
         gc.freeze()  # what the default view keeps, too (see _settle_memory)
         return summary
 

@@ -86,6 +86,26 @@ def test_the_first_page_finds_its_figures_worked_out_when_the_data_was_loaded(ap
     assert len(made) == 1
 
 
+def test_a_filter_change_sends_the_map_before_working_out_the_tables_under_it(
+        app, monkeypatch):
+    """The summary's details (admin areas, needs, top hotspots) are worked out
+    when the page first reads them, after its map has gone to the browser."""
+    import dashboard.components
+    from model.situation import Later
+
+    events = []
+    show, get = dashboard.components.show_map, Later.get
+    monkeypatch.setattr(dashboard.components, "show_map",
+                        lambda *a, **k: events.append("map") or show(*a, **k))
+    monkeypatch.setattr(Later, "get", lambda self: events.append("details") or get(self))
+    at = app.run()
+    events.clear()
+    at.sidebar.multiselect(key="countries").set_value(["PAK", "AFG"]).run()
+    assert not at.exception
+    assert events[0] == "map" and "details" in events
+    assert any("Baluchistan" in t.index for t in tables(at))  # the admin table, once worked out
+
+
 def test_country_filter_changes_figures_and_url(app, demo):
     at = app.run()
     at.sidebar.multiselect(key="countries").set_value(["PAK"]).run()

@@ -366,3 +366,41 @@ def test_each_figure_names_its_sources_their_oldest_update_and_any_demo(default)
     assert summary.figure_sources("active_alerts") == ("GDACS", "reference data")
     assert summary.figure_sources("people_exposed_cyclone") == (
         "DEMO population surface (DEMO); JTWC", "2026-09-28 00:00 UTC")  # in the table's order
+
+
+def test_details_are_worked_out_once_for_all_readers_at_once():
+    """Sessions reading a summary's details at the same moment wait for one
+    computation; a failure reaches each reader and the next read tries again."""
+    import threading
+    import time
+
+    from model.situation import Later
+
+    calls = []
+
+    def make():
+        calls.append(1)
+        time.sleep(0.05)
+        return "details"
+
+    later = Later(make)  # type: ignore[arg-type]
+    results = []
+    readers = [threading.Thread(target=lambda: results.append(later.get())) for _ in range(8)]
+    for t in readers:
+        t.start()
+    for t in readers:
+        t.join()
+    assert results == ["details"] * 8 and len(calls) == 1
+
+    attempts = []
+
+    def failing():
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OSError("store unreachable")
+        return "details"
+
+    later = Later(failing)  # type: ignore[arg-type]
+    with pytest.raises(OSError, match="unreachable"):
+        later.get()
+    assert later.get() == "details" and len(attempts) == 2
