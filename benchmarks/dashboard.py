@@ -14,6 +14,9 @@
    deployment recipe's nginx (gzip, TLS).
 4. The overview with 100,000 incidents loaded (a scenario manifest like the
    demo's, with 100,000 incidents).
+5. Side by side, the floor of any Streamlit page here: a bare Streamlit page
+   (a title and one figure, ``benchmarks/bare_app.py``), from a new ``streamlit
+   run`` to its figure shown, and new visitors to it once running.
 
 The browser and the server share this machine's cores, as a user's would on
 a laptop node.
@@ -39,6 +42,7 @@ import pandas as pd
 import psutil
 from playwright.sync_api import sync_playwright
 
+from benchmarks import machine
 from data_sources.demo import ensure_demo
 from tests.nginx_proxy import nginx_proxy
 
@@ -54,11 +58,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(env_extra: dict) -> tuple[subprocess.Popen, str, float, int]:
+def start(env_extra: dict, script: str = "dashboard/app.py"
+          ) -> tuple[subprocess.Popen, str, float, int]:
     port = free_port()
     env = {**os.environ, "SAMON_BASEMAP_URL": "", **env_extra}
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", script,
                              "--server.port", str(port), "--server.address", "127.0.0.1"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
@@ -213,6 +218,33 @@ def filter_changes(browser, results: dict) -> None:
         proc.wait()
 
 
+def bare_streamlit(browser, results: dict) -> None:
+    """The floor of any Streamlit page on this machine: a bare page's cold
+    start (until its figure is shown) and new visitors to it once running."""
+    for run in (1, 2, 3):
+        proc, url, t0, _ = start({}, "benchmarks/bare_app.py")
+        try:
+            context = browser.new_context(viewport={"width": 1500, "height": 1100})
+            context.new_page().goto(url)
+            context.pages[0].wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
+            results[f"bare Streamlit page, cold start {run}: figure shown after s"] = \
+                time.perf_counter() - t0
+            context.close()
+            if run == 1:
+                for visit in (1, 2):
+                    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+                    t1 = time.perf_counter()
+                    context.new_page().goto(url)
+                    context.pages[0].wait_for_selector('[data-testid="stMetricValue"]',
+                                                       timeout=60_000)
+                    results[f"bare Streamlit page, visit {visit} to it running: s"] = \
+                        time.perf_counter() - t1
+                    context.close()
+        finally:
+            proc.terminate()
+            proc.wait()
+
+
 def first_visit(browser, results: dict) -> None:
     """Bytes of a first visit to the overview (empty browser cache), straight
     from Streamlit and through the deployment recipe's nginx (gzip, TLS)."""
@@ -243,6 +275,7 @@ def first_visit(browser, results: dict) -> None:
 
 def main() -> None:
     results: dict = {}
+    print(machine.line())
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                     args=ARGS)
@@ -254,6 +287,7 @@ def main() -> None:
             results[f"cold start {run}, demo cached: map drawn after s"], \
                 results[f"cold start {run}, demo cached: server CPU-s"] = cold_start(browser, {})
         warm_visits(browser, results)
+        bare_streamlit(browser, results)
         filter_changes(browser, results)
         first_visit(browser, results)
 
