@@ -16,6 +16,10 @@
 
   var PANES = {fills: 300, water: 320, rasters: 350, lines: 420, points: 440, hotspots: 460,
                labels: 470, alerts: 480, drawing: 500};
+  // Panes of many small shapes (incident markers, hotspot cells), drawn on one
+  // canvas each instead of an SVG element per shape: redrawing a thousand SVG
+  // elements was most of a filter change's time in the browser.
+  var CANVAS_PANES = {points: true, hotspots: true};
 
   function rows(fields, props) {
     var out = "";
@@ -63,7 +67,8 @@
     return data;
   }
 
-  function buildPart(part) {
+  /* ``renderer(pane)``: the map's canvas for a canvas pane, else undefined (SVG). */
+  function buildPart(part, renderer) {
     var pane = "samon-" + part.pane;
     if (part.kind === "image") {
       return L.imageOverlay(part.url, part.bounds, {opacity: part.opacity, pane: pane,
@@ -74,12 +79,18 @@
       return L.heatLayer(part.points, {radius: part.radius, blur: part.blur,
                                        minOpacity: part.min_opacity});
     }
+    var canvas = renderer(part.pane);
     return L.geoJSON(unpack(part.data), {
       // Features with nothing to say on hover or click let the pointer through
       // to the layers under them (rivers over a country, an area's outline).
       interactive: Boolean(part.tooltip || part.popup),
+      renderer: canvas,
       style: function (f) { return featureStyle(part, f); },
-      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, featureStyle(part, f)); },
+      pointToLayer: function (f, latlng) {
+        var style = featureStyle(part, f);
+        if (canvas) style.renderer = canvas;
+        return L.circleMarker(latlng, style);
+      },
       onEachFeature: function (f, layer) {
         if (part.tooltip) {
           layer.bindTooltip(function () { return rows(part.tooltip, f.properties); },
@@ -119,9 +130,9 @@
     return group;
   }
 
-  function buildLayer(spec) {
+  function buildLayer(spec, renderer) {
     var group = L.featureGroup();
-    for (var i = 0; i < spec.parts.length; i++) group.addLayer(buildPart(spec.parts[i]));
+    for (var i = 0; i < spec.parts.length; i++) group.addLayer(buildPart(spec.parts[i], renderer));
     return group;
   }
 
@@ -163,6 +174,11 @@
     var legends = box(map, "bottomright", "samon-legends");
     var sources = box(map, "bottomleft", "samon-sources");
     state.control = L.control.layers(null, {}, {collapsed: false, position: "topright"}).addTo(map);
+    var canvases = {};
+    function renderer(pane) {
+      if (!CANVAS_PANES[pane]) return undefined;
+      return canvases[pane] || (canvases[pane] = L.canvas({pane: "samon-" + pane}));
+    }
 
     function renderLegend() {
       var html = "";
@@ -222,7 +238,7 @@
         if (old && old.hash === item.hash) { old.legend = item.legend; continue; }
         var shown = old ? map.hasLayer(old.layer) : true;  // a user's toggle stays
         if (old) { map.removeLayer(old.layer); state.control.removeLayer(old.layer); }
-        var layer = buildLayer(spec);
+        var layer = buildLayer(spec, renderer);
         if (shown) layer.addTo(map);
         state.drawn[item.id] = {layer: layer, hash: item.hash, legend: item.legend,
                                 name: item.name};
