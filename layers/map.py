@@ -133,14 +133,20 @@ def _situation_map(summary: Summary, options: MapOptions) -> MapSpec:
     if "flood" in wanted and summary.flood is not None:
         layers.append(builders.flood_layer(summary.flood))
     if "cyclone" in wanted and len(summary.cyclones):
-        layers.append(builders.cyclone_layer(summary.tracks, summary.swaths, summary.wind,
-                                             summary.storm_step, summary.filters.wind_time))
+        layers.append(_kept_layer(
+            ("cyclone", _rows(summary.tracks), _rows(summary.swaths), _rows(summary.storm_step),
+             None if summary.wind is None else fingerprint.of_raster(summary.wind),
+             str(summary.filters.wind_time)),
+            options, lambda: builders.cyclone_layer(summary.tracks, summary.swaths, summary.wind,
+                                                    summary.storm_step,
+                                                    summary.filters.wind_time)))
     if "incidents" in wanted:
         layers.append(builders.incidents_layer(summary.incidents, options.incident_mode))
     if "hotspots" in wanted and "incidents" in summary.filters.hazards:
         layers.append(builders.hotspots_layer(summary.hotspot_cells))
     if "alerts" in wanted:
-        layers.append(builders.alerts_layer(summary.alerts))
+        layers.append(_kept_layer(("alerts", _rows(summary.alerts)), options,
+                                  lambda: builders.alerts_layer(summary.alerts)))
     if "boundaries" in wanted:
         layers.append(_kept_layer(
             ("labels", fingerprint.of_table(summary.countries, ["name"]),
@@ -162,9 +168,15 @@ def _kept_layer(inputs: tuple, options: MapOptions,
                 build: Callable[[], builders.Layer]) -> builders.Layer:
     """A layer kept by what it is drawn from (``inputs``: its name and the
     fingerprints of its data) and the language it is written in: the outlines,
-    borders, provinces and names are the same whatever region is chosen, so a
+    borders, provinces and names are the same whatever region is chosen, and
+    the alerts and storms of a region often those of the one before, so a
     filter change does not rebuild them."""
     return _KEPT_LAYERS.get_or((*inputs, options.language, options.digits), build)
+
+
+def _rows(frame: gpd.GeoDataFrame) -> str:
+    """A fingerprint of every value of ``frame`` (a few rows: alerts, a storm's track)."""
+    return fingerprint.of_frame(frame, [c for c in frame.columns if c != frame.geometry.name])
 
 
 def _boundaries_layer(summary: Summary, options: MapOptions) -> builders.Layer:

@@ -10,7 +10,6 @@ import numpy as np
 import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 from affine import Affine
-from matplotlib.colors import BoundaryNorm, ListedColormap
 from PIL import Image
 from pyproj import Transformer
 from rasterio.enums import Resampling
@@ -43,6 +42,19 @@ def to_png_overlay(da: xr.DataArray, bins: list[float], colours: list[str],
                          lambda: _render(da, bins, colours))
 
 
+def classes_rgba(values: np.ndarray, bins, colours: list[str]) -> np.ndarray:
+    """RGBA bytes of ``values``: ``colours[i]`` ("#rrggbb") where bins[i] <= value <
+    bins[i + 1], the last colour from the last bin up; transparent below bins[0]
+    and where NaN. (numpy alone: matplotlib took a third of a second to import.)"""
+    palette = np.array([[int(c[k:k + 2], 16) for k in (1, 3, 5)] + [255] for c in colours],
+                       dtype=np.uint8)
+    with np.errstate(invalid="ignore"):
+        below = np.isnan(values) | (values < bins[0])
+    rgba = palette[np.clip(np.digitize(values, bins) - 1, 0, len(colours) - 1)]
+    rgba[below, 3] = 0
+    return rgba
+
+
 def _reduced(da: xr.DataArray) -> xr.DataArray:
     """``da`` itself when small; else the maximum of each f x f block, computed
     chunk by chunk (dask), f chosen to leave about twice the screen's pixels."""
@@ -66,10 +78,7 @@ def _render(da: xr.DataArray, bins, colours) -> tuple[str, list]:
     # "max" keeps narrow flooded channels visible when downsampling.
     merc = da.rio.reproject("EPSG:3857", shape=shape, resampling=Resampling.max, nodata=np.nan)
     values = np.asarray(merc.values, dtype="float64")
-    cmap = ListedColormap(colours)
-    norm = BoundaryNorm(list(bins) + [np.inf], cmap.N)
-    rgba = cmap(norm(np.nan_to_num(values, nan=-np.inf)), bytes=True)
-    rgba[..., 3] = np.where(np.isnan(values) | (values < bins[0]), 0, 255)
+    rgba = classes_rgba(values, bins, colours)
     buf = io.BytesIO()
     Image.fromarray(rgba, "RGBA").save(buf, "PNG", optimize=True)
     west, south, east, north = merc.rio.bounds()

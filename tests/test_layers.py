@@ -196,6 +196,28 @@ def test_a_raster_larger_than_memory_is_reduced_block_by_block_for_the_map(monke
     assert opaque.any(axis=1).mean() > 0.95 and opaque.sum(axis=1).max() <= 2
 
 
+def test_raster_classes_take_their_colours_at_each_bin_edge():
+    """value in [bins[i], bins[i+1]) -> colours[i]; the last colour from the last
+    bin up; below the first bin and NaN transparent: as matplotlib's
+    BoundaryNorm over ListedColormap draws them (the static report maps use those)."""
+    import numpy as np
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    from layers.builders import FLOOD_BINS
+    from layers.raster import classes_rgba
+
+    bins, colours = FLOOD_BINS
+    values = np.array([[np.nan, -1.0, 0.0, 0.049, 0.05, 0.49, 0.5, 1.0, 1.99, 2.0, 3.0, 50.0]])
+    rgba = classes_rgba(values, bins, colours)
+    assert rgba[0, :, 3].tolist() == [0, 0, 0, 0] + [255] * 8
+    assert rgba[0, 4, :3].tolist() == [0xc6, 0xdb, 0xef]  # 0.05 m: the first class
+    assert rgba[0, -1, :3].tolist() == [0x08, 0x30, 0x6b]  # 50 m: the last
+    cmap = ListedColormap(colours)
+    expected = cmap(BoundaryNorm(list(bins) + [np.inf], cmap.N)(
+        np.nan_to_num(values, nan=-np.inf)), bytes=True)
+    assert (rgba[0, 4:] == expected[0, 4:]).all()
+
+
 def test_full_map_has_no_cdn_and_every_layer(demo):
     summary = situation_summary(demo)
     html = build_map(summary, MapOptions(asset_base_url="/app/static/vendor")) \
@@ -341,3 +363,23 @@ def _flatten(steps):
     if steps and not isinstance(steps[0], int):
         return [run for s in steps for run in _flatten(s)]
     return [steps]
+
+
+def test_a_filter_change_keeps_the_alerts_and_storm_layers_drawn_from_the_same_rows(demo):
+    """Another region with the same alerts and storms reuses their layers (the
+    frame holds their hash and redraws nothing); one alert fewer is a new layer."""
+    import dataclasses
+
+    from layers.map import situation_map
+
+    first = situation_summary(demo)
+    again = dataclasses.replace(first, key="another region, same alerts and storms")
+    fewer = dataclasses.replace(first, alerts=first.alerts.iloc[:1])
+
+    def layers(summary):
+        return {layer.id: layer for layer in situation_map(summary).layers}
+
+    a, b, c = layers(first), layers(again), layers(fewer)
+    assert b["alerts"] is a["alerts"] and b["cyclone"] is a["cyclone"]
+    assert c["alerts"].digest != a["alerts"].digest and c["cyclone"] is a["cyclone"]
+    assert len(c["alerts"].parts[0]["data"]["features"]) == 1
