@@ -56,6 +56,22 @@ MOST_LABELS = 1500  # the most populous places labelled (sent once per session)
 COORDINATE_DECIMALS = 5  # about 1 m: finer than any layer we draw, and a third of the bytes
 
 
+# The columns these layers are drawn from, and all they read of their rows: the
+# map keeps such a layer by these values (layers/map.py) and builds it again only
+# when they change (a filter change often leaves a region's alerts and storms as they were).
+ALERT_COLUMNS = ("headline", "alert_level", "hazard", "source", "start", "link", "agency",
+                 "agency_country")
+TRACK_COLUMNS = ("storm_id", "name", "time", "wind_kt", "pressure_hpa")
+SWATH_COLUMNS = ("name", "threshold_kt", "radii_source")
+STEP_COLUMNS = ("storm_id", "name", "time", "lon", "lat", "wind_kt", "threshold_kt",
+                "people_exposed")
+
+
+def drawn_from(frame: gpd.GeoDataFrame, columns: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """The ``columns`` ``frame`` has, and its geometry: what a layer drawn from it reads."""
+    return frame[[c for c in columns if c in frame.columns] + [frame.geometry.name]]
+
+
 @dataclass(frozen=True)
 class Layer:
     """One map layer as the renderer draws it: ``parts`` are JSON-ready
@@ -399,6 +415,8 @@ def cyclone_layer(tracks: gpd.GeoDataFrame, swaths: gpd.GeoDataFrame, wind=None,
     the storm, or at the time step ``time``, where ``step`` (the summary's
     storms at that time) marks each storm's centre and its wind radii, and the
     track is solid up to the step and dashed after it."""
+    tracks, swaths = drawn_from(tracks, TRACK_COLUMNS), drawn_from(swaths, SWATH_COLUMNS)
+    step = drawn_from(step, STEP_COLUMNS) if step is not None else None
     bins, colours = WIND_BINS
     parts: list[dict] = []
     if wind is not None:
@@ -520,6 +538,7 @@ def displacement_layer(areas: gpd.GeoDataFrame, figures: pd.Series) -> Layer:
 def alerts_layer(alerts: gpd.GeoDataFrame) -> Layer:
     """Alert footprints coloured by level, on top of everything; popups with
     headline and source link."""
+    alerts = drawn_from(alerts, ALERT_COLUMNS)
     located = alerts[alerts.geometry.notna()]
     parts = []
     if len(located):

@@ -134,7 +134,9 @@ def _situation_map(summary: Summary, options: MapOptions) -> MapSpec:
         layers.append(builders.flood_layer(summary.flood))
     if "cyclone" in wanted and len(summary.cyclones):
         layers.append(_kept_layer(
-            ("cyclone", _rows(summary.tracks), _rows(summary.swaths), _rows(summary.storm_step),
+            ("cyclone", _rows(summary.tracks, builders.TRACK_COLUMNS),
+             _rows(summary.swaths, builders.SWATH_COLUMNS),
+             _rows(summary.storm_step, builders.STEP_COLUMNS),
              None if summary.wind is None else fingerprint.of_raster(summary.wind),
              str(summary.filters.wind_time)),
             options, lambda: builders.cyclone_layer(summary.tracks, summary.swaths, summary.wind,
@@ -145,7 +147,8 @@ def _situation_map(summary: Summary, options: MapOptions) -> MapSpec:
     if "hotspots" in wanted and "incidents" in summary.filters.hazards:
         layers.append(builders.hotspots_layer(summary.hotspot_cells))
     if "alerts" in wanted:
-        layers.append(_kept_layer(("alerts", _rows(summary.alerts)), options,
+        layers.append(_kept_layer(("alerts", _rows(summary.alerts, builders.ALERT_COLUMNS)),
+                                  options,
                                   lambda: builders.alerts_layer(summary.alerts)))
     if "boundaries" in wanted:
         layers.append(_kept_layer(
@@ -174,9 +177,10 @@ def _kept_layer(inputs: tuple, options: MapOptions,
     return _KEPT_LAYERS.get_or((*inputs, options.language, options.digits), build)
 
 
-def _rows(frame: gpd.GeoDataFrame) -> str:
-    """A fingerprint of every value of ``frame`` (a few rows: alerts, a storm's track)."""
-    return fingerprint.of_frame(frame, [c for c in frame.columns if c != frame.geometry.name])
+def _rows(frame: gpd.GeoDataFrame, columns: tuple[str, ...]) -> str:
+    """A fingerprint of what a layer reads of ``frame``: its shapes and ``columns``."""
+    drawn = builders.drawn_from(frame, columns)
+    return fingerprint.of_frame(drawn, list(drawn.columns.drop(drawn.geometry.name)))
 
 
 def _boundaries_layer(summary: Summary, options: MapOptions) -> builders.Layer:
