@@ -1,8 +1,10 @@
 """Concurrent dashboard sessions on the hub, server side: the work one page
 update costs the hub (the summary for the filters chosen, and the map spec with
-what the page is sent of it: the layers its map does not hold yet), from N
-sessions at once in a closed loop on 127.0.0.1 (each session asks again as soon
-as it has its answer), the records in PostGIS.
+what the page is sent of it: the layers its map does not hold yet; the update
+time is until then), from N sessions at once in a closed loop on 127.0.0.1 (each
+session asks again once its page is complete: the tables under the map, the
+summary's details, are worked out after the map as the page does), the records
+in PostGIS.
 
     .venv/bin/python -m benchmarks.hub_sessions [--sessions 1,20] [--updates 10]
         [--processes 2] [--rounds 1]
@@ -59,6 +61,7 @@ def run_sessions(service, seeds: list[int], updates: int) -> list[float]:
             held = sent(situation_map(summary), held)
             with lock:
                 times.append(time.perf_counter() - t0)
+            summary.details.get()  # the rest of the page, after its map
 
     threads = [threading.Thread(target=session, args=(seed,)) for seed in seeds]
     for t in threads:
