@@ -31,7 +31,7 @@ def table_html(frame: pd.DataFrame, numbers: Callable[[object], str] = figure) -
         return "—" if value is None or (not isinstance(value, str) and pd.isna(value)) \
             else esc(str(value))
 
-    columns = []
+    columns, head = [], []
     for name in frame.columns:
         values = frame[name]
         numeric = pd.api.types.is_numeric_dtype(values) and \
@@ -39,13 +39,14 @@ def table_html(frame: pd.DataFrame, numbers: Callable[[object], str] = figure) -
         cells = [esc(numbers(v)) for v in values] if numeric else [text(v) for v in values]
         tag = '<td class="num">' if numeric else "<td>"
         columns.append([f"{tag}{cell}</td>" for cell in cells])
+        # A column of figures is headed where its figures end.
+        head.append(('<th scope="col" class="num">' if numeric else '<th scope="col">')
+                    + f"{text(name)}</th>")
     corner = text(frame.index.name) if frame.index.name is not None else ""
-    head = f'<th scope="col">{corner}</th>' + "".join(
-        f'<th scope="col">{text(name)}</th>' for name in frame.columns)
     rows = "".join(f'<tr><th scope="row">{text(label)}</th>{"".join(cells)}</tr>'
                    for label, *cells in zip(frame.index, *columns, strict=True))
-    return (f'<table class="samon-table"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{rows}</tbody></table>")
+    return (f'<table class="samon-table"><thead><tr><th scope="col">{corner}</th>'
+            f'{"".join(head)}</tr></thead><tbody>{rows}</tbody></table>')
 
 
 def table(frame: pd.DataFrame, numbers: Callable[[object], str] = figure) -> None:

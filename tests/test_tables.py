@@ -21,6 +21,7 @@ def test_figures_are_grouped_aligned_and_missing_ones_marked():
     page = lxml_html.fromstring(html)
     assert [td.get("class") for td in page.xpath("//tbody/tr[1]/td")] == ["num", None]
     assert [th.get("scope") for th in page.xpath("//th")] == ["col"] * 3 + ["row"] * 2
+    assert [th.get("class") for th in page.xpath("//thead/tr/th")] == [None, "num", None]
 
 
 def test_figures_in_the_language_in_use():
