@@ -5,6 +5,7 @@ a real process on 127.0.0.1 (started, killed and restarted at will)."""
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -26,10 +27,27 @@ ROOT = Path(__file__).resolve().parent.parent
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 
 
+_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on, below the kernel's ephemeral range (32768 – 60999):
+    a port the kernel picks could be taken as the source port of an outgoing
+    connection (to a node, the broker, PostgreSQL) before the node binds it (seen
+    in CI: "address already in use"). Each port is handed out once per test run."""
+    rng = random.Random()
+    for _ in range(1000):
+        port = rng.randint(20_000, 32_000)
+        if port in _GIVEN:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _GIVEN.add(port)
+        return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 def broker_up(url: str) -> bool:
