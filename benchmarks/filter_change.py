@@ -36,7 +36,7 @@ def sent(spec: MapSpec, held: set[str]) -> set[str]:
     here); the layers the frame holds then."""
     items, _parts = component_args(spec, held)
     json.dumps({"frame": spec.frame, "layers": items})
-    return set(spec.hashes())
+    return set(spec.part_hashes())
 
 
 def main() -> None:

@@ -45,11 +45,18 @@ def install_static(folder: Path) -> Path:
     """Copy every asset (and Leaflet's images) into ``folder``; returns it."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, (src_dir, src) in ASSETS.items():
-        target = folder / name
-        if not target.exists() or target.stat().st_size != (src_dir / src).stat().st_size:
-            shutil.copyfile(src_dir / src, target)
+        target, source = folder / name, src_dir / src
+        # Copied with its modification time, so an edited or upgraded asset (even
+        # of the same size) is copied again and an unchanged one is not.
+        if not target.exists() or _stamp(target) != _stamp(source):
+            shutil.copy2(source, target)
     shutil.copytree(LEAFLET_IMAGES, folder / "images", dirs_exist_ok=True)
     return folder
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
 
 
 def _elements(root):

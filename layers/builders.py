@@ -84,16 +84,24 @@ class Layer:
     legend: str | None = None
 
     @functools.cached_property
-    def parts_json(self) -> bytes:
-        """Its drawing parts as JSON, encoded once: a layer is not changed once
-        built, and every session it is sent to (and its hash) shares the text."""
-        return json.dumps(self.parts, default=str, separators=(",", ":")).encode()
+    def part_jsons(self) -> tuple[bytes, ...]:
+        """Each drawing part as JSON, encoded once: a layer is not changed once
+        built, and every session it is sent to (and its hashes) share the text."""
+        return tuple(json.dumps(part, default=str, separators=(",", ":")).encode()
+                     for part in self.parts)
+
+    @functools.cached_property
+    def part_digests(self) -> tuple[str, ...]:
+        """Each part's content hash: a map frame holding a part is not sent it
+        again, even when the layer around it changed (one country's incidents
+        more or less leaves the others' parts as they were)."""
+        return tuple(hashlib.sha256(text).hexdigest()[:24] for text in self.part_jsons)
 
     @functools.cached_property
     def digest(self) -> str:
-        """Its content hash, computed once."""
-        head = json.dumps([self.id, self.name]).encode()
-        return hashlib.sha256(head + b"\n" + self.parts_json).hexdigest()[:24]
+        """Its content hash (its name and its parts'), computed once."""
+        return hashlib.sha256(json.dumps([self.id, self.name, *self.part_digests]).encode()
+                              ).hexdigest()[:24]
 
 
 # Areas made of provinces are drawn simplified to about 2 km (figures use the full
@@ -102,25 +110,39 @@ DRAWN_TOLERANCE = 0.02  # degrees
 DRAWN_DECIMALS = 3  # about 100 m: well within the simplification
 
 
-_DRAWN: Kept[shapely.Geometry] = Kept(1024)  # every province and country, several times over
+_DRAWN: Kept[dict] = Kept(1024)  # every province and country, several times over
 
 
-def _drawn(geoms: np.ndarray) -> list:
-    """Each area simplified to DRAWN_TOLERANCE, kept by its exact shape: the same
-    provinces and countries come back with every filter change."""
-    def simplified(geom: shapely.Geometry) -> shapely.Geometry:
-        return shapely.simplify(geom, DRAWN_TOLERANCE, preserve_topology=True)
+def _drawn(geoms: np.ndarray) -> list[dict]:
+    """Each area simplified to DRAWN_TOLERANCE and written as the renderer reads
+    it, kept by its exact shape: the same provinces and countries come back with
+    every filter change, and only their figures differ."""
+    def written(geom: shapely.Geometry) -> dict:
+        return _written(np.array([shapely.simplify(geom, DRAWN_TOLERANCE,
+                                                   preserve_topology=True)]), DRAWN_DECIMALS)[0]
 
-    return [_DRAWN.get_or(fingerprint.of_shape(geom), functools.partial(simplified, geom))
+    return [_DRAWN.get_or(fingerprint.of_shape(geom), functools.partial(written, geom))
             for geom in geoms]
 
 
+def _written(shapes: np.ndarray, decimals: int) -> list[dict]:
+    """GeoJSON geometries of ``shapes`` (none missing or empty), rounded to
+    ``decimals``: points straight from their coordinate arrays, other shapes with
+    shapely's GeoJSON writer, their positions as integer steps (``packed``)."""
+    if (shapely.get_type_id(shapes) == shapely.GeometryType.POINT).all():
+        return [{"type": "Point", "coordinates": xy} for xy in
+                np.round(shapely.get_coordinates(shapes), decimals).tolist()]
+    rounded = shapely.transform(shapes, lambda xy: np.round(xy, decimals))
+    return [packed(json.loads(text), 10 ** decimals)
+            for text in shapely.to_geojson(rounded).tolist()]
+
+
 def _geojson(frame: gpd.GeoDataFrame, props: dict[str, pd.Series],
-             decimals: int = COORDINATE_DECIMALS) -> dict:
+             decimals: int = COORDINATE_DECIMALS, simplified: bool = False) -> dict:
     """A FeatureCollection with escaped text properties (numbers kept as numbers);
-    rows without geometry are left out, coordinates rounded for the screen.
-    (Built column by column: points straight from their coordinate arrays, other
-    shapes with shapely's GeoJSON writer; this runs on every filter change.)"""
+    rows without geometry are left out, coordinates rounded for the screen
+    (``simplified``: areas drawn to DRAWN_TOLERANCE and DRAWN_DECIMALS instead).
+    (Built column by column; this runs on every filter change.)"""
     columns = []
     for col in props.values():
         values = pd.Series(col).reset_index(drop=True)
@@ -130,15 +152,7 @@ def _geojson(frame: gpd.GeoDataFrame, props: dict[str, pd.Series],
             columns.append(esc_each(values))
     geoms = np.asarray(frame.geometry.values)
     drawn = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
-    shapes = geoms[drawn]
-    if (shapely.get_type_id(shapes) == shapely.GeometryType.POINT).all():
-        geometries = [{"type": "Point", "coordinates": xy} for xy in
-                      np.round(shapely.get_coordinates(shapes), decimals).tolist()]
-    else:
-        rounded = shapely.transform(shapes, lambda xy: np.round(xy, decimals))
-        scale = 10 ** decimals
-        geometries = [packed(json.loads(text), scale)
-                      for text in shapely.to_geojson(rounded).tolist()]
+    geometries = _drawn(geoms[drawn]) if simplified else _written(geoms[drawn], decimals)
     if len(drawn) < len(geoms):
         columns = [[values[i] for i in drawn.tolist()] for values in columns]
     keys = list(props)
@@ -180,10 +194,7 @@ def _features(frame: gpd.GeoDataFrame, props: dict[str, pd.Series], *, pane: str
     def fields(spec):
         return [[key, esc(_(label))] for key, label in spec.items()] if spec else None
 
-    if simplified:
-        frame = gpd.GeoDataFrame(frame, geometry=_drawn(frame.geometry.values), crs=frame.crs)
-
-    data = _geojson(frame, props, DRAWN_DECIMALS if simplified else COORDINATE_DECIMALS)
+    data = _geojson(frame, props, simplified=simplified)
     return {"kind": "geojson", "pane": pane, "data": data, "style": style,
             "style_from": style_from or {}, "tooltip": fields(tooltip), "popup": fields(popup)}
 
@@ -320,7 +331,14 @@ def incidents_layer(incidents: gpd.GeoDataFrame, mode: str = "auto") -> Layer:
         part = _features(incidents, props, pane=POINTS,
                          style={"radius": 5, "weight": 1, "color": "#333", "fillOpacity": 0.85},
                          style_from={"fillColor": "colour"}, popup=fields)
-        return Layer("incidents", _("Incidents"), [part],
+        # A part per country: a region of one country more or less sends and
+        # redraws that country's markers only (the map holds parts by hash).
+        by_country: dict[str, list] = {}
+        for feature in part["data"]["features"]:
+            by_country.setdefault(feature["properties"]["country"], []).append(feature)
+        parts = [{**part, "data": {"type": "FeatureCollection", "features": by_country[c]}}
+                 for c in sorted(by_country)]
+        return Layer("incidents", _("Incidents"), parts,
                      legend(_("Incidents"), items, _agencies_note(incidents)))
     cells = _aggregate(incidents, res=6 if mode == "clusters" else 7)
     if mode == "heatmap":

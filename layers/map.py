@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 
 import branca.element
@@ -49,47 +49,47 @@ class MapOptions:
 @dataclass(frozen=True)
 class MapSpec:
     """What the renderer draws: ``frame`` (bounds, boxes, basemap) and ``layers``
-    in drawing order, each with a hash of its content (unchanged layers are
-    neither sent again nor redrawn)."""
+    in drawing order. Layers and their parts carry hashes of their content: an
+    unchanged layer is not redrawn, and a part the map frame holds is not sent
+    again."""
 
     frame: dict
     layers: list[builders.Layer]
 
     @functools.cached_property
-    def _hashes(self) -> tuple[str, ...]:
-        return tuple(layer_hash(layer) for layer in self.layers)
+    def _part_hashes(self) -> frozenset[str]:
+        return frozenset(d for layer in self.layers for d in layer.part_digests)
 
-    def hashes(self) -> list[str]:
-        return list(self._hashes)
+    def part_hashes(self) -> frozenset[str]:
+        """The hashes of every part drawn: what a frame holds once it drew this."""
+        return self._part_hashes
 
     def to_json(self) -> dict:
-        """The whole spec, every layer's parts included (an exported map)."""
-        return {"frame": self.frame,
-                "layers": [{**_entry(layer, h), "spec": {"parts": layer.parts}}
-                           for layer, h in zip(self.layers, self.hashes(), strict=True)]}
+        """The whole spec, every part included (an exported map): as the map
+        component sends it to a frame holding nothing."""
+        items, parts = component_args(self, frozenset())
+        return {"frame": self.frame, "layers": items, "parts": json.loads(parts)}
 
 
 def layer_hash(layer: builders.Layer) -> str:
     return layer.digest
 
 
-def _entry(layer: builders.Layer, digest: str) -> dict:
-    return {"id": layer.id, "name": layer.name, "hash": digest, "legend": layer.legend}
-
-
-def component_args(spec: MapSpec, held: set[str]) -> tuple[list[dict], bytes]:
-    """What a map frame holding the layer versions ``held`` is sent to draw
-    ``spec``: each layer's entry in drawing order (``sent``: its parts come
-    along), and the parts of the layers new to the frame as one JSON array in
-    bytes. A layer's JSON is made once, so sessions sent the same layer share
-    it (the renderer's entry per layer: ``{id, name, hash, legend, spec}``)."""
-    items, parts = [], []
-    for layer, digest in zip(spec.layers, spec.hashes(), strict=True):
-        sent = digest not in held
-        items.append({**_entry(layer, digest), "sent": sent})
-        if sent:
-            parts.append(layer.parts_json)
-    return items, b"[" + b",".join(parts) + b"]"
+def component_args(spec: MapSpec, held: Set[str]) -> tuple[list[dict], bytes]:
+    """What a map frame holding the parts ``held`` (their hashes) is sent to draw
+    ``spec``: each layer's entry in drawing order ``{id, name, hash, legend,
+    parts}`` (``parts``: its parts' hashes, in drawing order), and the parts new
+    to the frame as one JSON object {hash: part} in bytes. A part's JSON is made
+    once, so sessions sent the same part share it."""
+    items, texts, sent = [], [], set(held)
+    for layer in spec.layers:
+        items.append({"id": layer.id, "name": layer.name, "hash": layer.digest,
+                      "legend": layer.legend, "parts": list(layer.part_digests)})
+        for digest, text in zip(layer.part_digests, layer.part_jsons, strict=True):
+            if digest not in sent:
+                sent.add(digest)
+                texts.append(b'"' + digest.encode() + b'":' + text)
+    return items, b"{" + b",".join(texts) + b"}"
 
 
 def _frame(bounds, banner: str, sources: str, options: MapOptions) -> dict:
@@ -113,7 +113,7 @@ def situation_map(summary: Summary, options: MapOptions = MapOptions()) -> MapSp
     def make() -> MapSpec:
         with language(options.language, digits=options.digits):
             spec = _situation_map(summary, options)
-        spec.hashes()  # computed once, here
+        spec.part_hashes()  # computed once, here
         return spec
 
     return _SPECS.get_or(summary, options, make)
@@ -179,8 +179,7 @@ def _kept_layer(inputs: tuple, options: MapOptions,
 
 def _rows(frame: gpd.GeoDataFrame, columns: tuple[str, ...]) -> str:
     """A fingerprint of what a layer reads of ``frame``: its shapes and ``columns``."""
-    drawn = builders.drawn_from(frame, columns)
-    return fingerprint.of_frame(drawn, list(drawn.columns.drop(drawn.geometry.name)))
+    return fingerprint.of_frame(frame, [c for c in columns if c in frame.columns])
 
 
 def _boundaries_layer(summary: Summary, options: MapOptions) -> builders.Layer:
@@ -223,7 +222,7 @@ class RenderedMap(JSCSSMixin):
         (function () {
             var spec = {{ this.spec_json }};
             SamonMap.create(document.getElementById("{{ this.get_name() }}"))
-                .update(spec.frame, spec.layers);
+                .update(spec.frame, spec.layers, spec.parts);
         })();
         {% endmacro %}
     """)

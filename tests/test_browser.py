@@ -169,11 +169,21 @@ def test_layer_toggle_removes_its_shapes(page, server):
     assert page.left_localhost == []
 
 
+# The incident markers (of the markers on their pane, only they carry fatalities).
+MARKERS = ("() => Object.values(window.map._layers).filter(l => l instanceof L.CircleMarker"
+           " && l.options.pane === 'samon-points' && 'fatalities' in l.feature.properties)")
+
+
 def test_filter_change_updates_figures(page, server):
+    """A country less: new figures, and a map redrawn with the markers of the
+    countries left as they were drawn (not sent or built again)."""
     page.goto(server)
-    wait_for_map(page)
+    frame = wait_for_map(page)
     cyclone = metric(page, "People exposed to cyclone winds")
     incidents = metric(page, "Border incidents")
+    assert frame.evaluate(f"({MARKERS})().length") == int(incidents.replace(",", ""))
+    kept = frame.evaluate(f"({MARKERS})().filter(m => m.feature.properties.country !== 'BGD')"
+                          ".map(m => {{ m._samonBefore = true; return 1; }}).length")
     page.locator('button[aria-label="Remove Bangladesh (BGD)"]').click()
     page.wait_for_function(
         "old => [...document.querySelectorAll('[data-testid=stMetric]')].some("
@@ -185,6 +195,11 @@ def test_filter_change_updates_figures(page, server):
     # The map is redrawn for the new region too (its header names the countries).
     map_frame(page).locator(".samon-disclaimer", has_text="AFG, BTN, IND").wait_for(
         timeout=30_000)
+    markers = frame.evaluate(f"({MARKERS})().map(m => [m.feature.properties.country,"
+                             " m._samonBefore === true])")
+    assert len(markers) == int(metric(page, "Border incidents").replace(",", ""))
+    assert len(markers) == kept and all(country != "BGD" and before
+                                        for country, before in markers)
     page.screenshot(path=str(ARTIFACTS / "overview_without_bangladesh.png"))
     assert page.left_localhost == []
 

@@ -90,6 +90,26 @@ def test_incident_modes_and_server_side_aggregation():
     assert "\"kind\": \"heat\"" in heat
 
 
+def test_incident_markers_come_in_a_part_per_country_kept_by_its_rows():
+    """One country's incidents more or less leave the other countries' parts
+    (and their hashes, by which the map holds them) as they were."""
+    frame = incidents(5, notes="n")
+    frame["country"] = ["PAK", "AFG", "PAK", "IND", "AFG"]
+    layer = builders.incidents_layer(frame, "markers")
+    per_part = [[(f["properties"]["country"], f["geometry"]["coordinates"][0])
+                 for f in part["data"]["features"]] for part in layer.parts]
+    assert per_part == [[("AFG", 70.00001), ("AFG", 70.00004)], [("IND", 70.00003)],
+                        [("PAK", 70.0), ("PAK", 70.00002)]]
+    without_india = builders.incidents_layer(frame[frame["country"] != "IND"], "markers")
+    assert without_india.part_digests == (layer.part_digests[0], layer.part_digests[2])
+    assert without_india.digest != layer.digest
+    changed = frame.copy()
+    changed.loc[3, "fatalities"] = 4  # India's incident
+    digests = builders.incidents_layer(changed, "markers").part_digests
+    assert digests[0] == layer.part_digests[0] and digests[2] == layer.part_digests[2]
+    assert digests[1] != layer.part_digests[1]
+
+
 def test_clusters_count_each_cell_and_name_its_most_frequent_category():
     """Per H3 cell: the count and the most frequent category; of equally frequent
     ones, the first in the legend's order."""
@@ -238,10 +258,23 @@ def test_localize_refuses_assets_we_do_not_have():
         localize(m, "/static")
 
 
-def test_install_static_copies_every_asset(tmp_path):
+def test_install_static_copies_every_asset(tmp_path, monkeypatch):
     folder = install_static(tmp_path / "vendor")
     assert {p.name for p in folder.iterdir()} >= set(ASSETS) | {"images"}
     assert (folder / "images" / "marker-icon.png").exists()
+    renderer = folder / "samon-map.js"
+    text = (ASSETS["samon-map.js"][0] / ASSETS["samon-map.js"][1]).read_bytes()
+    assert renderer.read_bytes() == text
+    # A copy changed in place (here of the same size, as an edit may leave it) is
+    # put back at the next start ...
+    renderer.write_bytes(text.replace(b"(function", b"(fonction", 1))
+    install_static(folder)
+    assert renderer.read_bytes() == text
+    # ... and copies as their sources are are not copied again.
+    copied = []
+    monkeypatch.setattr("layers.assets.shutil.copy2", lambda *a: copied.append(a))
+    install_static(folder)
+    assert copied == []
 
 
 def test_a_summary_map_is_built_once_and_goes_with_its_summary(demo):
@@ -255,7 +288,7 @@ def test_a_summary_map_is_built_once_and_goes_with_its_summary(demo):
     first = situation.situation_map(summary)
     assert situation.situation_map(summary) is first
     heat = situation.situation_map(summary, MapOptions(incident_mode="heatmap"))
-    assert heat is not first and heat.hashes() != first.hashes()
+    assert heat is not first and heat.part_hashes() != first.part_hashes()
     assert [layer.id for layer in first.layers] == [
         "boundaries", "covered", "displacement", "flood", "cyclone", "incidents", "hotspots",
         "alerts", "labels"]  # the documented drawing order

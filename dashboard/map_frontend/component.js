@@ -1,8 +1,8 @@
 /* The dashboard's map: Streamlit's component protocol around SamonMap.
- * Each render message carries the layers in drawing order; a layer already
- * drawn comes without its parts (only its hash), so a filter change sends and
- * redraws only what changed. A hash this frame does not hold (after a reload)
- * is asked for again through the component's value. */
+ * Each render message carries the layers in drawing order, each naming its
+ * parts by hash; only the parts this frame does not hold yet come along, so a
+ * filter change sends and redraws only what changed. A hash this frame does
+ * not hold (after a reload) is asked for again through the component's value. */
 (function () {
   "use strict";
   // A new frame counts from 0 again: the nonce keeps its values apart from an earlier frame's.
@@ -35,14 +35,10 @@
       });
       send("streamlit:setFrameHeight", {height: args.height});
     }
-    // The parts of the layers new to this frame come as one JSON array in bytes
-    // (made once on the server for every session), in the order of the layers sent.
-    var parts = JSON.parse(new TextDecoder().decode(args.parts)), k = 0;
-    var layers = args.layers.map(function (item) {
-      return {id: item.id, name: item.name, hash: item.hash, legend: item.legend,
-              spec: item.sent ? {parts: parts[k++]} : null};
-    });
-    var missing = map.update(args.frame, layers);
+    // The parts new to this frame come as one JSON object {hash: part} in bytes
+    // (each part's text made once on the server for every session).
+    var parts = JSON.parse(new TextDecoder().decode(args.parts));
+    var missing = map.update(args.frame, args.layers, parts);
     if (missing.length) report({missing: missing, clicked: null});
   });
 

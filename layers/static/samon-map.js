@@ -130,10 +130,32 @@
     return group;
   }
 
-  function buildLayer(spec, renderer) {
-    var group = L.featureGroup();
-    for (var i = 0; i < spec.parts.length; i++) group.addLayer(buildPart(spec.parts[i], renderer));
-    return group;
+  /* A layer's parts as drawn: ``old`` ({digests, drawn}) keeps the parts it
+   * shares with ``digests`` when they come in the same order and every new
+   * part comes after them (drawn later, as the spec orders them); else the
+   * layer is built again. Returns {digests, drawn: [Leaflet layer per part]}. */
+  function setParts(group, old, digests, parts, renderer) {
+    var wanted = {}, i;
+    for (i = 0; i < digests.length; i++) wanted[digests[i]] = true;
+    var kept = old ? old.digests.filter(function (d) { return wanted[d]; }) : [];
+    var inOrder = kept.every(function (d, k) { return digests[k] === d; });
+    var drawn = {};
+    if (old) {
+      for (i = 0; i < old.digests.length; i++) {
+        if (inOrder && wanted[old.digests[i]]) drawn[old.digests[i]] = old.drawn[i];
+        else group.removeLayer(old.drawn[i]);
+      }
+    }
+    var out = [];
+    for (i = 0; i < digests.length; i++) {
+      var part = drawn[digests[i]];
+      if (!part) {
+        part = buildPart(parts[digests[i]], renderer);
+        group.addLayer(part);
+      }
+      out.push(part);
+    }
+    return {digests: digests.slice(), drawn: out};
   }
 
   function box(map, position, cssClass) {
@@ -167,7 +189,7 @@
     var map = L.map(element, {zoomSnap: 0.25});
     L.control.scale().addTo(map);
     for (var name in PANES) map.createPane("samon-" + name).style.zIndex = PANES[name];
-    var state = {map: map, drawn: {}, cache: {}, order: [], control: null, tiles: null,
+    var state = {map: map, drawn: {}, parts: {}, order: [], control: null, tiles: null,
                  tilesUrl: null, boundsKey: null, focusKey: "null", renders: 0,
                  legendTitle: "Legend"};
     var banner = box(map, "topleft", "samon-disclaimer");
@@ -202,11 +224,13 @@
       state.tilesUrl = url;
     }
 
-    /* Draw ``layers`` (in order; each {id, name, hash, legend, spec or null}).
-     * Returns the hashes whose spec was not sent and is not held here. */
-    function update(frame, layers) {
+    /* Draw ``layers`` (in order; each {id, name, hash, legend, parts: [part
+     * hashes]}) with the parts sent now (``parts``: {hash: part}) and those
+     * held from the updates before. Returns the part hashes neither sent nor
+     * held here. */
+    function update(frame, layers, parts) {
       var started = performance.now();
-      var missing = [], keep = {}, cache = {};
+      var missing = [], keep = {}, held = {};
       setTiles(frame);
       var boundsKey = JSON.stringify(frame.bounds);
       if (boundsKey !== state.boundsKey) {
@@ -229,19 +253,24 @@
       map.getContainer().lang = frame.lang || "en";
       state.legendTitle = frame.legend_title || "Legend";
       for (var i = 0; i < layers.length; i++) {
-        var item = layers[i];
-        var spec = item.spec || state.cache[item.hash];
-        if (!spec) { missing.push(item.hash); continue; }
-        cache[item.hash] = spec;
+        var item = layers[i], lacking = false;
+        for (var p = 0; p < item.parts.length; p++) {
+          var digest = item.parts[p];
+          var spec = parts[digest] || state.parts[digest];
+          if (spec) held[digest] = spec;
+          else { missing.push(digest); lacking = true; }
+        }
+        if (lacking) continue;
         keep[item.id] = true;
         var old = state.drawn[item.id];
-        if (old && old.hash === item.hash) { old.legend = item.legend; continue; }
-        var shown = old ? map.hasLayer(old.layer) : true;  // a user's toggle stays
-        if (old) { map.removeLayer(old.layer); state.control.removeLayer(old.layer); }
-        var layer = buildLayer(spec, renderer);
-        if (shown) layer.addTo(map);
-        state.drawn[item.id] = {layer: layer, hash: item.hash, legend: item.legend,
-                                name: item.name};
+        if (old && old.hash === item.hash) { old.legend = item.legend; old.name = item.name; continue; }
+        var entry = old || {layer: L.featureGroup(), built: null};
+        if (!old) entry.layer.addTo(map);  // a layer the user switched off stays off
+        entry.built = setParts(entry.layer, entry.built, item.parts, held, renderer);
+        entry.hash = item.hash;
+        entry.legend = item.legend;
+        entry.name = item.name;
+        state.drawn[item.id] = entry;
       }
       for (var id in state.drawn) {
         if (!keep[id]) {
@@ -250,7 +279,7 @@
           delete state.drawn[id];
         }
       }
-      state.cache = cache;
+      state.parts = held;
       state.order = layers.map(function (l) { return l.id; }).filter(function (id) {
         return state.drawn[id];
       });
