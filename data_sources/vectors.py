@@ -65,8 +65,15 @@ def read_vector(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
             # checked first; reading stops one past the limit whatever it declared.
             declared = pyogrio.read_info(_gdal_path(path), layer=layer)["features"]
             if declared <= most:
+                # pyogrio sizes its arrays by max_features (at the limit, half a second
+                # of every read, whatever the file's size): one past the declared
+                # count, and past the limit only for a file holding more than it says.
+                bound = declared + 1 if declared >= 0 else most + 1
                 frame = pyogrio.read_dataframe(_gdal_path(path), layer=layer,
-                                               max_features=most + 1)
+                                               max_features=bound)
+                if len(frame) == bound and bound <= most:
+                    frame = pyogrio.read_dataframe(_gdal_path(path), layer=layer,
+                                                   max_features=most + 1)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise FormatError(N_("cannot be read as a vector file: {detail}"), path=path,
                           detail=str(exc)) from None

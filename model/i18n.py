@@ -17,6 +17,7 @@ missing or misspelt), is shown in English: never blank, never a code.
 
 from __future__ import annotations
 
+import functools
 import gettext
 import io
 import logging
@@ -90,6 +91,7 @@ ENGLISH = LANGUAGES["en"]
 REGION_SCRIPTS = frozenset(lang.script for lang in LANGUAGES.values()) - {"LATIN"}
 
 
+@functools.lru_cache(maxsize=8192)  # letters repeat: GeoNames' names at load are 80,000 of them
 def script_of(char: str) -> str:
     """The Unicode script of a letter, as its character name begins ('BENGALI')."""
     return unicodedata.name(char, "UNKNOWN").split(" ")[0]

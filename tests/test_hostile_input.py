@@ -285,6 +285,36 @@ def test_a_vector_file_with_too_many_features_is_refused(tmp_path, monkeypatch, 
     assert "features" not in out.get("error", "")  # at the limit: read
 
 
+def test_a_file_holding_more_features_than_it_declares_is_read_whole_or_refused(
+        tmp_path, monkeypatch):
+    """Reads are bounded by the count a file declares (pyogrio sizes its arrays
+    by the bound); a file holding more than it declares is read again up to the
+    limit: every feature read, or refused past the limit."""
+    import geopandas as gpd
+    import pyogrio
+    import shapely
+
+    from data_sources import vectors
+    from data_sources.errors import FormatError
+
+    path = tmp_path / "many.gpkg"
+    gpd.GeoDataFrame({"name": [f"p{i}" for i in range(11)]},
+                     geometry=[shapely.Point(70 + i / 100, 30) for i in range(11)],
+                     crs="EPSG:4326").to_file(path)
+    bounds = []
+    read = pyogrio.read_dataframe
+    monkeypatch.setattr(pyogrio, "read_dataframe", lambda *a, max_features, **k: (
+        bounds.append(max_features), read(*a, max_features=max_features, **k))[1])
+    assert len(vectors.read_vector(path)) == 11 and bounds == [12]
+    info = pyogrio.read_info
+    monkeypatch.setattr(pyogrio, "read_info", lambda *a, **k: {**info(*a, **k), "features": 4})
+    bounds.clear()
+    assert len(vectors.read_vector(path)) == 11 and bounds == [5, vectors.MAX_FEATURES + 1]
+    monkeypatch.setenv("SAMON_MAX_FEATURES", "10")
+    with pytest.raises(FormatError, match="more than 10 features"):
+        vectors.read_vector(path)
+
+
 def test_geometries_with_too_many_vertices_are_refused(tmp_path, monkeypatch):
     import geopandas as gpd
     import shapely
