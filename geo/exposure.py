@@ -144,8 +144,10 @@ def population_on_grid(population: xr.DataArray, grid: Grid) -> BlockStore:
     key = (grid, fingerprint.of_raster(population))
 
     def regrid() -> BlockStore:
+        # Re-gridded, kept on disk for later runs: it was a tenth of a dashboard's cold start.
         return blockstore.build(grid, "float32", f"population:{key}", blocks(grid),
-                                lambda row0, row1: _population_rows(population, grid, row0, row1))
+                                lambda row0, row1: _population_rows(population, grid, row0, row1),
+                                for_later_runs=Grid.of(population) != grid)
 
     return _POPULATION.get_or(key, regrid)
 

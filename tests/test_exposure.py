@@ -60,6 +60,31 @@ def test_population_in_another_crs_is_conserved():
     assert result.totals["hazard_km2"] == pytest.approx(10_000, rel=2e-3)
 
 
+def test_a_regridded_population_is_kept_for_the_next_run(tmp_path, monkeypatch):
+    """Re-gridded once, kept in the cache folder: a new process (caches emptied)
+    reads it back instead of re-gridding, with the same figures; a population on
+    the hazard's own grid is used as it is and not copied there."""
+    monkeypatch.setenv("SAMON_CACHE_DIR", str(tmp_path))
+    hazard = raster(np.ones((100, 100)), crs="EPSG:32643", x0=300_000, y0=3_300_000)
+    people = raster(np.random.default_rng(1).integers(0, 1000, (4, 4)), crs="EPSG:4326",
+                    x0=73.0, y0=29.6, res=0.1)
+    areas = gpd.GeoDataFrame({"name": ["all"]},
+                             geometry=[shapely.box(300_000, 3_200_000, 400_000, 3_300_000)],
+                             crs="EPSG:32643")
+    ex.clear_caches()
+    first = exposure(hazard, 1, areas, population=people).table
+    assert len(list((tmp_path / "grids").glob("*.tif"))) == 1
+    ex.clear_caches()
+    with monkeypatch.context() as patched:
+        patched.setattr(ex, "_population_rows", lambda *a: pytest.fail("re-gridded again"))
+        again = exposure(hazard, 1, areas, population=people).table
+    pd.testing.assert_frame_equal(again, first)
+    ex.clear_caches()
+    exposure(raster(HAZARD), 2, districts(), population=raster(PEOPLE))
+    assert len(list((tmp_path / "grids").glob("*.tif"))) == 1
+    ex.clear_caches()
+
+
 @settings(max_examples=8, deadline=None)
 @given(seed=st.integers(0, 1000), target=st.sampled_from(["EPSG:4326", "EPSG:32643",
                                                           "EPSG:3857"]))
