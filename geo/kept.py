@@ -1,17 +1,27 @@
 """Results kept for the next caller: a bounded, thread-safe store (the service
-computes summaries for several sessions at once)."""
+computes summaries for several sessions at once), and for the slowest results
+a copy in the cache folder for the next process too."""
 
 from __future__ import annotations
 
 import collections
 import functools
+import hashlib
+import logging
+import os
+import pickle
+import shutil
 import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from typing import Generic, TypeVar
 
+from data_sources.demo import cache_root
+
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Kept(Generic[T]):
@@ -19,13 +29,21 @@ class Kept(Generic[T]):
     when several callers (sessions of a hub) ask for it at the same moment: the
     others wait for it, while requests for other keys go on. (A value made
     while making another of the same store is fine; one needing itself would
-    never finish, as it would never end single-threaded either.)"""
+    never finish, as it would never end single-threaded either.)
 
-    def __init__(self, size: int):
+    ``stored_as``: the values are also kept in the cache folder under that name,
+    for later processes (a dashboard's cold start, a hub's restart). Only for
+    values that their key decides whole: a key of text and numbers, the same in
+    every process, naming every input (fingerprints of data, not objects). A
+    stored value is found again only by the same code and libraries: any change
+    to them (``code_version``) makes every value anew."""
+
+    def __init__(self, size: int, *, stored_as: str | None = None):
         self.size = size
         self._items: OrderedDict[Hashable, T] = OrderedDict()
         self._lock = threading.RLock()
         self._making: dict[Hashable, threading.Lock] = {}
+        self._stored_as = stored_as
         _ALL.add(self)
 
     def get_or(self, key: Hashable, make: Callable[[], T]) -> T:
@@ -40,7 +58,7 @@ class Kept(Generic[T]):
                     self._items.move_to_end(key)
                     return self._items[key]
             try:
-                value = make()  # outside the store's lock: other keys are not held up
+                value = self._made(key, make)  # outside the store's lock: others go on
             except BaseException:
                 with self._lock:
                     self._making.pop(key, None)
@@ -48,6 +66,28 @@ class Kept(Generic[T]):
             with self._lock:  # kept before the next caller can miss it
                 self.put(key, value)
                 self._making.pop(key, None)
+        return value
+
+    def _made(self, key: Hashable, make: Callable[[], T]) -> T:
+        path = _stored_path(self._stored_as, key) if self._stored_as else None
+        if path is None:
+            return make()
+        try:
+            with path.open("rb") as file:
+                return pickle.load(file)  # noqa: S301 (our own files, in a private folder)
+        except FileNotFoundError:
+            pass
+        except Exception as exc:  # a damaged file: made again, and replaced
+            log.warning("kept result %s unreadable (%s): working it out again", path, exc)
+        value = make()
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            with tmp.open("wb") as file:
+                pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(path)  # whole or not at all, for a process reading it meanwhile
+        except OSError as exc:  # a full or read-only disk costs the next process time only
+            log.warning("could not keep %s for later runs: %s", path, exc)
         return value
 
     def put(self, key: Hashable, value: T) -> None:
@@ -124,7 +164,61 @@ _ALL: weakref.WeakSet[Kept] = weakref.WeakSet()
 
 
 def forget_all() -> None:
-    """Empty every store of kept results, as in a new process (benchmarks
-    measuring a fresh server, tests comparing with a first computation)."""
+    """Empty every store of kept results, and their copies for later processes:
+    everything is worked out anew (tests comparing with a first computation)."""
     for kept in list(_ALL):
         kept.clear()
+    shutil.rmtree(_stored_root(), ignore_errors=True)
+
+
+# The code and libraries that work out stored values: a change to any makes them anew.
+_CODE_PACKAGES = ("model", "data_sources", "geo")
+_LIBRARIES = ("numpy", "pandas", "shapely", "pyproj", "rasterio", "xarray", "geopandas")
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of this project's computing code (every module of
+    ``_CODE_PACKAGES``) and the versions of the libraries it computes with."""
+    import importlib
+
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    for package in _CODE_PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    for name in _LIBRARIES:
+        digest.update(f"{name} {importlib.import_module(name).__version__}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def _stored_root() -> Path:
+    return cache_root() / "kept"
+
+
+def _private(root: Path) -> bool:
+    """Whether stored values may be read from ``root``: made here for this user
+    alone (unpickling runs what a file says, so nobody else may write there)."""
+    try:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        stat = root.stat()
+    except OSError as exc:
+        log.warning("results are not kept for later runs (%s): %s", root, exc)
+        return False
+    if stat.st_uid != os.getuid() or stat.st_mode & 0o022:
+        log.warning("results are not kept for later runs: %s is writable by others", root)
+        return False
+    return True
+
+
+def _stored_path(name: str, key: Hashable) -> Path | None:
+    """Where the value of ``key`` is stored; None for a key naming an object (its
+    text changes from process to process: stored, it would never be found)."""
+    text = repr(key)
+    if " at 0x" in text:
+        log.debug("not stored (a key naming an object): %s", text)
+        return None
+    if not _private(_stored_root()):
+        return None
+    digest = hashlib.sha256(f"{code_version()}\n{text}".encode()).hexdigest()
+    return _stored_root() / name / f"{digest[:32]}.pickle"

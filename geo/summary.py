@@ -295,7 +295,8 @@ def _raster(scenario: Scenario, layer: str, on) -> xr.DataArray | None:
     return scenario[layer] if wanted in on and layer in scenario.layers else None
 
 
-_BY_COUNTRY: Kept[Exposure | ExposureError] = Kept(64)  # countries x hazards x thresholds
+# Countries x hazards x thresholds; stored for later processes (a third of a cold start).
+_BY_COUNTRY: Kept[Exposure | ExposureError] = Kept(64, stored_as="exposure-by-country")
 
 
 def _exposure_by_country(hazard: xr.DataArray, threshold: float,
@@ -587,7 +588,7 @@ def _cyclones(lines: gpd.GeoDataFrame, landfalls: pd.DataFrame, swaths: gpd.GeoD
             swaths[swaths["storm_id"].isin(near["storm_id"])].reset_index(drop=True))
 
 
-_UNDER_SWATHS: Kept[np.ndarray] = Kept(64)  # swath sets x countries
+_UNDER_SWATHS: Kept[np.ndarray] = Kept(64, stored_as="people-under-swaths")  # swaths x countries
 
 
 def _swath_people(swaths, population, areas, *,

@@ -155,3 +155,74 @@ def test_a_value_asked_for_by_many_sessions_at_once_is_made_once():
     with pytest.raises(OSError):
         kept.get_or("other", fail)
     assert kept.get_or("other", lambda: "made") == "made"
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("SAMON_CACHE_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_stored_values_are_found_by_the_next_process_and_only_by_the_same_code(cache,
+                                                                               monkeypatch):
+    """A store kept for later runs: a new store (as in a new process) finds the
+    value without making it; another version of the code, a damaged file or a
+    key naming an object make it again; forget_all forgets the stored ones too."""
+    from geo import kept as module
+
+    first: Kept[dict] = Kept(4, stored_as="figures")
+    assert first.get_or(("a", 1.5), lambda: {"people": 7}) == {"people": 7}
+    later: Kept[dict] = Kept(4, stored_as="figures")
+    assert later.get_or(("a", 1.5), lambda: pytest.fail("made again")) == {"people": 7}
+    assert Kept(4, stored_as="figures").get_or(("a", 2.5), lambda: 3) == 3  # another key
+    stored = module._stored_path("figures", ("a", 1.5))
+    assert stored is not None and stored.parent == cache / "kept" / "figures"
+    assert sorted(stored.parent.iterdir()) == sorted(
+        [stored, module._stored_path("figures", ("a", 2.5))])
+    assert oct((cache / "kept").stat().st_mode & 0o777) == "0o700"
+
+    stored.write_bytes(b"not a pickle")
+    assert Kept(4, stored_as="figures").get_or(("a", 1.5), lambda: {"people": 8}) == \
+        {"people": 8}
+    assert Kept(4, stored_as="figures").get_or(("a", 1.5), lambda: 0) == {"people": 8}
+
+    monkeypatch.setattr(module, "code_version", lambda: "another version")
+    assert Kept(4, stored_as="figures").get_or(("a", 1.5), lambda: 9) == 9
+
+    thing = object()
+    assert Kept(4, stored_as="figures").get_or(("b", thing), lambda: 1) == 1
+    assert Kept(4, stored_as="figures").get_or(("b", thing), lambda: 2) == 2  # not stored
+
+    module.forget_all()
+    assert not (cache / "kept").exists()
+    assert Kept(4, stored_as="figures").get_or(("a", 1.5), lambda: 10) == 10
+
+
+def test_values_are_not_stored_where_others_may_write(cache):
+    """Unpickling runs what a file says: a folder others may write to is not used."""
+    (cache / "kept").mkdir(mode=0o777)
+    (cache / "kept").chmod(0o777)
+    assert Kept(4, stored_as="figures").get_or("a", lambda: 1) == 1
+    assert Kept(4, stored_as="figures").get_or("a", lambda: 2) == 2
+    assert list((cache / "kept").iterdir()) == []
+
+
+def test_code_version_follows_the_computing_code(tmp_path, monkeypatch):
+    """Any change to a module of the computing packages changes the version."""
+    from geo import kept as module
+
+    for package in module._CODE_PACKAGES:
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "a.py").write_text("x = 1\n")
+    (tmp_path / "geo" / "kept.py").write_text("")
+    monkeypatch.setattr(module, "__file__", str(tmp_path / "geo" / "kept.py"))
+    module.code_version.cache_clear()
+    try:
+        before = module.code_version()
+        module.code_version.cache_clear()
+        assert module.code_version() == before
+        (tmp_path / "geo" / "a.py").write_text("x = 2\n")
+        module.code_version.cache_clear()
+        assert module.code_version() != before
+    finally:
+        module.code_version.cache_clear()
