@@ -172,8 +172,8 @@ def forget_all() -> None:
 
 
 # The code and libraries that work out stored values: a change to any makes them anew.
-_CODE_PACKAGES = ("model", "data_sources", "geo")
-_LIBRARIES = ("numpy", "pandas", "shapely", "pyproj", "rasterio", "xarray", "geopandas")
+_CODE_PACKAGES = ("model", "data_sources", "geo", "layers")
+_LIBRARIES = ("numpy", "pandas", "shapely", "pyproj", "rasterio", "xarray", "geopandas", "PIL")
 
 
 @functools.cache

@@ -23,8 +23,9 @@ MAX_PIXELS = 1024  # longest side sent to the browser
 MAX_DIRECT_CELLS = 64_000_000
 
 
-# (raster identity, bins, colours) -> (data URL, bounds); rasters rarely change
-_CACHE: Kept[tuple[str, list]] = Kept(16)
+# (raster identity, bins, colours) -> (data URL, bounds); rasters rarely change, and
+# their images are kept for later processes too (a twentieth of a cold start).
+_CACHE: Kept[tuple[str, list]] = Kept(16, stored_as="raster-images")
 
 
 def to_png_overlay(da: xr.DataArray, bins: list[float], colours: list[str],
