@@ -28,7 +28,6 @@ import base64
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,18 +43,13 @@ from playwright.sync_api import sync_playwright
 
 from benchmarks import machine
 from data_sources.demo import ensure_demo
+from tests.network_nodes import free_port  # below the ephemeral range, as the tests pick
 from tests.nginx_proxy import nginx_proxy
 
 ROOT = Path(__file__).resolve().parent.parent
 MAP_IFRAME = 'iframe[title$="samon_map"]'
 ALL_LAYERS = "boundaries covered displacement flood cyclone incidents hotspots alerts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(env_extra: dict, script: str = "dashboard/app.py"
