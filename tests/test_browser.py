@@ -133,6 +133,7 @@ def test_map_renders_offline_with_its_layers(page, server):
         assert frame.locator(".leaflet-control-layers", has_text=name).count() == 1
     assert frame.locator(".samon-legends").inner_text().startswith("Legend")
     assert "do not imply official endorsement" in frame.locator(".samon-disclaimer").inner_text()
+    assert frame.locator(".samon-sources", has_text="DEMO data").is_visible()
     assert frame.locator("img.leaflet-image-layer").count() >= 2  # flood and wind rasters
     # A readable map offline: country and city names, more of them as one zooms in.
     assert frame.locator(".samon-label-country", has_text="Bangladesh").count() == 1
@@ -250,6 +251,7 @@ def test_the_warnings_view_lists_what_the_rules_raised(page, server):
     map_frame(page).get_by_text("Warning severity").wait_for(timeout=60_000)
     map_frame(page).get_by_text("4 active warnings").wait_for(timeout=30_000)
     assert layer_count(leaflet(page)) >= 4
+    assert not map_frame(page).locator(".samon-sources").is_visible()  # no sources: no box
     page.screenshot(path=str(ARTIFACTS / "warnings_map.png"))
     # Rules are checked before they are saved: the same version again is refused.
     page.get_by_text("Edit the rules").click()

@@ -247,6 +247,7 @@
       state.focusKey = focusKey;
       banner.innerHTML = frame.banner;
       sources.innerHTML = frame.sources;
+      sources.style.display = frame.sources ? "" : "none";  // no empty box (the warnings' map)
       // The boxes read in the page's language and direction (right to left for Urdu ...).
       var dir = frame.dir || "ltr";
       banner.dir = legends.dir = sources.dir = state.control.getContainer().dir = dir;
