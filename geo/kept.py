@@ -178,14 +178,15 @@ _LIBRARIES = ("numpy", "pandas", "shapely", "pyproj", "rasterio", "xarray", "geo
 
 @functools.cache
 def code_version() -> str:
-    """A digest of this project's computing code (every module of
-    ``_CODE_PACKAGES``) and the versions of the libraries it computes with."""
+    """A digest of this project's computing code (every module and message
+    catalogue of ``_CODE_PACKAGES``) and the versions of the libraries it computes
+    with."""
     import importlib
 
     digest = hashlib.sha256()
     root = Path(__file__).resolve().parent.parent
     for package in _CODE_PACKAGES:
-        for path in sorted((root / package).rglob("*.py")):
+        for path in sorted([*(root / package).rglob("*.py"), *(root / package).rglob("*.po")]):
             digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     for name in _LIBRARIES:
         digest.update(f"{name} {importlib.import_module(name).__version__}\n".encode())

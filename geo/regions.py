@@ -18,9 +18,10 @@ from model.i18n import N_, Phrase, Said
 from model.schema import SAARC_ISO3
 from model.situation import Region
 
+from . import fingerprint
 from .borders import international_borders, pair_label
 from .distance import SOUTH_ASIA_EQDC
-from .kept import KeptFor
+from .kept import Kept, KeptFor
 
 
 class RegionError(Said, ValueError):
@@ -78,6 +79,10 @@ def countries_region(boundaries: gpd.GeoDataFrame, iso3: list[str],
                   whole_countries=True, notes=tuple(notes), parts=tuple(parts))
 
 
+# Per boundaries' content; kept for later processes too (a twentieth of a cold start).
+_SHAPES: Kept[dict[str, shapely.Geometry]] = Kept(8, stored_as="country-shapes")
+
+
 def country_shapes(boundaries: gpd.GeoDataFrame) -> dict[str, shapely.Geometry]:
     """Each member state's shape: its outline, and what its finer areas
     (provinces, districts) add where no country's outline reaches (at 1:110m an
@@ -85,6 +90,11 @@ def country_shapes(boundaries: gpd.GeoDataFrame) -> dict[str, shapely.Geometry]:
     decide, so a point of view's outlines move areas from one to another. The
     shapes do not overlap: the few slivers where two countries' finer areas,
     drawn apart, both add the same ground go to the first in alphabetical order."""
+    return _SHAPES.get_or(fingerprint.of_table(boundaries, ["iso3", "admin_level"]),
+                          lambda: _country_shapes(boundaries))
+
+
+def _country_shapes(boundaries: gpd.GeoDataFrame) -> dict[str, shapely.Geometry]:
     outlines = boundaries[boundaries["admin_level"] == 0]
     tree = shapely.STRtree(outlines.geometry.values)
     members = boundaries[boundaries["iso3"].isin(SAARC_ISO3)]
