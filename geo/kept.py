@@ -204,12 +204,22 @@ def _private(root: Path) -> bool:
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
         stat = root.stat()
     except OSError as exc:
-        log.warning("results are not kept for later runs (%s): %s", root, exc)
+        _warn_once(root, f"results are not kept for later runs ({root}): {exc}")
         return False
     if stat.st_uid != os.getuid() or stat.st_mode & 0o022:
-        log.warning("results are not kept for later runs: %s is writable by others", root)
+        _warn_once(root, f"results are not kept for later runs: {root} is writable by others")
         return False
     return True
+
+
+_WARNED: set[Path] = set()
+
+
+def _warn_once(root: Path, message: str) -> None:
+    """Said once per folder: it would be asked again at every result worked out."""
+    if root not in _WARNED:
+        _WARNED.add(root)
+        log.warning(message)
 
 
 def _stored_path(name: str, key: Hashable) -> Path | None:

@@ -198,13 +198,17 @@ def test_stored_values_are_found_by_the_next_process_and_only_by_the_same_code(c
     assert Kept(4, stored_as="figures").get_or(("a", 1.5), lambda: 10) == 10
 
 
-def test_values_are_not_stored_where_others_may_write(cache):
-    """Unpickling runs what a file says: a folder others may write to is not used."""
+def test_values_are_not_stored_where_others_may_write(cache, caplog):
+    """Unpickling runs what a file says: a folder others may write to is not
+    used (and the log says so once, not at every result)."""
     (cache / "kept").mkdir(mode=0o777)
     (cache / "kept").chmod(0o777)
-    assert Kept(4, stored_as="figures").get_or("a", lambda: 1) == 1
-    assert Kept(4, stored_as="figures").get_or("a", lambda: 2) == 2
+    with caplog.at_level("WARNING", logger="geo.kept"):
+        assert Kept(4, stored_as="figures").get_or("a", lambda: 1) == 1
+        assert Kept(4, stored_as="figures").get_or("a", lambda: 2) == 2
     assert list((cache / "kept").iterdir()) == []
+    assert [r.getMessage() for r in caplog.records] == [
+        f"results are not kept for later runs: {cache / 'kept'} is writable by others"]
 
 
 def test_code_version_follows_the_computing_code(tmp_path, monkeypatch):
