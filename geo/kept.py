@@ -169,6 +169,7 @@ def forget_all() -> None:
     for kept in list(_ALL):
         kept.clear()
     shutil.rmtree(_stored_root(), ignore_errors=True)
+    _CURRENT.clear()
 
 
 # The code and libraries that work out stored values: a change to any makes them anew.
@@ -229,7 +230,25 @@ def _stored_path(name: str, key: Hashable) -> Path | None:
     if " at 0x" in text:
         log.debug("not stored (a key naming an object): %s", text)
         return None
-    if not _private(_stored_root()):
+    root = _stored_root()
+    if not _private(root):
         return None
-    digest = hashlib.sha256(f"{code_version()}\n{text}".encode()).hexdigest()
-    return _stored_root() / name / f"{digest[:32]}.pickle"
+    version = code_version()
+    _drop_other_versions(root, version)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return root / version / name / f"{digest[:32]}.pickle"
+
+
+_CURRENT: set[Path] = set()  # stores whose other versions this process dropped
+
+
+def _drop_other_versions(root: Path, version: str) -> None:
+    """The values of other code versions are never found again: dropped, once per
+    process, so that updates do not pile them up (a process of another version
+    running beside this one finds its values gone and works them out again)."""
+    if root in _CURRENT:
+        return
+    _CURRENT.add(root)
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.name != version:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -176,7 +176,8 @@ def test_stored_values_are_found_by_the_next_process_and_only_by_the_same_code(c
     assert later.get_or(("a", 1.5), lambda: pytest.fail("made again")) == {"people": 7}
     assert Kept(4, stored_as="figures").get_or(("a", 2.5), lambda: 3) == 3  # another key
     stored = module._stored_path("figures", ("a", 1.5))
-    assert stored is not None and stored.parent == cache / "kept" / "figures"
+    assert stored is not None
+    assert stored.parent == cache / "kept" / module.code_version() / "figures"
     assert sorted(stored.parent.iterdir()) == sorted(
         [stored, module._stored_path("figures", ("a", 2.5))])
     assert oct((cache / "kept").stat().st_mode & 0o777) == "0o700"
@@ -187,7 +188,10 @@ def test_stored_values_are_found_by_the_next_process_and_only_by_the_same_code(c
     assert Kept(4, stored_as="figures").get_or(("a", 1.5), lambda: 0) == {"people": 8}
 
     monkeypatch.setattr(module, "code_version", lambda: "another version")
+    module._CURRENT.clear()  # as in a new process
     assert Kept(4, stored_as="figures").get_or(("a", 1.5), lambda: 9) == 9
+    # The other version's values are gone from the folder, not piled up.
+    assert [p.name for p in (cache / "kept").iterdir()] == ["another version"]
 
     thing = object()
     assert Kept(4, stored_as="figures").get_or(("b", thing), lambda: 1) == 1
