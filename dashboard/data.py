@@ -8,7 +8,6 @@ scenarios, summaries and documents.
 from __future__ import annotations
 
 import gc
-import shutil
 from pathlib import Path
 
 import httpx
@@ -16,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from data_sources.settings import Settings
-from layers.assets import install_static
+from layers.assets import copy_if_changed, install_static
 from layers.map import MapOptions, situation_map
 from model.period import Period
 from model.situation import Filters, Region
@@ -57,9 +56,7 @@ def static_assets() -> Path:
     folder = install_static(STATIC / "vendor")
     (folder / "fonts").mkdir(exist_ok=True)
     for font in FONTS.glob("*.ttf"):
-        target = folder / "fonts" / font.name
-        if not target.exists() or target.stat().st_size != font.stat().st_size:
-            shutil.copyfile(font, target)
+        copy_if_changed(font, folder / "fonts" / font.name)
     return folder
 
 

@@ -45,13 +45,17 @@ def install_static(folder: Path) -> Path:
     """Copy every asset (and Leaflet's images) into ``folder``; returns it."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, (src_dir, src) in ASSETS.items():
-        target, source = folder / name, src_dir / src
-        # Copied with its modification time, so an edited or upgraded asset (even
-        # of the same size) is copied again and an unchanged one is not.
-        if not target.exists() or _stamp(target) != _stamp(source):
-            shutil.copy2(source, target)
+        copy_if_changed(src_dir / src, folder / name)
     shutil.copytree(LEAFLET_IMAGES, folder / "images", dirs_exist_ok=True)
     return folder
+
+
+def copy_if_changed(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` with its modification time, unless the copy
+    there is of the same size and time: an edited or upgraded file (even of the
+    same size) is copied again, an unchanged one is not."""
+    if not target.exists() or _stamp(target) != _stamp(source):
+        shutil.copy2(source, target)
 
 
 def _stamp(path: Path) -> tuple[int, int]:
