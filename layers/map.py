@@ -1,7 +1,7 @@
 """The layered map of a situation summary, as a *spec*: the frame (bounds,
 banner, sources, basemap) and the layers in drawing order, which one renderer
 (``layers/static/samon-map.js``) draws in the dashboard's map component and
-in the exported HTML page (``standalone_map``)."""
+in the exported HTML page (``layers.page``)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ import json
 from collections.abc import Callable, Set
 from dataclasses import dataclass
 
-import branca.element
 import geopandas as gpd
 import pandas as pd
-from folium.elements import JSCSSMixin
 
 from geo import fingerprint
 from geo.kept import Kept, KeptFor
@@ -21,7 +19,6 @@ from model.i18n import _, current, direction, language, ngettext
 from model.situation import Summary
 
 from . import builders
-from .assets import localize
 from .html import DISCLAIMER, esc, sources_box
 
 LAYERS = ("boundaries", "flood", "cyclone", "alerts", "incidents", "hotspots", "displacement")
@@ -208,45 +205,3 @@ def warnings_spec(active: pd.DataFrame, options: MapOptions = MapOptions(), *,
     banner += (esc(ngettext("{n} active warning", "{n} active warnings", len(active)))
                + f"<br><small>{esc(_(DISCLAIMER))}</small>")
     return MapSpec(_frame(bounds, banner, "", options), [builders.warnings_layer(active)])
-
-
-class RenderedMap(JSCSSMixin):
-    """A page element drawing a MapSpec with our renderer; folium supplies the
-    page and its asset list (localised, or inlined by ``standalone_html``)."""
-
-    _template = branca.element.Template("""
-        {% macro html(this, kwargs) %}
-        <div id="{{ this.get_name() }}" style="width:100%;height:{{ this.height }}px"></div>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-        (function () {
-            var spec = {{ this.spec_json }};
-            SamonMap.create(document.getElementById("{{ this.get_name() }}"))
-                .update(spec.frame, spec.layers, spec.parts);
-        })();
-        {% endmacro %}
-    """)
-    # File names of layers.assets.ASSETS; ``localize`` gives them their place.
-    default_js = [("leaflet", "leaflet.js"), ("leaflet_heat", "leaflet_heat.min.js"),
-                  ("samon_map", "samon-map.js")]
-    default_css = [("leaflet_css", "leaflet.css"), ("samon_map_css", "samon-map.css")]
-
-    def __init__(self, spec: MapSpec, height: int):
-        super().__init__()
-        self._name = "SamonMap"
-        self.height = height
-        # JSON inside a <script>: "<" escaped so no text can close the element.
-        self.spec_json = json.dumps(spec.to_json(), default=str).replace("<", "\\u003c")
-
-
-def map_page(spec: MapSpec, options: MapOptions = MapOptions()) -> branca.element.Figure:
-    """A page holding the map (assets at ``options.asset_base_url``)."""
-    page = branca.element.Figure(height=f"{options.height}px")
-    page.add_child(RenderedMap(spec, options.height))
-    return localize(page, options.asset_base_url)
-
-
-def build_map(summary: Summary, options: MapOptions = MapOptions()) -> branca.element.Figure:
-    """The situation map of ``summary`` as a page (see ``situation_map``)."""
-    return map_page(situation_map(summary, options), options)
-

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import html
 
-from layers.assets import standalone_html
 from layers.html import esc
-from layers.map import MapOptions, build_map
+from layers.map import MapOptions
+from layers.page import build_map, standalone_html
 
 from .fonts import font_faces
 from .outline import Block, Pages, bilingual_cell

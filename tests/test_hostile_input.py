@@ -113,7 +113,7 @@ def test_alerts_with_and_without_links_and_mixed_shapes_render(service):
     import shapely
 
     from layers import builders
-    from layers.map import build_map
+    from layers.page import build_map
     from reports.static_map import render_png
     from tests.test_layers import render
 

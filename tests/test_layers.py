@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 from geo.borders import international_borders
 from geo.summary import situation_summary
 from layers import builders
-from layers.assets import ASSETS, AssetError, install_static, localize
+from layers.assets import ASSETS, AssetError, install_static
 from layers.html import esc, esc_each, legend, safe_url
-from layers.map import MapOptions, build_map
+from layers.map import MapOptions
+from layers.page import build_map, localize
 
 EVIL = "x</div><script>alert(1)</script>`${alert(2)}`\\"
 
