@@ -14,6 +14,7 @@ nothing configured it is off and the one person at the laptop sees everything
 
 from __future__ import annotations
 
+import functools
 import getpass
 import hashlib
 import secrets
@@ -36,14 +37,19 @@ from model.schema import SAARC_ISO3
 MIN_PASSWORD = 12
 ENABLED_CHECK_S = 10.0
 _HASHER = PasswordHasher()
-# Verified against when the user does not exist, so that a wrong name takes as
-# long as a wrong password (no way to learn which names exist).
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 # The DEMO agencies and users ``create_demo_accounts`` makes (all marked DEMO).
 DEMO_PARTNER = "DEMO-OCHA"
 DEMO_USERS = {"demo-admin": ("DEMO-IND", "admin"), "demo-coordinator": ("DEMO-IND", "coordinator"),
               "demo-analyst": ("DEMO-BGD", "analyst"), "demo-viewer": ("DEMO-PAK", "viewer"),
               "demo-partner": (DEMO_PARTNER, "viewer")}
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist, so that a wrong name takes
+    as long as a wrong password (no way to learn which names exist). Made at the
+    first login, not at import: hashing costs every start 0.15 s."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 class LoginError(AccessError):
@@ -129,7 +135,7 @@ class AccessService:
         with self._store() as store:
             accounts = Accounts(store)
             user = accounts.user(name)
-            stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+            stored = user.password_hash if user and user.password_hash else _dummy_hash()
             try:
                 ok = _HASHER.verify(stored, password) and user is not None \
                     and user.password_hash is not None
