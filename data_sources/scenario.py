@@ -8,6 +8,7 @@ can show where every figure comes from and what was refused.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +21,8 @@ from model.schema import RECORD_TIME, ReadResult, Rejection
 from .demo import ensure_demo
 from .detect import read_any
 from .marking import stamp
+
+Reader = Callable[..., ReadResult]  # read_any's signature: (path, format, **options)
 
 
 def _mark_demo(result: ReadResult, source: str) -> None:
@@ -54,8 +57,10 @@ def _not_after(result: ReadResult, as_of: pd.Timestamp) -> ReadResult:
                       result.rejections + rejections, result.warnings)
 
 
-def load_scenario(manifest_path: str | Path) -> Scenario:
-    """Read every layer listed in a manifest through the ordinary readers.
+def load_scenario(manifest_path: str | Path, *, read: Reader = read_any) -> Scenario:
+    """Read every layer listed in a manifest through the ordinary readers
+    (``read`` takes ``read_any``'s arguments: the service passes one that keeps
+    what it read for the next start).
 
     A layer's ``marking`` (agency, agency_country, tlp, share; ``per_country``:
     each record is its country's agency's) says who may see it; without one,
@@ -71,7 +76,7 @@ def load_scenario(manifest_path: str | Path) -> Scenario:
         marking = Marking(**{"agency": spec["source"], "agency_country": "",
                              "tlp": scenario.tlp, "share": widest_share(scenario.tlp),
                              **given})
-        result = _not_after(stamp(read_any(manifest_path.parent / spec["file"], spec["format"],
+        result = _not_after(stamp(read(manifest_path.parent / spec["file"], spec["format"],
                                            **spec.get("options", {})),
                                   marking, per_country=per_country), scenario.as_of)
         if spec.get("demo"):
@@ -84,9 +89,9 @@ def load_scenario(manifest_path: str | Path) -> Scenario:
     return scenario
 
 
-def load_demo(root: Path | None = None) -> Scenario:
+def load_demo(root: Path | None = None, *, read: Reader = read_any) -> Scenario:
     """The embedded DEMO scenario (generated on first use, then cached)."""
-    return load_scenario(ensure_demo(root))
+    return load_scenario(ensure_demo(root), read=read)
 
 
 # Raster variable -> the scenario layer an uploaded raster replaces.

@@ -71,6 +71,7 @@ from model.situation import FilterOptions, Filters, Region, Summary
 
 from .access import AccessService
 from .network import NetworkService
+from .readings import read_kept
 
 T = TypeVar("T")
 HEAVY_AT_ONCE = 2  # the machines this runs on have two cores
@@ -172,7 +173,8 @@ class SituationService:
         if self.live:
             with open_store(self.settings) as store:
                 return load_live(store, status(store, self.settings), tlp=self.settings.data_tlp)
-        base = load_scenario(self.settings.scenario) if self.settings.scenario else load_demo()
+        base = (load_scenario(self.settings.scenario, read=read_kept) if self.settings.scenario
+                else load_demo(read=read_kept))
         if not self._has_records():
             return base
         with open_store(self.settings) as store:
