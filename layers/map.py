@@ -161,7 +161,8 @@ def _situation_map(summary: Summary, options: MapOptions) -> MapSpec:
                           sources_box(summary.sources.to_dict("records")), options), layers)
 
 
-_KEPT_LAYERS: Kept[builders.Layer] = Kept(32)
+# Also for the next process: the outlines and names of a dashboard's first map.
+_KEPT_LAYERS: Kept[builders.Layer] = Kept(32, stored_as="map-layers")
 
 
 def _kept_layer(inputs: tuple, options: MapOptions,
