@@ -55,7 +55,10 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--n
 def start(env_extra: dict, script: str = "dashboard/app.py"
           ) -> tuple[subprocess.Popen, str, float, int]:
     port = free_port()
-    env = {**os.environ, "SAMON_BASEMAP_URL": "", **env_extra}
+    # Python keeps compiled modules as a user's does (this machine's environment
+    # turns that off, which would compile every module at every start).
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+           "SAMON_BASEMAP_URL": "", **env_extra}
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", script,
                              "--server.port", str(port), "--server.address", "127.0.0.1"],
