@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from data_sources.pgstore import open_store
+from data_sources.stores import open_store
 from tests.network_nodes import Broker, Node, incidents, wait_until
 
 

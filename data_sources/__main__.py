@@ -54,8 +54,8 @@ def run_ingest(argv: list[str]) -> int:
 
 def run_status(argv: list[str]) -> int:
     from .ingest import status
-    from .pgstore import open_store
     from .settings import Settings
+    from .stores import open_store
 
     argparse.ArgumentParser(prog="python -m data_sources status").parse_args(argv)
     settings = Settings()

@@ -19,9 +19,9 @@ from .errors import DataSourceError
 from .feeds.http import Fetcher
 from .feeds.sources import SOURCES
 from .marking import stamp
-from .pgstore import open_store
 from .settings import Settings
 from .store import FEATURE_TABLES, STORE_TABLES, StoreError
+from .stores import open_store
 
 UNFINISHED_AFTER = pd.Timedelta(minutes=30)  # longer than any run takes
 

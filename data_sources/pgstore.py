@@ -490,18 +490,3 @@ class PgStore(VersionedUpserts):
 
     def ingest_log(self) -> pd.DataFrame:
         return self._frame("SELECT * FROM ingest_log ORDER BY id")
-
-
-def store_exists(settings) -> bool:
-    """Whether the node has a store yet (a PostgreSQL one always has)."""
-    return bool(settings.store_url) or settings.store_path.exists()
-
-
-def open_store(settings, *, verify: bool = False):
-    """The store the settings name: PostGIS at SAMON_STORE_URL, else the
-    GeoPackage at SAMON_STORE_PATH (``verify``: check its pages first)."""
-    from .store import Store
-
-    if settings.store_url:
-        return PgStore(settings.store_url, files_dir=settings.store_path.parent)
-    return Store(settings.store_path, verify=verify)

@@ -27,8 +27,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from data_sources.accounts import Accounts, User
-from data_sources.pgstore import open_store, store_exists
 from data_sources.settings import Settings
+from data_sources.stores import open_store, store_exists
 from model import i18n
 from model.access import OPEN, AccessError, MarkingError, Role, Viewer, parse_share
 from model.i18n import N_

@@ -40,9 +40,9 @@ from data_sources.network import (
     topic_part,
 )
 from data_sources.network_log import NetworkLog
-from data_sources.pgstore import open_store
 from data_sources.settings import Settings
 from data_sources.store import FEATURE_TABLES
+from data_sources.stores import open_store
 from model.access import OPEN, TLP_LEVELS, Viewer, visible
 from model.period import Period
 

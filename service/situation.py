@@ -26,7 +26,6 @@ import shapely
 from data_sources.errors import FileAccessError
 from data_sources.ingest import add_file, keep_result, status
 from data_sources.marking import stamp
-from data_sources.pgstore import open_store, store_exists
 from data_sources.scenario import (
     load_demo,
     load_live,
@@ -36,6 +35,7 @@ from data_sources.scenario import (
 )
 from data_sources.settings import Settings
 from data_sources.store import FEATURE_TABLES
+from data_sources.stores import open_store, store_exists
 from data_sources.warning_log import MESSAGE_COLUMNS, WarningLog
 from early_warning.lifecycle import Warnings, message_row
 from early_warning.replay import replay_timeline

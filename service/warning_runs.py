@@ -22,7 +22,7 @@ import httpx
 import pandas as pd
 
 from data_sources.accounts import Accounts
-from data_sources.pgstore import open_store
+from data_sources.stores import open_store
 from data_sources.warning_log import WarningLog
 from early_warning.dissemination import Channels, check_ack
 from early_warning.feed import atom_feed

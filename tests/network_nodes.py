@@ -18,8 +18,8 @@ import httpx
 import numpy as np
 import pandas as pd
 
-from data_sources.pgstore import open_store
 from data_sources.settings import Settings
+from data_sources.stores import open_store
 from service.access import AccessService
 from service.network import NetworkService
 

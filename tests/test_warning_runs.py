@@ -22,8 +22,8 @@ import pandas as pd
 import pytest
 from lxml import etree
 
-from data_sources.pgstore import open_store
 from data_sources.settings import Settings
+from data_sources.stores import open_store
 from data_sources.warning_log import WarningLog
 from early_warning.replay import replay_timeline
 from early_warning.rules import DEMO_RULES, RuleError, load_rules
