@@ -22,13 +22,18 @@ from .errors import FormatError
 from .textio import read_csv_table
 from .vectors import read_vector_as_text
 
+# OCHA COD-AB since its 2024 common schema (HDX "cod-ab-<iso3>" v03 on):
+# adm<N>_name, adm<N>_pcode, with every level above the file's own beside them.
+_COD_AB_LEVELS = (4, 3, 2, 1, 0)
 # Conventions, tried in order: (name columns, code columns, iso3 columns).
 _NAME = ("name", "shapeName", "NAME_2", "NAME_1", "NAME_0", "ADM2_EN", "ADM1_EN", "ADM0_EN",
-         "admin", "NAME")
+         *(f"adm{n}_name" for n in _COD_AB_LEVELS), "admin", "NAME")
 _CODE = ("code", "shapeID", "GID_2", "GID_1", "GID_0", "ADM2_PCODE", "ADM1_PCODE",
-         "ADM0_PCODE", "iso_a3", "ISO_A3")
-_ISO3 = ("iso3", "iso_a3", "ISO_A3", "adm0_a3", "ADM0_A3", "shapeGroup", "GID_0", "ADM0_PCODE")
-_LEVEL_HINTS = (("NAME_2", 2), ("ADM2_EN", 2), ("NAME_1", 1), ("ADM1_EN", 1))
+         "ADM0_PCODE", *(f"adm{n}_pcode" for n in _COD_AB_LEVELS), "iso_a3", "ISO_A3")
+_ISO3 = ("iso3", "iso_a3", "ISO_A3", "adm0_a3", "ADM0_A3", "shapeGroup", "GID_0", "ADM0_PCODE",
+         "adm0_pcode")
+_LEVEL_HINTS = (("NAME_2", 2), ("ADM2_EN", 2), ("NAME_1", 1), ("ADM1_EN", 1),
+                *((f"adm{n}_name", n) for n in _COD_AB_LEVELS if n))
 
 
 # Natural Earth publishes each country's point of view as ne_10m_admin_0_countries_ind ...

@@ -329,10 +329,41 @@ def test_geoboundaries_and_cod_ab_admin_2(tmp_path):
     gpd.GeoDataFrame({"ADM2_EN": ["Bagerhat"], "ADM2_PCODE": ["BD4001"], "ADM1_EN": ["Khulna"],
                       "ADM1_PCODE": ["BD40"], "ADM0_EN": ["Bangladesh"], "ADM0_PCODE": ["BD"]},
                      geometry=[square], crs="EPSG:4326").to_file(cod)
-    for path, code in ((gb, "BGD-ADM2-3"), (cod, "BD4001")):
+    # OCHA's common COD-AB schema (HDX cod-ab-bgd v03, 2025): lower-case, every level
+    # above the file's own beside it, the country by its ISO2 code.
+    cod_v03 = tmp_path / "bgd_admin2.geojson"
+    gpd.GeoDataFrame({"adm2_name": ["Bagerhat"], "adm2_name1": [None], "adm2_pcode": ["BD4001"],
+                      "adm1_name": ["Khulna"], "adm1_pcode": ["BD40"],
+                      "adm0_name": ["Bangladesh"], "adm0_pcode": ["BD"], "version": ["v03"]},
+                     geometry=[square], crs="EPSG:4326").to_file(cod_v03)
+    for path, code in ((gb, "BGD-ADM2-3"), (cod, "BD4001"), (cod_v03, "BD4001")):
         data = read_boundaries(path).data
         assert data[["admin_level", "iso3", "code", "name"]].values.tolist() == [
             [2, "BGD", code, "Bagerhat"]], path.name
+
+
+def test_cod_ab_common_schema_takes_the_files_own_level(tmp_path):
+    """A COD-AB file of upazilas (admin 3) names its districts and divisions too:
+    the areas are the upazilas, at level 3; a divisions file's are at level 1."""
+    import geopandas as gpd
+    import shapely
+
+    from data_sources.boundaries import read_boundaries
+
+    square = shapely.box(89.5, 22.0, 90.0, 22.5)
+    upazilas = tmp_path / "bgd_admin3.geojson"
+    gpd.GeoDataFrame({"adm3_name": ["Mongla"], "adm3_pcode": ["BD400158"],
+                      "adm2_name": ["Bagerhat"], "adm2_pcode": ["BD4001"],
+                      "adm1_name": ["Khulna"], "adm1_pcode": ["BD40"], "adm0_pcode": ["BD"]},
+                     geometry=[square], crs="EPSG:4326").to_file(upazilas)
+    divisions = tmp_path / "bgd_admin1.geojson"
+    gpd.GeoDataFrame({"adm1_name": ["Khulna"], "adm1_pcode": ["BD40"],
+                      "adm0_name": ["Bangladesh"], "adm0_pcode": ["BD"]},
+                     geometry=[square], crs="EPSG:4326").to_file(divisions)
+    assert read_boundaries(upazilas).data[["admin_level", "iso3", "code", "name"]].values.tolist() \
+        == [[3, "BGD", "BD400158", "Mongla"]]
+    assert read_boundaries(divisions).data[["admin_level", "code", "name"]].values.tolist() == \
+        [[1, "BD40", "Khulna"]]
 
 
 def test_boundaries_without_a_name_column_are_named_by_code(tmp_path):
