@@ -6,8 +6,8 @@ take a few hundredths. A reading is found again only for the same bytes: of
 the file and of every file beside it sharing its name (a shapefile's ``.dbf``,
 a GeoPackage's ``-wal``), read with the same format and options, by the same
 readers (``geo.kept.code_version``). Rasters are opened lazily anyway and are
-not kept; a file that fails to read raises as before, and is read again next
-time.
+not kept, nor is a file read without its format (it may be a raster); a file
+that fails to read raises as before, and is read again next time.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ _READINGS: Kept[ReadResult] = Kept(16, stored_as="readings")
 
 
 def read_kept(path: str | Path, fmt: str | None = None, **options) -> ReadResult:
-    """``read_any``, from the cache folder when this file was read so before."""
+    """``read_any``, from the cache folder when this file was read so before. Only
+    for a named table format: what an unnamed one holds is known after reading."""
     path = Path(path)
-    if fmt == "raster" or not path.is_file():
+    if fmt in (None, "raster") or not path.is_file():
         return read_any(path, fmt, **options)
     key = (str(path.resolve()), fmt, tuple(sorted((k, repr(v)) for k, v in options.items())),
            _digest(path))

@@ -77,7 +77,7 @@ def test_a_companion_file_format_option_or_place_is_another_reading(cache, reads
     assert len(reads) == 5  # each of those is found again
 
 
-def test_rasters_and_failed_reads_are_not_kept(cache, monkeypatch):
+def test_rasters_unnamed_formats_and_failed_reads_are_not_kept(cache, monkeypatch):
     calls = []
 
     def read_any(path, fmt=None, **options):
@@ -90,12 +90,13 @@ def test_rasters_and_failed_reads_are_not_kept(cache, monkeypatch):
     grid = cache / "flood.tif"
     grid.write_bytes(b"raster")
     assert read_kept(grid, "raster") == read_kept(grid, "raster") == "opened"
+    assert read_kept(grid) == read_kept(grid) == "opened"  # unnamed: perhaps a raster
     bad = cache / "bad.csv"
     bad.write_text("time,lat\n")
     for _ in range(2):
         with pytest.raises(ValueError, match="row 2"):
             read_kept(bad, "points")
-    assert calls == ["raster", "raster", "points", "points"]
+    assert calls == ["raster", "raster", None, None, "points", "points"]
     assert not (cache / "cache" / "kept").exists() or not any(
         (cache / "cache" / "kept").rglob("*.pickle"))
 
